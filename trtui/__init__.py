@@ -1,0 +1,3 @@
+"""trtui: a terminal profiler for NVIDIA TensorRT engines."""
+
+__version__ = "0.1.0"

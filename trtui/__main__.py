@@ -1,0 +1,3 @@
+from trtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Command line: `trtui SOURCE`, `trtui demo`, `trtui profile`, and the other subcommands.
+
+This module is the composition root's front door. Each subcommand lives in `trtui.commands.<name>`
+and exposes `HELP`, `add_arguments(parser)` and `run(args) -> int`; modules are imported only
+when their command runs, so `trtui --version` stays fast and needs no GPU stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from trtui import __version__
+from trtui.errors import UserError
+
+# Subcommand name -> module under trtui.commands. `open` is the default: `trtui FILE` = `trtui open FILE`.
+COMMANDS: dict[str, str] = {
+    "open": "open_source",
+    "demo": "demo",
+    "profile": "profile",
+}
+
+PROG = "trtui"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line (via UserError) instead of usage + exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="A terminal profiler for NVIDIA TensorRT engines. "
+        "'trtui FILE' opens an engine (runs it live) or a trtexec recording; 'trtui demo' runs "
+        "the simulated demo engine.",
+    )
+    parser.add_argument("--version", action="version", version=f"trtui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"trtui.commands.{module_name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """`trtui FILE ...` means `trtui open FILE ...`."""
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        return ["open", *argv]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        if not args_list:
+            parser.print_help()
+            return 0
+        args = parser.parse_args(_normalise(args_list))
+        if getattr(args, "_module", None) is None:
+            parser.print_help()
+            return 0
+        return int(args._module.run(args))
+    except UserError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,26 @@
+"""Errors a user can cause, and how the CLI shows them.
+
+Every bad input (a missing file, a wrong format, a bad option value) is raised as a `UserError`.
+The CLI prints its one-line message on stderr and exits with code 2; nothing else is printed,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A problem with what the user asked for; `str(err)` is the one line the CLI prints."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        # One line: a user reads this in a terminal, and scripts grep it.
+        super().__init__(" ".join(message.split()))
+
+
+class MissingDependency(UserError):
+    """Something trtui needs for this command is not installed (TensorRT, pycuda, onnx...)."""
+
+
+class NoGpu(UserError):
+    """No usable NVIDIA driver or GPU."""

@@ -1,0 +1,123 @@
+"""Values that cross boundaries: what sources produce and what aggregators consume.
+
+Everything here is a frozen dataclass (numpy arrays inside are made read-only). `None` always
+means "not known / not reported by this source".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+SourceKind = Literal["simulated", "engine", "recording"]
+
+
+def frozen_array(values: object, dtype: type = np.float64) -> npt.NDArray[np.generic]:
+    """A read-only numpy copy of `values` (so a snapshot cannot be changed after it is made)."""
+    arr = np.array(values, dtype=dtype, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, slots=True)
+class TensorInfo:
+    """One input or output of a layer (or of the engine)."""
+
+    name: str
+    shape: tuple[int, ...] | None = None  # -1 for a dynamic dimension
+    dtype: str | None = None  # "FP16", "INT8", ... as TensorRT names it
+    format: str | None = None  # e.g. "Channel major FP16 format where channel % 8 == 0"
+    location: str | None = None  # "Device" / "Host"
+
+
+@dataclass(frozen=True, slots=True)
+class LayerInfo:
+    """What is known about one engine layer besides its timings (from the engine inspector or
+    trtexec's layer-info export). Only `name` is always present."""
+
+    name: str
+    type: str | None = None  # LayerType, e.g. "CaskConvolution", "Reformat", "Myelin"
+    precision: str | None = None  # the dominant output precision, e.g. "FP16"
+    tactic: str | None = None  # TacticName
+    inputs: tuple[TensorInfo, ...] = ()
+    outputs: tuple[TensorInfo, ...] = ()
+    origin: str | None = None  # e.g. "REFORMAT", "QDQ"
+    onnx_nodes: tuple[str, ...] = ()  # ONNX nodes fused into this layer (from "Metadata")
+    stream_id: int | None = None  # auxiliary stream the layer runs on
+    params: Mapping[str, object] = field(default_factory=dict)  # everything else, as read
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Describes a source for the header, the JSON summary and exports. Static for a run."""
+
+    kind: SourceKind
+    label: str  # short name for the header: engine file name, "resnet50 (simulated)"...
+    simulated: bool
+    path: str | None = None
+    device: str | None = None  # GPU name ("NVIDIA H100 80GB HBM3"), or the recording's device
+    trt_module: str | None = None  # "tensorrt" or "tensorrt_lean"
+    trt_version: str | None = None
+    precision: str | None = None  # precision mix, e.g. "FP16 87%, FP32 13%"
+    shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # input name -> shape
+    mode: str | None = None  # e.g. "timing, profiling 1 in 10; CUDA graph on"
+    streams: int = 1
+    aux_streams: int = 0  # > 0: the sum of layer times is not a latency
+    layers: tuple[LayerInfo, ...] = ()  # static layer details where known, in engine order
+    extra: Mapping[str, str] = field(default_factory=dict)  # more header facts, shown as-is
+
+
+@dataclass(frozen=True, slots=True)
+class ProfiledIteration:
+    """Per-layer GPU times (ms) of one profiled iteration, in report order.
+
+    `names` should be the *same tuple object* from one iteration to the next while the layer set
+    does not change: aggregators use that to skip re-keying. A name may be a decimal index when the
+    engine was built without layer names.
+    """
+
+    names: tuple[str, ...]
+    times_ms: FloatArray
+    gpu_ms: float | None = None  # CUDA-event time of the whole profiled iteration, if measured
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSummaryTable:
+    """Per-layer statistics that a source already aggregated (a trtexec recording).
+
+    Arrays are aligned with `names`; NaN where the recording does not say.
+    """
+
+    names: tuple[str, ...]
+    count: IntArray
+    total_ms: FloatArray
+    mean_ms: FloatArray
+    median_ms: FloatArray
+    iterations: int  # the recording's "count"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceBatch:
+    """What a source produced since the last read.
+
+    `latencies_ms` are unprofiled (timing-mode) inference times only; latency is never taken from
+    profiled iterations. `timing_wall_s` is the wall-clock time spent in timing mode for those
+    inferences, so that throughput = count / wall time stays honest while profiling is duty-cycled.
+    """
+
+    t: float  # the source's clock (seconds) at the end of the batch
+    latencies_ms: FloatArray = field(default_factory=lambda: frozen_array(()))
+    latency_streams: IntArray | None = None  # stream index of each latency (multi-stream runs)
+    timing_wall_s: float = 0.0
+    profiled: tuple[ProfiledIteration, ...] = ()
+    summary: LayerSummaryTable | None = None  # replaces per-iteration data for recordings
+    notices: tuple[str, ...] = ()  # user-visible events ("CUDA graph capture failed: ...")
+    finished: bool = False  # the source has nothing more (a recording fully replayed, an error)
+    error: str | None = None  # one-line reason when the source stopped on an error

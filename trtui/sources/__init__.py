@@ -1,0 +1,1 @@
+"""Sources of timing samples: the simulator, TensorRT engines, trtexec recordings."""

@@ -1,0 +1,1 @@
+"""GPU telemetry: samples of memory, utilization, clocks, power and temperature (pure parts)."""
