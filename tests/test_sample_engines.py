@@ -410,8 +410,27 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(make_onnx.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
         make_onnx.write_atomic(b"new contents", target)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["resnet18.onnx"]
+
+
+def test_readme_commands_parse_and_name_the_files_they_write() -> None:
+    """Every `make_onnx.py` command in sample_engines/README.md is accepted by the script's parser, and
+    the file it writes is the one the README's trtexec commands read."""
+    readme = (REPO / "sample_engines" / "README.md").read_text()
+    commands = [
+        line.split("make_onnx.py", 1)[1].split("#")[0].split()
+        for line in readme.splitlines()
+        if line.strip().startswith("python sample_engines/make_onnx.py")
+    ]
+    assert len(commands) >= 3
+    for argv in commands:
+        args = make_onnx.build_parser().parse_args(argv)
+        models = ["resnet18", "resnet50"] if args.model == "all" else [args.model]
+        for model in models:
+            name = make_onnx.output_name(model, args.batch or 1, args.dynamic_batch)
+            assert name in readme
+    assert "--onnx=resnet50.onnx" in readme and "--onnx=resnet50_dynamic.onnx" in readme
