@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -19,9 +19,9 @@ IntArray = npt.NDArray[np.int64]
 SourceKind = Literal["simulated", "engine", "recording"]
 
 
-def frozen_array(values: object, dtype: type = np.float64) -> npt.NDArray[np.generic]:
+def frozen_array(values: object, dtype: type = np.float64) -> npt.NDArray[Any]:
     """A read-only numpy copy of `values` (so a snapshot cannot be changed after it is made)."""
-    arr = np.array(values, dtype=dtype, copy=True)
+    arr: npt.NDArray[Any] = np.array(values, dtype=dtype, copy=True)
     arr.setflags(write=False)
     return arr
 

@@ -1,0 +1,59 @@
+"""`trtui SOURCE` (= `trtui open SOURCE`): the live UI on an engine, a recording, or the demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
+from trtui.errors import UserError
+from trtui.options import RunOptions
+from trtui.sources.factory import open_source, telemetry_for
+
+HELP = "open an engine file (runs it live), a trtexec recording, or 'demo' in the live UI"
+
+
+def add_ui_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--refresh",
+        type=positive_float,
+        default=0.5,
+        metavar="S",
+        help="seconds between screen refreshes (default 0.5; slows down by itself when "
+        "trtui's own CPU use exceeds --cpu-budget)",
+    )
+    p.add_argument(
+        "--cpu-budget",
+        type=positive_float,
+        default=10.0,
+        metavar="PCT",
+        help="trtui's own CPU budget, in percent of one core (default 10)",
+    )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="an engine file, a trtexec recording (file or folder), or 'demo'")
+    add_ui_arguments(p)
+    add_run_arguments(p)
+
+
+def launch(spec: str, options: RunOptions, args: argparse.Namespace) -> int:
+    source = open_source(spec, options)  # file checks first: bad input fails before the UI starts
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise UserError(
+            "the live UI needs a terminal; for headless runs use "
+            "'trtui profile SOURCE --duration S --json out.json'"
+        )
+    from trtui.ui.app import run_app
+
+    return run_app(
+        source,
+        telemetry_for(source, options),
+        options,
+        refresh_s=args.refresh,
+        cpu_budget_pct=args.cpu_budget,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return launch(args.source, options_from_args(args), args)

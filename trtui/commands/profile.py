@@ -1,0 +1,141 @@
+"""`trtui profile SOURCE --duration S --json PATH`: run headless, then write a summary."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
+from trtui.errors import UserError
+from trtui.session import Session, Update
+from trtui.sources.factory import open_source, telemetry_for
+
+HELP = "run a source headless for a while, then print and write a summary (JSON, CSV, trtexec files)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="'demo', an engine file, or a trtexec recording (file or folder)")
+    p.add_argument(
+        "--duration",
+        type=positive_float,
+        default=10.0,
+        metavar="S",
+        help="seconds to run (default 10; a recording is read at once)",
+    )
+    p.add_argument("--json", type=Path, metavar="PATH", help="write the summary as JSON (schema in README)")
+    p.add_argument("--csv", type=Path, metavar="PATH", help="write the layer table as CSV")
+    p.add_argument(
+        "--export-dir",
+        type=Path,
+        metavar="DIR",
+        help="write the run as a trtexec-compatible recording (profile, layer info, times, metadata)",
+    )
+    p.add_argument("--top", type=int, default=10, metavar="N", help="layers to print (default 10)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    add_run_arguments(p)
+
+
+def _check_output(path: Path | None, what: str) -> None:
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError(f"--{what} {path}: is a folder; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserError(f"--{what} {path}: folder {parent} does not exist")
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_output(args.json, "json")
+    _check_output(args.csv, "csv")
+    if args.export_dir is not None and args.export_dir.exists() and not args.export_dir.is_dir():
+        raise UserError(f"--export-dir {args.export_dir}: exists and is not a folder")
+    options = options_from_args(args)
+    source = open_source(args.source, options)
+    session = Session(source, telemetry_for(source, options), options)
+    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    for s in old:
+        signal.signal(s, _raise_interrupt)
+    try:
+        session.open()
+        session.loop(until=time.monotonic() + args.duration)
+        update = session.build_update()
+    finally:
+        session.close()
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    if update.profile.state == "error":
+        raise UserError(update.profile.error or "the source failed")
+    write_outputs(update, args)
+    if not args.quiet:
+        print_report(update, args.top)
+    return 0
+
+
+def write_outputs(update: Update, args: argparse.Namespace) -> None:
+    if args.json is not None:
+        from trtui.atomic import write_json_atomic
+        from trtui.summary import summary_dict
+
+        write_json_atomic(args.json, summary_dict(update))
+    if args.csv is not None:
+        from trtui.recording.export import write_layers_csv
+
+        write_layers_csv(update, args.csv)
+    if args.export_dir is not None:
+        from trtui.recording.export import export_recording
+
+        args.export_dir.mkdir(parents=True, exist_ok=True)
+        export_recording(update, args.export_dir, {"command": " ".join(sys.argv)})
+
+
+def _ms(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.4f}"
+
+
+def print_report(update: Update, top: int) -> None:
+    p = update.profile
+    info = p.info
+    tag = (
+        " [SIMULATED: not measured]"
+        if info.simulated
+        else (" [recording]" if info.kind == "recording" else "")
+    )
+    lat = p.latency_total
+    lines = [
+        f"{info.label}{tag}",
+        f"device: {info.device or 'unknown'}   mode: {info.mode or 'n/a'}",
+        f"inferences: {lat.count}   profiled: {p.layers_total.iterations}   duration: {p.elapsed_s:.1f} s",
+        f"latency ms: mean {_ms(lat.mean)}  median {_ms(lat.median)}  p90 {_ms(lat.p90)}  "
+        f"p99 {_ms(lat.p99)}  min {_ms(lat.min)}  max {_ms(lat.max)}",
+        "throughput: "
+        + ("n/a" if lat.throughput_per_s is None else f"{lat.throughput_per_s:.1f} inferences/s"),
+    ]
+    if p.layer_sum_ms is not None:
+        label = (
+            "sum of layer times" if p.sum_is_latency else "sum of layer times (aux streams: not a latency)"
+        )
+        tax = "" if p.profiler_tax_pct is None else f"   profiler tax: {p.profiler_tax_pct:+.1f}%"
+        lines.append(f"{label}: {p.layer_sum_ms:.4f} ms{tax}")
+    table = p.layers_total
+    if len(table):
+        import numpy as np
+
+        order = np.argsort(-np.nan_to_num(table.total_ms, nan=-1.0))[:top]
+        lines.append(f"top {len(order)} layers by share:")
+        lines.append(f"  {'share%':>7} {'mean ms':>9} {'median':>9} {'p99':>9}  layer")
+        lines.extend(
+            f"  {table.share_pct[i]:7.2f} {table.mean_ms[i]:9.4f} {table.median_ms[i]:9.4f} "
+            f"{table.p99_ms[i]:9.4f}  {table.names[i]}"
+            for i in order
+        )
+    lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
+    print("\n".join(lines))

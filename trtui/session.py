@@ -1,0 +1,249 @@
+"""A profiling session: one thread that drains a source, feeds the aggregators and publishes one
+combined, immutable `Update` per refresh tick.
+
+The session owns no GPU object (the GPU source has its own worker thread); it only reads batches,
+so the UI thread never blocks on the GPU: it receives at most one `Update` per tick.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from trtui.errors import UserError
+from trtui.model import SourceBatch
+from trtui.options import RunOptions
+from trtui.sources.protocol import ProfileSource
+from trtui.stats.latency import LatencyAggregator
+from trtui.stats.layers import LayerAggregator
+from trtui.stats.snapshot import ProfileSnapshot, RunState, TrendPoint
+from trtui.telemetry.sample import TelemetrySample, TelemetrySource
+
+TREND_POINTS = 240
+TELEMETRY_HISTORY = 240
+MAX_NOTICES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Everything the UI shows, as of one tick."""
+
+    profile: ProfileSnapshot
+    telemetry: TelemetrySample | None
+    telemetry_history: tuple[TelemetrySample, ...]
+    cost_s: float  # CPU seconds the session thread spent building this update (own cost)
+
+
+class Session:
+    def __init__(
+        self,
+        source: ProfileSource,
+        telemetry: TelemetrySource | None = None,
+        options: RunOptions | None = None,
+        on_update: Callable[[Update], None] | None = None,
+        refresh_s: float = 0.5,
+        telemetry_interval_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.telemetry = telemetry
+        self.options = options or RunOptions()
+        self.on_update = on_update
+        self.refresh_s = refresh_s
+        self.telemetry_interval_s = telemetry_interval_s
+        self._clock = clock
+        self.layers = LayerAggregator(window=self.options.window, seed=self.options.seed)
+        self.latency = LatencyAggregator(seed=self.options.seed)
+        self._trend: deque[TrendPoint] = deque(maxlen=TREND_POINTS)
+        self._tick_latencies: list[np.ndarray] = []
+        self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
+        self._tel_history: deque[TelemetrySample] = deque(maxlen=TELEMETRY_HISTORY)
+        self._tel_latest: TelemetrySample | None = None
+        self._profiled_gpu: deque[float] = deque(maxlen=256)
+        self._state: RunState = "starting"
+        self._error: str | None = None
+        self._seq = 0
+        self._t = 0.0
+        self._t0: float | None = None
+        self._stop = threading.Event()
+        self._reset_requested = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started = False
+        self.last_update: Update | None = None
+
+    # -- control (any thread) --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the session thread (the source starts inside it)."""
+        self._thread = threading.Thread(target=self._run, name="trtui-session", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def set_paused(self, paused: bool) -> None:
+        if self._state in ("finished", "error"):
+            return
+        self.source.set_paused(paused)
+        self._state = "paused" if paused else "running"
+
+    @property
+    def paused(self) -> bool:
+        return self._state == "paused"
+
+    def reset(self) -> None:
+        """Forget all statistics (done in the session thread at its next step)."""
+        self._reset_requested.set()
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Start the source (raises UserError on a bad source)."""
+        self.source.start()
+        self._started = True
+        self._t0 = self._clock()
+        if self._state == "starting":
+            self._state = "running"
+
+    def _run(self) -> None:
+        try:
+            try:
+                self.open()
+            except UserError as err:
+                self._fail(str(err))
+                return
+            self.loop(until=None)
+        except Exception as err:  # a bug or an unexpected driver error: show it, never crash the UI
+            self._fail(f"{type(err).__name__}: {err}")
+        finally:
+            self.close()
+
+    def _fail(self, message: str) -> None:
+        self._state = "error"
+        self._error = message
+        self._publish()
+
+    def loop(self, until: float | None) -> None:
+        """Read, aggregate and publish until stopped, the source finishes, or `until` (clock)."""
+        next_tick = self._clock()
+        next_tel = next_tick
+        while not self._stop.is_set():
+            now = self._clock()
+            if until is not None and now >= until:
+                break
+            if self._reset_requested.is_set():
+                self._reset_requested.clear()
+                self._reset_stats()
+            wait = max(0.0, min(next_tick, next_tel) - now)
+            if until is not None:
+                wait = min(wait, max(0.0, until - now))
+            batch = self.source.read(min(wait, 0.1))
+            self.ingest(batch)
+            now = self._clock()
+            if self.telemetry is not None and now >= next_tel:
+                self._sample_telemetry()
+                next_tel = now + self.telemetry_interval_s
+            if batch.finished or batch.error:
+                if batch.error:
+                    self._state, self._error = "error", batch.error
+                else:
+                    self._state = "finished"
+                self._publish()
+                break
+            if now >= next_tick:
+                self._publish()
+                next_tick = max(next_tick + self.refresh_s, now + self.refresh_s / 4)
+
+    def close(self) -> None:
+        try:
+            self.source.stop()
+        finally:
+            if self.telemetry is not None:
+                self.telemetry.close()
+
+    def _sample_telemetry(self) -> None:
+        assert self.telemetry is not None
+        sample = self.telemetry.sample()
+        self._tel_latest = sample
+        self._tel_history.append(sample)
+
+    def _reset_stats(self) -> None:
+        self.layers.reset()
+        self.latency.reset()
+        self._trend.clear()
+        self._tick_latencies.clear()
+        self._profiled_gpu.clear()
+        self._t0 = self._clock()
+
+    def ingest(self, batch: SourceBatch) -> None:
+        self._t = batch.t
+        for it in batch.profiled:
+            self.layers.add(it)
+            if it.gpu_ms is not None:
+                self._profiled_gpu.append(it.gpu_ms)
+        if batch.summary is not None:
+            self.layers.set_summary(batch.summary)
+        self.latency.add(batch)
+        if len(batch.latencies_ms):
+            self._tick_latencies.append(np.asarray(batch.latencies_ms))
+        self._notices.extend(batch.notices)
+
+    # -- snapshots -------------------------------------------------------------------------------
+
+    def _publish(self) -> None:
+        update = self.build_update()
+        self.last_update = update
+        if self.on_update is not None:
+            self.on_update(update)
+
+    def build_update(self) -> Update:
+        cpu0 = time.thread_time()
+        profile = self.snapshot()
+        cost = time.thread_time() - cpu0
+        return Update(profile, self._tel_latest, tuple(self._tel_history), cost)
+
+    def snapshot(self) -> ProfileSnapshot:
+        if self._tick_latencies:
+            tick = np.concatenate(self._tick_latencies)
+            self._tick_latencies.clear()
+            p50, p99 = (float(v) for v in np.percentile(tick, (50, 99)))
+            self._trend.append(TrendPoint(self._t, p50, p99, self.latency.throughput_window()))
+        layers_window = self.layers.window()
+        layers_total = self.layers.total()
+        lat_window = self.latency.window()
+        layer_sum = layers_window.sum_mean_ms if len(layers_window) and layers_window.iterations else None
+        prof_gpu = float(np.mean(self._profiled_gpu)) if self._profiled_gpu else None
+        tax_ms = tax_pct = None
+        profiled_cost = prof_gpu if prof_gpu is not None else layer_sum
+        if profiled_cost is not None and lat_window.mean:
+            tax_ms = profiled_cost - lat_window.mean
+            tax_pct = 100.0 * tax_ms / lat_window.mean
+        self._seq += 1
+        elapsed = self._clock() - self._t0 if self._t0 is not None else 0.0
+        return ProfileSnapshot(
+            info=self.source.info,
+            seq=self._seq,
+            t=self._t,
+            elapsed_s=elapsed,
+            state=self._state,
+            layers_window=layers_window,
+            layers_total=layers_total,
+            latency_window=lat_window,
+            latency_total=self.latency.total(),
+            per_stream=self.latency.per_stream(),
+            recent_latencies_ms=self.latency.recent(),
+            trend=tuple(self._trend),
+            layer_sum_ms=layer_sum,
+            profiled_gpu_ms=prof_gpu,
+            profiler_tax_ms=tax_ms,
+            profiler_tax_pct=tax_pct,
+            notices=tuple(self._notices),
+            error=self._error,
+        )

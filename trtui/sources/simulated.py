@@ -1,0 +1,214 @@
+"""The simulated demo engine: a deterministic (seeded) source of realistic timings.
+
+Always labelled "simulated": nothing it produces was measured. It follows the same protocol as
+the real TensorRT source, so the whole pipeline and UI can run (and be tested) without a GPU.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+
+from trtui.model import ProfiledIteration, SourceBatch, SourceInfo, frozen_array
+from trtui.options import RunOptions
+from trtui.sources.simulated_engine import BATCH, SimLayer, layer_costs, resnet50_layers, scaled_layers
+from trtui.telemetry.sample import TelemetrySample
+
+SIM_DEVICE = "Simulated GPU (H100-like)"
+GRAPH_LAUNCH_MS = 0.008  # per-inference overhead on top of the layers (CUDA graph launch)
+EVENT_OVERHEAD_MS = 0.0015  # per-layer cost of the profiler's CUDA events in profiled iterations
+JITTER = 0.03  # lognormal sigma of per-layer times
+E2E_JITTER = 0.015  # lognormal sigma of whole-inference times
+OUTLIER_P = 0.002  # probability that an inference is a slow outlier
+THROTTLE_PERIOD_S = 40.0  # a simulated thermal slowdown every period...
+THROTTLE_LEN_S = 4.0  # ...lasting this long...
+THROTTLE_FACTOR = 1.12  # ...making everything this much slower
+MAX_CATCH_UP_S = 2.0  # never simulate more than this much wall time in one read
+
+
+class SimulatedSource:
+    """A ResNet-50-shaped FP16 engine (or `options.layers` layers) "running" on a simulated GPU."""
+
+    def __init__(
+        self,
+        options: RunOptions | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.options = options or RunOptions()
+        self._clock = clock
+        n = self.options.layers
+        self.layers: list[SimLayer] = scaled_layers(n) if n else resnet50_layers()
+        self._costs = layer_costs(self.layers)
+        self._names = tuple(layer.info.name for layer in self.layers)
+        self._rng = np.random.default_rng(self.options.seed)
+        self._every = max(0, self.options.profile_every)
+        self._iteration = 0  # inferences simulated so far (profiled and not)
+        self.sim_time = 0.0  # simulated GPU seconds since start
+        self._carry = 0.0  # wall seconds not yet turned into whole inferences
+        self._last_wall: float | None = None
+        self._paused = False
+        self._wake = threading.Event()
+        self._stopped = False
+        self._info = self._make_info()
+
+    # -- description -----------------------------------------------------------------------------
+
+    def _make_info(self) -> SourceInfo:
+        kinds = Counter(layer.info.precision or "?" for layer in self.layers)
+        total = sum(kinds.values())
+        mix = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in kinds.most_common())
+        every = self._every
+        mode = "timing + profiling " + (f"1 in {every}" if every else "off") + ", CUDA graph on (simulated)"
+        label = "resnet50" if not self.options.layers else f"resnet50x{len(self.layers)}"
+        return SourceInfo(
+            kind="simulated",
+            label=f"{label} (simulated)",
+            simulated=True,
+            device=SIM_DEVICE,
+            trt_module=None,
+            trt_version=None,
+            precision=mix,
+            shapes=(("input", (BATCH, 3, 224, 224)),),
+            mode=mode,
+            streams=1,
+            aux_streams=0,
+            layers=tuple(layer.info for layer in self.layers),
+            extra={"engine": "simulated: costs from a model of each layer's work, not measured"},
+        )
+
+    @property
+    def info(self) -> SourceInfo:
+        return self._info
+
+    @property
+    def mean_latency_ms(self) -> float:
+        return float(self._costs.sum()) + GRAPH_LAUNCH_MS
+
+    # -- simulated state shared with the simulated telemetry ------------------------------------
+
+    def throttled(self, t: float | None = None) -> bool:
+        t = self.sim_time if t is None else t
+        return (t % THROTTLE_PERIOD_S) >= THROTTLE_PERIOD_S - THROTTLE_LEN_S
+
+    # -- protocol --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._last_wall = self._clock()
+
+    def set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        self._last_wall = self._clock()
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+
+    def read(self, timeout: float) -> SourceBatch:
+        """Simulate the inferences that would have completed in the wall time since the last read."""
+        if self._last_wall is None:
+            self.start()
+        if timeout > 0 and not self._stopped:
+            self._wake.wait(timeout)
+            self._wake.clear()
+        now = self._clock()
+        assert self._last_wall is not None
+        elapsed = min(max(now - self._last_wall, 0.0), MAX_CATCH_UP_S)
+        self._last_wall = now
+        if self._paused or self._stopped:
+            return SourceBatch(t=self.sim_time)
+        return self.simulate(elapsed)
+
+    # -- generation (deterministic for a seed) ---------------------------------------------------
+
+    def simulate(self, wall_s: float) -> SourceBatch:
+        """Simulate `wall_s` seconds of back-to-back inferences."""
+        self._carry += wall_s
+        per_inference_s = self.mean_latency_ms / 1000.0
+        n = int(self._carry / per_inference_s)
+        self._carry -= n * per_inference_s
+        return self.generate(n)
+
+    def generate(self, n: int) -> SourceBatch:
+        """Exactly `n` more inferences: every `profile_every`-th is profiled (layer times only;
+        its latency is not reported), the rest are timed."""
+        first = self._iteration
+        idx = np.arange(first, first + n)
+        profiled_mask = (idx % self._every == 0) if self._every else np.zeros(n, dtype=bool)
+        n_prof = int(profiled_mask.sum())
+        n_timed = n - n_prof
+        slow = THROTTLE_FACTOR if self.throttled() else 1.0
+        base = self.mean_latency_ms * slow
+        lat = base * self._rng.lognormal(0.0, E2E_JITTER, n_timed)
+        outliers = self._rng.random(n_timed) < OUTLIER_P
+        lat[outliers] *= self._rng.uniform(1.3, 2.5, int(outliers.sum()))
+        profiled: list[ProfiledIteration] = []
+        for _ in range(n_prof):
+            times = self._costs * slow * self._rng.lognormal(0.0, JITTER, len(self._costs))
+            spike = self._rng.random(len(times)) < OUTLIER_P
+            times[spike] *= self._rng.uniform(1.5, 4.0, int(spike.sum()))
+            times += EVENT_OVERHEAD_MS * 0.2  # per-layer events make layers look a bit slower
+            gpu_ms = float(times.sum()) + EVENT_OVERHEAD_MS * len(times) + GRAPH_LAUNCH_MS
+            profiled.append(ProfiledIteration(self._names, frozen_array(times), gpu_ms))
+        timed_s = float(lat.sum()) / 1000.0
+        prof_s = sum(p.gpu_ms or 0.0 for p in profiled) / 1000.0
+        self.sim_time += timed_s + prof_s
+        self._iteration += n
+        notices: tuple[str, ...] = ()
+        return SourceBatch(
+            t=self.sim_time,
+            latencies_ms=frozen_array(lat),
+            timing_wall_s=timed_s,
+            profiled=tuple(profiled),
+            notices=notices,
+        )
+
+
+class SimulatedTelemetry:
+    """Telemetry of the simulated GPU, consistent with the simulated engine (busy, and slowed
+    down by the same simulated thermal events). Always marked `simulated=True`."""
+
+    def __init__(self, source: SimulatedSource, clock: Callable[[], float] = time.monotonic) -> None:
+        self._source = source
+        self._clock = clock
+
+    def sample(self) -> TelemetrySample:
+        s = self._source
+        t = s.sim_time
+        throttled = s.throttled()
+        wobble = math.sin(t / 7.0)
+        busy = not s._paused
+        sm = (1755.0 if throttled else 1980.0) if busy else 345.0
+        temp = 62.0 + 6.0 * ((t % THROTTLE_PERIOD_S) / THROTTLE_PERIOD_S) + wobble
+        if throttled:
+            temp += 8.0
+        engine_mib = 180.0 + 0.002 * len(s.layers)
+        return TelemetrySample(
+            t=self._clock(),
+            simulated=True,
+            device_name=SIM_DEVICE,
+            mem_used_mib=1024.0 + engine_mib,
+            mem_total_mib=81559.0,
+            mem_free_mib=81559.0 - 1024.0 - engine_mib,
+            process_mem_mib=engine_mib + 500.0,
+            gpu_util_pct=(97.0 + wobble) if busy else 0.0,
+            mem_util_pct=(41.0 + 3 * wobble) if busy else 0.0,
+            sm_clock_mhz=sm,
+            sm_clock_max_mhz=1980.0,
+            mem_clock_mhz=2619.0,
+            power_w=(520.0 + 25 * wobble) if busy else 70.0,
+            power_limit_w=700.0,
+            temperature_c=temp,
+            throttle_reasons=("SwThermalSlowdown",) if throttled else (),
+            pcie_gen=5,
+            pcie_width=16,
+            sources=(("all", "simulated"),),
+        )
+
+    def close(self) -> None:
+        pass
