@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "open": "open_source",
     "demo": "demo",
     "profile": "profile",
+    "telemetry": "telemetry",
 }
 
 PROG = "trtui"
