@@ -11,7 +11,7 @@ from trtui.model import LayerSummaryTable, ProfiledIteration, SourceBatch, froze
 from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator
 
-F32 = dict(rtol=2e-6, atol=1e-9)  # the window stores float32 samples
+F32 = {"rtol": 2e-6, "atol": 1e-9}  # the window stores float32 samples
 
 
 def as32(x: np.ndarray) -> np.ndarray:
