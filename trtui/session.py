@@ -22,11 +22,15 @@ from trtui.sources.protocol import ProfileSource
 from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import ProfileSnapshot, RunState, TrendPoint
+from trtui.stats.spikes import is_spike
+from trtui.telemetry.history import TelemetryEvent, TelemetryHistory, TelemetrySnapshot
 from trtui.telemetry.sample import TelemetrySample, TelemetrySource
 
 TREND_POINTS = 240
 TELEMETRY_HISTORY = 240
 MAX_NOTICES = 50
+MAX_EVENTS = 20
+PAUSED_TELEMETRY_FACTOR = 4.0  # sample telemetry this much less often while paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,10 @@ class Update:
     telemetry: TelemetrySample | None
     telemetry_history: tuple[TelemetrySample, ...]
     cost_s: float  # CPU seconds the session thread spent building this update (own cost)
+    telemetry_view: TelemetrySnapshot | None = None  # aligned series for sparklines
+    # Latency spikes (p99 jumps) and what clocks/temperature/throttling did then; times are the
+    # session clock (time.monotonic), the same as the telemetry samples' `t`.
+    events: tuple[TelemetryEvent, ...] = ()
 
 
 class Session:
@@ -62,8 +70,10 @@ class Session:
         self._trend: deque[TrendPoint] = deque(maxlen=TREND_POINTS)
         self._tick_latencies: list[np.ndarray] = []
         self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
-        self._tel_history: deque[TelemetrySample] = deque(maxlen=TELEMETRY_HISTORY)
+        self._tel_history = TelemetryHistory(TELEMETRY_HISTORY)
         self._tel_latest: TelemetrySample | None = None
+        self._events: deque[TelemetryEvent] = deque(maxlen=MAX_EVENTS)
+        self._pending_spikes: deque[float] = deque(maxlen=MAX_EVENTS)
         self._profiled_gpu: deque[float] = deque(maxlen=256)
         self._state: RunState = "starting"
         self._error: str | None = None
@@ -149,7 +159,8 @@ class Session:
             now = self._clock()
             if self.telemetry is not None and now >= next_tel:
                 self._sample_telemetry()
-                next_tel = now + self.telemetry_interval_s
+                factor = PAUSED_TELEMETRY_FACTOR if self.paused else 1.0
+                next_tel = now + self.telemetry_interval_s * factor
             if batch.finished or batch.error:
                 if batch.error:
                     self._state, self._error = "error", batch.error
@@ -171,8 +182,10 @@ class Session:
     def _sample_telemetry(self) -> None:
         assert self.telemetry is not None
         sample = self.telemetry.sample()
+        if self._tel_latest is not None and sample.t < self._tel_latest.t:
+            return  # a clock that went backwards: drop the sample rather than the history
         self._tel_latest = sample
-        self._tel_history.append(sample)
+        self._tel_history.push(sample)
 
     def _reset_stats(self) -> None:
         self.layers.reset()
@@ -197,6 +210,22 @@ class Session:
 
     # -- snapshots -------------------------------------------------------------------------------
 
+    def _note_spike(self, t: float) -> None:
+        """A p99 jump in the tick that ended at `t`: what the GPU was doing then is looked up once
+        a telemetry sample taken at or after `t` exists (see `_resolve_spikes`)."""
+        if self.telemetry is None:
+            self._notices.append(f"p99 jump at {t - (self._t0 or t):.1f} s (no telemetry)")
+            return
+        self._pending_spikes.append(t)
+
+    def _resolve_spikes(self) -> None:
+        latest = self._tel_latest
+        while self._pending_spikes and latest is not None and latest.t >= self._pending_spikes[0]:
+            t = self._pending_spikes.popleft()
+            (event,) = self._tel_history.correlate((t,))
+            self._events.append(event)
+            self._notices.append(event.describe(self._t0))
+
     def _publish(self) -> None:
         update = self.build_update()
         self.last_update = update
@@ -205,16 +234,28 @@ class Session:
 
     def build_update(self) -> Update:
         cpu0 = time.thread_time()
+        self._resolve_spikes()
         profile = self.snapshot()
+        view = self._tel_history.snapshot() if self._tel_latest is not None else None
         cost = time.thread_time() - cpu0
-        return Update(profile, self._tel_latest, tuple(self._tel_history), cost)
+        return Update(
+            profile,
+            self._tel_latest,
+            self._tel_history.samples,
+            cost,
+            telemetry_view=view,
+            events=tuple(self._events),
+        )
 
     def snapshot(self) -> ProfileSnapshot:
         if self._tick_latencies:
             tick = np.concatenate(self._tick_latencies)
             self._tick_latencies.clear()
             p50, p99 = (float(v) for v in np.percentile(tick, (50, 99)))
-            self._trend.append(TrendPoint(self._t, p50, p99, self.latency.throughput_window()))
+            now = self._clock()
+            self._trend.append(TrendPoint(now, p50, p99, self.latency.throughput_window()))
+            if is_spike(self._trend):
+                self._note_spike(now)
         layers_window = self.layers.window()
         layers_total = self.layers.total()
         lat_window = self.latency.window()

@@ -122,7 +122,7 @@ class LatencyStats:
 class TrendPoint:
     """One refresh tick's latency summary, for sparklines and spike detection."""
 
-    t: float
+    t: float  # session clock (time.monotonic) at the tick
     p50: float | None
     p99: float | None
     throughput_per_s: float | None
