@@ -33,9 +33,11 @@ class _Ring:
         self.filled = min(self.filled + n, self.size)
 
     def ordered(self) -> FloatArray:
+        out: FloatArray
         if self.filled < self.size:
-            return self.buf[: self.filled].copy()
-        out: FloatArray = np.concatenate([self.buf[self.head :], self.buf[: self.head]])
+            out = self.buf[: self.filled].copy()
+            return out
+        out = np.concatenate([self.buf[self.head :], self.buf[: self.head]])
         return out
 
 
