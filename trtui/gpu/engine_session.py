@@ -1,0 +1,456 @@
+"""The TensorRT adapter: deserialize an engine and set up everything the inference loop runs, on the
+GPU worker thread (with the CUDA context pushed).
+
+Per `--streams N`: N execution contexts, each with its own stream and buffers. When profiling is
+on, one more context on stream 0 has an IProfiler attached with `enqueue_emits_profile = False`;
+the loop runs it alone every N rounds and calls `report_to_profiler()` after its end event
+completed. The timing contexts never have a profiler, so CUDA graphs capture them unprofiled.
+
+Every TensorRT name used here is listed in `TRT_NAMES_USED`; the contract test checks them against
+the real lean bindings. Names only the full module has are in `TRT_FULL_ONLY_NAMES` and are
+guarded by capability checks; names that differ between versions are in `TRT_OPTIONAL_NAMES` and
+guarded by `hasattr`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trtui.errors import UserError
+from trtui.gpu.cuda_check import DeviceFacts
+from trtui.gpu.inspector import inspect_layers, precision_mix
+from trtui.gpu.io_buffers import IoBuffers, TensorSpec, make_output_allocator, tensor_bytes
+from trtui.gpu.load_errors import explain_load_failure, explain_out_of_memory
+from trtui.gpu.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
+from trtui.gpu.profiler import LayerSamples, make_profiler
+from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
+from trtui.gpu.trt_module import TrtModule
+from trtui.gpu.worker import Holder, Resources, Session
+from trtui.model import SourceBatch, SourceInfo
+from trtui.options import RunOptions
+from trtui.shapes import InputProfile, format_shape, resolve_shapes
+
+TRT_NAMES_USED: tuple[str, ...] = (
+    "__version__",
+    "ILogger",
+    "ILogger.log",
+    "ILogger.Severity",
+    "IProfiler",
+    "IProfiler.report_layer_time",
+    "IOutputAllocator",
+    "Runtime",
+    "Runtime.deserialize_cuda_engine",
+    "Runtime.engine_host_code_allowed",
+    "Runtime.get_plugin_registry",
+    "IPluginRegistry.load_library",
+    "ICudaEngine.num_io_tensors",
+    "ICudaEngine.get_tensor_name",
+    "ICudaEngine.get_tensor_mode",
+    "ICudaEngine.get_tensor_dtype",
+    "ICudaEngine.get_tensor_shape",
+    "ICudaEngine.get_tensor_location",
+    "ICudaEngine.is_shape_inference_io",
+    "ICudaEngine.get_tensor_vectorized_dim",
+    "ICudaEngine.get_tensor_components_per_element",
+    "ICudaEngine.get_tensor_profile_shape",
+    "ICudaEngine.get_tensor_profile_values",
+    "ICudaEngine.num_optimization_profiles",
+    "ICudaEngine.create_execution_context",
+    "ICudaEngine.num_aux_streams",
+    "ICudaEngine.num_layers",
+    "ICudaEngine.device_memory_size_v2",
+    "ICudaEngine.profiling_verbosity",
+    "ICudaEngine.create_engine_inspector",
+    "IExecutionContext.set_optimization_profile_async",
+    "IExecutionContext.set_input_shape",
+    "IExecutionContext.infer_shapes",
+    "IExecutionContext.get_tensor_shape",
+    "IExecutionContext.get_max_output_size",
+    "IExecutionContext.set_tensor_address",
+    "IExecutionContext.set_output_allocator",
+    "IExecutionContext.execute_async_v3",
+    "IExecutionContext.enqueue_emits_profile",
+    "IExecutionContext.profiler",
+    "IExecutionContext.report_to_profiler",
+    "TensorIOMode.INPUT",
+    "TensorLocation.HOST",
+    "DataType.FLOAT",
+    "DataType.HALF",
+    "DataType.BF16",
+    "DataType.INT8",
+    "DataType.INT32",
+    "DataType.INT64",
+    "DataType.BOOL",
+    "DataType.UINT8",
+    "DataType.FP8",
+    "DataType.INT4",
+    "DataType.FP4",
+    "LayerInformationFormat.JSON",
+    "ProfilingVerbosity.NONE",
+)
+# Only in the full `tensorrt` module; used behind TrtModule.has_inspector / has_plugin_init.
+TRT_FULL_ONLY_NAMES: tuple[str, ...] = (
+    "EngineInspector",
+    "EngineInspector.execution_context",
+    "EngineInspector.get_engine_information",
+    "init_libnvinfer_plugins",
+)
+# Present in some versions only; every use is guarded by hasattr/getattr.
+TRT_OPTIONAL_NAMES: tuple[str, ...] = (
+    "ICudaEngine.device_memory_size",  # 10.0 (removed in 11; _v2 from 10.1)
+    "DataType.E8M0",  # 10.12+
+)
+
+
+@dataclass
+class EngineRequest:
+    """Everything the worker needs to set up a run of one engine."""
+
+    plan: bytes
+    path: Path
+    options: RunOptions
+    trt: TrtModule
+    device: DeviceFacts
+    metadata: dict[str, object] | None = None
+    graphs_factory: Callable[[], GraphBackend] | None = None  # None: CUDA graphs unavailable
+    loop_config: LoopConfig | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+def _dtype_name(dtype: Any) -> str:
+    name = getattr(dtype, "name", None)
+    return str(name) if name else str(dtype).rsplit(".", 1)[-1]
+
+
+def _dims(value: Any) -> tuple[int, ...]:
+    return tuple(int(d) for d in value)
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return type(exc).__name__ == "MemoryError" or "out of memory" in str(exc).lower()
+
+
+def _profile_values(engine: Any, name: str) -> list[list[int]] | None:
+    for args in ((0, name), (name, 0)):
+        try:
+            vals = engine.get_tensor_profile_values(*args)
+        except TypeError:
+            continue
+        except Exception:
+            return None
+        return [list(v) for v in vals] if vals else None
+    return None
+
+
+class _ProfiledTrt:
+    """The profiled inference for the loop: a context with the profiler attached."""
+
+    def __init__(self, ctx: Holder, samples: LayerSamples) -> None:
+        self._ctx = ctx
+        self._samples = samples
+
+    def launch(self, stream: int) -> bool:
+        return bool(self._ctx.obj.execute_async_v3(stream))
+
+    def collect(self) -> tuple[tuple[str, ...], list[float]]:
+        self._samples.clear()
+        self._ctx.obj.report_to_profiler()
+        return self._samples.take()
+
+
+def build_engine_session(
+    req: EngineRequest, driver: Any, res: Resources, emit: Callable[[SourceBatch], None]
+) -> Session:
+    """Deserialize and set up; raises UserError with one line for every known failure. Whatever
+    was created is registered in `res` as soon as it exists (the worker releases it)."""
+    trt = req.trt.module
+    opts = req.options
+    label = req.path.name
+    store = LogStore()
+    logger = make_logger(trt, store)
+    res.add_trt("logger", Holder(logger).release)  # released last among TensorRT objects
+
+    runtime_h = Holder(trt.Runtime(logger))
+    res.add_trt("runtime", runtime_h.release)
+    runtime = runtime_h.obj
+    if hasattr(runtime, "engine_host_code_allowed"):
+        runtime.engine_host_code_allowed = bool(opts.allow_host_code)
+    if req.trt.has_plugin_init:
+        trt.init_libnvinfer_plugins(logger, "")
+    for lib in opts.plugins:
+        handle = runtime.get_plugin_registry().load_library(str(lib))
+        if handle is None:
+            errs = store.messages_since(0, WARNING)
+            why = f": {errs[-1]}" if errs else ""
+            raise UserError(f"cannot load the plugin library {lib}{why}")
+
+    mark = store.mark()
+    engine_h = Holder(runtime.deserialize_cuda_engine(req.plan))
+    req.plan = b""  # the plan bytes are no longer needed
+    if engine_h.obj is None:
+        raise explain_load_failure(
+            store.messages_since(mark, WARNING) or store.messages_since(0, WARNING),
+            path=str(req.path), module=req.trt.display_name, version=req.trt.version, lean=req.trt.lean,
+        )
+    res.add_trt("engine", engine_h.release)
+    engine = engine_h.obj
+
+    # ---- I/O tensors and shapes
+    host_loc = trt.TensorLocation.HOST
+    names = [engine.get_tensor_name(i) for i in range(engine.num_io_tensors)]
+    is_input = {n: engine.get_tensor_mode(n) == trt.TensorIOMode.INPUT for n in names}
+    shape_tensors = {n for n in names if is_input[n] and engine.is_shape_inference_io(n)}
+    profiles = []
+    requested = dict(opts.shapes)
+    value_requests = {n: requested.pop(n) for n in list(requested) if n in shape_tensors}
+    for n in names:
+        if not is_input[n] or n in shape_tensors:
+            continue
+        shape = _dims(engine.get_tensor_shape(n))
+        if any(d < 0 for d in shape):
+            mn, opt, mx = (_dims(s) for s in engine.get_tensor_profile_shape(n, 0))
+            profiles.append(InputProfile(n, shape, mn, opt, mx))
+        else:
+            profiles.append(InputProfile(n, shape))
+    shapes = resolve_shapes(profiles, requested)
+
+    # ---- contexts (N timing contexts + 1 profiling context)
+    n_streams = max(1, int(opts.streams))
+    profiling = opts.profile_every > 0
+    mem_per_ctx = int(
+        getattr(engine, "device_memory_size_v2", 0) or getattr(engine, "device_memory_size", 0) or 0
+    )
+    free_b, _total = driver.mem_get_info()
+    need = mem_per_ctx * (n_streams + (1 if profiling else 0))
+    if need > free_b:
+        raise explain_out_of_memory(f"{n_streams} execution context(s)", int(free_b), need)
+
+    contexts: list[Holder] = []
+    allocators: list[Any] = []  # output allocators outlive the contexts that call them
+    res.add_trt("output allocators", allocators.clear)
+
+    def new_context(what: str) -> Holder:
+        m = store.mark()
+        ctx = engine.create_execution_context()
+        if ctx is None:
+            errs = store.messages_since(m, WARNING)
+            if errs and not any("memory" in e.lower() for e in errs):
+                raise UserError(f"cannot create {what}: {errs[-1]}")
+            free_now, _ = driver.mem_get_info()
+            raise explain_out_of_memory(what, int(free_now), mem_per_ctx or None)
+        h = Holder(ctx)
+        res.add_trt(what, h.release)
+        return h
+
+    def configure(ctx: Any, stream: Any) -> None:
+        if engine.num_optimization_profiles > 1:
+            ctx.set_optimization_profile_async(0, stream.handle)
+        for name, shape in shapes:
+            if not ctx.set_input_shape(name, shape):
+                errs = store.messages_since(0, WARNING)
+                raise UserError(
+                    f"TensorRT refused shape {format_shape(shape)} for input '{name}'"
+                    + (f": {errs[-1]}" if errs else "")
+                )
+
+    # ---- streams, buffers, work per lane
+    rng = np.random.default_rng(opts.seed)
+    lanes: list[Lane] = []
+    lane0_buffers: IoBuffers | None = None
+    io_specs: list[TensorSpec] = []
+    for i in range(n_streams):
+        stream_h = Holder(driver.Stream())
+        res.add_cuda(f"stream {i}", stream_h.release)
+        stream = stream_h.obj
+        ctx_h = new_context(f"execution context {i}")
+        ctx = ctx_h.obj
+        configure(ctx, stream)
+        specs = _tensor_specs(engine, ctx, names, is_input, shape_tensors, value_requests, host_loc)
+        missing = [m for m in ctx.infer_shapes() if m not in shape_tensors]
+        if missing:
+            raise UserError(f"the engine needs shapes for {', '.join(missing)}: give them with --shapes")
+        try:
+            bufs = IoBuffers(driver, specs, transfers=opts.transfers, rng=rng)
+        except Exception as exc:
+            if _is_oom(exc):
+                free_now, _ = driver.mem_get_info()
+                need_io = sum(tensor_bytes(s) for s in specs)
+                raise explain_out_of_memory(f"the buffers of stream {i}", int(free_now), need_io) from None
+            raise
+        res.add_cuda(f"buffers {i}", bufs.free)
+        _bind(trt, ctx, bufs, allocators)
+        if i == 0:
+            lane0_buffers, io_specs = bufs, specs
+        lanes.append(Lane(index=i, stream=stream, work=_make_work(ctx_h, bufs, stream, opts.transfers)))
+        contexts.append(ctx_h)
+
+    profiled = None
+    if profiling:
+        try:
+            pctx_h = new_context("the profiling context")
+        except UserError as err:
+            req.notices.append(f"per-layer profiling is off: {err}")
+            pctx_h = None
+        if pctx_h is not None:
+            pctx = pctx_h.obj
+            configure(pctx, lanes[0].stream)
+            assert lane0_buffers is not None
+            _bind(trt, pctx, lane0_buffers, allocators)
+            samples = LayerSamples()
+            prof_h = Holder(make_profiler(trt, samples))
+            pctx.enqueue_emits_profile = False  # before attaching: enqueue stays asynchronous
+            pctx.profiler = prof_h.obj
+            res.add_trt("profiler", prof_h.release)
+            res.add_trt("profiling context", pctx_h.release)  # the context goes before its profiler
+            profiled = _ProfiledTrt(pctx_h, samples)
+
+    # ---- layer details, then the loop (first runs and graph capture happen here, before "ready")
+    layers, layer_note = inspect_layers(req.trt, engine, contexts[0].obj)
+    if layer_note and req.trt.has_inspector:
+        req.notices.append(layer_note)
+    graphs: GraphBackend | None = None
+    graph_note: str | None = None
+    if opts.cuda_graph:
+        if req.graphs_factory is None:
+            graph_note = "cuda-python not installed"
+        else:
+            try:
+                graphs = req.graphs_factory()
+            except UserError as err:
+                graph_note = "cuda-python not available"
+                req.notices.append(str(err))
+    cfg = req.loop_config or LoopConfig(use_graphs=opts.cuda_graph, profile_every=opts.profile_every)
+    loop = InferenceLoop(driver, lanes, cfg, emit, graphs=graphs, profiled=profiled)
+    res.add_cuda("loop", loop.close)  # destroys graphs and events before buffers and streams go
+    for note in req.notices:
+        loop.notice(note)
+    loop.prepare()
+    for line in store.messages_since(mark, WARNING)[-3:]:
+        if "Using an engine plan file across different models of devices" in line:
+            loop.notice("the engine was built on another GPU model: timings may differ from its origin")
+
+    aux = int(getattr(engine, "num_aux_streams", 0) or 0)
+    mode = _mode_string(opts, loop, graph_note, profiled is not None)
+    info = SourceInfo(
+        kind="engine",
+        label=label,
+        simulated=False,
+        path=str(req.path),
+        device=req.device.name,
+        trt_module=req.trt.display_name,
+        trt_version=req.trt.version,
+        precision=precision_mix(layers),
+        shapes=shapes,
+        mode=mode,
+        streams=n_streams,
+        aux_streams=aux,
+        layers=layers,
+        extra=_extra(req, io_specs, mem_per_ctx, engine, aux),
+    )
+    return Session(info=info, loop=loop)
+
+
+def _tensor_specs(engine: Any, ctx: Any, names: list[str], is_input: dict[str, bool],
+                  shape_tensors: set[str], value_requests: dict[str, tuple[int, ...]],
+                  host_loc: Any) -> list[TensorSpec]:
+    specs = []
+    for n in names:
+        dtype = _dtype_name(engine.get_tensor_dtype(n))
+        shape = _dims(ctx.get_tensor_shape(n))
+        on_host = engine.get_tensor_location(n) == host_loc
+        values = None
+        if n in shape_tensors:
+            if n in value_requests:
+                values = value_requests[n]
+            else:
+                pv = _profile_values(engine, n)
+                values = tuple(pv[1]) if pv else None
+            if values is None:
+                raise UserError(
+                    f"the engine needs the values of shape input '{n}': give them with --shapes {n}:V1xV2"
+                )
+        max_out = None
+        if not is_input[n] and any(d < 0 for d in shape):
+            max_out = int(ctx.get_max_output_size(n))
+            if max_out < 0:
+                raise UserError(f"TensorRT reports no size bound for the data-dependent output '{n}'")
+        specs.append(
+            TensorSpec(
+                name=n,
+                is_input=is_input[n],
+                dtype=dtype,
+                shape=shape,
+                on_host=on_host,
+                vectorized_dim=int(engine.get_tensor_vectorized_dim(n)),
+                components=int(engine.get_tensor_components_per_element(n)),
+                max_output_bytes=max_out,
+                shape_values=values,
+            )
+        )
+    return specs
+
+
+def _bind(trt: Any, ctx: Any, bufs: IoBuffers, allocators: list[Any]) -> None:
+    """Set every tensor address; data-dependent outputs also get an output allocator."""
+    for name, buf in bufs.buffers.items():
+        if not ctx.set_tensor_address(name, buf.address):
+            raise UserError(f"TensorRT refused the buffer address of tensor '{name}'")
+        if buf.spec.data_dependent and not buf.spec.is_input:
+            alloc = make_output_allocator(trt, buf, lambda _n, _s: None)
+            allocators.append(alloc)
+            ctx.set_output_allocator(name, alloc)
+
+
+def _make_work(ctx_h: Holder, bufs: IoBuffers, stream: Any, transfers: bool) -> Callable[[int], bool]:
+    if not transfers:
+        def work(handle: int) -> bool:
+            return bool(ctx_h.obj.execute_async_v3(handle))
+        return work
+
+    def work_with_copies(handle: int) -> bool:
+        bufs.copy_in(stream)
+        ok = bool(ctx_h.obj.execute_async_v3(handle))
+        bufs.copy_out(stream)
+        return ok
+
+    return work_with_copies
+
+
+def _mode_string(opts: RunOptions, loop: InferenceLoop, graph_note: str | None, profiling: bool) -> str:
+    parts = [f"timing + profiling 1/{opts.profile_every}" if profiling else "timing only"]
+    if loop.graphs_on:
+        parts.append("CUDA graph on")
+    elif not opts.cuda_graph:
+        parts.append("CUDA graph off")
+    else:
+        parts.append(f"CUDA graph off ({graph_note or loop.graph_note or 'unavailable'})")
+    parts.append("transfers included" if opts.transfers else "no transfers")
+    return ", ".join(parts)
+
+
+def _extra(
+    req: EngineRequest, specs: list[TensorSpec], mem_per_ctx: int, engine: Any, aux: int
+) -> dict[str, str]:
+    extra: dict[str, str] = {}
+    ins = [f"{s.name} {s.display_dtype} {format_shape(s.shape)}" for s in specs if s.is_input]
+    outs = [f"{s.name} {s.display_dtype} {format_shape(s.shape)}" for s in specs if not s.is_input]
+    extra["inputs"] = "; ".join(ins)
+    extra["outputs"] = "; ".join(outs)
+    if mem_per_ctx:
+        extra["activation memory"] = f"{mem_per_ctx / 2**20:.1f} MiB per context"
+    extra["layers"] = str(getattr(engine, "num_layers", "?"))
+    cc = req.device.compute_capability
+    extra["compute capability"] = f"{cc[0]}.{cc[1]}"
+    extra["CUDA driver"] = req.device.driver_version
+    if aux:
+        extra["aux streams"] = f"{aux} (the sum of layer times is not a latency)"
+    if req.metadata:
+        md = req.metadata
+        bits = [f"{k} {md[k]}" for k in ("task", "imgsz", "batch", "half") if k in md]
+        extra["Ultralytics"] = ", ".join(bits) if bits else "metadata present"
+    return extra

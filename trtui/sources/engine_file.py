@@ -1,0 +1,201 @@
+"""Checks on an engine file that need neither a GPU nor TensorRT: it exists, is readable, is not
+empty, and its first bytes are a TensorRT plan (optionally behind the metadata prefix Ultralytics
+writes). Only the header is read here, so a huge file of the wrong kind is refused at once.
+
+TensorRT plans start with the 4-byte tag ``ftrt`` (``ptrt`` is the other tag the 11.x runtime
+library checks). Ultralytics ``.engine`` files put ``<uint32 little-endian length><JSON metadata>``
+in front of the plan; the plan that follows is what TensorRT deserializes.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from trtui.errors import UserError
+
+PLAN_MAGICS: tuple[bytes, ...] = (b"ftrt", b"ptrt")
+HEADER_BYTES = 64 * 1024
+MAX_METADATA_BYTES = 16 * 1024 * 1024  # an Ultralytics metadata prefix is a few KiB
+MIN_PLAN_BYTES = 32  # smaller than any plan header: surely truncated
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFile:
+    """A file that passed the header checks. The plan is ``size - plan_offset`` bytes at ``plan_offset``."""
+
+    path: Path
+    size: int
+    plan_offset: int = 0
+    metadata: Mapping[str, object] | None = field(default=None)  # Ultralytics metadata, if any
+
+    @property
+    def plan_size(self) -> int:
+        return self.size - self.plan_offset
+
+
+def _hex(head: bytes) -> str:
+    return " ".join(f"{b:02x}" for b in head[:4])
+
+
+def _looks_like_onnx(head: bytes) -> bool:
+    """An ONNX ModelProto starts with ir_version (field 1, varint, 1..~20) and then another field
+    of ModelProto (producer_name, producer_version, domain, model_version, doc_string, graph,
+    opset_import, ...)."""
+    if len(head) < 3 or head[0] != 0x08 or not 1 <= head[1] <= 0x20:
+        return False
+    return head[2] in (0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x72, 0x7A)
+
+
+def _other_format(head: bytes) -> str | None:
+    """A short description of a well-known non-engine format, or None."""
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive (a PyTorch .pt checkpoint or similar)"
+    if head.startswith(b"\x7fELF"):
+        return "an ELF program or shared library"
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip-compressed file; decompress it first"
+    if head.startswith(b"\x89HDF"):
+        return "an HDF5 file (a Keras model?)"
+    if head.startswith(b"\x93NUMPY"):
+        return "a NumPy array file"
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "a Python pickle (a PyTorch model?)"
+    if head[4:8] == b"TFL3":
+        return "a TensorFlow Lite model"
+    if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff") or head.startswith(b"GIF8"):
+        return "an image"
+    if len(head) >= 10:
+        (n,) = struct.unpack("<Q", head[:8])
+        if 2 <= n < 100_000_000 and head[8:10] == b'{"':
+            return "a safetensors file"
+    text = head.lstrip()
+    if text[:1] in (b"{", b"["):
+        return "a JSON file (trtexec exports are opened as recordings, not as engines)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if b"\x00" not in head:
+        return "a text file"
+    return None
+
+
+def _read_exact(f: BinaryIO, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        chunk = f.read(n - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def _ultralytics_prefix(f: BinaryIO, head: bytes, size: int) -> tuple[int, Mapping[str, object]] | None:
+    """(plan offset, metadata) if the file starts with Ultralytics' length + JSON prefix."""
+    if len(head) < 8:
+        return None
+    (n,) = struct.unpack("<I", head[:4])
+    if not 2 <= n <= MAX_METADATA_BYTES or 4 + n > size or head[4:5] != b"{":
+        return None
+    if 4 + n <= len(head):
+        blob = head[4 : 4 + n]
+    else:
+        f.seek(4)
+        blob = _read_exact(f, n)
+    try:
+        meta = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(meta, dict):
+        return None
+    return 4 + n, meta
+
+
+def inspect_engine_file(path: Path) -> EngineFile:
+    """Check that `path` holds a TensorRT engine, reading only its header. Raises UserError."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except PermissionError:
+        raise UserError(f"cannot read {path}: permission denied") from None
+    except OSError as err:
+        raise UserError(f"cannot read {path}: {err.strerror or err}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UserError(f"{path} is a directory, not an engine file: give the .engine or .plan file in it")
+    if not stat.S_ISREG(st.st_mode):
+        raise UserError(f"{path} is not a regular file: give a TensorRT engine file (.engine or .plan)")
+    if path.suffix.lower() == ".onnx":
+        raise UserError(
+            f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "
+            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine=model.engine)"
+        )
+    if st.st_size == 0:
+        raise UserError(f"{path} is empty (0 bytes): it is not a TensorRT engine; rebuild or copy it again")
+    try:
+        with open(path, "rb") as f:
+            head = _read_exact(f, HEADER_BYTES)
+            if head[:4] in PLAN_MAGICS:
+                if st.st_size < MIN_PLAN_BYTES:
+                    raise UserError(f"{path} is truncated ({st.st_size} bytes): rebuild or copy it again")
+                return EngineFile(path=path, size=st.st_size)
+            prefix = _ultralytics_prefix(f, head, st.st_size)
+            if prefix is not None:
+                offset, meta = prefix
+                f.seek(offset)
+                magic = _read_exact(f, 4)
+                if magic in PLAN_MAGICS and st.st_size - offset >= MIN_PLAN_BYTES:
+                    return EngineFile(path=path, size=st.st_size, plan_offset=offset, metadata=meta)
+                raise UserError(
+                    f"{path} has an Ultralytics metadata header but no TensorRT plan after it "
+                    "(truncated or not exported as an engine): export it again"
+                )
+    except PermissionError:
+        raise UserError(f"cannot read {path}: permission denied") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory, not an engine file") from None
+    except OSError as err:
+        raise UserError(f"cannot read {path}: {err.strerror or err}") from None
+    if _looks_like_onnx(head):
+        raise UserError(
+            f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "
+            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine=model.engine)"
+        )
+    kind = _other_format(head)
+    if kind is not None:
+        raise UserError(f"{path} is not a TensorRT engine: it is {kind}")
+    raise UserError(
+        f"{path} is not a TensorRT engine: it starts with bytes {_hex(head)}, not a TensorRT plan header"
+    )
+
+
+def read_plan(engine: EngineFile) -> bytes:
+    """The plan bytes (without any metadata prefix). Raises UserError if the file changed."""
+    try:
+        with open(engine.path, "rb") as f:
+            f.seek(engine.plan_offset)
+            data = f.read()
+    except OSError as err:
+        raise UserError(f"cannot read {engine.path}: {err.strerror or err}") from None
+    if len(data) != engine.plan_size:
+        raise UserError(f"{engine.path} changed while trtui was reading it: try again")
+    return data
+
+
+def describe_size(n: int) -> str:
+    """'12.3 MiB' style size for messages."""
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+__all__ = ["PLAN_MAGICS", "EngineFile", "describe_size", "inspect_engine_file", "read_plan"]
