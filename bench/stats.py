@@ -1,0 +1,215 @@
+"""Benchmarks of the statistics pipeline (pure Python + numpy; no GPU, no terminal).
+
+- layer-sample ingestion through `LayerAggregator.add`, against a bare Python callback that only
+  appends `(name, ms)` to a list: the way TensorRT's IProfiler delivers layer times, one call per
+  layer. A ratio above 1 means the aggregator takes samples faster than the bare callback alone.
+- latency ingestion through `LatencyAggregator.add`, against a bare per-latency `list.append`.
+- snapshot building, `window()` and `total()`, at 1k and 20k layers with full windows.
+- the session's cost per refresh tick (ingest one tick of the simulated engine + build the
+  `Update`) at the demo size, 1k and 20k layers, and its share of one core at the default 0.5 s.
+
+Timings are medians over repeats; CPU times (`time.thread_time`) where a cost is a CPU share.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from trtui.model import ProfiledIteration, SourceBatch, frozen_array
+from trtui.options import RunOptions
+from trtui.session import Session
+from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
+from trtui.stats.latency import LatencyAggregator
+from trtui.stats.layers import LayerAggregator
+
+COMMAND = "python -m bench stats"
+REFRESH_S = 0.5  # the UI's default refresh period
+REPEATS = 5
+
+
+def _row(name: str, value: float, unit: str, note: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "value": float(value), "unit": unit, "command": COMMAND, "note": note, **extra}
+
+
+def _median_time(
+    fn: Callable[[], object], repeats: int = REPEATS, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """Median seconds of one call of `fn` over `repeats` runs (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = clock()
+        fn()
+        times.append(clock() - t0)
+    return statistics.median(times)
+
+
+def _iterations(n_layers: int, count: int, seed: int = 0) -> list[ProfiledIteration]:
+    rng = np.random.default_rng(seed)
+    names = tuple(f"layer{i} conv+relu" for i in range(n_layers))  # one tuple object, like a source
+    base = rng.uniform(0.005, 0.2, n_layers)
+    return [
+        ProfiledIteration(names, frozen_array(base * rng.lognormal(0.0, 0.03, n_layers)))
+        for _ in range(count)
+    ]
+
+
+# -- ingestion --------------------------------------------------------------------------------------
+
+
+def layer_ingestion(n_layers: int, count: int) -> list[dict[str, Any]]:
+    its = _iterations(n_layers, count)
+    as_lists = [(it.names, it.times_ms.tolist()) for it in its]
+
+    def aggregator() -> None:
+        agg = LayerAggregator()
+        for it in its:
+            agg.add(it)
+
+    def bare_callback() -> None:
+        records: list[tuple[str, float]] = []
+
+        def report_layer_time(name: str, ms: float) -> None:  # IProfiler.report_layer_time
+            records.append((name, ms))
+
+        for names, times in as_lists:
+            for name, ms in zip(names, times, strict=False):
+                report_layer_time(name, ms)
+
+    samples = n_layers * count
+    rate = samples / _median_time(aggregator)
+    base = samples / _median_time(bare_callback)
+    base_name = f"bare append callback, {n_layers} layers"
+    return [
+        _row(
+            base_name,
+            base,
+            "samples/s",
+            "baseline: a Python IProfiler-style callback that only appends (name, ms) to a list",
+        ),
+        _row(
+            f"layer ingestion (LayerAggregator.add), {n_layers} layers",
+            rate,
+            "samples/s",
+            f"{count} profiled iterations of {n_layers} layers into a fresh aggregator (window 256); "
+            "ratio > 1: the aggregator keeps up with more than the bare callback can deliver",
+            ratio=rate / base,
+            baseline=base_name,
+        ),
+    ]
+
+
+def latency_ingestion(batch: int = 1000, batches: int = 200) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(1)
+    data = [
+        SourceBatch(t=float(i), latencies_ms=frozen_array(rng.lognormal(0.0, 0.02, batch)), timing_wall_s=0.5)
+        for i in range(batches)
+    ]
+    as_lists = [b.latencies_ms.tolist() for b in data]
+
+    def aggregator() -> None:
+        agg = LatencyAggregator()
+        for b in data:
+            agg.add(b)
+
+    def bare_append() -> None:
+        out: list[float] = []
+        for values in as_lists:
+            for v in values:
+                out.append(v)  # noqa: PERF402 (the baseline is one call per latency)
+
+    n = batch * batches
+    rate = n / _median_time(aggregator)
+    base = n / _median_time(bare_append)
+    base_name = "bare per-latency append"
+    return [
+        _row(base_name, base, "latencies/s", "baseline: list.append of each latency, one at a time"),
+        _row(
+            "latency ingestion (LatencyAggregator.add)",
+            rate,
+            "latencies/s",
+            f"{batches} batches of {batch} latencies (one UI tick of a fast engine each)",
+            ratio=rate / base,
+            baseline=base_name,
+        ),
+    ]
+
+
+# -- snapshots --------------------------------------------------------------------------------------
+
+
+def snapshot_building(n_layers: int) -> list[dict[str, Any]]:
+    agg = LayerAggregator()
+    for it in _iterations(n_layers, 300, seed=2):  # more than the window and the reservoir hold
+        agg.add(it)
+    w = _median_time(agg.window)
+    t = _median_time(agg.total)
+    rows = agg._window.rows  # the window shrinks with the layer count (bounded memory)
+    return [
+        _row(
+            f"snapshot window() at {n_layers} layers",
+            w * 1000,
+            "ms",
+            f"rolling-window table of {n_layers} layers x {rows} iterations (count..p99, share)",
+        ),
+        _row(
+            f"snapshot total() at {n_layers} layers",
+            t * 1000,
+            "ms",
+            f"since-start table of {n_layers} layers (exact moments + reservoir percentiles)",
+        ),
+    ]
+
+
+def session_tick(n_layers: int | None, ticks: int = 12) -> list[dict[str, Any]]:
+    source = SimulatedSource(RunOptions(layers=n_layers, seed=3))
+    session = Session(source, SimulatedTelemetry(source), source.options, refresh_s=REFRESH_S)
+    session.open()
+    # Warm up until the window and the reservoir are full (the most expensive steady state).
+    while session.layers.iterations < 300:
+        session.ingest(source.simulate(REFRESH_S))
+    session.build_update()
+    batches = [source.simulate(REFRESH_S) for _ in range(ticks)]  # the source's own cost excluded
+    costs = []
+    for b in batches:
+        t0 = time.thread_time()
+        session.ingest(b)
+        session.build_update()
+        costs.append(time.thread_time() - t0)
+    session.close()
+    cost = statistics.median(costs)
+    label = f"{n_layers} layers" if n_layers else f"demo size ({len(source.layers)} layers)"
+    return [
+        _row(
+            f"session tick, {label}",
+            cost * 1000,
+            "ms CPU",
+            "ingest one 0.5 s tick of the simulated engine + build the immutable Update (CPU time)",
+        ),
+        _row(
+            f"session CPU share, {label}",
+            100 * cost / REFRESH_S,
+            "% of a core",
+            "session tick cost / 0.5 s refresh period (the UI's own cost comes on top; target: "
+            "trtui within 10% of a core at 1k layers)",
+        ),
+    ]
+
+
+def run() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    rows += layer_ingestion(59, 2_000)
+    rows += layer_ingestion(1_000, 200)
+    rows += layer_ingestion(20_000, 40)
+    rows += latency_ingestion()
+    rows += snapshot_building(1_000)
+    rows += snapshot_building(20_000)
+    rows += session_tick(None)
+    rows += session_tick(1_000)
+    rows += session_tick(20_000)
+    return rows
