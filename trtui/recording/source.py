@@ -1,0 +1,225 @@
+"""Replay a recording as a `ProfileSource`: one batch with everything, then finished.
+
+`open_recording(path)` opens a trtexec recording (one of its files, or its folder) or a trtui JSON
+summary. The first `read()` returns the per-layer summary (`LayerSummaryTable`), the recorded
+per-inference latencies (with the recorded wall time, so throughput is the recorded one) and
+the notices; it is marked `finished`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from trtui.errors import UserError
+from trtui.model import LayerInfo, LayerSummaryTable, SourceBatch, SourceInfo, frozen_array
+from trtui.recording.files import detect_kind, read_json
+from trtui.recording.loader import Recording, load_recording
+from trtui.recording.summary_reader import SummaryDoc, parse_summary
+
+_SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
+
+
+def precision_mix(layers: Sequence[LayerInfo]) -> str | None:
+    """"FP16 61%, FP32 39%" by layer count, over layers whose precision is known."""
+    kinds = Counter(layer.precision for layer in layers if layer.precision)
+    total = sum(kinds.values())
+    if not total:
+        return None
+    return ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in kinds.most_common())
+
+
+def _shapes(rec: Recording) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    out: list[tuple[str, tuple[int, ...]]] = []
+    if rec.layer_doc is not None:
+        for t in rec.layer_doc.io:
+            if t.mode == "input":
+                shape = t.opt_shapes[0] if t.opt_shapes else t.shape
+                if shape is not None:
+                    out.append((t.name, shape))
+    if out or rec.run_meta is None:
+        return tuple(out)
+    opts = rec.run_meta.inference_options
+    spec = opts.get("Input inference shape") or opts.get("Input inference shapes") or ""
+    for name, dims in _SHAPE_SPEC.findall(spec):
+        out.append((name.strip(), tuple(int(d) for d in dims.split("x"))))
+    return tuple(out)
+
+
+def _mode(rec: Recording) -> str | None:
+    if rec.run_meta is None:
+        return "recorded by trtexec" if rec.profile is not None or rec.times is not None else None
+    t = rec.run_meta.trtui
+    if t:
+        mode = t.get("mode")
+        return f"recorded by trtui {t.get('version', '')}".rstrip() + (f": {mode}" if mode else "")
+    o = rec.run_meta.inference_options
+    bits = []
+    for key, word in (("CUDA Graph", "CUDA graph"), ("Separate profiling", "separate profiling run"),
+                      ("Spin-wait", "spin-wait"), ("Data transfers", "data transfers")):
+        if key in o:
+            bits.append(f"{word} {'on' if o[key].lower().startswith('enabled') else 'off'}")
+    return "recorded by trtexec" + (": " + ", ".join(bits) if bits else "")
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def recording_info(rec: Recording) -> SourceInfo:
+    device = rec.device
+    where = device or "an unknown device"
+    simulated = rec.simulated
+    extra: dict[str, str] = {
+        "recording": f"recording of {where}{' (simulated data)' if simulated else ''}, not live",
+        "files": ", ".join(p.name for p in rec.files.values()),
+    }
+    if rec.build_meta is not None and rec.build_meta.precision:
+        extra["build precision"] = rec.build_meta.precision
+    if rec.device_meta is not None and rec.device_meta.compute_capability:
+        extra["compute capability"] = rec.device_meta.compute_capability
+    elif rec.run_meta is not None and "Compute Capability" in rec.run_meta.device_information:
+        extra["compute capability"] = rec.run_meta.device_information["Compute Capability"]
+    if rec.run_meta is not None and rec.run_meta.throughput is not None:
+        extra["recorded throughput"] = f"{rec.run_meta.throughput:g} qps (trtexec's summary)"
+    if rec.profile is not None:
+        extra["profiled iterations"] = str(rec.profile.iterations)
+    streams = _int(rec.run_meta.inference_options.get("Streams") if rec.run_meta else None, 1)
+    aux = len({layer.stream_id for layer in rec.layers if layer.stream_id})
+    trt_version = None
+    if rec.run_meta is not None:
+        v = rec.run_meta.trtui.get("trt_version") or rec.run_meta.device_information.get("TensorRT Version")
+        trt_version = str(v) if v else None
+    return SourceInfo(
+        kind="recording",
+        label=rec.label,
+        simulated=simulated,
+        path=str(rec.path),
+        device=device,
+        trt_version=trt_version,
+        precision=precision_mix(rec.layers),
+        shapes=_shapes(rec),
+        mode=_mode(rec),
+        streams=max(1, streams),
+        aux_streams=aux,
+        layers=rec.layers,
+        extra=extra,
+    )
+
+
+def summary_info(doc: SummaryDoc, path: Path) -> SourceInfo:
+    where = doc.device or "an unknown device"
+    sim = " (simulated data)" if doc.simulated else ""
+    return SourceInfo(
+        kind="recording",
+        label=path.name,
+        simulated=doc.simulated,
+        path=str(path),
+        device=doc.device,
+        trt_version=doc.trt_version,
+        precision=precision_mix(doc.infos),
+        mode=f"trtui summary of {doc.label}" + (f" ({doc.mode})" if doc.mode else ""),
+        layers=doc.infos,
+        extra={
+            "recording": f"summary of a run on {where}{sim}, not live",
+            "files": path.name,
+        },
+    )
+
+
+class RecordingSource:
+    """A `ProfileSource` that replays a recording: everything in the first batch, then finished."""
+
+    def __init__(
+        self,
+        info: SourceInfo,
+        summary: LayerSummaryTable | None,
+        latencies_ms: np.ndarray | None = None,
+        timing_wall_s: float = 0.0,
+        notices: tuple[str, ...] = (),
+        recording: Recording | None = None,
+    ) -> None:
+        self._info = info
+        self.summary = summary
+        self.latencies_ms = frozen_array(latencies_ms if latencies_ms is not None else ())
+        self.timing_wall_s = timing_wall_s
+        self.notices = notices
+        self.recording = recording
+        self._sent = False
+
+    @property
+    def info(self) -> SourceInfo:
+        return self._info
+
+    def start(self) -> None:
+        pass
+
+    def set_paused(self, paused: bool) -> None:
+        pass  # nothing runs: a recording is read at once
+
+    def stop(self) -> None:
+        pass
+
+    def read(self, timeout: float) -> SourceBatch:
+        t = self.timing_wall_s
+        if self._sent:
+            return SourceBatch(t=t, finished=True)
+        self._sent = True
+        return SourceBatch(
+            t=t,
+            latencies_ms=self.latencies_ms,  # type: ignore[arg-type]
+            timing_wall_s=self.timing_wall_s,
+            summary=self.summary,
+            notices=self.notices,
+            finished=True,
+        )
+
+
+def source_from_recording(rec: Recording) -> RecordingSource:
+    times = rec.times
+    return RecordingSource(
+        recording_info(rec),
+        rec.summary,
+        np.asarray(times.latency_ms) if times is not None else None,
+        times.wall_s if times is not None else 0.0,
+        rec.notices,
+        rec,
+    )
+
+
+def source_from_summary(doc: SummaryDoc, path: Path) -> RecordingSource:
+    t = doc.layers
+    summary = LayerSummaryTable(t.names, t.count, t.total_ms, t.mean_ms, t.median_ms, t.iterations)
+    lat = doc.latency
+    notices = (
+        *doc.notices,
+        f"{path.name} is a trtui summary: it holds latency statistics (mean "
+        f"{'n/a' if lat.mean is None else f'{lat.mean:.4f}'} ms, p99 "
+        f"{'n/a' if lat.p99 is None else f'{lat.p99:.4f}'} ms over {lat.count} inferences), "
+        "not per-inference times",
+    )
+    return RecordingSource(summary_info(doc, path), summary if len(t) else None, None, 0.0, notices)
+
+
+def open_recording(path: Path) -> RecordingSource:
+    """Open a trtexec recording (a file of it, or its folder) or a trtui summary for replay.
+    Raises UserError (one line) on bad input; warnings go to the batch's notices."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return source_from_recording(load_recording(path))
+    obj, notes = read_json(path)
+    if detect_kind(obj) == "summary":
+        try:
+            return source_from_summary(parse_summary(obj), path)
+        except UserError as err:
+            raise UserError(f"{path}: {err}") from None
+    return source_from_recording(load_recording(path, preread=(obj, notes)))

@@ -1,0 +1,187 @@
+"""Read back trtui's own JSON summary (`trtui profile ... --json PATH`, schema "trtui.summary/1")."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trtui.errors import UserError
+from trtui.model import LayerInfo, frozen_array
+from trtui.recording.files import SUMMARY_SCHEMA_PREFIX, read_json
+from trtui.recording.readers import dedupe_names
+from trtui.stats.snapshot import LatencyStats, LayerTable
+
+SUPPORTED = ("trtui.summary/1",)
+_LAYER_COLUMNS = (
+    "last_ms", "mean_ms", "median_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "total_ms",
+    "share_pct",
+)
+_LATENCY_KEYS = ("last", "mean", "median", "p90", "p95", "p99", "min", "max", "std")
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDoc:
+    """The parts of a trtui summary that trtui reads back."""
+
+    label: str
+    kind: str  # the source kind that produced it ("simulated", "engine", "recording")
+    simulated: bool
+    device: str | None
+    layers: LayerTable
+    infos: tuple[LayerInfo, ...]
+    latency: LatencyStats
+    mode: str | None = None
+    trt_version: str | None = None
+    notices: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def _num(value: object, what: str) -> float:
+    """A number or null (-> NaN)."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UserError(f"{what} is {_kind(value)}, expected a number or null")
+    return float(value)
+
+
+def _opt_num(value: object, what: str) -> float | None:
+    x = _num(value, what)
+    return None if math.isnan(x) else x
+
+
+def _opt_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
+    v = obj.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise UserError(f"{what}: {key} is {_kind(v)}, expected a string or null")
+    return v
+
+
+def _count(value: object, what: str) -> int:
+    x = _num(value, what)
+    if math.isnan(x):
+        return 0
+    if x < 0 or not x.is_integer():
+        raise UserError(f"{what} is {x:g}, expected a whole number")
+    return int(x)
+
+
+def latency_from_dict(obj: object, throughput: object, what: str) -> LatencyStats:
+    if obj is None:
+        return LatencyStats.empty()
+    if not isinstance(obj, dict):
+        raise UserError(f"{what} is {_kind(obj)}, expected an object")
+    vals = {k: _opt_num(obj.get(k), f"{what}.{k}") for k in _LATENCY_KEYS}
+    return LatencyStats(
+        count=_count(obj.get("count", 0), f"{what}.count"),
+        throughput_per_s=_opt_num(throughput, "throughput_per_s"),
+        **vals,
+    )
+
+
+def parse_summary(obj: object) -> SummaryDoc:
+    """A decoded summary -> SummaryDoc; UserError when it is not one or has wrong types."""
+    if not isinstance(obj, dict):
+        raise UserError(f"a trtui summary is a JSON object, this is {_kind(obj)}")
+    schema = obj.get("schema")
+    if not isinstance(schema, str) or not schema.startswith(SUMMARY_SCHEMA_PREFIX):
+        raise UserError("not a trtui summary (no 'schema': 'trtui.summary/1')")
+    if schema not in SUPPORTED:
+        raise UserError(f"summary schema {schema} is newer than this trtui reads ({', '.join(SUPPORTED)})")
+    source = obj.get("source") or {}
+    if not isinstance(source, dict):
+        raise UserError(f"'source' is {_kind(source)}, expected an object")
+    raw_layers = obj.get("layers") or []
+    if not isinstance(raw_layers, list):
+        raise UserError(f"'layers' is {_kind(raw_layers)}, expected a list")
+    n = len(raw_layers)
+    names: list[str] = []
+    count = np.zeros(n, dtype=np.int64)
+    cols = {c: np.full(n, np.nan) for c in _LAYER_COLUMNS}
+    infos: list[LayerInfo] = []
+    for i, row in enumerate(raw_layers):
+        what = f"layers[{i}]"
+        if not isinstance(row, dict):
+            raise UserError(f"{what} is {_kind(row)}, expected an object")
+        name = row.get("name")
+        if not isinstance(name, str):
+            raise UserError(f"{what}: name is {_kind(name)}, expected a string")
+        what = f"{what} ('{name}')"
+        names.append(name)
+        count[i] = _count(row.get("count", 0), f"{what}: count")
+        for c in _LAYER_COLUMNS:
+            cols[c][i] = _num(row.get(c), f"{what}: {c}")
+        infos.append(
+            LayerInfo(
+                name=name,
+                type=_opt_str(row, "type", what),
+                precision=_opt_str(row, "precision", what),
+                tactic=_opt_str(row, "tactic", what),
+            )
+        )
+    unique, renamed = dedupe_names(names)
+    notices: list[str] = []
+    if renamed:
+        notices.append(f"{renamed} repeated layer name(s) numbered 'name (#2)', ...")
+        infos = [LayerInfo(u, i.type, i.precision, i.tactic) for u, i in zip(unique, infos, strict=True)]
+    iterations = _count(obj.get("profiled_iterations", 0), "profiled_iterations")
+    table = LayerTable(
+        names=unique,
+        count=frozen_array(count, np.int64),  # type: ignore[arg-type]
+        iterations=iterations,
+        recent_ms=frozen_array(np.empty((0, n))),  # type: ignore[arg-type]
+        **{c: frozen_array(v) for c, v in cols.items()},  # type: ignore[arg-type]
+    )
+    latency = latency_from_dict(obj.get("latency_ms"), obj.get("throughput_per_s"), "latency_ms")
+    device = obj.get("device")
+    if device is not None and not isinstance(device, str):
+        raise UserError(f"'device' is {_kind(device)}, expected a string or null")
+    label = source.get("label")
+    simulated = source.get("simulated", False)
+    if not isinstance(simulated, bool):
+        raise UserError(f"source.simulated is {_kind(simulated)}, expected true or false")
+    raw_notices = obj.get("notices") or []
+    if isinstance(raw_notices, list):
+        notices.extend(str(x) for x in raw_notices if isinstance(x, str))
+    return SummaryDoc(
+        label=label if isinstance(label, str) else "trtui summary",
+        kind=str(source.get("kind") or "unknown"),
+        simulated=simulated,
+        device=device,
+        layers=table,
+        infos=tuple(infos),
+        latency=latency,
+        mode=_opt_str(source, "mode", "source"),
+        trt_version=_opt_str(source, "trt_version", "source"),
+        notices=tuple(notices),
+        raw=obj,
+    )
+
+
+def read_summary(path: Path) -> SummaryDoc:
+    obj, _ = read_json(path)
+    try:
+        return parse_summary(obj)
+    except UserError as err:
+        raise UserError(f"{path}: {err}") from None
