@@ -88,7 +88,8 @@ def recording_info(rec: Recording) -> SourceInfo:
     elif rec.run_meta is not None and "Compute Capability" in rec.run_meta.device_information:
         extra["compute capability"] = rec.run_meta.device_information["Compute Capability"]
     if rec.run_meta is not None and rec.run_meta.throughput is not None:
-        extra["recorded throughput"] = f"{rec.run_meta.throughput:g} qps (trtexec's summary)"
+        by = "trtui" if rec.run_meta.trtui else "trtexec"
+        extra["recorded throughput"] = f"{rec.run_meta.throughput:g} inferences/s ({by}'s summary)"
     if rec.profile is not None:
         extra["profiled iterations"] = str(rec.profile.iterations)
     streams = _int(rec.run_meta.inference_options.get("Streams") if rec.run_meta else None, 1)
