@@ -80,3 +80,14 @@ def duration(seconds: float) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def change(x: float | None) -> str:
+    """A relative change in percent with its sign ("+12%", "-3.4%"); "-" when unknown."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    if abs(x) >= 99.5:
+        return f"{x:+.0f}%"
+    if abs(x) < 0.05:
+        return "0.0%"
+    return f"{x:+.1f}%"

@@ -4,28 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import signal
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
 
+from trtui.atomic import write_text_atomic
 from trtui.errors import UserError
 from trtui.options import RunOptions
 from trtui.session import Session, Update
 from trtui.sources.protocol import ProfileSource
 from trtui.telemetry.sample import TelemetrySource
-from trtui.ui.layer_view import LayerView
-from trtui.ui.panels import HeaderBar, gpu_text, header_text, latency_text
+from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, details_text
+from trtui.ui.layer_view import SORT_KEYS, LayerView
+from trtui.ui.panels import HeaderBar, Panel, header_text
+from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
 
-SORT_CYCLE = ("share", "mean", "median", "p99", "name", "order")
-NARROW = 110  # below this width the side panels move under the table
+SORT_CYCLE = tuple(SORT_KEYS)
+NARROW = 125  # below this width the side panels move under the table
+SHORT = 32  # below this height (when narrow) the panels get compact
+ZOOMS = ("normal", "table", "panels")
+MAX_REFRESH_S = 5.0
 
 
 @dataclass
@@ -44,26 +56,47 @@ class TrtuiApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("p", "pause", "Pause"),
-        Binding("r", "reset", "Reset stats"),
-        Binding("b", "baseline", "Pin baseline"),
+        Binding("r", "reset", "Reset"),
+        Binding("b", "baseline", "Baseline"),
+        Binding("B", "clear_baseline", "Drop baseline", show=False),
         Binding("s", "sort", "Sort"),
-        Binding("t", "top", "Top hotspot"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding("o", "sort_menu", "Sort menu", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("g", "group", "Group"),
+        Binding("t", "top", "Top"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("e", "export", "Export"),
+        Binding("question_mark", "help", "Help"),
     ]
 
     def __init__(
-        self, session: Session, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0, autostart: bool = True
+        self,
+        session: Session,
+        refresh_s: float = 0.5,
+        cpu_budget_pct: float = 10.0,
+        autostart: bool = True,
+        cost_interval_s: float | None = 2.0,
+        process_time: Callable[[], float] = time.process_time,
+        wall_time: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.session = session
         self.requested_refresh_s = refresh_s
         self.cpu_budget_pct = cpu_budget_pct
         self.autostart = autostart
+        self.cost_interval_s = cost_interval_s
+        self._process_time = process_time
+        self._wall_time = wall_time
         self.last_update: Update | None = None
         self.updates_applied = 0
         self.own_cpu_pct: float | None = None
         self.error: str | None = None
-        self._cpu_mark = (time.process_time(), time.monotonic())
+        self._cpu_mark = (process_time(), wall_time())
         self._sort_pos = 0
+        self.zoom = "normal"
+        self.layer_history = LayerHistory()
+        self.exported: list[tuple[str, str]] = []  # (kind, path) written, for tests and the report
         session.refresh_s = refresh_s
 
     def compose(self) -> ComposeResult:
@@ -71,21 +104,30 @@ class TrtuiApp(App[int]):
         with Horizontal(id="main"):
             with Vertical(id="table-box"):
                 yield Static(id="table-header")
+                yield Input(placeholder="filter by name or type (Esc clears)", id="filter")
                 yield LayerView(id="layers")
             with Vertical(id="side"):
-                yield Static(id="latency")
-                yield Static(id="gpu")
+                yield Panel("latency", id="latency")
+                yield Panel("gpu", id="gpu")
         yield Footer()
+
+    @property
+    def view(self) -> LayerView:
+        return self.query_one(LayerView)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.query_one(LayerView).set_infos(self.session.source.info.layers)
-        self.query_one(LayerView).focus()
+        view = self.view
+        view.set_infos(self.session.source.info.layers)
+        view.on_change = self._refresh_table_header
+        view.focus()
+        self.query_one("#filter", Input).display = False
         self.session.on_update = self._from_session_thread
         if self.autostart:
             self.session.start()
-        self.set_interval(2.0, self._measure_own_cost)
+        if self.cost_interval_s:
+            self.set_interval(self.cost_interval_s, self.measure_own_cost)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             # Not available off the main thread (tests) or on some platforms: then the default applies.
@@ -93,6 +135,8 @@ class TrtuiApp(App[int]):
                 loop.add_signal_handler(sig, self._on_signal)
 
     def _on_signal(self) -> None:
+        # Stop the engine first (the session thread stops the source), then leave the terminal.
+        self.session.stop(timeout=2.0)
         self.exit(0)
 
     def on_unmount(self) -> None:
@@ -102,7 +146,12 @@ class TrtuiApp(App[int]):
         self.post_message(UpdateReady(update))  # post_message is thread-safe
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+        narrow = event.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.set_class(narrow and event.size.height < SHORT, "-short")
+        for panel in self.query(Panel):
+            panel.hist_rows = 2 if (narrow and event.size.height < SHORT) else 4
+        self.call_after_refresh(self._refresh_table_header)
 
     # -- updates ---------------------------------------------------------------------------------
 
@@ -117,26 +166,58 @@ class TrtuiApp(App[int]):
             self.error = p.error or "the source failed"
             self.exit(2)
             return
-        view = self.query_one(LayerView)
-        view.show(p.layers_window if p.layers_window.iterations else p.layers_total)
+        view = self.view
+        table = p.layers_window if p.layers_window.iterations else p.layers_total
+        view.show(table)
+        self._remember_selected()
         self._refresh_panels()
+        screen = self.screen
+        if isinstance(screen, DetailsScreen):
+            screen.refresh_details()
+
+    def _remember_selected(self) -> None:
+        """Keep a short history of the layer under the cursor (for the details view)."""
+        update, view = self.last_update, self.view
+        name = view.selected_name
+        if update is None or name is None:
+            return
+        values = view.row_values(name)
+        if values is None:
+            return
+        key = f"type:{name}" if view.grouped else name
+        point = HistoryPoint(update.profile.elapsed_s, values["mean"], values["share"], values["p99"])
+        self.layer_history.add(key, point)
+
+    def _refresh_table_header(self) -> None:
+        view = self.view
+        text = view.header_text(view.row_width or self.size.width)
+        extra = []
+        if view.grouped:
+            extra.append("grouped by type")
+        if view.filter_text:
+            extra.append(f"filter '{view.filter_text}': {len(view.order)} of {len(view.table)}")
+        if view.baseline:
+            extra.append("Δ vs pinned baseline")
+        header = Text(text, style="bold", no_wrap=True, overflow="ellipsis")
+        if extra and view.size.height:
+            header.append("  " + " · ".join(extra), style="italic")
+        self.query_one("#table-header", Static).update(header)
 
     def _refresh_panels(self) -> None:
         update = self.last_update
         if update is None:
             return
         p = update.profile
-        self.query_one(HeaderBar).update(header_text(p, self.own_cpu_pct, self.session.refresh_s))
-        view = self.query_one(LayerView)
-        self.query_one("#table-header", Static).update(view.header_text(view.size.width))
-        side = self.query_one("#side")
-        width = side.size.width or 40
-        self.query_one("#latency", Static).update(latency_text(p, width))
-        self.query_one("#gpu", Static).update(gpu_text(update, width))
+        self.query_one(HeaderBar).update(
+            header_text(p, self.own_cpu_pct, self.session.refresh_s, self.cpu_budget_pct)
+        )
+        for panel in self.query(Panel):
+            panel.show(update)
 
-    def _measure_own_cost(self) -> None:
-        """trtui's own CPU share; slow the refresh down when it exceeds the budget."""
-        cpu, wall = time.process_time(), time.monotonic()
+    def measure_own_cost(self) -> None:
+        """trtui's own CPU share (all threads); slow the refresh down when it exceeds the budget,
+        speed it back up (never faster than --refresh) when well under it."""
+        cpu, wall = self._process_time(), self._wall_time()
         c0, w0 = self._cpu_mark
         self._cpu_mark = (cpu, wall)
         if wall - w0 <= 0:
@@ -144,45 +225,217 @@ class TrtuiApp(App[int]):
         self.own_cpu_pct = 100.0 * (cpu - c0) / (wall - w0)
         refresh = self.session.refresh_s
         if self.own_cpu_pct > self.cpu_budget_pct:
-            self.session.refresh_s = min(refresh * 1.5, 5.0)
+            self.session.refresh_s = min(refresh * 1.5, MAX_REFRESH_S)
         elif self.own_cpu_pct < self.cpu_budget_pct / 2 and refresh > self.requested_refresh_s:
             self.session.refresh_s = max(refresh / 1.5, self.requested_refresh_s)
+
+    # -- details ---------------------------------------------------------------------------------
+
+    def details_for(self, name: str, group: bool, width: int) -> Text:
+        view = self.view
+        info = view.infos.get(name) if not group else None
+        stats = view.row_values(name) if view.grouped == group else None
+        size = None
+        if group and name in view.table.names:
+            size = view.group_sizes[view.table.names.index(name)]
+        history = self.layer_history.get(f"type:{name}" if group else name)
+        return details_text(name, info, stats, history, self.session.source.info, width, size)
+
+    @on(LayerView.Selected)
+    def _layer_selected(self, message: LayerView.Selected) -> None:
+        if message.group:
+            # Drill down: the layers of that type, hottest first.
+            view = self.view
+            view.set_grouped(False)
+            self._show_filter(message.name)
+            view.set_sort("share")
+            view.cursor = 0
+            view.focus()
+            return
+        self.push_screen(DetailsScreen(message.name))
 
     # -- actions ---------------------------------------------------------------------------------
 
     def action_pause(self) -> None:
         self.session.set_paused(not self.session.paused)
         self.notify("paused: the GPU is idle" if self.session.paused else "resumed", timeout=2)
+        self._refresh_panels()
 
     def action_reset(self) -> None:
         self.session.reset()
+        self.layer_history.clear()
         self.notify("statistics reset", timeout=2)
 
     def action_baseline(self) -> None:
         if self.last_update is None:
+            self.notify("no data yet to pin as a baseline", timeout=2)
             return
-        table = self.last_update.profile.layers_window
-        view = self.query_one(LayerView)
-        view.baseline = {name: float(table.mean_ms[i]) for i, name in enumerate(table.names)}
-        view.refresh()
-        self.notify("baseline pinned: mean times now colour against it", timeout=2)
+        p = self.last_update.profile
+        table = p.layers_window if p.layers_window.iterations else p.layers_total
+        self.view.set_baseline(table)
+        self.notify("baseline pinned: the Δ column compares mean times with it (B drops it)", timeout=3)
+
+    def action_clear_baseline(self) -> None:
+        self.view.clear_baseline()
+        self.notify("baseline dropped", timeout=2)
 
     def action_sort(self) -> None:
-        self._sort_pos = (self._sort_pos + 1) % len(SORT_CYCLE)
-        view = self.query_one(LayerView)
-        view.set_sort(SORT_CYCLE[self._sort_pos])
-        self._refresh_panels()
+        view = self.view
+        pos = SORT_CYCLE.index(view.sort_key) if view.sort_key in SORT_CYCLE else -1
+        key = SORT_CYCLE[(pos + 1) % len(SORT_CYCLE)]
+        if key == "delta" and not view.baseline:
+            key = SORT_CYCLE[(SORT_CYCLE.index(key) + 1) % len(SORT_CYCLE)]
+        view.set_sort(key)
+        self.notify(f"sorted by {SORT_KEYS[key]}", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        view = self.view
+        view.set_sort(view.sort_key, not view.sort_reverse)
+
+    def action_sort_menu(self) -> None:
+        def picked(key: str | None) -> None:
+            if key:
+                self.view.set_sort(key)
+
+        self.push_screen(SortScreen(self.view.sort_key), picked)
 
     def action_top(self) -> None:
-        view = self.query_one(LayerView)
+        view = self.view
         view.set_sort("share")
-        self._sort_pos = 0
         view.cursor = 0
-        self._refresh_panels()
+        view.scroll_to(y=0, animate=False, immediate=True)
+        view.focus()
 
-    @on(LayerView.Selected)
-    def _layer_selected(self, message: LayerView.Selected) -> None:
-        self.notify(message.name, title="layer", timeout=3)
+    def action_group(self) -> None:
+        view = self.view
+        view.set_grouped(not view.grouped)
+        self.notify(
+            "grouped by layer type (Enter shows a type's layers)" if view.grouped else "all layers", timeout=2
+        )
+
+    def action_filter(self) -> None:
+        self._show_filter(self.view.filter_text)
+        self.query_one("#filter", Input).focus()
+
+    def _show_filter(self, text: str) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = text
+        self.view.set_filter(text)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.view.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.display = False
+        self.view.focus()
+
+    def key_escape(self) -> None:
+        """Esc on the main screen clears the filter (and leaves group mode last)."""
+        box = self.query_one("#filter", Input)
+        if box.display or self.view.filter_text:
+            box.value = ""
+            box.display = False
+            self.view.set_filter("")
+            self.view.focus()
+
+    def action_zoom(self) -> None:
+        self.zoom = ZOOMS[(ZOOMS.index(self.zoom) + 1) % len(ZOOMS)]
+        for z in ZOOMS:
+            self.set_class(self.zoom == z and z != "normal", f"-zoom-{z}")
+        self.call_after_refresh(self._refresh_table_header)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def export_available(self) -> dict[str, str | None]:
+        """kind -> None when it can be exported now, else why not."""
+        module = _export_module()
+        have: dict[str, str | None] = {"svg": None}
+        for kind, fn in (("csv", "write_layers_csv"), ("recording", "export_recording")):
+            if self.last_update is None:
+                have[kind] = "no data yet"
+            elif module is None or not hasattr(module, fn):
+                have[kind] = "not in this build"
+            else:
+                have[kind] = None
+        return have
+
+    def action_export(self) -> None:
+        info = self.session.source.info
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                kind, path = result
+                if kind == "svg":
+                    self.call_after_refresh(self.export, kind, path)  # the modal is gone by then
+                else:
+                    self.export(kind, path)
+
+        self.push_screen(ExportScreen(info.label.split(" ")[0], self.export_available()), chosen)
+
+    def export(self, kind: str, path: str) -> None:
+        """Write one export; errors become a notification, never a crash."""
+        target = Path(path).expanduser()
+        try:
+            if kind == "svg":
+                write_text_atomic(target, self.export_screenshot(title="trtui"))
+            else:
+                module = _export_module()
+                if module is None or self.last_update is None:
+                    raise UserError("this export is not available")
+                if kind == "csv":
+                    module.write_layers_csv(self.last_update, target)
+                else:
+                    module.export_recording(self.last_update, target, self.session.options)
+        except (UserError, OSError) as err:
+            self.notify(str(err), title="export failed", severity="error", timeout=6)
+            return
+        self.exported.append((kind, str(target)))
+        self.notify(str(target), title=f"exported {kind}", timeout=4)
+
+    # -- command palette ---------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Pause / resume", "pause or resume the engine (p)", self.action_pause)
+        yield SystemCommand("Reset statistics", "forget all statistics (r)", self.action_reset)
+        yield SystemCommand(
+            "Pin baseline", "pin the current mean times as the Δ baseline (b)", self.action_baseline
+        )
+        yield SystemCommand("Drop baseline", "remove the pinned baseline (B)", self.action_clear_baseline)
+        yield SystemCommand("Sort: next column", "cycle the sort column (s)", self.action_sort)
+        yield SystemCommand("Sort: reverse", "reverse the sort direction (S)", self.action_reverse_sort)
+        for key, label in SORT_KEYS.items():
+            yield SystemCommand(
+                f"Sort by {label}", f"sort the table by {label}", _bind(self.view.set_sort, key)
+            )
+        yield SystemCommand("Filter layers", "filter by name or type (/)", self.action_filter)
+        yield SystemCommand("Group by layer type", "toggle per-type totals (g)", self.action_group)
+        yield SystemCommand("Top hotspot", "jump to the layer with the largest share (t)", self.action_top)
+        yield SystemCommand("Layer details", "details of the selected layer (Enter)", self.view.action_select)
+        yield SystemCommand("Zoom", "cycle table+panels / table / panels (z)", self.action_zoom)
+        yield SystemCommand(
+            "Export", "recording folder, layers CSV, or SVG screenshot (e)", self.action_export
+        )
+        yield SystemCommand("Help", "keys (?)", self.action_help)
+
+
+def _bind(fn: Callable[[str], None], key: str) -> Callable[[], None]:
+    return lambda: fn(key)
+
+
+def _export_module() -> Any:
+    try:
+        return importlib.import_module("trtui.recording.export")
+    except ImportError:
+        return None
 
 
 def run_app(

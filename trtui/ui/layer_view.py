@@ -2,11 +2,14 @@
 
 A plain DataTable rewriting every cell of 20,000 rows costs half a CPU core; this view keeps the
 current snapshot and an order (indices), and renders just the rows on screen with the Line API.
+Work that depends only on the layer names (types, lower-case names, filter masks, name/type
+orders) is cached until the layer set changes, so a refresh costs one argsort plus the visible rows.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +25,23 @@ from textual.strip import Strip
 from trtui import format as fmt
 from trtui.model import LayerInfo
 from trtui.stats.snapshot import LayerTable
+from trtui.ui.grouping import baseline_array, change_pct, group_by_type, layer_type
 
-SORT_KEYS = ("share", "mean", "median", "p99", "name", "type", "order")
+# Every sortable column: key -> (label, numeric column of LayerTable or None for text keys).
+SORT_KEYS: dict[str, str] = {
+    "share": "share of the layer time",
+    "mean": "mean time",
+    "median": "median time",
+    "p99": "p99 time",
+    "delta": "change vs baseline",
+    "name": "name",
+    "type": "layer type",
+    "precision": "precision",
+    "order": "engine order",
+}
+NUMERIC_SORTS = ("share", "mean", "median", "p99", "delta")
+TEXT_SORTS = ("name", "type", "precision")
+SIGNIFICANT_CHANGE = 5.0  # percent: coloured in the change column
 
 
 @dataclass(frozen=True)
@@ -32,70 +50,107 @@ class Column:
     title: str
     width: int  # 0: flexible (takes the rest)
     align: str = ">"
+    sort: str | None = None  # the sort key this column shows
 
 
 COLUMNS = (
     Column("rank", "#", 4),
-    Column("name", "Layer", 0, "<"),
-    Column("type", "Type", 15, "<"),
-    Column("precision", "Prec", 4, "<"),
-    Column("mean", "Mean ms", 8),
-    Column("median", "Median", 8),
-    Column("p99", "P99", 8),
-    Column("share", "Share", 6),
+    Column("name", "Layer", 0, "<", "name"),
+    Column("type", "Type", 15, "<", "type"),
+    Column("precision", "Prec", 5, "<", "precision"),
+    Column("mean", "Mean ms", 8, ">", "mean"),
+    Column("median", "Median", 8, ">", "median"),
+    Column("p99", "P99", 8, ">", "p99"),
+    Column("share", "Share", 6, ">", "share"),
     Column("bar", "", 8, "<"),
+    Column("delta", "Δ base", 7, ">", "delta"),
     Column("spark", "Recent", 10, "<"),
 )
 
 # Columns dropped first when the table is too narrow for the layer name to get MIN_NAME cells.
-DROP_ORDER = ("spark", "median", "type", "bar", "precision", "rank")
-MIN_NAME = 28
+DROP_ORDER = ("spark", "median", "bar", "precision", "type", "delta", "rank")
+MIN_NAME = 24
+
+_NO_INFO = LayerInfo(name="")
+
+
+class _NameCache:
+    """Facts that depend only on the layer names (and infos): rebuilt when the names change."""
+
+    def __init__(self, names: tuple[str, ...], infos: dict[str, LayerInfo]) -> None:
+        self.names = names
+        self.types = [layer_type(infos.get(n)) for n in names]
+        self.precisions = [(infos.get(n) or _NO_INFO).precision or "" for n in names]
+        self.index = {n: i for i, n in enumerate(names)}
+        self._lower: list[str] | None = None
+        self._orders: dict[str, np.ndarray] = {}
+        self._masks: dict[str, np.ndarray] = {}
+
+    def matches(self, names: tuple[str, ...]) -> bool:
+        return names is self.names or (len(names) == len(self.names) and names == self.names)
+
+    def text_order(self, key: str) -> np.ndarray:
+        """Indices sorted by a text column (ascending, case-insensitive), cached."""
+        if key not in self._orders:
+            labels = {"name": self.names, "type": self.types, "precision": self.precisions}[key]
+            lowered = [s.lower() for s in labels]
+            self._orders[key] = np.array(sorted(range(len(lowered)), key=lowered.__getitem__), dtype=np.int64)
+        return self._orders[key]
+
+    def mask(self, text: str) -> np.ndarray:
+        """Boolean mask of rows whose name or type contains `text` (case-insensitive)."""
+        f = text.lower()
+        if f not in self._masks:
+            if self._lower is None:
+                self._lower = [f"{n}\0{t}".lower() for n, t in zip(self.names, self.types, strict=True)]
+            self._masks = {f: np.fromiter((f in s for s in self._lower), dtype=bool, count=len(self._lower))}
+        return self._masks[f]
 
 
 def order_for(
-    table: LayerTable, infos: dict[str, LayerInfo], key: str, reverse: bool, filter_text: str
+    table: LayerTable,
+    infos: dict[str, LayerInfo],
+    key: str,
+    reverse: bool,
+    filter_text: str,
+    delta: np.ndarray | None = None,
+    cache: _NameCache | None = None,
 ) -> np.ndarray:
-    """Row indices of `table` sorted by `key` (descending for numbers unless `reverse`),
-    keeping only layers whose name or type contains `filter_text` (case-insensitive)."""
+    """Row indices of `table` sorted by `key` (descending for numbers, ascending for text, unless
+    `reverse`), keeping only layers whose name or type contains `filter_text` (case-insensitive).
+    NaN (unknown) values always sort last."""
+    cache = cache if cache is not None and cache.matches(table.names) else _NameCache(table.names, infos)
     n = len(table)
-    idx = np.arange(n)
+    if key in TEXT_SORTS:
+        idx = cache.text_order(key)
+    else:
+        idx = np.arange(n)
     if filter_text:
-        f = filter_text.lower()
-        keep: list[int] = [
-            i
-            for i in range(n)
-            if f in table.names[i].lower()
-            or f in ((infos.get(table.names[i]) or _NO_INFO).type or "").lower()
-        ]
-        idx = np.array(keep, dtype=np.int64)  # type: ignore[assignment]
-    if key == "order" or len(idx) == 0:
+        idx = idx[cache.mask(filter_text)[idx]]
+    if key == "order" or key in TEXT_SORTS or len(idx) == 0:
         return idx[::-1] if reverse else idx
-    if key in ("name", "type"):
-        if key == "name":
-            labels = [table.names[i].lower() for i in idx]
-        else:
-            labels = [((infos.get(table.names[i]) or _NO_INFO).type or "").lower() for i in idx]
-        by_label = sorted(range(len(idx)), key=labels.__getitem__, reverse=reverse)
-        return idx[np.array(by_label, dtype=np.int64)]
-    col = {"share": table.share_pct, "mean": table.mean_ms, "median": table.median_ms, "p99": table.p99_ms}[
-        key
-    ]
-    vals = np.nan_to_num(np.asarray(col)[idx], nan=-np.inf)
-    o = np.argsort(vals, kind="stable")
-    if not reverse:
-        o = o[::-1]
+    if key == "delta":
+        col = delta if delta is not None and len(delta) == n else np.full(n, np.nan)
+    else:
+        col = {
+            "share": table.share_pct,
+            "mean": table.mean_ms,
+            "median": table.median_ms,
+            "p99": table.p99_ms,
+        }[key]
+    vals = np.asarray(col, dtype=np.float64)[idx]
+    known = np.isfinite(vals)
+    sign = 1.0 if reverse else -1.0  # descending by default
+    o = np.argsort(np.where(known, sign * vals, np.inf), kind="stable")
     return idx[o]
-
-
-_NO_INFO = LayerInfo(name="")
 
 
 class LayerView(ScrollView, can_focus=True):
     """Rows of layers with a cursor; keyboard: up/down/pgup/pgdown/home/end, enter = details."""
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "jump(0)", "Top", show=False),
@@ -106,59 +161,163 @@ class LayerView(ScrollView, can_focus=True):
     cursor = reactive(0)
 
     class Selected(Message):
-        def __init__(self, name: str) -> None:
+        """Enter on a layer row (`group` is False) or on a type row in group mode."""
+
+        def __init__(self, name: str, group: bool = False) -> None:
             super().__init__()
             self.name = name
+            self.group = group
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.table: LayerTable = LayerTable.empty()
+        self.layer_table: LayerTable = LayerTable.empty()  # the per-layer table, as received
+        self.table: LayerTable = LayerTable.empty()  # what is displayed (layers or type groups)
         self.infos: dict[str, LayerInfo] = {}
         self.order: np.ndarray = np.arange(0)
         self.sort_key = "share"
         self.sort_reverse = False
         self.filter_text = ""
-        self.baseline: dict[str, float] = {}
+        self.grouped = False
+        self.group_sizes: tuple[int, ...] = ()
+        self.group_precisions: tuple[str, ...] = ()
+        self.baseline: dict[str, float] = {}  # layer name -> pinned mean ms
+        self.baseline_groups: dict[str, float] = {}  # layer type -> pinned summed mean ms
+        self.delta: np.ndarray = np.zeros(0)
+        self._max_share = 0.0
         self._cursor_name: str | None = None
+        self._last_layer: str | None = None  # the layer under the cursor before grouping
+        self._layer_cache = _NameCache((), {})
+        self._group_cache = _NameCache((), {})
+        self._cols_key: tuple[int, bool] | None = None
+        self._cols: list[tuple[Column, int]] = []
         self.renders = 0  # lines rendered (for tests and the cost meter)
+        self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
     # -- data ------------------------------------------------------------------------------------
 
     def set_infos(self, layers: tuple[LayerInfo, ...]) -> None:
         self.infos = {layer.name: layer for layer in layers}
+        self._layer_cache = _NameCache((), {})
 
     def show(self, table: LayerTable) -> None:
-        self.table = table
+        self.layer_table = table
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        layers = self.layer_table
+        if not self._layer_cache.matches(layers.names):
+            self._layer_cache = _NameCache(layers.names, self.infos)
+        if self.grouped:
+            groups = group_by_type(layers, self.infos)
+            self.table = groups.table
+            self.group_sizes, self.group_precisions = groups.sizes, groups.precisions
+            if not self._group_cache.matches(self.table.names):
+                infos = {
+                    t: LayerInfo(name=t, type=t, precision=p)
+                    for t, p in zip(self.table.names, groups.precisions, strict=True)
+                }
+                self._group_cache = _NameCache(self.table.names, infos)
+            base = self.baseline_groups
+        else:
+            self.table = layers
+            base = self.baseline
+        t = self.table
+        self.delta = change_pct(t.mean_ms, baseline_array(t.names, base)) if base else np.full(len(t), np.nan)
+        finite = t.share_pct[np.isfinite(t.share_pct)] if len(t.share_pct) else t.share_pct
+        self._max_share = float(finite.max()) if len(finite) else 0.0
         self._reorder()
 
+    @property
+    def name_cache(self) -> _NameCache:
+        return self._group_cache if self.grouped else self._layer_cache
+
     def _reorder(self) -> None:
-        self.order = order_for(self.table, self.infos, self.sort_key, self.sort_reverse, self.filter_text)
-        self.virtual_size = Size(self.size.width, len(self.order))
+        cache = self.name_cache
+        self.order = order_for(
+            self.table, self.infos, self.sort_key, self.sort_reverse, self.filter_text, self.delta, cache
+        )
+        self.virtual_size = Size(self.row_width, len(self.order))
         # Keep the cursor on the same layer while the order changes under it.
         if self._cursor_name is not None and len(self.order):
-            names = self.table.names
-            for pos, i in enumerate(self.order):
-                if names[i] == self._cursor_name:
-                    self.set_reactive(LayerView.cursor, pos)
-                    break
+            i = cache.index.get(self._cursor_name)
+            if i is not None:
+                pos = np.flatnonzero(self.order == i)
+                if len(pos):
+                    self.set_reactive(LayerView.cursor, int(pos[0]))
         self.cursor = min(self.cursor, max(len(self.order) - 1, 0))
+        self.scroll_to_region_y(self.cursor)
         self.refresh()
+        if self.on_change is not None:
+            self.on_change()
 
     def set_sort(self, key: str, reverse: bool = False) -> None:
+        if key not in SORT_KEYS:
+            raise ValueError(f"unknown sort key {key!r}")
         self.sort_key, self.sort_reverse = key, reverse
         self._reorder()
 
     def set_filter(self, text: str) -> None:
-        self.filter_text = text
-        self.cursor = 0
-        self._cursor_name = None
+        self.filter_text = text.strip()
         self._reorder()
+        if self._cursor_name is not None and self.selected_name != self._cursor_name:
+            self.cursor = 0
+
+    def set_grouped(self, grouped: bool) -> None:
+        if grouped == self.grouped:
+            return
+        previous = self.selected_name
+        self.grouped = grouped
+        if grouped and previous is not None:
+            self._last_layer = previous
+            self._cursor_name = layer_type(self.infos.get(previous))
+        elif not grouped:
+            self._cursor_name = self._last_layer
+        self._rebuild()
+
+    def set_baseline(self, table: LayerTable) -> None:
+        """Pin `table`'s mean times as the baseline of the change column (layers and types)."""
+        self.baseline = {name: float(table.mean_ms[i]) for i, name in enumerate(table.names)}
+        groups = group_by_type(table, self.infos).table
+        self.baseline_groups = {name: float(groups.mean_ms[i]) for i, name in enumerate(groups.names)}
+        self._cols_key = None
+        self._rebuild()
+
+    def clear_baseline(self) -> None:
+        self.baseline, self.baseline_groups = {}, {}
+        self._cols_key = None
+        self._rebuild()
 
     @property
     def selected_name(self) -> str | None:
         if not len(self.order):
             return None
-        return self.table.names[int(self.order[self.cursor])]
+        return self.table.names[int(self.order[min(self.cursor, len(self.order) - 1)])]
+
+    def move_to(self, name: str) -> bool:
+        """Put the cursor on the row called `name` if it is shown."""
+        i = self.name_cache.index.get(name)
+        if i is None:
+            return False
+        pos = np.flatnonzero(self.order == i)
+        if not len(pos):
+            return False
+        self.cursor = int(pos[0])
+        return True
+
+    def row_values(self, name: str) -> dict[str, float] | None:
+        """The displayed statistics of the row `name` (layer or type), for details and tests."""
+        i = self.name_cache.index.get(name)
+        if i is None or i >= len(self.table):
+            return None
+        t = self.table
+        return {
+            "mean": float(t.mean_ms[i]),
+            "median": float(t.median_ms[i]),
+            "p90": float(t.p90_ms[i]),
+            "p99": float(t.p99_ms[i]),
+            "share": float(t.share_pct[i]),
+            "delta": float(self.delta[i]) if len(self.delta) > i else math.nan,
+        }
 
     # -- cursor ----------------------------------------------------------------------------------
 
@@ -172,9 +331,9 @@ class LayerView(ScrollView, can_focus=True):
         top = self.scroll_offset.y
         height = max(self.size.height, 1)
         if row < top:
-            self.scroll_to(y=row, animate=False)
+            self.scroll_to(y=row, animate=False, immediate=True)
         elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False)
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
 
     def action_cursor(self, delta: int) -> None:
         if len(self.order):
@@ -190,12 +349,17 @@ class LayerView(ScrollView, can_focus=True):
     def action_select(self) -> None:
         name = self.selected_name
         if name is not None:
-            self.post_message(self.Selected(name))
+            self.post_message(self.Selected(name, self.grouped))
 
     # -- rendering -------------------------------------------------------------------------------
 
+    @property
+    def row_width(self) -> int:
+        """Cells available to a row (the widget's width less the vertical scrollbar)."""
+        return self.scrollable_content_region.width
+
     def visible_columns(self, width: int) -> list[Column]:
-        cols = list(COLUMNS)
+        cols = [c for c in COLUMNS if c.key != "delta" or self.baseline]
         for key in DROP_ORDER:
             fixed = sum(c.width + 1 for c in cols if c.width)
             if width - fixed >= MIN_NAME:
@@ -204,83 +368,100 @@ class LayerView(ScrollView, can_focus=True):
         return cols
 
     def column_widths(self, width: int) -> list[tuple[Column, int]]:
-        cols = self.visible_columns(width)
-        fixed = sum(c.width + 1 for c in cols if c.width)
-        flex = max(width - fixed, 12)
-        return [(c, c.width or flex) for c in cols]
+        key = (width, bool(self.baseline))
+        if key != self._cols_key:
+            cols = self.visible_columns(width)
+            fixed = sum(c.width + 1 for c in cols if c.width)
+            flex = max(width - fixed, 12)
+            self._cols = [(c, c.width or flex) for c in cols]
+            self._cols_key = key
+        return self._cols
 
     def header_text(self, width: int) -> str:
         parts = []
         for c, w in self.column_widths(width):
-            title = c.title
-            if c.key == self.sort_key or (c.key == "bar" and self.sort_key == "share"):
-                title = title + ("▲" if self.sort_reverse else "▼") if title else ""
+            title = "Type (layers)" if c.key == "name" and self.grouped else c.title
+            if c.sort is not None and c.sort == self.sort_key:
+                title = title + ("▲" if self.sort_reverse == (c.sort not in TEXT_SORTS) else "▼")
             parts.append(_fit(title, w, c.align))
         return " ".join(parts)
 
     def render_line(self, y: int) -> Strip:
         self.renders += 1
         row = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.row_width
         if row >= len(self.order):
             return Strip.blank(width)
         i = int(self.order[row])
         t = self.table
-        name = t.names[i]
-        info = self.infos.get(name) or _NO_INFO
-        share = float(t.share_pct[i]) if len(t.share_pct) else math.nan
-        max_share = (
-            float(np.nanmax(t.share_pct)) if len(t.share_pct) and np.isfinite(t.share_pct).any() else 0.0
-        )
+        cache = self.name_cache
+        share = float(t.share_pct[i]) if len(t.share_pct) > i else math.nan
         cells: list[tuple[str, Style]] = []
-        base = self.baseline.get(name)
         for c, w in self.column_widths(width):
-            style = Style()
-            if c.key == "rank":
+            style = _PLAIN
+            key = c.key
+            if key == "rank":
                 text = str(row + 1)
-                style = Style(dim=True)
-            elif c.key == "name":
-                text = name
-            elif c.key == "type":
-                text = info.type or ""
-                style = Style(color="cyan")
-            elif c.key == "precision":
-                text = info.precision or ""
-                style = Style(color="magenta")
-            elif c.key == "mean":
+                style = _DIM
+            elif key == "name":
+                text = t.names[i]
+                if self.grouped and i < len(self.group_sizes):
+                    text = f"{text} ×{self.group_sizes[i]}"
+                    style = _BOLD
+            elif key == "type":
+                text = "" if self.grouped else cache.types[i]
+                style = _TYPE
+            elif key == "precision":
+                text = cache.precisions[i]
+                style = _PREC
+            elif key == "mean":
                 text = fmt.ms(float(t.mean_ms[i]))
-                if base is not None and base > 0 and math.isfinite(float(t.mean_ms[i])):
-                    change = float(t.mean_ms[i]) / base - 1.0
-                    if abs(change) >= 0.05:
-                        style = Style(color="red" if change > 0 else "green", bold=True)
-            elif c.key == "median":
+            elif key == "median":
                 text = fmt.ms(float(t.median_ms[i]))
-            elif c.key == "p99":
+            elif key == "p99":
                 text = fmt.ms(float(t.p99_ms[i]))
-            elif c.key == "share":
+            elif key == "share":
                 text = fmt.pct(share)
-                style = Style(bold=share >= 5.0)
-            elif c.key == "bar":
-                text = fmt.bar(share / max_share if max_share > 0 else 0.0, w)
-                style = Style(color="yellow" if share >= 5.0 else "green")
+                style = _BOLD if share >= 5.0 else _PLAIN
+            elif key == "bar":
+                text = fmt.bar(share / self._max_share if self._max_share > 0 else 0.0, w)
+                style = _HOT if share >= 5.0 else _BAR
+            elif key == "delta":
+                change = float(self.delta[i]) if len(self.delta) > i else math.nan
+                text = fmt.change(change)
+                if math.isfinite(change) and abs(change) >= SIGNIFICANT_CHANGE:
+                    style = _WORSE if change > 0 else _BETTER
+                else:
+                    style = _DIM
             else:  # spark
                 recent = t.recent_ms[:, i] if t.recent_ms.ndim == 2 and t.recent_ms.shape[1] > i else ()
                 text = fmt.sparkline(list(recent), w)
-                style = Style(color="blue")
+                style = _SPARK
             cells.append((_fit(text, w, c.align), style))
         segments: list[Segment] = []
         selected = row == self.cursor
-        row_style = (
-            Style(reverse=True)
-            if selected and self.has_focus
-            else (Style(bgcolor="grey23") if selected else Style())
-        )
+        row_style = (_CURSOR if self.has_focus else _CURSOR_BLUR) if selected else _PLAIN
         for k, (text, style) in enumerate(cells):
             if k:
                 segments.append(Segment(" ", row_style))
-            segments.append(Segment(text, row_style + style if not selected else style + row_style))
+            segments.append(Segment(text, style + row_style if selected else style))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, row_style)
+
+
+# Styles use the 16 ANSI colours (readable on 16-colour terminals; Textual maps them up elsewhere).
+_PLAIN = Style()
+_DIM = Style(dim=True)
+_BOLD = Style(bold=True)
+_TYPE = Style(color="cyan")
+_PREC = Style(color="magenta")
+_HOT = Style(color="yellow")
+_BAR = Style(color="green")
+_SPARK = Style(color="blue")
+_WORSE = Style(color="red", bold=True)
+_BETTER = Style(color="green", bold=True)
+_CURSOR = Style(reverse=True)
+_CURSOR_BLUR = Style(underline=True)
 
 
 def _fit(text: str, width: int, align: str) -> str:

@@ -1,8 +1,11 @@
-"""Side panels: the header, end-to-end latency, and the GPU. Each renders an immutable snapshot."""
+"""The header, the latency panel and the GPU panel. Each renders the latest immutable `Update`
+at its own current size (so a resize re-lays the text out without waiting for the next update).
+The text builders are plain functions of (update, width), tested without a running app."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from rich.text import Text
@@ -10,10 +13,20 @@ from textual.widgets import Static
 
 from trtui import format as fmt
 from trtui.session import Update
-from trtui.stats.snapshot import ProfileSnapshot
+from trtui.stats.snapshot import ProfileSnapshot, TrendPoint
+from trtui.telemetry.history import TelemetryEvent
+from trtui.telemetry.sample import TelemetrySample
+
+SPIKE_MARK = "▲"
 
 
-def header_text(p: ProfileSnapshot, own_cpu_pct: float | None, refresh_s: float) -> Text:
+def header_text(
+    p: ProfileSnapshot,
+    own_cpu_pct: float | None,
+    refresh_s: float,
+    cpu_budget_pct: float | None = None,
+    recording_to: str | None = None,
+) -> Text:
     info = p.info
     t = Text(no_wrap=True, overflow="ellipsis")
     if info.simulated:
@@ -22,6 +35,9 @@ def header_text(p: ProfileSnapshot, own_cpu_pct: float | None, refresh_s: float)
     elif info.kind == "recording":
         t.append(" RECORDING ", style="bold black on cyan")
         t.append(" ")
+    if recording_to:
+        t.append(" ● REC ", style="bold white on red")
+        t.append(" ")
     t.append(info.label, style="bold")
     state_style = {
         "running": "bold green",
@@ -29,25 +45,28 @@ def header_text(p: ProfileSnapshot, own_cpu_pct: float | None, refresh_s: float)
         "error": "bold red",
         "finished": "bold cyan",
         "starting": "dim",
-    }[p.state]
+    }.get(p.state, "bold")
     t.append("  ")
     t.append(p.state.upper(), style=state_style)
-    t.append(f"  {fmt.duration(p.elapsed_s)}", style="dim")
+    t.append(f"  {fmt.duration(p.elapsed_s)}")
     if own_cpu_pct is not None:
-        t.append(f"  trtui CPU {own_cpu_pct:.1f}%", style="dim")
+        over = cpu_budget_pct is not None and own_cpu_pct > cpu_budget_pct
+        t.append(f"  trtui CPU {own_cpu_pct:.1f}%", style="bold red" if over else "dim")
     t.append(f"  refresh {refresh_s:.1f}s", style="dim")
     t.append("\n")
-    trt = f"{info.trt_module} {info.trt_version}" if info.trt_module else "TensorRT: n/a"
+    trt = f"{info.trt_module} {info.trt_version or ''}".strip() if info.trt_module else "TensorRT n/a"
     facts = [
-        info.device or "device: unknown",
+        info.device or "device unknown",
         trt,
         info.precision or "",
-        " ".join(f"{name}:{'x'.join(map(str, shape))}" for name, shape in info.shapes),
+        " ".join(f"{name} {'x'.join(map(str, shape))}" for name, shape in info.shapes),
         info.mode or "",
     ]
     if info.streams > 1:
         facts.append(f"{info.streams} streams")
-    t.append("  ·  ".join(f for f in facts if f), style="dim")
+    if info.aux_streams:
+        facts.append(f"{info.aux_streams} aux streams")
+    t.append(" · ".join(f for f in facts if f), style="dim")
     return t
 
 
@@ -55,43 +74,56 @@ class HeaderBar(Static):
     pass
 
 
-def latency_text(p: ProfileSnapshot, width: int) -> Text:
+def spike_marks(trend: Sequence[TrendPoint], events: Sequence[TelemetryEvent], width: int) -> str:
+    """A line under the p99 sparkline (same last `width` points): SPIKE_MARK where a p99 jump
+    coincided with a clock, thermal or throttle event (the session's correlation says so)."""
+    points = list(trend)[-width:] if width > 0 else []
+    hot = {e.t for e in events if e.suspicious}
+    if not hot:
+        return " " * len(points)
+    return "".join(SPIKE_MARK if pt.t in hot else " " for pt in points)
+
+
+def latency_text(update: Update, width: int, hist_rows: int = 4) -> Text:
+    p = update.profile
     w = p.latency_window
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append("Latency", style="bold")
-    t.append(" (unprofiled, rolling)\n", style="dim")
-    t.append(f" p50 {fmt.ms(w.median)}  p90 {fmt.ms(w.p90)}\n")
-    t.append(f" p99 {fmt.ms(w.p99)}  max {fmt.ms(w.max)} ms\n")
+    t.append(" unprofiled, rolling\n", style="dim")
+    t.append(f"p50 {fmt.ms(w.median)}  p90 {fmt.ms(w.p90)}\n")
+    t.append(f"p99 {fmt.ms(w.p99)}  max {fmt.ms(w.max)} ms\n")
     tput = w.throughput_per_s
-    t.append(" throughput ")
+    t.append("throughput ")
     t.append(fmt.num(tput, " inf/s", 1 if tput is not None and tput < 100 else 0), style="bold")
-    t.append("\n")
-    spark_w = max(width - 6, 8)
+    t.append(f"  n={p.latency_total.count:,}\n", style="dim")
+    spark_w = max(width - 4, 8)
     p99s = [pt.p99 if pt.p99 is not None else math.nan for pt in p.trend]
-    t.append(" p99 ", style="dim")
+    t.append("p99 ", style="dim")
     t.append(fmt.sparkline(p99s, spark_w) + "\n", style="magenta")
-    hist = histogram_lines(p.recent_latencies_ms, spark_w, rows=4)
-    for line in hist:
-        t.append("     " + line + "\n", style="green")
+    marks = spike_marks(p.trend, update.events, spark_w)
+    if marks.strip():
+        t.append("    " + marks + "\n", style="bold red")
+    for line in histogram_lines(p.recent_latencies_ms, spark_w, rows=hist_rows):
+        t.append("    " + line + "\n", style="green")
     if p.layer_sum_ms is not None:
-        label = "layer sum" if p.sum_is_latency else "layer sum*"
-        t.append(f" {label} {fmt.ms(p.layer_sum_ms)} ms")
-        if p.profiler_tax_pct is not None:
-            t.append(f"  tax {p.profiler_tax_pct:+.1f}%", style="yellow")
-        t.append("\n")
+        label = "sum of layer times" if p.sum_is_latency else "sum of layer times*"
+        t.append(f"{label} {fmt.ms(p.layer_sum_ms)} ms\n")
+        if p.profiler_tax_pct is not None and p.profiler_tax_ms is not None:
+            t.append("profiler tax ")
+            t.append(f"{p.profiler_tax_pct:+.1f}% ({p.profiler_tax_ms:+.3f} ms)\n", style="yellow")
         if not p.sum_is_latency:
-            t.append(" *aux streams: layers overlap\n", style="dim")
-    if p.per_stream:
-        for k, s in enumerate(p.per_stream):
-            t.append(f" stream {k}: p50 {fmt.ms(s.median)} p99 {fmt.ms(s.p99)}\n", style="dim")
+            t.append("*aux streams: layers overlap, not a latency\n", style="dim")
+    for k, s in enumerate(p.per_stream):
+        t.append(f"stream {k}: p50 {fmt.ms(s.median)} p99 {fmt.ms(s.p99)}\n", style="dim")
     return t
 
 
 def histogram_lines(values: np.ndarray, width: int, rows: int) -> list[str]:
-    """A small vertical-bar histogram of `values` (block characters), `rows` lines high."""
-    if len(values) < 2 or width < 4:
+    """A vertical-bar histogram of `values` (block characters) `rows` lines high, and an axis
+    line with the low and high edges; every line is exactly `width` cells."""
+    if len(values) < 2 or width < 8 or rows < 1:
         return []
-    lo, hi = np.percentile(values, (0.5, 99.5))
+    lo, hi = (float(v) for v in np.percentile(values, (0.5, 99.5)))
     if not hi > lo:
         hi = lo + 1e-9
     counts, _ = np.histogram(np.clip(values, lo, hi), bins=width, range=(lo, hi))
@@ -104,8 +136,17 @@ def histogram_lines(values: np.ndarray, width: int, rows: int) -> list[str]:
             cell = lv - r * 8
             line.append("█" if cell >= 8 else (fmt.SPARK[int(cell) - 1] if cell >= 1 else " "))
         lines.append("".join(line))
-    lines.append(f"{fmt.ms(lo)}".ljust(width // 2) + f"{fmt.ms(hi)} ms".rjust(width - width // 2))
+    left, right = fmt.ms(lo), f"{fmt.ms(hi)} ms"
+    lines.append(left + right.rjust(width - len(left)))
     return lines
+
+
+def _series(hist: Sequence[TelemetrySample], attr: str) -> list[float]:
+    out = []
+    for h in hist:
+        v = getattr(h, attr)
+        out.append(float(v) if v is not None else math.nan)
+    return out
 
 
 def gpu_text(update: Update, width: int) -> Text:
@@ -113,46 +154,74 @@ def gpu_text(update: Update, width: int) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append("GPU", style="bold")
     if s is None:
-        t.append("\n no live telemetry", style="dim")
+        t.append("\nno live telemetry", style="dim")
         if update.profile.info.kind == "recording":
-            t.append(f"\n recorded on {update.profile.info.device or 'unknown'}", style="dim")
+            t.append(f"\nrecorded on {update.profile.info.device or 'unknown'}", style="dim")
         return t
     if s.simulated:
-        t.append(" (simulated)", style="yellow")
+        t.append(" simulated", style="yellow")
     t.append(f" {s.device_name or ''}\n", style="dim")
     if s.notice:
-        t.append(f" {s.notice}\n", style="red")
+        t.append(f"{s.notice}\n", style="red")
     hist = update.telemetry_history
-    spark_w = max(width - 24, 6)
-
-    def series(attr: str) -> list[float]:
-        return [getattr(h, attr) if getattr(h, attr) is not None else math.nan for h in hist]
-
+    spark_w = max(width - 16, 4)
     used, total = s.mem_used_mib, s.mem_total_mib
-    t.append(" mem  ")
+    t.append("mem   ")
     if used is not None and total:
-        t.append(fmt.bar(used / total, 8), style="cyan")
-        t.append(f" {fmt.mib(used)}/{fmt.mib(total)}\n")
+        t.append(fmt.bar(used / total, 6), style="cyan")
+        t.append(f" {fmt.mib(used)} / {fmt.mib(total)}")
+        if s.mem_free_mib is not None:
+            t.append(f", {fmt.mib(s.mem_free_mib)} free", style="dim")
+        t.append("\n")
     else:
         t.append("n/a\n", style="dim")
     if s.process_mem_mib is not None:
-        t.append(f" trtui process {fmt.mib(s.process_mem_mib)}\n", style="dim")
-    t.append(f" util {fmt.pct(s.gpu_util_pct, 6, 0)} ")
-    t.append(fmt.sparkline(series("gpu_util_pct"), spark_w, 0, 100) + "\n", style="green")
-    t.append(f" SM   {fmt.num(s.sm_clock_mhz, ' MHz'):>9} ")
-    t.append(fmt.sparkline(series("sm_clock_mhz"), spark_w) + "\n", style="blue")
-    t.append(f" mem clock {fmt.num(s.mem_clock_mhz, ' MHz')}\n", style="dim")
+        t.append(f"      trtui (engine, context, I/O) {fmt.mib(s.process_mem_mib)}\n", style="dim")
+    t.append(f"util  {fmt.pct(s.gpu_util_pct, 9, 0)} ")
+    t.append(fmt.sparkline(_series(hist, "gpu_util_pct"), spark_w, 0, 100) + "\n", style="green")
+    t.append(f"SM    {fmt.num(s.sm_clock_mhz, ' MHz'):>9} ")
+    t.append(fmt.sparkline(_series(hist, "sm_clock_mhz"), spark_w) + "\n", style="blue")
+    t.append(f"memclk {fmt.num(s.mem_clock_mhz, ' MHz'):>8}\n", style="dim")
     power = fmt.num(s.power_w, " W")
+    t.append(f"power {power:>9} ")
+    t.append(fmt.sparkline(_series(hist, "power_w"), spark_w) + "", style="yellow")
     if s.power_limit_w is not None:
-        power += f" / {fmt.num(s.power_limit_w, ' W')}"
-    t.append(f" power {power}\n")
-    t.append(f" temp {fmt.num(s.temperature_c, ' °C')} ")
-    t.append(fmt.sparkline(series("temperature_c"), spark_w) + "\n", style="red")
+        t.append(f"\n      limit {fmt.num(s.power_limit_w, ' W')}", style="dim")
+    t.append("\n")
+    t.append(f"temp  {fmt.num(s.temperature_c, ' °C'):>9} ")
+    t.append(fmt.sparkline(_series(hist, "temperature_c"), spark_w) + "\n", style="red")
     reasons = s.throttle_reasons
     if reasons is None:
-        t.append(" throttle n/a\n", style="dim")
+        t.append("throttle n/a\n", style="dim")
     elif reasons:
-        t.append(" throttle " + ", ".join(reasons) + "\n", style="bold red")
+        t.append("throttle " + ", ".join(reasons) + "\n", style="bold red")
     else:
-        t.append(" throttle none\n", style="dim")
+        t.append("throttle none\n", style="dim")
+    suspicious = [e for e in update.events if e.suspicious]
+    if suspicious:
+        last = suspicious[-1]
+        t.append(f"{SPIKE_MARK} {len(suspicious)} p99 jump(s) with clock/thermal events\n", style="bold red")
+        t.append("  last: " + (", ".join(last.findings) or "?") + "\n", style="red")
     return t
+
+
+class Panel(Static):
+    """A side panel that re-renders its text for its current width (resize-safe)."""
+
+    def __init__(self, kind: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.kind = kind
+        self.data: Update | None = None
+        self.hist_rows = 4
+
+    def show(self, update: Update) -> None:
+        self.data = update
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        if self.data is None:
+            return Text("waiting for data…", style="dim")
+        width = max(self.content_size.width, 20)
+        if self.kind == "latency":
+            return latency_text(self.data, width, self.hist_rows)
+        return gpu_text(self.data, width)
