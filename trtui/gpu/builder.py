@@ -1,0 +1,458 @@
+"""The TensorRT builder adapter: the one module that builds engines. It runs in a child process.
+
+    python -m trtui.gpu.builder probe [--device N]
+    python -m trtui.gpu.builder build MODEL.onnx --pool workspace --limit BYTES --engine OUT
+        [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--device N]
+
+It prints protocol lines (`trtui.tune.protocol`) on stdout: TensorRT's logger messages, its progress
+monitor's phases, and finally a result or an error. The engine is written to `OUT.partial` and renamed
+to `OUT` before the result is printed. A crash, a kill or a hang here only ends this process; the
+tuner (`trtui.tune.child`) watches it.
+
+TensorRT 10 and 11 are both handled: `create_network(0)` on both (no EXPLICIT_BATCH, which 11 removed),
+precision flags only on 10 (11 is strongly typed: precision comes from the ONNX), and
+`device_memory_size_v2` (10.1+; `device_memory_size` on 10.0). tensorrt, pycuda and pynvml are imported
+inside functions, so importing this module needs none of them.
+
+This module has not been run against a real TensorRT builder in trtui's development workplace (none
+can be installed there); `TRT_NAMES_USED` lists every TensorRT name it touches so that the contract
+tests can check them against the real bindings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import faulthandler
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from trtui.tune import protocol
+from trtui.tune.files import write_atomic
+
+# Every TensorRT name this module uses, as (dotted name, full_only). full_only=True: not to be found in
+# the lean runtime bindings (`tensorrt_lean`, 11.x): the builder classes, which only the full `tensorrt`
+# module has, and three names that TensorRT 11 removed and this module uses only on 10 (marked in the
+# comments). The contract test checks every full_only=False name against the real lean bindings.
+# OPTIONAL_TRT_NAMES are guarded with hasattr or a version check before use.
+TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
+    ("__version__", False),
+    ("Builder", True),
+    ("Builder.create_network", True),
+    ("Builder.create_builder_config", True),
+    ("Builder.create_optimization_profile", True),
+    ("Builder.build_serialized_network", True),
+    ("INetworkDefinition.num_inputs", True),
+    ("INetworkDefinition.get_input", True),
+    ("ITensor.name", True),
+    ("ITensor.shape", True),
+    ("ITensor.is_shape_tensor", True),
+    ("OnnxParser", True),
+    ("OnnxParser.parse_from_file", True),
+    ("OnnxParser.num_errors", True),
+    ("OnnxParser.get_error", True),
+    ("IBuilderConfig", True),
+    ("IBuilderConfig.set_memory_pool_limit", True),
+    ("IBuilderConfig.create_timing_cache", True),
+    ("IBuilderConfig.set_timing_cache", True),
+    ("IBuilderConfig.get_timing_cache", True),
+    ("IBuilderConfig.progress_monitor", True),
+    ("IBuilderConfig.add_optimization_profile", True),
+    ("IBuilderConfig.set_flag", True),
+    ("IOptimizationProfile.set_shape", False),
+    ("BuilderFlag.FP16", True),  # removed in TensorRT 11 (so absent from the 11.x lean bindings); 10 only
+    ("BuilderFlag.BF16", True),  # removed in TensorRT 11; 10 only
+    ("MemoryPoolType.WORKSPACE", False),
+    ("MemoryPoolType.TACTIC_DRAM", False),
+    ("MemoryPoolType.TACTIC_SHARED_MEMORY", False),
+    ("ITimingCache.serialize", False),
+    ("ILogger", False),
+    ("ILogger.__init__", False),
+    ("ILogger.Severity.INTERNAL_ERROR", False),
+    ("ILogger.Severity.ERROR", False),
+    ("ILogger.Severity.WARNING", False),
+    ("ILogger.Severity.INFO", False),
+    ("ILogger.Severity.VERBOSE", False),
+    ("IProgressMonitor", False),
+    ("IProgressMonitor.__init__", False),
+    ("IProgressMonitor.phase_start", False),
+    ("IProgressMonitor.step_complete", False),
+    ("IProgressMonitor.phase_finish", False),
+    ("Runtime", False),
+    ("Runtime.deserialize_cuda_engine", False),
+    ("ICudaEngine.device_memory_size_v2", False),
+    ("ICudaEngine.device_memory_size", True),  # 10.0 fallback; removed in 11 (absent from 11.x lean)
+    ("ICudaEngine.get_engine_stat", False),
+    ("EngineStat.TOTAL_WEIGHTS_SIZE", False),
+    ("ICudaEngine.num_io_tensors", False),
+    ("ICudaEngine.get_tensor_name", False),
+    ("ICudaEngine.get_tensor_mode", False),
+    ("ICudaEngine.get_tensor_shape", False),
+    ("ICudaEngine.get_tensor_dtype", False),
+    ("ICudaEngine.get_tensor_profile_shape", False),
+    ("ICudaEngine.create_execution_context", False),
+    ("TensorIOMode.INPUT", False),
+    ("IExecutionContext.set_input_shape", False),
+    ("IExecutionContext.get_tensor_shape", False),
+    ("IExecutionContext.set_tensor_address", False),
+    ("IExecutionContext.execute_async_v3", False),
+)
+# Names that may be missing on some supported versions; the code checks with hasattr before use.
+OPTIONAL_TRT_NAMES: frozenset[str] = frozenset(
+    {
+        "BuilderFlag.FP16",
+        "BuilderFlag.BF16",
+        "ICudaEngine.device_memory_size",
+        "ICudaEngine.device_memory_size_v2",
+        "ICudaEngine.get_engine_stat",
+        "EngineStat.TOTAL_WEIGHTS_SIZE",
+    }
+)
+
+EXIT_OK = 0
+EXIT_FATAL = 3  # the model cannot build at any limit
+EXIT_FAILED = 4  # the builder returned no engine
+
+_DTYPE_BYTES = {
+    "FLOAT": 4.0, "HALF": 2.0, "BF16": 2.0, "INT8": 1.0, "UINT8": 1.0, "BOOL": 1.0, "INT32": 4.0,
+    "INT64": 8.0, "FP8": 1.0, "E8M0": 1.0, "INT4": 0.5, "FP4": 0.5,
+}
+
+_out_lock = threading.Lock()
+
+
+def emit(ev: str, **fields: Any) -> None:
+    """Print one protocol line; TensorRT calls the logger and monitor from its own threads."""
+    line = protocol.encode(ev, **fields)
+    with _out_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def full_tensorrt() -> tuple[Any | None, str]:
+    """The full `tensorrt` module (with the builder) and its version, or (None, why not)."""
+    try:
+        import tensorrt as trt
+    except ImportError as err:
+        return None, f"the tensorrt package is not installed ({err})"
+    except Exception as err:  # a broken install raises all sorts (OSError from the libraries...)
+        return None, f"the tensorrt package does not import: {err}"
+    if not hasattr(trt, "Builder") or not hasattr(trt, "OnnxParser"):
+        return None, f"the installed tensorrt {getattr(trt, '__version__', '?')} has no builder"
+    return trt, str(getattr(trt, "__version__", "?"))
+
+
+def _major(version: str) -> int:
+    try:
+        return int(version.split(".")[0])
+    except ValueError:
+        return 0
+
+
+def _make_logger(trt: Any) -> Any:
+    severities = {
+        trt.ILogger.Severity.INTERNAL_ERROR: "E",
+        trt.ILogger.Severity.ERROR: "E",
+        trt.ILogger.Severity.WARNING: "W",
+        trt.ILogger.Severity.INFO: "I",
+        trt.ILogger.Severity.VERBOSE: "V",
+    }
+
+    class StreamingLogger(trt.ILogger):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            trt.ILogger.__init__(self)
+
+        def log(self, severity: Any, msg: str) -> None:
+            sev = severities.get(severity, "")
+            if sev != "V":
+                emit("log", sev=sev, msg=str(msg))
+
+    return StreamingLogger()
+
+
+def _make_monitor(trt: Any) -> Any:
+    class StreamingMonitor(trt.IProgressMonitor):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            trt.IProgressMonitor.__init__(self)
+
+        def phase_start(self, phase_name: str, parent_phase: str | None, num_steps: int) -> None:
+            emit("progress", kind="start", phase=phase_name, parent=parent_phase, total=int(num_steps))
+
+        def step_complete(self, phase_name: str, step: int) -> bool:
+            emit("progress", kind="step", phase=phase_name, step=int(step))
+            return True  # never cancel from here: the parent kills the process instead
+
+        def phase_finish(self, phase_name: str) -> None:
+            emit("progress", kind="finish", phase=phase_name)
+
+    return StreamingMonitor()
+
+
+def _fatal(message: str) -> int:
+    emit("error", kind="fatal", message=message)
+    return EXIT_FATAL
+
+
+def _dims_text(dims: Any) -> str:
+    return "x".join(str(int(d)) for d in dims)
+
+
+def build(args: argparse.Namespace) -> int:
+    from trtui.errors import UserError
+    from trtui.tune.shapes import parse_shapes
+
+    trt, version = full_tensorrt()
+    if trt is None:
+        return _fatal(f"building engines needs the full TensorRT package: {version}")
+    major = _major(version)
+    if major < 10:
+        return _fatal(f"trtui tune needs TensorRT 10 or later (found {version})")
+    try:
+        shapes = dict(parse_shapes(args.shapes)) if args.shapes else {}
+    except UserError as err:
+        return _fatal(str(err))
+    if (args.fp16 or args.bf16) and major >= 11:
+        return _fatal("TensorRT 11 has no precision flags: the precision comes from the ONNX model")
+    logger = _make_logger(trt)
+    builder = trt.Builder(logger)
+    network = builder.create_network(0)  # 0 on both 10 and 11: EXPLICIT_BATCH is gone in 11
+    parser = trt.OnnxParser(network, logger)
+    if not parser.parse_from_file(str(args.onnx)):
+        errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+        return _fatal(f"the ONNX model does not parse: {errors or 'no details'}")
+    config = builder.create_builder_config()
+    profile = None
+    inputs = [network.get_input(i) for i in range(network.num_inputs)]
+    names = {inp.name for inp in inputs}
+    for name in shapes:
+        if name not in names:
+            known = ", ".join(sorted(names))
+            return _fatal(f"--shapes names input {name!r}, but the model's inputs are: {known}")
+    for inp in inputs:
+        dims = tuple(int(d) for d in inp.shape)
+        if inp.is_shape_tensor:
+            return _fatal(f"input {inp.name!r} is a shape tensor; trtui tune does not build those")
+        if inp.name in shapes:
+            given = shapes[inp.name]
+            if len(given) != len(dims) or any(d >= 0 and d != g for d, g in zip(dims, given, strict=True)):
+                return _fatal(f"--shapes {inp.name}:{_dims_text(given)} does not match the model's "
+                              f"{_dims_text(dims)} (-1 = dynamic)")
+            if any(d < 0 for d in dims):
+                if profile is None:
+                    profile = builder.create_optimization_profile()
+                profile.set_shape(inp.name, given, given, given)
+        elif any(d < 0 for d in dims):
+            return _fatal(f"input {inp.name!r} has a dynamic shape ({_dims_text(dims)}): pass --shapes "
+                          f"{inp.name}:{_dims_text(max(d, 1) for d in dims)}")
+    if profile is not None:
+        config.add_optimization_profile(profile)
+    config.set_memory_pool_limit(getattr(trt.MemoryPoolType, args.pool), int(args.limit))
+    if args.fp16:
+        config.set_flag(trt.BuilderFlag.FP16)
+    if args.bf16:
+        config.set_flag(trt.BuilderFlag.BF16)
+    cache_path = Path(args.timing_cache) if args.timing_cache else None
+    cache_bytes = b""
+    if cache_path is not None and cache_path.is_file():
+        cache_bytes = cache_path.read_bytes()
+    cache = config.create_timing_cache(cache_bytes)
+    config.set_timing_cache(cache, ignore_mismatch=False)
+    monitor = _make_monitor(trt)
+    config.progress_monitor = monitor
+    started = time.monotonic()
+    plan = builder.build_serialized_network(network, config)
+    build_s = time.monotonic() - started
+    if cache_path is not None:
+        try:
+            write_atomic(cache_path, bytes(config.get_timing_cache().serialize()))
+        except (OSError, RuntimeError, AttributeError) as err:
+            emit("log", sev="W", msg=f"trtui: could not save the timing cache: {err}")
+    if plan is None:
+        emit("error", kind="build_failed", message="the builder returned no engine")
+        return EXIT_FAILED
+    data = memoryview(plan).tobytes()
+    del plan, network, parser, config, builder  # free the builder's memory before measuring
+    write_atomic(Path(args.engine), data)
+    fields = measure(trt, logger, data, shapes, args.device)
+    emit("result", build_s=round(build_s, 3), **fields)
+    return EXIT_OK
+
+
+def measure(
+    trt: Any, logger: Any, plan: bytes, shapes: dict[str, tuple[int, ...]], device: int
+) -> dict[str, Any]:
+    """Device memory, weights, I/O bytes and median latency of the built engine. What cannot be
+    measured is None, with a note."""
+    notes: list[str] = []
+    out: dict[str, Any] = {"device_memory_bytes": None, "weights_bytes": None, "io_bytes": None,
+                           "latency_ms": None}
+    cuda: Any = None
+    try:
+        import pycuda.driver
+
+        cuda = pycuda.driver
+    except ImportError:
+        notes.append("latency not measured: pycuda is not installed (pip install 'trtui[gpu]')")
+    ctx = None
+    if cuda is not None:
+        cuda.init()
+        ctx = cuda.Device(device).retain_primary_context()
+        ctx.push()
+    try:
+        runtime = trt.Runtime(logger)
+        engine = runtime.deserialize_cuda_engine(plan)
+        if engine is None:
+            notes.append("the built engine did not load")
+            out["note"] = "; ".join(notes)
+            return out
+        if hasattr(engine, "device_memory_size_v2"):
+            out["device_memory_bytes"] = int(engine.device_memory_size_v2)
+        elif hasattr(engine, "device_memory_size"):
+            out["device_memory_bytes"] = int(engine.device_memory_size)
+        if hasattr(engine, "get_engine_stat") and hasattr(trt, "EngineStat"):
+            with contextlib.suppress(RuntimeError, TypeError, AttributeError):
+                out["weights_bytes"] = int(engine.get_engine_stat(trt.EngineStat.TOTAL_WEIGHTS_SIZE))
+        if cuda is not None:
+            io_bytes, latency, note = _time_engine(trt, cuda, engine, shapes)
+            out["io_bytes"], out["latency_ms"] = io_bytes, latency
+            if note:
+                notes.append(note)
+        del engine, runtime
+    finally:
+        if ctx is not None:
+            ctx.pop()
+            ctx.detach()
+    if notes:
+        out["note"] = "; ".join(notes)
+    return out
+
+
+def _time_engine(
+    trt: Any, cuda: Any, engine: Any, shapes: dict[str, tuple[int, ...]]
+) -> tuple[int | None, float | None, str]:
+    """Allocate zeroed I/O buffers, run the engine, and time it with CUDA events."""
+    context = engine.create_execution_context()
+    names = [engine.get_tensor_name(i) for i in range(engine.num_io_tensors)]
+    buffers = []
+    try:
+        for name in names:
+            if engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT:
+                dims = tuple(int(d) for d in engine.get_tensor_shape(name))
+                if any(d < 0 for d in dims):
+                    opt = engine.get_tensor_profile_shape(name, 0)[1]
+                    dims = shapes.get(name) or tuple(int(d) for d in opt)
+                context.set_input_shape(name, dims)
+        total = 0
+        for name in names:
+            dims = tuple(int(d) for d in context.get_tensor_shape(name))
+            if any(d < 0 for d in dims):
+                return None, None, f"latency not measured: output {name!r} has a data-dependent shape"
+            count = 1
+            for d in dims:
+                count *= d
+            dtype = str(engine.get_tensor_dtype(name)).rsplit(".", 1)[-1]
+            nbytes = max(1, int(count * _DTYPE_BYTES.get(dtype, 4.0) + 0.5))
+            total += nbytes
+            buf = cuda.mem_alloc(nbytes)
+            cuda.memset_d8(buf, 0, nbytes)
+            buffers.append(buf)
+            context.set_tensor_address(name, int(buf))
+        stream = cuda.Stream()
+        for _ in range(5):
+            context.execute_async_v3(stream.handle)
+        stream.synchronize()
+        start, end = cuda.Event(), cuda.Event()
+        times: list[float] = []
+        deadline = time.monotonic() + 1.0
+        while len(times) < 10 or (len(times) < 500 and time.monotonic() < deadline):
+            start.record(stream)
+            if not context.execute_async_v3(stream.handle):
+                return total, None, "latency not measured: execute_async_v3 failed"
+            end.record(stream)
+            end.synchronize()
+            times.append(start.time_till(end))
+        return total, round(statistics.median(times), 4), ""
+    finally:
+        for buf in buffers:
+            buf.free()
+        del context
+
+
+def probe(args: argparse.Namespace) -> int:
+    """What the parent needs before planning: is the builder there, which version, how much free
+    device memory. Never raises; prints one probe line."""
+    trt, version = full_tensorrt()
+    info: dict[str, Any] = {
+        "full": trt is not None,
+        "tensorrt_version": version if trt is not None else None,
+        "reason": None if trt is not None else version,
+        "free_bytes": None,
+        "total_bytes": None,
+        "device": None,
+        "memory_source": None,
+    }
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        try:
+            handle = pynvml.nvmlDeviceGetHandleByIndex(args.device)
+            mem = pynvml.nvmlDeviceGetMemoryInfo(handle)
+            name = pynvml.nvmlDeviceGetName(handle)
+            info.update(free_bytes=int(mem.free), total_bytes=int(mem.total), memory_source="nvml",
+                        device=name.decode() if isinstance(name, bytes) else str(name))
+        finally:
+            pynvml.nvmlShutdown()
+    except Exception:  # NVML missing or "not supported" (Jetson Orin): try CUDA
+        try:
+            import pycuda.driver as cuda
+
+            cuda.init()
+            dev = cuda.Device(args.device)
+            ctx = dev.retain_primary_context()
+            ctx.push()
+            try:
+                free, total = cuda.mem_get_info()
+            finally:
+                ctx.pop()
+                ctx.detach()
+            info.update(free_bytes=int(free), total_bytes=int(total), memory_source="cuda",
+                        device=str(dev.name()))
+        except Exception:
+            pass
+    emit("probe", **info)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m trtui.gpu.builder", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    pr = sub.add_parser("probe")
+    pr.add_argument("--device", type=int, default=0)
+    b = sub.add_parser("build")
+    b.add_argument("onnx", type=Path)
+    b.add_argument("--pool", required=True, choices=("WORKSPACE", "TACTIC_DRAM", "TACTIC_SHARED_MEMORY"))
+    b.add_argument("--limit", required=True, type=int)
+    b.add_argument("--engine", required=True, type=Path)
+    b.add_argument("--timing-cache", default=None)
+    b.add_argument("--shapes", default=None)
+    b.add_argument("--fp16", action="store_true")
+    b.add_argument("--bf16", action="store_true")
+    b.add_argument("--device", type=int, default=0)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    faulthandler.enable()  # a segfault prints "Fatal Python error" on stderr before the signal
+    args = _parser().parse_args(argv)
+    if args.cmd == "probe":
+        return probe(args)
+    return build(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
