@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
     "profile": "profile",
     "telemetry": "telemetry",
+    "compare": "compare",
+    "analyze": "analyze",
 }
 
 PROG = "trtui"

@@ -1,0 +1,276 @@
+"""Compare two runs (A = before/baseline, B = after): per-layer and per-type deltas joined by layer
+name, layers found on one side only, total and end-to-end deltas, and layers whose precision or
+tactic changed. Pure; `compare(a, b)` returns an immutable `Comparison`.
+
+Joining: a layer of A pairs with the layer of B of the same name; names still unpaired then pair
+by their name without trtexec's " [profile N]" suffix. Times are per inference (layer means).
+Deltas are B - A; percentages are relative to A.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from trtui.analysis.run import RunData
+from trtui.analysis.views import UNKNOWN, layer_times, tactic_family
+from trtui.recording.readers import base_name
+from trtui.stats.snapshot import LatencyStats
+
+SCHEMA = "trtui.compare/1"
+
+
+def _pct(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or not a or not math.isfinite(a) or not math.isfinite(b):
+        return None
+    return 100.0 * (b - a) / a
+
+
+@dataclass(frozen=True, slots=True)
+class LayerDelta:
+    name: str  # A's name
+    b_name: str  # B's name (differs when joined without the " [profile N]" suffix)
+    a_ms: float
+    b_ms: float
+    delta_ms: float
+    delta_pct: float | None
+    a_type: str | None
+    b_type: str | None
+    a_precision: str | None
+    b_precision: str | None
+    a_tactic: str | None
+    b_tactic: str | None
+
+    @property
+    def precision_changed(self) -> bool:
+        return bool(self.a_precision and self.b_precision and self.a_precision != self.b_precision)
+
+    @property
+    def tactic_changed(self) -> bool:
+        return bool(self.a_tactic and self.b_tactic and self.a_tactic != self.b_tactic)
+
+
+@dataclass(frozen=True, slots=True)
+class OneSided:
+    name: str
+    ms: float
+    type: str | None
+    precision: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDelta:
+    key: str
+    a_layers: int
+    b_layers: int
+    a_ms: float
+    b_ms: float
+    delta_ms: float
+    delta_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatDelta:
+    stat: str  # "mean", "median", "p90", "p99", "min", "max", "throughput"
+    a: float | None
+    b: float | None
+    delta: float | None
+    delta_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSide:
+    label: str
+    origin: str
+    path: str | None
+    device: str | None
+    simulated: bool
+    layers: int
+    layer_sum_ms: float
+    inferences: int
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    a: RunSide
+    b: RunSide
+    layers: tuple[LayerDelta, ...]  # matched layers, in A's order
+    only_a: tuple[OneSided, ...]
+    only_b: tuple[OneSided, ...]
+    by_type: tuple[GroupDelta, ...]  # largest |delta| first
+    by_precision: tuple[GroupDelta, ...]
+    total: StatDelta  # sum of all layers' time per inference (matched or not)
+    matched_total: StatDelta  # sum over matched layers only
+    end_to_end: tuple[StatDelta, ...]  # latency statistics and throughput; empty when unknown
+    notices: tuple[str, ...]
+
+    @property
+    def precision_changes(self) -> tuple[LayerDelta, ...]:
+        return tuple(d for d in self.layers if d.precision_changed)
+
+    @property
+    def tactic_changes(self) -> tuple[LayerDelta, ...]:
+        return tuple(d for d in self.layers if d.tactic_changed)
+
+    def largest(self, n: int) -> tuple[LayerDelta, ...]:
+        """The `n` matched layers with the largest absolute change."""
+        return tuple(sorted(self.layers, key=lambda d: (-abs(d.delta_ms), d.name))[: max(0, n)])
+
+
+def _stat(stat: str, a: float | None, b: float | None) -> StatDelta:
+    a = a if a is not None and math.isfinite(a) else None
+    b = b if b is not None and math.isfinite(b) else None
+    delta = b - a if a is not None and b is not None else None
+    return StatDelta(stat, a, b, delta, _pct(a, b))
+
+
+def _end_to_end(a: LatencyStats | None, b: LatencyStats | None) -> tuple[StatDelta, ...]:
+    if (a is None or a.count == 0) and (b is None or b.count == 0):
+        return ()
+    out = [
+        _stat(stat, getattr(a, stat) if a else None, getattr(b, stat) if b else None)
+        for stat in ("mean", "median", "p90", "p99", "min", "max")
+    ]
+    out.append(_stat("throughput", a.throughput_per_s if a else None, b.throughput_per_s if b else None))
+    return tuple(out)
+
+
+def _side(r: RunData) -> RunSide:
+    t = layer_times(r.layers)
+    return RunSide(
+        r.label, r.origin, r.path, r.device, r.simulated, len(r.layers), float(t.sum()),
+        r.latency.count if r.latency else 0,
+    )
+
+
+def _group(
+    a_keys: dict[str, str], b_keys: dict[str, str], a_ms: dict[str, float], b_ms: dict[str, float]
+) -> tuple[GroupDelta, ...]:
+    acc: dict[str, list[float]] = {}
+    for name, k in a_keys.items():
+        s = acc.setdefault(k, [0, 0, 0.0, 0.0])
+        s[0] += 1
+        s[2] += a_ms[name]
+    for name, k in b_keys.items():
+        s = acc.setdefault(k, [0, 0, 0.0, 0.0])
+        s[1] += 1
+        s[3] += b_ms[name]
+    rows = [
+        GroupDelta(k, int(na), int(nb), ta, tb, tb - ta, _pct(ta, tb)) for k, (na, nb, ta, tb) in acc.items()
+    ]
+    rows.sort(key=lambda g: (-abs(g.delta_ms), g.key))
+    return tuple(rows)
+
+
+def compare(a: RunData, b: RunData) -> Comparison:
+    a_t = dict(zip(a.layers.names, layer_times(a.layers).tolist(), strict=True))
+    b_t = dict(zip(b.layers.names, layer_times(b.layers).tolist(), strict=True))
+    pairs: list[tuple[str, str]] = []
+    b_free = dict.fromkeys(b.layers.names)  # ordered set
+    unpaired: list[str] = []
+    for name in a.layers.names:
+        if name in b_free:
+            pairs.append((name, name))
+            del b_free[name]
+        else:
+            unpaired.append(name)
+    b_by_base: dict[str, str] = {}
+    for name in b_free:
+        b_by_base.setdefault(base_name(name), name)
+    only_a_names: list[str] = []
+    for name in unpaired:
+        match = b_by_base.pop(base_name(name), None)
+        if match is not None and match in b_free:
+            pairs.append((name, match))
+            del b_free[match]
+        else:
+            only_a_names.append(name)
+    order = {n: i for i, n in enumerate(a.layers.names)}
+    pairs.sort(key=lambda p: order[p[0]])
+
+    deltas = []
+    for an, bn in pairs:
+        ai, bi = a.info(an), b.info(bn)
+        x, y = a_t[an], b_t[bn]
+        deltas.append(LayerDelta(
+            an, bn, x, y, y - x, _pct(x, y),
+            ai.type if ai else None, bi.type if bi else None,
+            ai.precision if ai else None, bi.precision if bi else None,
+            ai.tactic if ai else None, bi.tactic if bi else None,
+        ))
+
+    def one(run: RunData, times: dict[str, float], name: str) -> OneSided:
+        i = run.info(name)
+        return OneSided(name, times[name], i.type if i else None, i.precision if i else None)
+
+    only_a = tuple(one(a, a_t, n) for n in only_a_names)
+    only_b = tuple(one(b, b_t, n) for n in b_free)
+
+    def keys(run: RunData, attr: str) -> dict[str, str]:
+        out = {}
+        for n in run.layers.names:
+            i = run.info(n)
+            out[n] = (getattr(i, attr) if i else None) or UNKNOWN
+        return out
+
+    a_sum, b_sum = sum(a_t.values()), sum(b_t.values())
+    ma = sum(d.a_ms for d in deltas)
+    mb = sum(d.b_ms for d in deltas)
+    notices: list[str] = []
+    if a.simulated or b.simulated:
+        which = " and ".join(x for x, r in (("A", a), ("B", b)) if r.simulated)
+        notices.append(f"{which} {'is' if ' and ' not in which else 'are'} simulated: not measured")
+    if a.device and b.device and a.device != b.device:
+        notices.append(f"different devices: A on {a.device}, B on {b.device}")
+    for side, r in (("A", a), ("B", b)):
+        if not len(r.layers):
+            notices.append(f"{side} has no per-layer times")
+        elif not any(r.info(n) is not None and r.info(n).type for n in r.layers.names):  # type: ignore[union-attr]
+            notices.append(f"{side} has no layer details (types, precisions, tactics): no layer info")
+        if r.latency is None or r.latency.count == 0:
+            notices.append(f"{side} has no end-to-end latency (no times file)")
+    families_changed = sum(
+        1 for d in deltas if d.tactic_changed and tactic_family(d.a_tactic) != tactic_family(d.b_tactic)
+    )
+    if families_changed:
+        notices.append(f"{families_changed} matched layer(s) changed tactic family")
+    return Comparison(
+        a=_side(a),
+        b=_side(b),
+        layers=tuple(deltas),
+        only_a=only_a,
+        only_b=only_b,
+        by_type=_group(keys(a, "type"), keys(b, "type"), a_t, b_t),
+        by_precision=_group(keys(a, "precision"), keys(b, "precision"), a_t, b_t),
+        total=_stat("layer sum", a_sum, b_sum),
+        matched_total=_stat("matched layer sum", ma, mb),
+        end_to_end=_end_to_end(a.latency, b.latency),
+        notices=tuple(notices),
+    )
+
+
+def comparison_dict(c: Comparison) -> dict[str, object]:
+    """JSON-ready (schema "trtui.compare/1"); times in ms, percentages relative to A."""
+    d: dict[str, object] = {"schema": SCHEMA}
+    d.update(asdict(c))
+    layers = []
+    for ld in c.layers:
+        row = asdict(ld)
+        row["precision_changed"] = ld.precision_changed
+        row["tactic_changed"] = ld.tactic_changed
+        layers.append(row)
+    d["layers"] = layers
+    d["precision_changes"] = [ld.name for ld in c.precision_changes]
+    d["tactic_changes"] = [ld.name for ld in c.tactic_changes]
+    return json_clean(d)  # type: ignore[return-value]
+
+
+def json_clean(x: object) -> object:
+    """NaN/inf -> None so that the JSON is strict."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: json_clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_clean(v) for v in x]
+    return x

@@ -1,0 +1,54 @@
+"""`RunData`: one run as the analyses see it (a layer table, layer details, latency), whatever it
+came from: a trtexec recording, a trtui summary, or a live session's update."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from trtui.model import LayerInfo
+from trtui.stats.snapshot import LatencyStats, LayerTable
+
+if TYPE_CHECKING:
+    from trtui.session import Update
+
+
+@dataclass(frozen=True, slots=True)
+class RunData:
+    label: str
+    layers: LayerTable  # per-layer statistics (mean_ms = time per inference)
+    infos: Mapping[str, LayerInfo] = field(default_factory=dict)  # by layer name (table names)
+    latency: LatencyStats | None = None  # end-to-end, unprofiled; None when not recorded
+    device: str | None = None
+    simulated: bool = False
+    origin: str = "recording"  # "recording", "summary", "live"
+    path: str | None = None
+    notices: tuple[str, ...] = ()
+
+    def info(self, name: str) -> LayerInfo | None:
+        return self.infos.get(name)
+
+
+def infos_by_name(layers: Sequence[LayerInfo]) -> dict[str, LayerInfo]:
+    out: dict[str, LayerInfo] = {}
+    for layer in layers:
+        out.setdefault(layer.name, layer)
+    return out
+
+
+def run_from_update(update: Update, label: str | None = None) -> RunData:
+    """A live (or replayed) session's state as RunData, e.g. to compare it with a recording."""
+    p = update.profile
+    info = p.info
+    return RunData(
+        label=label or info.label,
+        layers=p.layers_total,
+        infos=infos_by_name(info.layers),
+        latency=p.latency_total if p.latency_total.count else None,
+        device=info.device or (update.telemetry.device_name if update.telemetry else None),
+        simulated=info.simulated,
+        origin="recording" if info.kind == "recording" else "live",
+        path=info.path,
+        notices=p.notices,
+    )

@@ -1,0 +1,243 @@
+"""Derived views over a layer table and its layer details (what TREx users looked at):
+time by layer type, by precision and by tactic family, the share of reformat layers, and the
+top-N hotspots. Pure functions; times are per inference (the layers' mean, `mean_ms`).
+
+Tactic families (`tactic_family`): a tactic (kernel) name is reduced to the words that say what
+kind of kernel it is, so that tile sizes, data types, stages and architectures group together:
+
+1. lower-case; drop a leading "void ", template arguments "<...>" and call arguments "(...)";
+2. Myelin kernels ("__myl_...") are the family "myelin";
+3. split on "_" and spaces; drop architecture words (sm80, sm90a, trt, volta, turing, ampere,
+   ada, hopper, blackwell, ...); a library tag with a version ("cutlass3x") becomes its name;
+4. keep the first run of name words (letters only, or ending in "cudnn" such as "h16816cudnn"),
+   skipping data-type words before it ("fp16", "int8x4"), stopping at the first other word
+   (a data type, a tile size, a number), at most 7 words.
+
+Examples: "sm90_xmma_fprop_implicit_gemm_f16f16_..." -> "xmma fprop implicit gemm";
+"ampere_h16816cudnn_128x64_ldg8_relu_..." -> "h16816cudnn"; "sm50_xmma_pooling_fw_4d_FP32..." ->
+"xmma pooling fw"; "cutlass3x_sm90_tensorop_h64x128x16gemm_..." -> "cutlass tensorop".
+Layers without a tactic name are grouped as "<LayerType> (no tactic name)".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from trtui.model import LayerInfo
+from trtui.stats.snapshot import LayerTable
+
+UNKNOWN = "(unknown)"
+_ARCH = re.compile(r"^(sm\d+[a-z]?|trt|maxwell|pascal|volta|turing|ampere|ada|hopper|blackwell|lovelace)$")
+_VERSIONED_LIB = re.compile(r"^([a-z]+)\d+x?$")
+_NAME_WORD = re.compile(r"^([a-z]+|[a-z0-9]*cudnn)$")
+MAX_FAMILY_WORDS = 7
+
+
+def tactic_family(tactic: str | None) -> str | None:
+    """The family of a tactic name (see the module docstring); None for no tactic."""
+    if not tactic or not tactic.strip():
+        return None
+    t = tactic.strip().lower()
+    if t.startswith("void "):
+        t = t[5:]
+    t = re.sub(r"<.*", "", t)
+    t = re.sub(r"\(.*", "", t)
+    t = t.replace("::", "_")
+    if t.lstrip("_").startswith("myl"):
+        return "myelin"
+    tokens = [w for w in re.split(r"[_\s]+", t) if w]
+    words: list[str] = []
+    for i, tok in enumerate(tokens):
+        if _ARCH.match(tok):
+            continue
+        m = _VERSIONED_LIB.match(tok)
+        if m and not _NAME_WORD.match(tok) and i == 0:
+            words.append(m.group(1))
+            continue
+        if _NAME_WORD.match(tok):
+            words.append(tok)
+            if len(words) >= MAX_FAMILY_WORDS:
+                break
+            continue
+        if words:
+            break
+    if not words:
+        return tokens[0] if tokens else t
+    return " ".join(words)
+
+
+def _infos(infos: Mapping[str, LayerInfo] | Iterable[LayerInfo]) -> Mapping[str, LayerInfo]:
+    if isinstance(infos, Mapping):
+        return infos
+    out: dict[str, LayerInfo] = {}
+    for layer in infos:
+        out.setdefault(layer.name, layer)
+    return out
+
+
+def layer_times(table: LayerTable) -> np.ndarray:
+    """Per-inference time of each layer (mean), 0 where unknown."""
+    return np.nan_to_num(np.asarray(table.mean_ms, dtype=np.float64), nan=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    key: str
+    layers: int
+    time_ms: float  # per inference
+    share_pct: float  # of the sum of all layers' time
+
+
+def group_time(
+    table: LayerTable,
+    infos: Mapping[str, LayerInfo] | Iterable[LayerInfo],
+    key: Callable[[str, LayerInfo | None], str],
+) -> tuple[GroupRow, ...]:
+    """Layers grouped by `key(name, info)`, largest time first."""
+    by = _infos(infos)
+    times = layer_times(table)
+    total = float(times.sum())
+    acc: dict[str, list[float]] = {}
+    for i, name in enumerate(table.names):
+        k = key(name, by.get(name))
+        slot = acc.setdefault(k, [0, 0.0])
+        slot[0] += 1
+        slot[1] += float(times[i])
+    rows = [
+        GroupRow(k, int(n), t, 100.0 * t / total if total > 0 else 0.0) for k, (n, t) in acc.items()
+    ]
+    rows.sort(key=lambda r: (-r.time_ms, r.key))
+    return tuple(rows)
+
+
+def type_of(name: str, info: LayerInfo | None) -> str:
+    return (info.type if info else None) or UNKNOWN
+
+
+def precision_of(name: str, info: LayerInfo | None) -> str:
+    return (info.precision if info else None) or UNKNOWN
+
+
+def family_of(name: str, info: LayerInfo | None) -> str:
+    fam = tactic_family(info.tactic if info else None)
+    if fam is not None:
+        return fam
+    return f"{(info.type if info else None) or 'unknown type'} (no tactic name)"
+
+
+def is_reformat(name: str, info: LayerInfo | None) -> bool:
+    """A layer that converts formats/types: LayerType "Reformat" or Origin "REFORMAT"; by name
+    ("Reformatting CopyNode ...") when the type is unknown."""
+    if info is not None and info.type is not None:
+        return info.type == "Reformat" or info.origin == "REFORMAT"
+    if info is not None and info.origin == "REFORMAT":
+        return True
+    return name.startswith("Reformatting CopyNode")
+
+
+def time_by_type(
+    table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[LayerInfo]
+) -> tuple[GroupRow, ...]:
+    return group_time(table, infos, type_of)
+
+
+def time_by_precision(
+    table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[LayerInfo]
+) -> tuple[GroupRow, ...]:
+    return group_time(table, infos, precision_of)
+
+
+def time_by_tactic_family(
+    table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[LayerInfo]
+) -> tuple[GroupRow, ...]:
+    return group_time(table, infos, family_of)
+
+
+@dataclass(frozen=True, slots=True)
+class ReformatShare:
+    layers: int
+    time_ms: float
+    share_pct: float  # of the sum of all layers' time
+    by_origin: tuple[GroupRow, ...]  # "REFORMAT" (format conversion), "QDQ" (quantize), ...
+
+
+def reformat_share(table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[LayerInfo]) -> ReformatShare:
+    by = _infos(infos)
+    names = [n for n in table.names if is_reformat(n, by.get(n))]
+    rows = group_time(
+        table, by, lambda n, i: ((i.origin if i else None) or "unknown origin") if is_reformat(n, i) else ""
+    )
+    reformats = tuple(r for r in rows if r.key)
+    t = sum(r.time_ms for r in reformats)
+    pct = sum(r.share_pct for r in reformats)
+    return ReformatShare(len(names), t, pct, reformats)
+
+
+@dataclass(frozen=True, slots=True)
+class Hotspot:
+    rank: int
+    name: str
+    type: str | None
+    precision: str | None
+    tactic: str | None
+    time_ms: float
+    share_pct: float
+    cumulative_pct: float
+
+
+def hotspots(
+    table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[LayerInfo], n: int = 10
+) -> tuple[Hotspot, ...]:
+    """The `n` layers with the largest time per inference, with their running share."""
+    by = _infos(infos)
+    times = layer_times(table)
+    total = float(times.sum())
+    order = np.argsort(-times, kind="stable")[: max(0, n)]
+    out: list[Hotspot] = []
+    cum = 0.0
+    for rank, i in enumerate(order.tolist(), 1):
+        name = table.names[i]
+        info = by.get(name)
+        share = 100.0 * float(times[i]) / total if total > 0 else 0.0
+        cum += share
+        out.append(Hotspot(
+            rank, name, info.type if info else None, info.precision if info else None,
+            info.tactic if info else None, float(times[i]), share, cum,
+        ))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    layers: int
+    total_ms: float  # sum of layer times per inference
+    by_type: tuple[GroupRow, ...]
+    by_precision: tuple[GroupRow, ...]
+    by_tactic_family: tuple[GroupRow, ...]
+    reformat: ReformatShare
+    hotspots: tuple[Hotspot, ...]
+    details_known: bool  # False when no layer has a type (names-only layer info or none)
+
+
+def analyze(
+    table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[LayerInfo], top: int = 10
+) -> Analysis:
+    by = _infos(infos)
+    return Analysis(
+        layers=len(table),
+        total_ms=float(layer_times(table).sum()),
+        by_type=time_by_type(table, by),
+        by_precision=time_by_precision(table, by),
+        by_tactic_family=time_by_tactic_family(table, by),
+        reformat=reformat_share(table, by),
+        hotspots=hotspots(table, by, top),
+        details_known=any(by.get(n) is not None and by[n].type for n in table.names),
+    )
+
+
+def analysis_dict(a: Analysis) -> dict[str, object]:
+    return asdict(a)

@@ -1,0 +1,69 @@
+"""Open anything `trtui compare` / `trtui analyze` accept as a `RunData`: a trtexec recording
+(one of its files, or its folder) or a trtui JSON summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trtui.analysis.run import RunData, infos_by_name
+from trtui.errors import UserError
+from trtui.recording.files import detect_kind, read_json
+from trtui.recording.loader import Recording, load_recording
+from trtui.recording.summary_reader import SummaryDoc, parse_summary
+from trtui.stats.latency import latency_stats
+from trtui.stats.layers import LayerAggregator
+from trtui.stats.snapshot import LayerTable
+
+
+def run_from_recording(rec: Recording) -> RunData:
+    table = LayerTable.empty()
+    if rec.summary is not None:
+        agg = LayerAggregator()
+        agg.set_summary(rec.summary)
+        table = agg.total()
+    latency = None
+    if rec.times is not None:
+        lat = rec.times.latency_ms
+        tput = len(lat) / rec.times.wall_s if rec.times.wall_s > 0 else None
+        latency = latency_stats(lat, tput)
+    return RunData(
+        label=rec.label,
+        layers=table,
+        infos=infos_by_name(rec.layers),
+        latency=latency,
+        device=rec.device,
+        simulated=rec.simulated,
+        origin="recording",
+        path=str(rec.path),
+        notices=rec.notices,
+    )
+
+
+def run_from_summary(doc: SummaryDoc, path: Path) -> RunData:
+    return RunData(
+        label=path.name,
+        layers=doc.layers,
+        infos=infos_by_name(doc.infos),
+        latency=doc.latency if doc.latency.count else None,
+        device=doc.device,
+        simulated=doc.simulated,
+        origin="summary",
+        path=str(path),
+        notices=doc.notices,
+    )
+
+
+def load_run(path: Path) -> RunData:
+    """A recording (file or folder) or a trtui summary -> RunData; UserError on bad input."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file or folder (give a trtexec recording or a trtui summary)")
+    if path.is_dir():
+        return run_from_recording(load_recording(path))
+    obj, notes = read_json(path)
+    if detect_kind(obj) == "summary":
+        try:
+            return run_from_summary(parse_summary(obj), path)
+        except UserError as err:
+            raise UserError(f"{path}: {err}") from None
+    return run_from_recording(load_recording(path, preread=(obj, notes)))
