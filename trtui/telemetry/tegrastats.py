@@ -21,6 +21,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -160,6 +161,7 @@ class TegrastatsReader:
                 stderr=subprocess.DEVNULL,
                 text=True,
                 bufsize=1,
+                start_new_session=True,  # its own group: close() stops it and any child at once
             )
         except OSError as err:
             self.error = f"cannot start {self.binary}: {err.strerror or err}"
@@ -205,19 +207,33 @@ class TegrastatsReader:
             return self._latest is not None
 
     def close(self) -> None:
+        """Stop tegrastats (its whole process group) and the reader thread."""
         proc, self._proc = self._proc, None
-        if proc is not None:
-            atexit.unregister(self.close)
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=2.0)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=2.0)
-            if proc.stdout is not None:
-                with contextlib.suppress(OSError):
-                    proc.stdout.close()
         thread, self._thread = self._thread, None
+        if proc is None:
+            return
+        atexit.unregister(self.close)
+        if proc.poll() is None:
+            _signal_group(proc, signal.SIGTERM)
+            try:
+                proc.wait(timeout=2.0)
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=2.0)
         if thread is not None:
             thread.join(timeout=2.0)
+        # Close our end only once the reader thread has let go of it (closing a pipe another
+        # thread is reading from blocks until that read returns).
+        if proc.stdout is not None and (thread is None or not thread.is_alive()):
+            with contextlib.suppress(OSError):
+                proc.stdout.close()
+
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    """Signal tegrastats and anything it started (it runs in its own session)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError, OSError):
+        with contextlib.suppress(OSError):
+            proc.send_signal(sig)
