@@ -1,0 +1,206 @@
+"""The comparison screen of `trtui compare A B`: end-to-end and layer-sum deltas on top, then tabs
+with the per-layer deltas (sortable), per-type and per-precision deltas, precision/tactic changes
+and the layers found on one side only.
+
+`CompareScreen` can also be pushed by another app; `CompareApp` shows it on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta
+from trtui.analysis.report import clip, ms, pct, signed
+from trtui.analysis.views import tactic_family
+
+_NUMERIC = re.compile(r"^([+-]?\d[\d.]*%?|n/a)$")
+SORTS: tuple[tuple[str, Callable[[LayerDelta], object]], ...] = (
+    ("largest change", lambda d: (-abs(d.delta_ms), d.name)),
+    ("slower first", lambda d: (-d.delta_ms, d.name)),
+    ("faster first", lambda d: (d.delta_ms, d.name)),
+    ("change %", lambda d: (-(abs(d.delta_pct) if d.delta_pct is not None else -1.0), d.name)),
+    ("engine order", lambda d: 0),
+    ("name", lambda d: d.name),
+)
+
+
+def _cells(*values: str) -> tuple[Text, ...]:
+    """Plain cells: layer names hold brackets ("[profile 1]", "{ForeignNode[...]}") that
+    DataTable would otherwise read as markup."""
+    return tuple(Text(v, justify="right" if _NUMERIC.match(v) else "left") for v in values)
+
+
+def _precision_cell(d: LayerDelta) -> str:
+    if d.precision_changed:
+        return f"{d.a_precision} -> {d.b_precision}"
+    return d.a_precision or d.b_precision or "?"
+
+
+def _tactic_cell(d: LayerDelta) -> str:
+    if not d.tactic_changed:
+        return "same" if d.a_tactic else ""
+    fa, fb = tactic_family(d.a_tactic), tactic_family(d.b_tactic)
+    return f"{fa} -> {fb}" if fa != fb else "other kernel, same family"
+
+
+def header_text(c: Comparison) -> str:
+    parts = []
+    for side, s in (("A", c.a), ("B", c.b)):
+        sim = "  [SIMULATED]" if s.simulated else ""
+        where = escape(f"{s.label}  ({s.origin}{', ' + s.device if s.device else ''})")
+        parts.append(f"[b]{side}[/b]: {where}{sim}")
+    return "\n".join(parts)
+
+
+def summary_text(c: Comparison) -> str:
+    lines = []
+    for s in c.end_to_end:
+        if s.stat in ("mean", "p99", "throughput"):
+            d = 1 if s.stat == "throughput" else 4
+            unit = "/s" if s.stat == "throughput" else " ms"
+            lines.append(
+                f"{'end-to-end ' + s.stat:<22} A {ms(s.a, d):>9}{unit}   B {ms(s.b, d):>9}{unit}   "
+                f"B-A {signed(s.delta, d):>9}  {pct(s.delta_pct):>8}"
+            )
+    t = c.total
+    lines.append(
+        f"{'sum of layer times':<22} A {ms(t.a):>9} ms   B {ms(t.b):>9} ms   "
+        f"B-A {signed(t.delta):>9}  {pct(t.delta_pct):>8}"
+    )
+    lines.append(
+        f"layers: {c.a.layers} in A, {c.b.layers} in B, {len(c.layers)} matched, {len(c.only_a)} only in A, "
+        f"{len(c.only_b)} only in B; precision changed {len(c.precision_changes)}, "
+        f"tactic changed {len(c.tactic_changes)}"
+    )
+    lines += [f"[i]note: {escape(n)}[/i]" for n in c.notices]
+    return "\n".join(lines)
+
+
+class CompareScreen(Screen[None]):
+    CSS_PATH = "compare.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sort", "Sort layers"),
+        Binding("1", "tab('layers')", "Layers", show=False),
+        Binding("2", "tab('types')", "Types", show=False),
+        Binding("3", "tab('precisions')", "Precisions", show=False),
+        Binding("4", "tab('changes')", "Changes", show=False),
+        Binding("5", "tab('unmatched')", "Unmatched", show=False),
+        Binding("escape", "close", "Back"),
+    ]
+
+    def __init__(self, comparison: Comparison, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.comparison = comparison
+        self.sort_pos = 0
+
+    def compose(self) -> ComposeResult:
+        c = self.comparison
+        with Vertical(id="compare-top"):
+            yield Static(header_text(c), id="compare-header")
+            yield Static(summary_text(c), id="compare-summary")
+        with TabbedContent(initial="layers", id="compare-tabs"):
+            with TabPane(f"Layers ({len(c.layers)})", id="layers"):
+                yield Static("", id="layers-caption")
+                yield DataTable(id="layer-table", zebra_stripes=True, cursor_type="row")
+            with TabPane("By type", id="types"):
+                yield DataTable(id="type-table", zebra_stripes=True, cursor_type="row")
+            with TabPane("By precision", id="precisions"):
+                yield DataTable(id="precision-table", zebra_stripes=True, cursor_type="row")
+            changes = len(c.precision_changes) + len(c.tactic_changes)
+            with TabPane(f"Changes ({changes})", id="changes"):
+                yield DataTable(id="change-table", zebra_stripes=True, cursor_type="row")
+            with TabPane(f"Unmatched ({len(c.only_a)}/{len(c.only_b)})", id="unmatched"):
+                yield DataTable(id="unmatched-table", zebra_stripes=True, cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        c = self.comparison
+        lt = self.query_one("#layer-table", DataTable)
+        lt.add_columns("layer", "A ms", "B ms", "B-A ms", "change", "precision", "tactic")
+        self.fill_layers()
+        for table_id, groups in (("#type-table", c.by_type), ("#precision-table", c.by_precision)):
+            t = self.query_one(table_id, DataTable)
+            t.add_columns("group", "A n", "B n", "A ms", "B ms", "B-A ms", "change")
+            t.add_rows([_cells(*row) for row in self._group_rows(groups)])
+        ch = self.query_one("#change-table", DataTable)
+        ch.add_columns("layer", "what", "A", "B")
+        for d in c.precision_changes:
+            ch.add_row(*_cells(clip(d.name), "precision", d.a_precision or "", d.b_precision or ""))
+        for d in c.tactic_changes:
+            ch.add_row(*_cells(clip(d.name), "tactic", d.a_tactic or "", d.b_tactic or ""))
+        un = self.query_one("#unmatched-table", DataTable)
+        un.add_columns("side", "layer", "ms", "type", "precision")
+        for side, only in (("A", c.only_a), ("B", c.only_b)):
+            for o in only:
+                un.add_row(*_cells(side, clip(o.name), ms(o.ms), o.type or "", o.precision or ""))
+        lt.focus()
+
+    @staticmethod
+    def _group_rows(groups: tuple[GroupDelta, ...]) -> list[tuple[str, ...]]:
+        return [
+            (clip(g.key, 40), str(g.a_layers), str(g.b_layers), ms(g.a_ms), ms(g.b_ms), signed(g.delta_ms),
+             pct(g.delta_pct))
+            for g in groups
+        ]
+
+    @property
+    def sort_name(self) -> str:
+        return SORTS[self.sort_pos][0]
+
+    def sorted_layers(self) -> list[LayerDelta]:
+        layers = list(self.comparison.layers)
+        _, key = SORTS[self.sort_pos]
+        if self.sort_name != "engine order":
+            layers.sort(key=key)  # type: ignore[arg-type]
+        return layers
+
+    def fill_layers(self) -> None:
+        lt = self.query_one("#layer-table", DataTable)
+        lt.clear()
+        for d in self.sorted_layers():
+            lt.add_row(
+                *_cells(clip(d.name), ms(d.a_ms), ms(d.b_ms), signed(d.delta_ms), pct(d.delta_pct),
+                        _precision_cell(d), _tactic_cell(d)),
+                key=d.name,
+            )
+        self.query_one("#layers-caption", Static).update(f"sorted by {self.sort_name} (s: next order)")
+
+    def action_sort(self) -> None:
+        self.sort_pos = (self.sort_pos + 1) % len(SORTS)
+        self.fill_layers()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#compare-tabs", TabbedContent).active = tab
+
+    def action_close(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.dismiss(None)
+        else:
+            self.app.exit(0)
+
+
+class CompareApp(App[int]):
+    TITLE = "trtui compare"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+
+    def __init__(self, comparison: Comparison) -> None:
+        super().__init__()
+        self.comparison = comparison
+
+    def on_mount(self) -> None:
+        self.push_screen(CompareScreen(self.comparison))
+
+
+def run_compare_app(comparison: Comparison, *_: object) -> int:
+    result = CompareApp(comparison).run()
+    return int(result or 0)
