@@ -199,8 +199,11 @@ class TrtuiApp(App[int]):
         if view.baseline:
             extra.append("Δ vs pinned baseline")
         header = Text(text, style="bold", no_wrap=True, overflow="ellipsis")
-        if extra and view.size.height:
-            header.append("  " + " · ".join(extra), style="italic")
+        note = "  " + " · ".join(extra)
+        room = self.query_one("#table-header", Static).size.width - len(text.rstrip())
+        if extra and len(note) <= room:
+            header = Text(text.rstrip(), style="bold", no_wrap=True, overflow="ellipsis")
+            header.append(note, style="italic")
         self.query_one("#table-header", Static).update(header)
 
     def _refresh_panels(self) -> None:

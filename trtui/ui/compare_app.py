@@ -148,8 +148,15 @@ class CompareScreen(Screen[None]):
     @staticmethod
     def _group_rows(groups: tuple[GroupDelta, ...]) -> list[tuple[str, ...]]:
         return [
-            (clip(g.key, 40), str(g.a_layers), str(g.b_layers), ms(g.a_ms), ms(g.b_ms), signed(g.delta_ms),
-             pct(g.delta_pct))
+            (
+                clip(g.key, 40),
+                str(g.a_layers),
+                str(g.b_layers),
+                ms(g.a_ms),
+                ms(g.b_ms),
+                signed(g.delta_ms),
+                pct(g.delta_pct),
+            )
             for g in groups
         ]
 
@@ -169,8 +176,15 @@ class CompareScreen(Screen[None]):
         lt.clear()
         for d in self.sorted_layers():
             lt.add_row(
-                *_cells(clip(d.name), ms(d.a_ms), ms(d.b_ms), signed(d.delta_ms), pct(d.delta_pct),
-                        _precision_cell(d), _tactic_cell(d)),
+                *_cells(
+                    clip(d.name),
+                    ms(d.a_ms),
+                    ms(d.b_ms),
+                    signed(d.delta_ms),
+                    pct(d.delta_pct),
+                    _precision_cell(d),
+                    _tactic_cell(d),
+                ),
                 key=d.name,
             )
         self.query_one("#layers-caption", Static).update(f"sorted by {self.sort_name} (s: next order)")

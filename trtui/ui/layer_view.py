@@ -188,7 +188,7 @@ class LayerView(ScrollView, can_focus=True):
         self._last_layer: str | None = None  # the layer under the cursor before grouping
         self._layer_cache = _NameCache((), {})
         self._group_cache = _NameCache((), {})
-        self._cols_key: tuple[int, bool] | None = None
+        self._cols_key: tuple[int, bool, bool] | None = None
         self._cols: list[tuple[Column, int]] = []
         self.renders = 0  # lines rendered (for tests and the cost meter)
         self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
@@ -359,7 +359,11 @@ class LayerView(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def visible_columns(self, width: int) -> list[Column]:
-        cols = [c for c in COLUMNS if c.key != "delta" or self.baseline]
+        cols = [
+            c
+            for c in COLUMNS
+            if (c.key != "delta" or self.baseline) and (c.key != "type" or not self.grouped)
+        ]
         for key in DROP_ORDER:
             fixed = sum(c.width + 1 for c in cols if c.width)
             if width - fixed >= MIN_NAME:
@@ -368,7 +372,7 @@ class LayerView(ScrollView, can_focus=True):
         return cols
 
     def column_widths(self, width: int) -> list[tuple[Column, int]]:
-        key = (width, bool(self.baseline))
+        key = (width, bool(self.baseline), self.grouped)
         if key != self._cols_key:
             cols = self.visible_columns(width)
             fixed = sum(c.width + 1 for c in cols if c.width)

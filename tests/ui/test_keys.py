@@ -1,0 +1,334 @@
+"""Pilot tests: every key of the live screen, sort/filter/group/details/baseline, resize, CPU budget."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import Driver
+from textual.widgets import Input
+
+from trtui.ui.app import TrtuiApp
+from trtui.ui.details import DetailsScreen
+from trtui.ui.layer_view import LayerView
+from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
+
+SIZE = (120, 40)
+
+
+def shown_names(app: TrtuiApp) -> list[str]:
+    view = app.query_one(LayerView)
+    return [view.table.names[int(i)] for i in view.order]
+
+
+def column(app: TrtuiApp, key: str) -> np.ndarray:
+    view = app.query_one(LayerView)
+    t = view.table
+    col = {"share": t.share_pct, "mean": t.mean_ms, "p99": t.p99_ms, "median": t.median_ms}[key]
+    return np.asarray(col)[view.order]
+
+
+async def test_table_shows_every_layer_hottest_first(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        assert len(view.order) == len(driver.source.layers)
+        shares = column(app, "share")
+        assert np.all(np.diff(shares) <= 1e-12)
+        assert view.renders > 0  # rows were drawn
+        assert view.renders < 200  # ...only the visible ones
+
+
+async def test_s_cycles_sort_and_S_reverses(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("s")
+        view = app.query_one(LayerView)
+        assert view.sort_key == "mean"
+        means = column(app, "mean")
+        assert np.all(np.diff(means) <= 0)
+        await pilot.press("S")
+        assert view.sort_reverse
+        means = column(app, "mean")
+        assert np.all(np.diff(means) >= 0)
+        await pilot.press("s", "s")  # median, p99; delta is skipped without a baseline
+        assert view.sort_key == "p99"
+        await pilot.press("s")
+        assert view.sort_key == "name"
+        names = shown_names(app)
+        assert names == sorted(names, key=str.lower)
+
+
+async def test_sort_menu_picks_any_column(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("o")
+        assert isinstance(app.screen, SortScreen)
+        # Options: share, mean, median, p99, delta, name, type, precision, order.
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, SortScreen)
+        assert app.query_one(LayerView).sort_key == "order"
+        assert shown_names(app) == [layer.info.name for layer in driver.source.layers]
+
+
+async def test_filter_by_name_and_type_then_escape_clears(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("slash")
+        assert app.focused is app.query_one("#filter", Input)
+        await pilot.press(*"layer4.1")
+        await pilot.pause()
+        names = shown_names(app)
+        assert names and all("layer4.1" in n for n in names)
+        app.apply_update(driver.step())  # the filter holds across updates
+        await pilot.pause()
+        assert sorted(shown_names(app)) == sorted(names)
+        await pilot.press("enter")
+        assert isinstance(app.focused, LayerView)
+        await pilot.press("escape")
+        assert len(shown_names(app)) == len(driver.source.layers)
+        # By type (case-insensitive).
+        await pilot.press("slash", *"pooling")
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        types = {view.infos[n].type for n in shown_names(app)}
+        assert types and all("pooling" in (t or "").lower() for t in types)
+
+
+async def test_cursor_stays_on_the_same_layer_across_updates(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("down", "down", "down", "down", "down")
+        view = app.query_one(LayerView)
+        chosen = view.selected_name
+        for _ in range(6):
+            app.apply_update(driver.step())
+            await pilot.pause()
+            assert view.selected_name == chosen
+
+
+async def test_t_jumps_to_the_top_hotspot(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("s", "end")
+        view = app.query_one(LayerView)
+        assert view.cursor > 0
+        await pilot.press("t")
+        assert view.sort_key == "share" and view.cursor == 0
+        top = int(np.nanargmax(view.table.share_pct))
+        assert view.selected_name == view.table.names[top]
+
+
+async def test_g_groups_by_type_and_enter_drills_down(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("g")
+        view = app.query_one(LayerView)
+        assert view.grouped
+        types = {layer.info.type for layer in driver.source.layers}
+        assert set(view.table.names) == types
+        assert sum(view.group_sizes) == len(driver.source.layers)
+        assert math.isclose(float(np.nansum(view.table.share_pct)), 100.0, rel_tol=1e-6)
+        top_type = view.selected_name
+        assert top_type is not None
+        await pilot.press("enter")  # drill down: that type's layers
+        await pilot.pause()
+        assert not view.grouped
+        assert view.filter_text == top_type
+        assert {view.infos[n].type for n in shown_names(app)} == {top_type}
+        await pilot.press("escape", "g", "g")
+        assert not view.grouped and len(view.order) == len(driver.source.layers)
+
+
+async def test_b_pins_baseline_and_delta_column_follows(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("b")
+        view = app.query_one(LayerView)
+        assert len(view.baseline) == len(driver.source.layers)
+        assert np.nanmax(np.abs(view.delta)) < 1e-9  # same numbers: no change yet
+        assert "Δ base" in view.header_text(view.row_width)
+        app.apply_update(driver.step(ticks=6))
+        await pilot.pause()
+        name = view.selected_name
+        assert name is not None
+        values = view.row_values(name)
+        assert values is not None
+        expected = (values["mean"] / view.baseline[name] - 1) * 100
+        assert math.isclose(values["delta"], expected, rel_tol=1e-9)
+        await pilot.press("B")
+        assert not view.baseline and "Δ base" not in view.header_text(view.row_width)
+
+
+async def test_enter_opens_details_and_escape_closes(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("down")
+        name = app.query_one(LayerView).selected_name
+        assert name is not None
+        for _ in range(3):  # history of the selected layer builds up
+            app.apply_update(driver.step())
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailsScreen)
+        text = str(app.details_for(name, False, 100))
+        info = app.query_one(LayerView).infos[name]
+        assert name in text and (info.type or "") in text and (info.tactic or "") in text
+        assert "inputs" in text and "outputs" in text and "share hist" in text
+        assert len(app.layer_history.get(name)) >= 3
+        app.apply_update(driver.step())  # the open details view keeps updating
+        await pilot.pause()
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailsScreen)
+
+
+async def test_p_pauses_and_resumes(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step())
+        await pilot.press("p")
+        assert driver.session.paused and driver.source._paused
+        await pilot.press("p")
+        assert not driver.session.paused and not driver.source._paused
+
+
+async def test_r_resets_statistics(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        before = driver.session.layers.iterations
+        count_before = driver.session.latency.count
+        assert before > 0
+        await pilot.press("r")
+        app.apply_update(driver.step())  # the session resets at its next step
+        assert driver.session.layers.iterations < before / 2
+        assert driver.session.latency.count < count_before / 2
+
+
+async def test_help_and_quit(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step())
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_e_exports_an_svg_screenshot_atomically(driver: Driver, tmp_path: Path) -> None:
+    app = driver.app()
+    target = tmp_path / "screen.svg"
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        assert not list(tmp_path.iterdir())  # nothing written before the user confirms
+        await pilot.press("enter")  # choose the first kind (SVG); focus moves to the path
+        box = app.screen.query_one(Input)
+        box.value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+    assert target.read_text().startswith("<svg")
+    assert [p.name for p in tmp_path.iterdir()] == ["screen.svg"]  # no temp file left behind
+    assert app.exported == [("svg", str(target))]
+
+
+async def test_export_to_a_missing_folder_notifies_instead_of_crashing(
+    driver: Driver, tmp_path: Path
+) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step())
+        app.export("svg", str(tmp_path / "nope" / "x.svg"))
+        await pilot.pause()
+        assert app.exported == []
+        assert any("does not exist" in n.message for n in app._notifications)
+
+
+async def test_command_palette_lists_every_action(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step())
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for wanted in (
+            "Pause / resume",
+            "Reset statistics",
+            "Pin baseline",
+            "Sort: next column",
+            "Filter layers",
+            "Group by layer type",
+            "Top hotspot",
+            "Layer details",
+            "Export",
+            "Help",
+            "Quit",
+        ):
+            assert any(wanted.lower() in t.lower() for t in titles), wanted
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50), (60, 20)])
+async def test_resizes_keep_every_column_in_the_row_width(driver: Driver, size: tuple[int, int]) -> None:
+    app = driver.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        widths = sum(w + 1 for _, w in view.column_widths(view.row_width)) - 1
+        assert widths <= max(view.row_width, 0) or view.row_width < 40
+        assert app.has_class("-narrow") == (size[0] < 125)
+
+
+async def test_z_zooms_so_panels_are_reachable_at_80x24(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.press("z")
+        assert not app.query_one("#side").display
+        await pilot.press("z")
+        await pilot.pause()
+        assert not app.query_one("#table-box").display
+        assert app.query_one("#latency").size.height >= 10
+        await pilot.press("z")
+        assert app.query_one("#side").display and app.query_one("#table-box").display
+
+
+def test_refresh_slows_down_over_the_cpu_budget_and_recovers(driver: Driver) -> None:
+    cpu = [0.0]
+    wall = [0.0]
+    app = TrtuiApp(
+        driver.session,
+        refresh_s=0.5,
+        cpu_budget_pct=10.0,
+        autostart=False,
+        process_time=lambda: cpu[0],
+        wall_time=lambda: wall[0],
+    )
+    for _ in range(3):  # 30% of a core: over budget
+        cpu[0] += 0.6
+        wall[0] += 2.0
+        app.measure_own_cost()
+    assert app.own_cpu_pct == pytest.approx(30.0)
+    assert driver.session.refresh_s == pytest.approx(0.5 * 1.5**3)
+    for _ in range(20):  # 1%: well under budget, back to --refresh and never faster
+        cpu[0] += 0.02
+        wall[0] += 2.0
+        app.measure_own_cost()
+    assert driver.session.refresh_s == pytest.approx(0.5)
