@@ -1,0 +1,68 @@
+"""Failed loads explained in one line, from the log texts TensorRT writes (8.5 to 11.4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from trtui.gpu.load_errors import explain_load_failure, explain_out_of_memory
+
+CASES = [
+    (["IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion "
+      "stdVersionRead == kSERIALIZATION_VERSION failed.Version tag does not match. Note: Current Version: "
+      "240, Serialized Engine Version: 239)"], False, ["another TensorRT version", "plan format 239"]),
+    (["Error Code 6: API Usage Error (The engine plan file is not compatible with this version of TensorRT, "
+      "expecting library version 10.12.0.36 got 10.3.0.26, please rebuild.)"], False,
+     ["another TensorRT version (built with 10.3.0.26)", "rebuild it with TensorRT 11.4.0.106"]),
+    (["IRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (The engine plan file is generated on "
+      "an incompatible device, expecting compute 8.9 got compute 8.6, please rebuild.)"], False,
+     ["another GPU (built for compute 8.9, this GPU is compute 8.6)"]),
+    (["The current device is not compatible with this hardware-compatible engine. Expected compute "
+      "capability >= 8.0"], False, ["compute capability 8.0 or newer"]),
+    (["Serialization assertion plan->header.magicTag == rt::kPLAN_MAGIC_TAG failed."], False,
+     ["not a TensorRT engine TensorRT can read"]),
+    (["IRuntime::deserializeCudaEngine: Error Code 1: Internal Error Unexpected call to stub loadRunner "
+      "for ReformatRunner"], True, ["not version-compatible", "--versionCompatible"]),
+    (["Cannot deserialize engine with lean runtime since IRuntime::getEngineHostCodeAllowed() is false."],
+     True, ["embedded host code", "--allow-host-code"]),
+    (["Error Code 2: OutOfMemory (no further information)",
+      "Requested amount of GPU memory (4294967296 bytes) could not be allocated."], False,
+     ["not enough free GPU memory"]),
+    (["IRuntime::deserializeCudaEngine: Error Code 3: API Usage Error (Cannot deserialize with an empty "
+      "memory buffer.)"], True, ["is empty"]),
+    (["Assertion bufferSize >= minBufferSize failed."], True, ["truncated or damaged"]),
+    (["getPluginCreator could not find plugin: EfficientNMS_TRT version: 1"], False,
+     ["plugin", "--plugins"]),
+]
+
+
+@pytest.mark.parametrize(("log", "lean", "fragments"), CASES)
+def test_known_causes(log: list[str], lean: bool, fragments: list[str]) -> None:
+    err = explain_load_failure(log, path="m.engine", module="tensorrt", version="11.4.0.106", lean=lean)
+    msg = str(err)
+    assert msg.startswith("m.engine") or "m.engine" in msg
+    assert "\n" not in msg
+    for frag in fragments:
+        assert frag in msg
+
+
+def test_unknown_cause_quotes_the_most_specific_line() -> None:
+    log = ["[runtime.cpp::parsePlan::1] Error Code 2: Internal Error (something odd happened)",
+           "Error Code 4: Internal Error (Engine deserialization failed.)"]
+    msg = str(explain_load_failure(log, path="m.engine", module="tensorrt", version="10.3", lean=False))
+    assert msg == "tensorrt 10.3 could not load m.engine: Internal Error (something odd happened)"
+
+
+def test_unknown_cause_on_lean_adds_the_vc_hint() -> None:
+    msg = str(explain_load_failure(["weird"], path="m.engine", module="tensorrt_lean", version="11.4",
+                                   lean=True))
+    assert "version-compatible" in msg and "weird" in msg
+
+
+def test_no_log_at_all() -> None:
+    msg = str(explain_load_failure([], path="m.engine", module="tensorrt", version="10.3", lean=False))
+    assert "could not load m.engine" in msg
+
+
+def test_out_of_memory_numbers() -> None:
+    msg = str(explain_out_of_memory("4 execution context(s)", 100 << 20, 300 << 20))
+    assert "needs about 300 MiB, 100 MiB free" in msg and "--streams" in msg

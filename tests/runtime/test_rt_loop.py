@@ -1,0 +1,259 @@
+"""The inference loop against a fake driver with a virtual GPU clock (no CUDA needed)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+import rt_fakes as fk
+
+from trtui.gpu.loop import InferenceLoop, Lane, LoopConfig, LoopError
+from trtui.model import SourceBatch
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    fk.reset()
+
+
+class Work:
+    """One fake inference: `ms` of GPU time on the stream; stops the loop after `limit` calls."""
+
+    def __init__(self, ms: float, stop: threading.Event, limit: int, fail: set[int] | None = None,
+                 always_fail_from: int | None = None) -> None:
+        self.ms, self.stop, self.limit = ms, stop, limit
+        self.calls = 0
+        self.fail = fail or set()
+        self.always_fail_from = always_fail_from
+
+    def __call__(self, handle: int) -> bool:
+        self.calls += 1
+        if self.calls >= self.limit:
+            self.stop.set()
+        failing = self.always_fail_from is not None and self.calls >= self.always_fail_from
+        if self.calls in self.fail or failing:
+            return False
+        fk.STREAMS[handle].enqueue(self.ms)
+        return True
+
+
+class Profiled:
+    def __init__(self, ms: float, names: tuple[str, ...]) -> None:
+        self.ms, self.names = ms, names
+        self.launches = 0
+        self._stream: fk.FakeStream | None = None
+
+    def launch(self, stream: int) -> bool:
+        self.launches += 1
+        self._stream = fk.STREAMS[stream]
+        self._stream.enqueue(self.ms)
+        return True
+
+    def collect(self) -> tuple[tuple[str, ...], list[float]]:
+        s = self._stream
+        assert s is not None and s.synced >= s.tail, "collect before completion"
+        return self.names, [self.ms / len(self.names)] * len(self.names)
+
+
+def run_loop(works: list[Work], stop: threading.Event, *, graphs: Any = None, profiled: Any = None,
+             **cfg: Any) -> tuple[InferenceLoop, list[SourceBatch]]:
+    driver = fk.FakeDriver()
+    lanes = [Lane(index=i, stream=driver.Stream(), work=w) for i, w in enumerate(works)]
+    out: list[SourceBatch] = []
+    config = LoopConfig(**{"warmup_s": 0.0, "flush_s": 0.0, "profile_every": 0, **cfg})
+    loop = InferenceLoop(driver, lanes, config, out.append, graphs=graphs, profiled=profiled)
+    loop.run(stop, threading.Event())
+    return loop, out
+
+
+def lat(out: list[SourceBatch]) -> np.ndarray:
+    return np.concatenate([b.latencies_ms for b in out]) if out else np.array([])
+
+
+def test_latencies_are_the_gpu_time_of_each_inference() -> None:
+    stop = threading.Event()
+    work = Work(0.5, stop, 200)
+    loop, out = run_loop([work], stop, use_graphs=False)
+    lats = lat(out)
+    assert lats.size >= 190  # every inference but the first run (and what the limit cut off)
+    np.testing.assert_allclose(lats, 0.5)
+    assert sum(b.timing_wall_s for b in out) > 0
+    assert all(b.latency_streams is None for b in out)
+    assert loop.stats.iterations == lats.size
+    assert loop.stats.idle_ms == 0  # back to back on the virtual GPU
+
+
+def test_enqueue_ahead_keeps_depth_inferences_in_flight() -> None:
+    stop = threading.Event()
+    work = Work(0.5, stop, 50)
+    driver = fk.FakeDriver()
+    lane = Lane(index=0, stream=driver.Stream(), work=work)
+    seen: list[int] = []
+
+    def spy(handle: int) -> bool:
+        seen.append(len(lane.inflight))  # in flight when the next one is enqueued
+        return work(handle)
+
+    lane.work = spy
+    loop = InferenceLoop(driver, [lane], LoopConfig(warmup_s=0, depth=3, use_graphs=False, profile_every=0),
+                         lambda b: None)
+    loop.run(stop, threading.Event())
+    assert max(seen) == 2 and seen.count(2) > 40  # 2 queued + the one being enqueued = depth 3
+
+
+def test_depth_grows_for_short_inferences() -> None:
+    stop = threading.Event()
+    work = Work(0.1, stop, 10_000)
+    loop, _ = run_loop([work], stop, use_graphs=False, warmup_s=0.01, queue_ms=2.0)
+    assert loop.depth == 21  # 2 ms of queued work / 0.1 ms + 1
+
+
+def test_streams_are_reported_per_latency() -> None:
+    stop = threading.Event()
+    works = [Work(0.5, stop, 100), Work(0.25, stop, 10**9)]
+    _, out = run_loop(works, stop, use_graphs=False)
+    lats = lat(out)
+    streams = np.concatenate([b.latency_streams for b in out if b.latency_streams is not None])
+    assert streams.size == lats.size
+    np.testing.assert_allclose(lats[streams == 0], 0.5)
+    np.testing.assert_allclose(lats[streams == 1], 0.25)
+    assert abs(int((streams == 0).sum()) - int((streams == 1).sum())) <= 1
+
+
+def test_graphs_replay_without_calling_the_work() -> None:
+    stop = threading.Event()
+    work = Work(0.5, stop, 10**9)
+    graphs = fk.FakeGraphs()
+    driver = fk.FakeDriver()
+    loop = InferenceLoop(driver, [Lane(0, driver.Stream(), work)],
+                         LoopConfig(warmup_s=0, flush_s=0, profile_every=0), lambda b: None, graphs=graphs)
+    loop.prepare()
+    assert loop.graphs_on and graphs.captures == 1
+    assert work.calls == 2  # the first run, then the capture
+    t = threading.Timer(0.05, stop.set)
+    t.start()
+    loop.run(stop, threading.Event())
+    assert work.calls == 2 and graphs.launches == loop.stats.iterations > 10
+    loop.close()
+    assert graphs.live == 0
+
+
+def test_capture_failure_falls_back_with_a_notice() -> None:
+    stop = threading.Event()
+
+    class NoCapture(Work):
+        def __call__(self, handle: int) -> bool:
+            if fk.STREAMS[handle].capturing is not None:
+                return False
+            return super().__call__(handle)
+
+    work = NoCapture(0.5, stop, 100)
+    loop, out = run_loop([work], stop, graphs=fk.FakeGraphs())
+    notices = [n for b in out for n in b.notices]
+    assert any(n.startswith("CUDA graph capture failed") for n in notices)
+    assert not loop.graphs_on and loop.graph_note == "capture failed"
+    assert lat(out).size > 50
+
+
+def test_reconfigure_recaptures() -> None:
+    stop = threading.Event()
+    work = Work(0.5, stop, 10**9)
+    graphs = fk.FakeGraphs()
+    driver = fk.FakeDriver()
+    changed = []
+    loop = InferenceLoop(driver, [Lane(0, driver.Stream(), work)],
+                         LoopConfig(warmup_s=0, flush_s=0, profile_every=0), lambda b: None, graphs=graphs)
+    loop.reconfigure(lambda: changed.append(work.calls))
+    threading.Timer(0.05, stop.set).start()
+    loop.run(stop, threading.Event())
+    assert changed == [2]  # after the first run and the first capture
+    assert graphs.captures == 2 and graphs.live == 1
+    loop.close()
+
+
+def test_profiled_inferences_run_alone_and_never_count_as_latency() -> None:
+    stop = threading.Event()
+    works = [Work(0.5, stop, 300), Work(0.5, stop, 10**9)]
+    prof = Profiled(2.0, ("a", "b", "c", "d"))
+    loop, out = run_loop(works, stop, use_graphs=False, profiled=prof, profile_every=10, profile_budget=1.0)
+    its = [p for b in out for p in b.profiled]
+    assert len(its) >= 20
+    assert all(p.names == ("a", "b", "c", "d") and p.gpu_ms == pytest.approx(2.0) for p in its)
+    np.testing.assert_allclose(lat(out), 0.5)  # no 2 ms latency anywhere
+    # one profiled inference per 10 rounds of 2 lanes
+    assert loop.stats.iterations / len(its) == pytest.approx(20, rel=0.15)
+
+
+def test_profile_budget_limits_profiling_time() -> None:
+    stop = threading.Event()
+    work = Work(0.5, stop, 2000)
+    prof = Profiled(2.0, ("a",))
+    ticks = iter(range(10**9))
+    driver = fk.FakeDriver()
+    out: list[SourceBatch] = []
+
+    def clock() -> float:  # every clock read is 1 ms: profiling windows cost a few reads
+        return next(ticks) * 1e-3
+
+    loop = InferenceLoop(driver, [Lane(0, driver.Stream(), work)],
+                         LoopConfig(warmup_s=0, flush_s=1.0, profile_every=1, profile_budget=0.1,
+                                    use_graphs=False), out.append, profiled=prof, clock=clock)
+    loop.run(stop, threading.Event())
+    assert loop.stats.profiled > 0
+    share = loop.stats.profile_wall_s / (loop.stats.profile_wall_s + loop.stats.timing_wall_s)
+    assert share <= 0.12
+
+
+def test_a_failing_enqueue_is_reported_and_survived() -> None:
+    stop = threading.Event()
+    work = Work(0.5, stop, 200, fail={50})
+    loop, out = run_loop([work], stop, use_graphs=False)
+    notices = [n for b in out for n in b.notices]
+    assert notices == ["inference failed on stream 0: enqueue returned False"]
+    assert lat(out).size >= 190
+    assert loop.stats.failures == 1
+
+
+def test_an_enqueue_that_keeps_failing_stops_the_loop() -> None:
+    stop = threading.Event()
+    work = Work(0.5, stop, 10**9, always_fail_from=30)
+    with pytest.raises(LoopError, match="inference keeps failing on stream 0: enqueue returned False"):
+        run_loop([work], stop, use_graphs=False, max_failures=3)
+
+
+def test_a_raising_enqueue_is_a_failure_with_its_reason() -> None:
+    stop = threading.Event()
+
+    def work(handle: int) -> bool:
+        raise RuntimeError("cudaErrorIllegalAddress")
+
+    with pytest.raises(LoopError, match="first inference failed on stream 0: RuntimeError: cudaError"):
+        run_loop([work], stop)  # type: ignore[list-item]
+
+
+def test_pause_stops_launching() -> None:
+    stop, paused = threading.Event(), threading.Event()
+    work = Work(0.5, stop, 10**9)
+    driver = fk.FakeDriver()
+    loop = InferenceLoop(driver, [Lane(0, driver.Stream(), work)],
+                         LoopConfig(warmup_s=0, flush_s=0, profile_every=0, use_graphs=False), lambda b: None)
+    th = threading.Thread(target=loop.run, args=(stop, paused))
+    th.start()
+    try:
+        while work.calls < 20:
+            pass
+        paused.set()
+        import time
+
+        time.sleep(0.1)
+        calls = work.calls
+        time.sleep(0.1)
+        assert work.calls == calls
+        paused.clear()
+        time.sleep(0.05)
+        assert work.calls > calls
+    finally:
+        stop.set()
+        th.join(5)

@@ -1,0 +1,136 @@
+"""Contract: every TensorRT name trtui's adapters use exists in the real TensorRT lean bindings
+(`tensorrt_lean_bindings`, installed with the test extras; it imports without a GPU), or is declared
+full-module-only and used behind a capability check.
+
+The fake TensorRT module of the runtime tests is held to the same contract: every public name it
+defines must exist in the real bindings, so the adapter tests cannot pass by using a name the real
+module lacks.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+trt: ModuleType = pytest.importorskip(
+    "tensorrt_lean_bindings", reason="the TensorRT lean bindings are part of the test extras (x86-64 Linux)"
+)
+
+from trtui.gpu import engine_session  # noqa: E402
+from trtui.gpu.trt_module import TrtModule  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent / "runtime"))
+import rt_fakes  # noqa: E402
+
+# Compiled out of the lean/dispatch bindings (EXPORT_ALL_BINDINGS, see shared notes section 4.1).
+FULL_ONLY_CLASSES = frozenset({"Builder", "IBuilderConfig", "OnnxParser", "INetworkDefinition", "ITensor",
+                               "EngineInspector", "init_libnvinfer_plugins"})
+
+
+def resolve(module: Any, dotted: str) -> Any:
+    obj = module
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def exists(dotted: str) -> bool:
+    try:
+        resolve(trt, dotted)
+    except AttributeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", engine_session.TRT_NAMES_USED)
+def test_runtime_adapter_names_exist_in_the_lean_bindings(name: str) -> None:
+    assert exists(name), f"{name} is used by trtui/gpu/engine_session.py but missing in {trt.__name__}"
+
+
+@pytest.mark.parametrize("name", engine_session.TRT_FULL_ONLY_NAMES)
+def test_full_only_names_are_really_full_only(name: str) -> None:
+    assert not exists(name), f"{name} exists in the lean bindings: move it to TRT_NAMES_USED"
+    assert name.split(".")[0] in FULL_ONLY_CLASSES
+
+
+def test_capability_checks_see_the_lean_module_as_lean() -> None:
+    m = TrtModule(name=trt.__name__, module=trt, version=trt.__version__)
+    assert m.lean and not m.has_inspector and not m.has_plugin_init
+    assert m.display_name == "tensorrt_lean"
+
+
+def test_full_only_names_are_used_only_behind_capability_checks() -> None:
+    src = {p: Path(p).read_text() for p in (engine_session.__file__,
+                                            importlib.import_module("trtui.gpu.inspector").__file__)}
+    session = src[engine_session.__file__]
+    assert "if req.trt.has_plugin_init:\n        trt.init_libnvinfer_plugins(" in session
+    inspector = src[importlib.import_module("trtui.gpu.inspector").__file__]
+    guard = inspector.index("if not trt.has_inspector:")
+    assert guard < inspector.index("engine.create_engine_inspector()")
+
+
+def _fake_names() -> list[str]:
+    """Every public name the fake module defines: classes, their own methods/properties, enum members."""
+    names: list[str] = []
+    for attr, value in vars(rt_fakes.FakeTrt).items():
+        if attr.startswith("_") and attr != "__version__":
+            continue
+        names.append(attr)
+        if isinstance(value, type) and issubclass(value, enum.Enum):
+            names += [f"{attr}.{m}" for m in value.__members__]
+        elif isinstance(value, type):
+            for member, obj in vars(value).items():
+                if member.startswith("_"):
+                    continue
+                if callable(obj) or isinstance(obj, property) or member in getattr(value, "__slots__", ()):
+                    names.append(f"{attr}.{member}")
+            for slot in getattr(value, "__slots__", ()):
+                if not slot.startswith("_"):
+                    names.append(f"{attr}.{slot}")
+    names += [f"ILogger.Severity.{m}" for m in rt_fakes.Severity.__members__]
+    return sorted(set(names))
+
+
+@pytest.mark.parametrize("name", _fake_names())
+def test_fake_module_defines_only_real_names(name: str) -> None:
+    assert exists(name), f"the fake TensorRT defines {name}, which {trt.__name__} does not have"
+
+
+def test_fake_covers_every_name_the_adapter_uses() -> None:
+    fake = set(_fake_names())
+    missing = [n for n in engine_session.TRT_NAMES_USED if n not in fake]
+    assert missing == []
+
+
+def _builder_names() -> list[tuple[str, bool]]:
+    try:
+        builder = importlib.import_module("trtui.gpu.builder")
+    except ImportError:
+        return []
+    return list(getattr(builder, "TRT_NAMES_USED", ()))
+
+
+@pytest.mark.skipif(not _builder_names(), reason="trtui/gpu/builder.py has no TRT_NAMES_USED yet")
+@pytest.mark.parametrize("entry", _builder_names(), ids=lambda e: e[0])
+def test_builder_names(entry: tuple[str, bool]) -> None:
+    name, full_only = entry
+    if full_only:
+        assert not exists(name) or name.split(".")[0] not in FULL_ONLY_CLASSES, (
+            f"{name} is marked full-only but exists in the lean bindings")
+    else:
+        assert exists(name), f"{name} is used by trtui/gpu/builder.py but missing in {trt.__name__}"
+
+
+def test_enum_members_used_by_name_match_io_buffers() -> None:
+    from trtui.gpu.io_buffers import DTYPE_BITS
+
+    real = set(trt.DataType.__members__)
+    assert real <= set(DTYPE_BITS), f"DataType members without a size in io_buffers: {real - set(DTYPE_BITS)}"
+    assert inspect.isclass(trt.IProfiler) and inspect.isclass(trt.IOutputAllocator)
