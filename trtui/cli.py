@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "open": "open_source",
     "demo": "demo",
     "profile": "profile",
+    "tune": "tune",
     "telemetry": "telemetry",
     "compare": "compare",
     "analyze": "analyze",

@@ -203,7 +203,7 @@ def _dims_text(dims: Any) -> str:
 
 def build(args: argparse.Namespace) -> int:
     from trtui.errors import UserError
-    from trtui.tune.shapes import parse_shapes
+    from trtui.shapes import parse_shapes
 
     trt, version = full_tensorrt()
     if trt is None:

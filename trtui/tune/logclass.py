@@ -224,6 +224,15 @@ def _clip(text: str, n: int = 160) -> str:
     return one if len(one) <= n else one[: n - 1] + "…"
 
 
+def _asked(summary: LogSummary) -> str:
+    sizes = [r.requested_bytes for r in summary.requests]
+    if not sizes:
+        return ""
+    if len(sizes) == 1:
+        return f" (a skipped tactic asked for {format_size(sizes[0])})"
+    return f" (skipped tactics asked for {format_size(min(sizes))} to {format_size(max(sizes))})"
+
+
 def classify_failure(summary: LogSummary, limit_bytes: int) -> tuple[Outcome, str]:
     """The outcome and a one-line reason for a build that produced no engine, from its log."""
     if summary.fatal is not None:
@@ -241,9 +250,8 @@ def classify_failure(summary: LogSummary, limit_bytes: int) -> tuple[Outcome, st
             )
         if summary.out_of_memory:
             return "out_of_memory", f"no implementation for node {node}: the device ran out of memory"
-        biggest = summary.max_requested_bytes
-        hint = f"; tactics asked for up to {format_size(biggest)}" if biggest else ""
-        return "no_implementation", f"no implementation for node {node}: the limit is too small{hint}"
+        too_small = f"no implementation for node {node}: the limit is too small{_asked(summary)}"
+        return "no_implementation", too_small
     if summary.out_of_memory:
         first = next((e for e in summary.errors if _OOM.search(e)), "out of memory")
         return "out_of_memory", _clip(first)

@@ -10,10 +10,21 @@ from pathlib import Path
 
 from trtui.tune import protocol
 from trtui.tune.child import ChildProcessBuilder, ChildRequest, python_module_argv
-from trtui.tune.shapes import Shapes, format_shapes
 from trtui.tune.sizes import Pool
 
 BUILDER_MODULE = "trtui.gpu.builder"
+
+Shapes = tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def format_shapes(shapes: Shapes) -> str:
+    """trtexec's `--shapes` text for `trtui.shapes.parse_shapes` in the child (names with ':' or ','
+    quoted)."""
+    parts = []
+    for name, dims in shapes:
+        shown = f"'{name}'" if (":" in name or "," in name) else name
+        parts.append(f"{shown}:{'x'.join(str(d) for d in dims)}")
+    return ",".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -291,9 +291,9 @@ DEMO_DEVICE = "Simulated GPU (8 GiB)"
 DEMO_TIME_SCALE = 0.08  # a simulated 9 s build takes 0.7 s of real time
 
 
-def _demo_base(pool: Pool) -> SimulatedModel:
-    if pool.name != WORKSPACE.name:
-        return SimulatedModel.generate(0, pool)
+def _demo_base(pool: Pool, seed: int) -> SimulatedModel:
+    if pool.name != WORKSPACE.name or seed != 0:
+        return SimulatedModel.generate(seed, pool)
     # Hand-made so that the demo shows every behaviour: a node with no implementation below 96 MiB,
     # tactics switching on up to 1.1 GiB, and an out-of-memory build at the top of the budget.
     return SimulatedModel(
@@ -310,16 +310,17 @@ def _demo_base(pool: Pool) -> SimulatedModel:
     )
 
 
-def demo_model(pool: Pool, plan: object) -> SimulatedModel:
-    """The demo's model for `pool` and `plan`: a crash at the limit of the 4th build of the fault-free
-    search and a hang at the 5th build of the search that crashed, so the demo shows both."""
+def demo_model(pool: Pool, plan: object, seed: int = 0) -> SimulatedModel:
+    """The demo's model for `pool`, `plan` and `seed` (0: a hand-made workspace model): a crash at the
+    limit of the 4th build of the fault-free search and a hang at the 5th build of the search that
+    crashed, so the demo shows both."""
     from dataclasses import replace
 
     from trtui.tune.plan import TunePlan
     from trtui.tune.session import TuneSession
 
     assert isinstance(plan, TunePlan)
-    model = _demo_base(pool)
+    model = _demo_base(pool, seed)
 
     def trajectory(m: SimulatedModel) -> list[int]:
         return [a.limit_bytes for a in TuneSession(plan, SimulatedBuilder(m), "demo").run().attempts]
