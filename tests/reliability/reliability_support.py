@@ -1,0 +1,175 @@
+"""Helpers of the reliability tests: run the real CLI in a subprocess and judge its output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def registered_commands() -> dict[str, str]:
+    """`trtui.cli.COMMANDS` as it is now (other commands land while this suite is written)."""
+    from trtui.cli import COMMANDS
+
+    return dict(COMMANDS)
+
+
+def need(command: str) -> None:
+    """Skip the calling test unless `command` is registered in trtui/cli.py."""
+    if command not in registered_commands():
+        pytest.skip(f"'trtui {command}' is not registered in trtui/cli.py COMMANDS yet")
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "120", "PYTHONUNBUFFERED": "1"})
+    env.pop("PYTHONWARNINGS", None)
+    return env
+
+
+def trtui_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "trtui", *args]
+
+
+def run_cli(args: Sequence[str], cwd: Path, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+    """Run `python -m trtui ARGS` without a terminal (stdin from /dev/null)."""
+    return subprocess.run(
+        trtui_argv(*args),
+        cwd=cwd,
+        env=cli_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], mentions: Sequence[str] = ()) -> str:
+    """Exit 2, exactly one line on stderr ('trtui: error: ...'), no traceback anywhere.
+
+    `mentions`: at least one of these strings must appear in the line (so that the error is
+    about the input under test, not about something else)."""
+    out = f"exit {proc.returncode}\n--- stderr\n{proc.stderr}--- stdout\n{proc.stdout}"
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, out
+    lines = proc.stderr.strip("\n").splitlines()
+    assert len(lines) == 1, out
+    assert lines[0].startswith("trtui: error: "), out
+    assert len(lines[0]) > len("trtui: error: ") + 10, out
+    assert proc.returncode == 2, out
+    if mentions:
+        assert any(m in lines[0] for m in mentions), f"none of {list(mentions)} in: {lines[0]}"
+    return lines[0]
+
+
+# A small supervisor, run as its own process: it becomes a "child subreaper" (Linux prctl), so
+# that any process trtui leaves behind is re-parented to it and can be found (by ppid, from /proc)
+# after trtui exits. It starts trtui, signals it, waits, and prints a JSON report.
+SUPERVISOR = r"""
+import ctypes, json, os, signal, subprocess, sys, time
+
+def children(ppid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == ppid:
+            out.append((int(entry), fields[0], stat.split("(", 1)[1].rsplit(")", 1)[0]))
+    return out
+
+def descendants(pid):
+    found, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            found.append(child)
+            todo.append(child[0])
+    return found
+
+spec = json.loads(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+subreaper = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+with open(spec["stdout"], "wb") as out, open(spec["stderr"], "wb") as err:
+    proc = subprocess.Popen(spec["argv"], cwd=spec["cwd"], stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=err, start_new_session=True)
+    deadline = time.monotonic() + spec["delay"]
+    seen = {}
+    while time.monotonic() < deadline and proc.poll() is None:
+        for pid, state, comm in descendants(proc.pid):
+            seen[pid] = comm
+        time.sleep(0.05)
+    alive = proc.poll() is None
+    t0 = time.monotonic()
+    if alive and spec["signal"]:
+        if spec["group"]:
+            os.killpg(proc.pid, spec["signal"])
+        else:
+            os.kill(proc.pid, spec["signal"])
+    try:
+        rc = proc.wait(spec["timeout"])
+    except subprocess.TimeoutExpired:
+        rc = None
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    took = time.monotonic() - t0
+time.sleep(0.3)
+left = [(pid, state, comm) for pid, state, comm in children(os.getpid()) if state != "Z"]
+for pid, state, comm in children(os.getpid()):
+    try:
+        if state != "Z":
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+print(json.dumps({"alive_at_signal": alive, "rc": rc, "seconds": took, "subreaper": subreaper,
+                  "left_behind": left, "children_seen": seen}))
+"""
+
+
+def supervise(
+    args: Sequence[str],
+    cwd: Path,
+    signum: int | None,
+    delay: float,
+    timeout: float = 10.0,
+    group: bool = False,
+) -> dict[str, object]:
+    """Run `python -m trtui ARGS` under the subreaper supervisor; send `signum` after `delay` s.
+
+    Returns the supervisor's report plus the trtui process's "stdout" and "stderr"."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="trtui-supervise-") as tmp:
+        spec = {
+            "argv": trtui_argv(*args),
+            "cwd": str(cwd),
+            "signal": signum,
+            "delay": delay,
+            "timeout": timeout,
+            "group": group,
+            "stdout": f"{tmp}/stdout",
+            "stderr": f"{tmp}/stderr",
+        }
+        proc = subprocess.run(
+            [sys.executable, "-c", SUPERVISOR, json.dumps(spec)],
+            capture_output=True,
+            text=True,
+            env=cli_env(),
+            timeout=delay + timeout + 30,
+        )
+        assert proc.returncode == 0, proc.stderr
+        report: dict[str, object] = json.loads(proc.stdout)
+        report["stdout"] = Path(spec["stdout"]).read_text(errors="replace")
+        report["stderr"] = Path(spec["stderr"]).read_text(errors="replace")
+    return report
