@@ -29,6 +29,7 @@ from trtui.session import Session, Update
 from trtui.sources.protocol import ProfileSource
 from trtui.telemetry.sample import TelemetrySource
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, details_text
+from trtui.ui.grouping import placeholder_table
 from trtui.ui.layer_view import SORT_KEYS, LayerView
 from trtui.ui.panels import HeaderBar, Panel, header_text
 from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
@@ -119,7 +120,10 @@ class TrtuiApp(App[int]):
 
     def on_mount(self) -> None:
         view = self.view
-        view.set_infos(self.session.source.info.layers)
+        layers = self.session.source.info.layers
+        view.set_infos(layers)
+        if layers:
+            view.show(placeholder_table(layers))  # the layer list, before the first statistics
         view.on_change = self._refresh_table_header
         view.focus()
         self.query_one("#filter", Input).display = False
@@ -168,7 +172,8 @@ class TrtuiApp(App[int]):
             return
         view = self.view
         table = p.layers_window if p.layers_window.iterations else p.layers_total
-        view.show(table)
+        if len(table) or not len(view.layer_table):
+            view.show(table)
         self._remember_selected()
         self._refresh_panels()
         screen = self.screen

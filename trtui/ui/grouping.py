@@ -101,3 +101,26 @@ def change_pct(current: np.ndarray, baseline: np.ndarray) -> np.ndarray:
 def baseline_array(names: tuple[str, ...], baseline: Mapping[str, float]) -> np.ndarray:
     """The pinned baseline mean of each name (NaN where the layer was not in the baseline)."""
     return np.fromiter((baseline.get(n, np.nan) for n in names), dtype=np.float64, count=len(names))
+
+
+def placeholder_table(layers: tuple[LayerInfo, ...]) -> LayerTable:
+    """The engine's layers with no statistics yet (all NaN): drawn before the first profiled
+    iteration arrives, so the table shows what the engine holds from the first frame."""
+    n = len(layers)
+    nan = np.full(n, np.nan)
+    return LayerTable(
+        names=tuple(layer.name for layer in layers),
+        count=frozen_array(np.zeros(n), np.int64),
+        last_ms=frozen_array(nan),
+        mean_ms=frozen_array(nan),
+        median_ms=frozen_array(nan),
+        p90_ms=frozen_array(nan),
+        p99_ms=frozen_array(nan),
+        min_ms=frozen_array(nan),
+        max_ms=frozen_array(nan),
+        std_ms=frozen_array(nan),
+        total_ms=frozen_array(nan),
+        share_pct=frozen_array(nan),
+        iterations=0,
+        recent_ms=frozen_array(np.empty((0, n))),
+    )
