@@ -1,0 +1,94 @@
+"""Drive `trtui demo` in a real terminal (tmux, 120x40) exactly as a user would: keys in, screen out."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Tmux:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def run(self, *args: str) -> str:
+        out = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10)
+        return out.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("send-keys", "-t", self.name, key)
+            time.sleep(0.15)
+
+    def wait_for(self, test: Callable[[str], bool], timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if test(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"timed out; the screen was:\n{screen}")
+
+    def app_pid(self) -> int:
+        shell = int(self.run("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
+        out = subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True)
+        return int(out.stdout.split()[0])
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    name = f"trtui-test-{uuid.uuid4().hex[:8]}"
+    cmd = f"cd {ROOT} && {sys.executable} -m trtui demo; echo TRTUI-EXIT=$?; sleep 30"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd], check=True, env=env, timeout=10
+    )
+    t = Tmux(name)
+    try:
+        yield t
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=10)
+
+
+def test_demo_table_and_keys_under_tmux(tmux: Tmux) -> None:
+    screen = tmux.wait_for(lambda s: "conv1 + relu" in s and "Share▼" in s)
+    assert "SIMULATED" in screen and "RUNNING" in screen
+    assert sum(1 for line in screen.splitlines() if "CaskConvolution" in line) >= 10
+    tmux.keys("p")
+    tmux.wait_for(lambda s: "PAUSED" in s)
+    tmux.keys("p")
+    tmux.wait_for(lambda s: "RUNNING" in s)
+    tmux.keys("s")
+    tmux.wait_for(lambda s: "Mean ms▼" in s)
+    tmux.keys("?")
+    tmux.wait_for(lambda s: "trtui keys" in s)
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "trtui keys" not in s)
+    tmux.keys("q")
+    screen = tmux.wait_for(lambda s: "TRTUI-EXIT=" in s)
+    assert "TRTUI-EXIT=0" in screen
+    assert "Share" not in screen  # the terminal was restored (alternate screen left)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_signals_stop_cleanly_and_restore_the_terminal(tmux: Tmux, sig: signal.Signals) -> None:
+    tmux.wait_for(lambda s: "conv1 + relu" in s)
+    os.kill(tmux.app_pid(), sig)
+    screen = tmux.wait_for(lambda s: "TRTUI-EXIT=" in s, timeout=8)
+    assert "TRTUI-EXIT=0" in screen
+    assert "Traceback" not in screen and "Share" not in screen
