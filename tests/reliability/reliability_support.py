@@ -26,8 +26,9 @@ def need(command: str) -> None:
         pytest.skip(f"'trtui {command}' is not registered in trtui/cli.py COMMANDS yet")
 
 
-def cli_env() -> dict[str, str]:
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(extra or {})
     env.update({"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "120", "PYTHONUNBUFFERED": "1"})
     env.pop("PYTHONWARNINGS", None)
     return env
@@ -37,12 +38,14 @@ def trtui_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "trtui", *args]
 
 
-def run_cli(args: Sequence[str], cwd: Path, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
-    """Run `python -m trtui ARGS` without a terminal (stdin from /dev/null)."""
+def run_cli(
+    args: Sequence[str], cwd: Path, timeout: float = 30.0, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m trtui ARGS` without a terminal (stdin from /dev/null); `env`: extra variables."""
     return subprocess.run(
         trtui_argv(*args),
         cwd=cwd,
-        env=cli_env(),
+        env=cli_env(env),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
