@@ -70,7 +70,7 @@ def test_full_only_names_are_used_only_behind_capability_checks() -> None:
     src = {p: Path(p).read_text() for p in (engine_session.__file__,
                                             importlib.import_module("trtui.gpu.inspector").__file__)}
     session = src[engine_session.__file__]
-    assert "if req.trt.has_plugin_init:\n        trt.init_libnvinfer_plugins(" in session
+    assert "if trt_module.has_plugin_init:\n        trt.init_libnvinfer_plugins(" in session
     inspector = src[importlib.import_module("trtui.gpu.inspector").__file__]
     guard = inspector.index("if not trt.has_inspector:")
     assert guard < inspector.index("engine.create_engine_inspector()")

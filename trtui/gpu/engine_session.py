@@ -14,7 +14,7 @@ guarded by `hasattr`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,34 +171,11 @@ def build_engine_session(
     trt = req.trt.module
     opts = req.options
     label = req.path.name
-    store = LogStore()
-    logger = make_logger(trt, store)
-    res.add_trt("logger", Holder(logger).release)  # released last among TensorRT objects
-
-    runtime_h = Holder(trt.Runtime(logger))
-    res.add_trt("runtime", runtime_h.release)
-    runtime = runtime_h.obj
-    if hasattr(runtime, "engine_host_code_allowed"):
-        runtime.engine_host_code_allowed = bool(opts.allow_host_code)
-    if req.trt.has_plugin_init:
-        trt.init_libnvinfer_plugins(logger, "")
-    for lib in opts.plugins:
-        handle = runtime.get_plugin_registry().load_library(str(lib))
-        if handle is None:
-            errs = store.messages_since(0, WARNING)
-            why = f": {errs[-1]}" if errs else ""
-            raise UserError(f"cannot load the plugin library {lib}{why}")
-
-    mark = store.mark()
-    engine_h = Holder(runtime.deserialize_cuda_engine(req.plan))
+    engine, store, mark = load_engine(
+        req.trt, req.plan, path=str(req.path), allow_host_code=opts.allow_host_code,
+        plugins=opts.plugins, res=res,
+    )
     req.plan = b""  # the plan bytes are no longer needed
-    if engine_h.obj is None:
-        raise explain_load_failure(
-            store.messages_since(mark, WARNING) or store.messages_since(0, WARNING),
-            path=str(req.path), module=req.trt.display_name, version=req.trt.version, lean=req.trt.lean,
-        )
-    res.add_trt("engine", engine_h.release)
-    engine = engine_h.obj
 
     # ---- I/O tensors and shapes
     host_loc = trt.TensorLocation.HOST
@@ -353,6 +330,41 @@ def build_engine_session(
         extra=_extra(req, io_specs, mem_per_ctx, engine, aux),
     )
     return Session(info=info, loop=loop)
+
+
+def load_engine(
+    trt_module: TrtModule, plan: bytes, *, path: str, allow_host_code: bool, plugins: Sequence[str],
+    res: Resources, store: LogStore | None = None,
+) -> tuple[Any, LogStore, int]:
+    """Create the runtime (with a capturing logger), load plugins, deserialize. Returns the engine, the
+    log store and the log mark taken just before deserializing. Raises UserError (one line) on failure.
+    Needs a current CUDA context, and a usable GPU (checked before: see cuda_check)."""
+    trt = trt_module.module
+    store = store if store is not None else LogStore()
+    logger = make_logger(trt, store)
+    res.add_trt("logger", Holder(logger).release)  # released last among TensorRT objects
+    runtime_h = Holder(trt.Runtime(logger))
+    res.add_trt("runtime", runtime_h.release)
+    runtime = runtime_h.obj
+    if hasattr(runtime, "engine_host_code_allowed"):
+        runtime.engine_host_code_allowed = bool(allow_host_code)
+    if trt_module.has_plugin_init:
+        trt.init_libnvinfer_plugins(logger, "")
+    for lib in plugins:
+        handle = runtime.get_plugin_registry().load_library(str(lib))
+        if handle is None:
+            errs = store.messages_since(0, WARNING)
+            why = f": {errs[-1]}" if errs else ""
+            raise UserError(f"cannot load the plugin library {lib}{why}")
+    mark = store.mark()
+    engine_h = Holder(runtime.deserialize_cuda_engine(plan))
+    if engine_h.obj is None:
+        raise explain_load_failure(
+            store.messages_since(mark, WARNING) or store.messages_since(0, WARNING),
+            path=path, module=trt_module.display_name, version=trt_module.version, lean=trt_module.lean,
+        )
+    res.add_trt("engine", engine_h.release)
+    return engine_h.obj, store, mark
 
 
 def _tensor_specs(engine: Any, ctx: Any, names: list[str], is_input: dict[str, bool],

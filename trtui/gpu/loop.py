@@ -121,7 +121,7 @@ class InferenceLoop:
         *,
         graphs: GraphBackend | None = None,
         profiled: ProfiledWork | None = None,
-        clock: Callable[[], float] = time.perf_counter,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not lanes:
             raise ValueError("the loop needs at least one lane")
@@ -372,7 +372,7 @@ class InferenceLoop:
         if not warm:
             return
         typical = float(np.median(warm))
-        want = math.ceil(self.config.queue_ms / max(typical, 1e-3)) + 1
+        want = math.ceil(self.config.queue_ms / max(typical, 1e-3) - 1e-9) + 1
         self.depth = int(min(MAX_DEPTH, max(self.config.depth, want)))
         self.stats.depth = self.depth
 

@@ -245,7 +245,7 @@ class GpuWorker:
                     self._platform.exit()
                 except Exception as exc:
                     notices.append(f"releasing the CUDA context failed: {_one_line(exc)}")
-            last = SourceBatch(t=time.perf_counter(), notices=tuple(notices), finished=True, error=error)
+            last = SourceBatch(t=time.monotonic(), notices=tuple(notices), finished=True, error=error)
             self.out.put(last)
             self._done.set()
             self._ready.set()

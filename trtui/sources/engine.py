@@ -118,11 +118,11 @@ class EngineSource:
 
     def read(self, timeout: float) -> SourceBatch:
         if self._finished is not None:
-            return SourceBatch(t=time.perf_counter(), finished=True, error=self._finished.error)
+            return SourceBatch(t=time.monotonic(), finished=True, error=self._finished.error)
         if self._worker is None:
             if timeout > 0:
                 time.sleep(min(timeout, 0.05))
-            return SourceBatch(t=time.perf_counter())
+            return SourceBatch(t=time.monotonic())
         q: queue.Queue[SourceBatch] = self._worker.out
         pieces: list[SourceBatch] = []
         try:
@@ -131,7 +131,7 @@ class EngineSource:
                 pieces.append(q.get_nowait())
         except queue.Empty:
             pass
-        batch = merge_batches(pieces, time.perf_counter())
+        batch = merge_batches(pieces, time.monotonic())
         if batch.finished:
             self._finished = batch
         return batch
