@@ -80,6 +80,19 @@ def _fixture_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def _per_metric_ms(sampler: TelemetrySampler, n: int = 50) -> list[tuple[str, float]]:
+    """Wall ms of each metric's walk (one NVML call or a few), slowest first."""
+    out = []
+    for metric in sampler.metrics:
+        w0 = time.perf_counter()
+        for _ in range(n):
+            sampler._memo.clear()
+            sampler._read(metric)
+        out.append((metric.key, (time.perf_counter() - w0) * 1000.0 / n))
+    sampler._memo.clear()
+    return sorted(out, key=lambda kv: -kv[1])
+
+
 def _nvml_rows() -> list[dict[str, Any]]:
     sampler = TelemetrySampler(tegrastats=None)
     try:
@@ -87,6 +100,7 @@ def _nvml_rows() -> list[dict[str, Any]]:
         if sampler.nvml is None or not sampler.nvml.available:
             return []
         cpu_ms, wall_ms = _measure(sampler, NVML_SAMPLES)
+        slowest = ", ".join(f"{k} {ms:.3f}" for k, ms in _per_metric_ms(sampler)[:5])
     finally:
         sampler.close()
     interval_ms = DEFAULT_INTERVAL_S * 1000.0
@@ -104,7 +118,8 @@ def _nvml_rows() -> list[dict[str, Any]]:
             "telemetry sample wall, real NVML",
             wall_ms,
             "ms",
-            f"mean wall time of one full sample on {probe.device_name} (NVML calls block this long)",
+            f"mean wall time of one full sample on {probe.device_name} (NVML calls block this long); "
+            f"slowest metrics (ms): {slowest}",
         ),
     ]
 

@@ -175,3 +175,15 @@ def test_sample_times_come_from_the_clock(platform: str, tmp_path: Path) -> None
         assert s.sample().t == 5.0
         now[0] = 6.5
         assert s.sample().t == 6.5
+
+
+def test_v2_reserved_memory_is_reported_in_extra(tmp_path: Path) -> None:
+    with TelemetrySampler(fake.h100(), roots=trees.datacenter(tmp_path).roots, tegrastats=None) as sampler:
+        s = sampler.sample()
+    assert dict(s.extra) == {"nvml_reserved_mib": "527"}
+    assert s.mem_used_mib is not None and s.mem_free_mib is not None and s.mem_total_mib is not None
+    assert s.mem_used_mib + s.mem_free_mib + 527 == s.mem_total_mib
+    with TelemetrySampler(
+        fake.h100(binding_v2=False), roots=trees.datacenter(tmp_path / "v1").roots, tegrastats=None
+    ) as v1:
+        assert v1.sample().extra == ()  # v1 has no reserved field: its "used" includes it

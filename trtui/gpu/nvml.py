@@ -73,6 +73,7 @@ class NvmlDevice:
         self.reason: str | None = None
         self.device_count: int | None = None  # what NVML enumerates, once initialised
         self.memory_version: str | None = None  # "v2" or "v1", once memory has been read
+        self.memory_reserved_mib: float | None = None  # v2 only: driver/firmware reservation
         self._v2_works: bool | None = None
         self._name: str | None = None
         self._reason_bits: tuple[tuple[str, int], ...] | None = None
@@ -185,6 +186,8 @@ class NvmlDevice:
                 return None
             self.memory_version = "v1"
         total = float(info.total) / _MIB
+        reserved = getattr(info, "reserved", None) if self.memory_version == "v2" else None
+        self.memory_reserved_mib = None if reserved is None else float(reserved) / _MIB
         if total <= 0:
             raise NotSupported("NVML reports zero memory")
         return (float(info.used) / _MIB, total, float(info.free) / _MIB)

@@ -104,11 +104,17 @@ class TelemetrySampler:
                     values.update(zip(metric.fields, value, strict=True))
                 sources.extend((f, source) for f in metric.fields)
             self._memo.clear()
+            extra: list[tuple[str, str]] = []
+            nv = self.nvml
+            if nv is not None and nv.memory_reserved_mib is not None and "mem_total_mib" in values:
+                # v2 memory: used + free + reserved = total; say how much is reserved.
+                extra.append(("nvml_reserved_mib", f"{nv.memory_reserved_mib:.0f}"))
             return TelemetrySample(
                 t=t,
                 unified_memory=self._is_tegra(),
                 sources=tuple(sources),
                 notice=self._notice(bool(values)),
+                extra=tuple(extra),
                 **values,
             )
 
