@@ -168,3 +168,18 @@ def test_bad_index_and_shutdown() -> None:
     assert ok.init() and not ok.bad_index
     ok.close()
     assert nv.shutdowns >= 1
+
+
+def test_max_clock_is_read_once_a_minute() -> None:
+    """nvmlDeviceGetMaxClockInfo cost 1.5 ms of a 2.1 ms sample on an H100: it is cached."""
+    now = [0.0]
+    nv = fake.h100()
+    dev = NvmlDevice(nv, clock=lambda: now[0])
+    assert dev.max_clock_mhz("sm") == 1980.0
+    now[0] = 30.0
+    assert dev.max_clock_mhz("sm") == 1980.0
+    assert nv.calls["nvmlDeviceGetMaxClockInfo"] == 1
+    now[0] = 61.0
+    nv.values["nvmlDeviceGetMaxClockInfo"] = {0: 1755, 1: 1755, 2: 2619}
+    assert dev.max_clock_mhz("sm") == 1755.0
+    assert nv.calls["nvmlDeviceGetMaxClockInfo"] == 2

@@ -74,7 +74,7 @@ class TelemetrySampler:
         if use_nvml:
             from trtui.gpu.nvml import NvmlDevice  # lazy: pynvml itself is imported on first use
 
-            self.nvml = NvmlDevice(nvml, index=device_index, pid=pid)
+            self.nvml = NvmlDevice(nvml, index=device_index, pid=pid, clock=clock)
         self._tegrastats_setting = tegrastats
         self._tegrastats_interval_ms = tegrastats_interval_ms
         self.tegrastats: TegrastatsReader | None = None
