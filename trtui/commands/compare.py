@@ -20,7 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "a", type=Path, metavar="A", help="baseline: a trtexec recording (file or folder) or a trtui summary"
     )
-    p.add_argument("b", type=Path, metavar="B", help="the run to compare with A (same kinds)")
+    # B is checked in run(), so that argparse reports an unknown option before a missing B.
+    p.add_argument("b", type=Path, metavar="B", nargs="?", help="the run to compare with A (same kinds)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON ('-' for stdout)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--ui", action="store_true", help="open the comparison screen (default on a terminal)")
@@ -42,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from trtui.analysis.compare import compare, comparison_dict
     from trtui.recording.runs import load_run
 
+    if args.b is None:
+        raise UserError("compare needs two runs: trtui compare A B (recordings or trtui summaries)")
     if args.top < 0:
         raise UserError("--top must be 0 or more")
     check_json_path(args.json)

@@ -167,6 +167,7 @@ def load_recording(path: Path, preread: tuple[object, tuple[str, ...]] | None = 
         notices.extend(f"ignored: {p}" for p in problems)
         parsed = _pick_from_folder(path, parsed)
         label = f"{path.name or path.resolve().name}/"
+        return _build(path, label, parsed, notices, problems)
     else:
         first = _read_one(path, preread)
         if first[1] == "summary":
@@ -182,7 +183,7 @@ def load_recording(path: Path, preread: tuple[object, tuple[str, ...]] | None = 
                 continue
             parsed.append(item)
         label = path.name
-    return _build(path, label, parsed, notices)
+    return _build(path, label, parsed, notices, [])
 
 
 _PARSERS = {
@@ -195,7 +196,9 @@ _PARSERS = {
 }
 
 
-def _build(path: Path, label: str, parsed: list[_Parsed], notices: list[str]) -> Recording:
+def _build(
+    path: Path, label: str, parsed: list[_Parsed], notices: list[str], problems: list[str]
+) -> Recording:
     values: dict[str, object] = {}
     files: dict[FileKind, Path] = {}
     explicit = None if path.is_dir() else path
@@ -205,11 +208,14 @@ def _build(path: Path, label: str, parsed: list[_Parsed], notices: list[str]) ->
         except UserError as err:
             if fpath == explicit:
                 raise UserError(f"{fpath}: {err}") from None
+            problems.append(f"{fpath}: {err}")
             notices.append(f"ignored {fpath.name} ({KIND_WORDS[kind]}): {err}")
             continue
         files[kind] = fpath
         notices.extend(notes)
     if not any(k in values for k in CONTENT_KINDS):
+        if problems:
+            raise UserError(problems[0])
         have = ", ".join(KIND_WORDS[k] for k in files) or "nothing usable"
         raise UserError(
             f"{path}: holds only {have}; a recording needs a profile, layer info or times file "
@@ -286,8 +292,10 @@ def join(
     if profile.iterations == 1:
         notes.append("the profile holds 1 iteration: per-layer times are single samples")
     profiles = sorted({profile_index(n) for n in profile.names})
-    if profiles != [0]:
-        notes.append(f"recorded with optimization profile {', '.join(map(str, profiles))}")
+    if len(profiles) > 1:
+        notes.append(f"the profile holds layers of optimization profiles {', '.join(map(str, profiles))}")
+    elif profiles != [0]:
+        notes.append(f"recorded with optimization profile {profiles[0]}")
     summary = LayerSummaryTable(
         names=profile.names,
         count=profile.count,

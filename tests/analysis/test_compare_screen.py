@@ -1,0 +1,76 @@
+"""The comparison screen (Textual, headless): tables filled from the comparison, sorting, tabs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trtui.analysis.compare import compare
+from trtui.analysis.run import RunData
+from trtui.model import LayerInfo, LayerSummaryTable, frozen_array
+from trtui.stats.layers import LayerAggregator
+from trtui.stats.snapshot import LatencyStats
+from trtui.ui.compare_app import SORTS, CompareApp, CompareScreen
+
+
+def run(times: dict[str, float], precision: str, tactic: str) -> RunData:
+    names = tuple(times)
+    n = len(names)
+    mean = frozen_array(list(times.values()))
+    agg = LayerAggregator()
+    agg.set_summary(
+        LayerSummaryTable(
+            names,
+            frozen_array(np.ones(n, np.int64), np.int64),  # type: ignore[arg-type]
+            mean,
+            mean,
+            mean,
+            1,
+        )
+    )  # type: ignore[arg-type]
+    infos = {
+        m: LayerInfo(m, type="Conv", precision=precision, tactic=f"sm90_xmma_{tactic}_f16") for m in names
+    }
+    return RunData(f"run-{precision}", agg.total(), infos, LatencyStats(10, mean=sum(times.values())))
+
+
+A = run({"conv [profile 1]": 1.0, "{ForeignNode[a...b]}": 2.0, "gone": 0.5}, "FP16", "fprop")
+B = run({"conv [profile 1]": 3.0, "{ForeignNode[a...b]}": 1.5, "new": 0.25}, "FP32", "gemm")
+
+
+def cell_text(row: list[object]) -> list[str]:
+    return [str(c) for c in row]
+
+
+async def test_screen_shows_the_comparison() -> None:
+    c = compare(A, B)
+    app = CompareApp(c)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        layers = screen.query_one("#layer-table")
+        assert layers.row_count == 2
+        first = cell_text(layers.get_row_at(0))  # type: ignore[attr-defined]
+        # names with brackets are shown as written (not read as markup)
+        assert first[0] == "conv [profile 1]"  # largest change first (+2.0 ms)
+        assert first[3] == "+2.0000" and first[5] == "FP16 -> FP32"
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.sort_name == SORTS[1][0]
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.sort_name == "faster first"
+        assert cell_text(layers.get_row_at(0))[0] == "{ForeignNode[a...b]}"  # type: ignore[attr-defined]
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.sort_name == "change %"
+        assert cell_text(layers.get_row_at(0))[0] == "conv [profile 1]"  # type: ignore[attr-defined]
+        unmatched = screen.query_one("#unmatched-table")
+        rows = {tuple(cell_text(unmatched.get_row_at(i))[:2]) for i in range(unmatched.row_count)}  # type: ignore[attr-defined]
+        assert rows == {("A", "gone"), ("B", "new")}
+        changes = screen.query_one("#change-table")
+        assert changes.row_count == 4  # 2 precision + 2 tactic changes
+        await pilot.press("5")
+        await pilot.pause()
+        assert screen.query_one("#compare-tabs").active == "unmatched"  # type: ignore[attr-defined]
+        await pilot.press("q")
