@@ -30,6 +30,16 @@ CASES = [
     (["IRuntime::deserializeCudaEngine: Error Code 3: API Usage Error (Cannot deserialize with an empty "
       "memory buffer.)"], True, ["is empty"]),
     (["Assertion bufferSize >= minBufferSize failed."], True, ["truncated or damaged"]),
+    # seen from the 11.4 lean runtime on an H100 for b"ftrt" + 4096 zero bytes
+    (["IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion "
+      "plan.header.size == blobSize failed. In parsePlan at /_src/runtime/dispatch/runtime.cpp:780)"], True,
+     ["truncated or damaged"]),
+    (["IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion header.magicTag "
+      "== kEXPECTED_MAGIC_TAG failed.Trying to load an engine created with incompatible serialization "
+      "version (1936287860 != 1953657958). Check that the engine was not created using safety runtime, "
+      "same OS was used and version compatibility parameters were set accordingly and that it is a TRT "
+      "engine file. In throwUnlessHeaderOk at /_src/runtime/dispatch/runtime.cpp:48)"], True,
+     ["not a TensorRT engine TensorRT can read"]),
     (["getPluginCreator could not find plugin: EfficientNMS_TRT version: 1"], False,
      ["plugin", "--plugins"]),
 ]
@@ -50,6 +60,12 @@ def test_unknown_cause_quotes_the_most_specific_line() -> None:
            "Error Code 4: Internal Error (Engine deserialization failed.)"]
     msg = str(explain_load_failure(log, path="m.engine", module="tensorrt", version="10.3", lean=False))
     assert msg == "tensorrt 10.3 could not load m.engine: Internal Error (something odd happened)"
+
+
+def test_source_locations_are_dropped_from_quoted_lines() -> None:
+    log = ["[runtime.cpp::x::1] Error Code 2: Internal Error (odd thing. In parsePlan at /_src/rt.cpp:780)"]
+    msg = str(explain_load_failure(log, path="m.engine", module="tensorrt", version="10.3", lean=False))
+    assert msg == "tensorrt 10.3 could not load m.engine: Internal Error (odd thing.)"
 
 
 def test_unknown_cause_on_lean_adds_the_vc_hint() -> None:

@@ -19,6 +19,7 @@ _COMPUTE = re.compile(r"expecting compute ([\d.]+) got compute ([\d.]+)")
 _HWCOMPAT = re.compile(r"Expected compute capability >=\s*([\d.]+)")
 _PLUGIN = re.compile(r"(?:plugin|Plugin)[^:]*?(?:creator|Creator)?[^:]*?(?:for|named|:)\s*['\"]?([\w:./-]+)")
 _ERROR_CODE = re.compile(r"^.*?Error Code \d+: ")
+_WHERE = re.compile(r"\s+In \w+ at [^\s)]+:\d+(\)?)$")  # "... In parsePlan at /_src/runtime.cpp:780)"
 
 
 def _last_error(messages: Sequence[str]) -> str:
@@ -27,6 +28,7 @@ def _last_error(messages: Sequence[str]) -> str:
     useful = [m for m in messages if m.strip() and not any(g in m for g in generic)]
     line = (useful or list(messages) or ["no message"])[-1]
     line = _ERROR_CODE.sub("", " ".join(line.split()))
+    line = _WHERE.sub(r"\1", line)
     return line if len(line) <= 200 else line[:197] + "..."
 
 
@@ -88,7 +90,12 @@ def explain_load_failure(
             f"{path} is not a TensorRT engine TensorRT can read (wrong header: a different file type, "
             "or an engine from a much older TensorRT)"
         )
-    if "bufferSize >= minBufferSize" in text or "truncated" in text.lower() or "size mismatch" in text:
+    if (
+        "bufferSize >= minBufferSize" in text
+        or "header.size == blobSize" in text
+        or "truncated" in text.lower()
+        or "size mismatch" in text
+    ):
         return UserError(f"{path} is truncated or damaged: rebuild or copy it again")
     if "plugin" in text.lower():
         m = _PLUGIN.search(text)

@@ -2,9 +2,11 @@
 empty, and its first bytes are a TensorRT plan (optionally behind the metadata prefix Ultralytics
 writes). Only the header is read here, so a huge file of the wrong kind is refused at once.
 
-TensorRT plans start with the 4-byte tag ``ftrt`` (``ptrt`` is the other tag the 11.x runtime
-library checks). Ultralytics ``.engine`` files put ``<uint32 little-endian length><JSON metadata>``
-in front of the plan; the plan that follows is what TensorRT deserializes.
+TensorRT plans start with the 4-byte tag ``ftrt`` (the runtime's kEXPECTED_MAGIC_TAG, 0x74727466:
+the 11.4 lean runtime rejects any other first four bytes with "magicTag == kEXPECTED_MAGIC_TAG
+failed", checked on an H100). Ultralytics ``.engine`` files put
+``<uint32 little-endian length><JSON metadata>`` in front of the plan; the plan that follows is what
+TensorRT deserializes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import BinaryIO
 
 from trtui.errors import UserError
 
-PLAN_MAGICS: tuple[bytes, ...] = (b"ftrt", b"ptrt")
+PLAN_MAGICS: tuple[bytes, ...] = (b"ftrt",)
 HEADER_BYTES = 64 * 1024
 MAX_METADATA_BYTES = 16 * 1024 * 1024  # an Ultralytics metadata prefix is a few KiB
 MIN_PLAN_BYTES = 32  # smaller than any plan header: surely truncated
