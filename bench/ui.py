@@ -159,6 +159,23 @@ def run() -> list[dict[str, object]]:
     return rows
 
 
+def rss_over_time(layers: int, minutes: float, every_s: float = 30.0) -> list[tuple[float, float, float]]:
+    """(seconds, RSS MB, CPU % of one core over the last interval) for a long `trtui demo` run."""
+    s = _Session(f"{sys.executable} -m trtui demo --layers {layers}")
+    out: list[tuple[float, float, float]] = []
+    try:
+        s.wait_for(_rows_drawn("CaskConvolution"))
+        c0, w0 = _cpu_seconds(s.pid), time.monotonic()
+        while time.monotonic() - s.t0 < minutes * 60:
+            time.sleep(every_s)
+            c1, w1 = _cpu_seconds(s.pid), time.monotonic()
+            out.append((round(w1 - s.t0, 1), round(_rss_mb(s.pid), 1), round(100 * (c1 - c0) / (w1 - w0), 2)))
+            c0, w0 = c1, w1
+    finally:
+        s.close()
+    return out
+
+
 def _datatable_app(n: int) -> None:
     """The baseline: a plain DataTable whose every cell is rewritten twice a second."""
     import random
@@ -192,6 +209,9 @@ def _datatable_app(n: int) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--datatable":
         _datatable_app(int(sys.argv[2]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "--rss":  # --rss LAYERS MINUTES
+        for point in rss_over_time(int(sys.argv[2]), float(sys.argv[3])):
+            print(*point, flush=True)
     else:
         for row in run():
             print(row)

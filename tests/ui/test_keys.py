@@ -332,3 +332,29 @@ def test_refresh_slows_down_over_the_cpu_budget_and_recovers(driver: Driver) -> 
         wall[0] += 2.0
         app.measure_own_cost()
     assert driver.session.refresh_s == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("kind", ["csv", "recording"])
+async def test_e_exports_csv_and_recording(driver: Driver, tmp_path: Path, kind: str) -> None:
+    pytest.importorskip("trtui.recording.export", reason="the recording export module is not in this build")
+    app = driver.app()
+    target = tmp_path / ("layers.csv" if kind == "csv" else "rec")
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=3))
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        await pilot.press("down" if kind == "csv" else "end", "enter")
+        assert screen.kind == kind
+        screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.exported == [(kind, str(target))]
+    if kind == "csv":
+        lines = target.read_text().splitlines()
+        assert lines[0].startswith("index,name,type")
+        assert len(lines) == 1 + len(driver.source.layers)
+    else:
+        names = sorted(p.name for p in target.iterdir())
+        assert any(n.endswith(".profile.json") for n in names)
+        assert not any(n.endswith(".tmp") for n in names)

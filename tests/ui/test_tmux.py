@@ -56,7 +56,10 @@ def tmux() -> Iterator[Tmux]:
     cmd = f"cd {ROOT} && {sys.executable} -m trtui demo; echo TRTUI-EXIT=$?; sleep 30"
     env = {**os.environ, "TERM": "xterm-256color"}
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd], check=True, env=env, timeout=10
+        ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd],
+        check=True,
+        env=env,
+        timeout=10,
     )
     t = Tmux(name)
     try:

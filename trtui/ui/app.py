@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import signal
 import time
@@ -401,7 +402,9 @@ class TrtuiApp(App[int]):
                 if kind == "csv":
                     module.write_layers_csv(self.last_update, target)
                 else:
-                    module.export_recording(self.last_update, target, self.session.options)
+                    settings = {k: str(v) for k, v in dataclasses.asdict(self.session.options).items()}
+                    settings["refresh_s"] = str(self.session.refresh_s)
+                    module.export_recording(self.last_update, target, settings)
         except (UserError, OSError) as err:
             self.notify(str(err), title="export failed", severity="error", timeout=6)
             return

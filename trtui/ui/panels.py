@@ -25,7 +25,6 @@ def header_text(
     own_cpu_pct: float | None,
     refresh_s: float,
     cpu_budget_pct: float | None = None,
-    recording_to: str | None = None,
 ) -> Text:
     info = p.info
     t = Text(no_wrap=True, overflow="ellipsis")
@@ -34,9 +33,6 @@ def header_text(
         t.append(" ")
     elif info.kind == "recording":
         t.append(" RECORDING ", style="bold black on cyan")
-        t.append(" ")
-    if recording_to:
-        t.append(" ● REC ", style="bold white on red")
         t.append(" ")
     t.append(info.label, style="bold")
     state_style = {
@@ -137,7 +133,10 @@ def histogram_lines(values: np.ndarray, width: int, rows: int) -> list[str]:
             line.append("█" if cell >= 8 else (fmt.SPARK[int(cell) - 1] if cell >= 1 else " "))
         lines.append("".join(line))
     left, right = fmt.ms(lo), f"{fmt.ms(hi)} ms"
-    lines.append(left + right.rjust(width - len(left)))
+    if len(left) + len(right) + 1 > width:
+        right = fmt.ms(hi)
+    axis = left + " " + right if len(left) + len(right) + 1 > width else left + right.rjust(width - len(left))
+    lines.append(axis[:width].ljust(width))
     return lines
 
 
