@@ -321,12 +321,22 @@ def test_refresh_slows_down_over_the_cpu_budget_and_recovers(driver: Driver) -> 
         process_time=lambda: cpu[0],
         wall_time=lambda: wall[0],
     )
+    cpu[0] += 1.0  # start-up: shown, but the refresh is not slowed down for it
+    wall[0] += 2.0
+    app.measure_own_cost()
+    assert app.own_cpu_pct == pytest.approx(50.0)
+    assert driver.session.refresh_s == pytest.approx(0.5)
     for _ in range(3):  # 30% of a core: over budget
         cpu[0] += 0.6
         wall[0] += 2.0
         app.measure_own_cost()
     assert app.own_cpu_pct == pytest.approx(30.0)
     assert driver.session.refresh_s == pytest.approx(0.5 * 1.5**3)
+    for _ in range(10):  # never slower than 5 s
+        cpu[0] += 0.6
+        wall[0] += 2.0
+        app.measure_own_cost()
+    assert driver.session.refresh_s == pytest.approx(5.0)
     for _ in range(20):  # 1%: well under budget, back to --refresh and never faster
         cpu[0] += 0.02
         wall[0] += 2.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -51,9 +52,10 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux() -> Iterator[Tmux]:
+def tmux(request: pytest.FixtureRequest) -> Iterator[Tmux]:
     name = f"trtui-test-{uuid.uuid4().hex[:8]}"
-    cmd = f"cd {ROOT} && {sys.executable} -m trtui demo; echo TRTUI-EXIT=$?; sleep 30"
+    args = getattr(request, "param", "")
+    cmd = f"cd {ROOT} && {sys.executable} -m trtui demo {args}; echo TRTUI-EXIT=$?; sleep 30"
     env = {**os.environ, "TERM": "xterm-256color"}
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd],
@@ -95,3 +97,15 @@ def test_signals_stop_cleanly_and_restore_the_terminal(tmux: Tmux, sig: signal.S
     screen = tmux.wait_for(lambda s: "TRTUI-EXIT=" in s, timeout=8)
     assert "TRTUI-EXIT=0" in screen
     assert "Traceback" not in screen and "Share" not in screen
+
+
+@pytest.mark.parametrize("tmux", ["--cpu-budget 0.5"], indirect=True)
+def test_refresh_slows_down_when_over_the_cpu_budget(tmux: Tmux) -> None:
+    def refresh(screen: str) -> float:
+        m = re.search(r"refresh (\d+\.\d)s", screen)
+        return float(m.group(1)) if m else 0.0
+
+    screen = tmux.wait_for(lambda s: "trtui CPU" in s and refresh(s) > 0.5, timeout=12)
+    assert re.search(r"trtui CPU \d+\.\d%", screen)
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "TRTUI-EXIT=0" in s)

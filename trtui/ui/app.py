@@ -95,7 +95,7 @@ class TrtuiApp(App[int]):
         self.own_cpu_pct: float | None = None
         self.error: str | None = None
         self._cpu_mark = (process_time(), wall_time())
-        self._sort_pos = 0
+        self._cost_measures = 0
         self.zoom = "normal"
         self.layer_history = LayerHistory()
         self.exported: list[tuple[str, str]] = []  # (kind, path) written, for tests and the report
@@ -132,6 +132,7 @@ class TrtuiApp(App[int]):
         if self.autostart:
             self.session.start()
         if self.cost_interval_s:
+            self._cpu_mark = (self._process_time(), self._wall_time())  # imports are not running cost
             self.set_interval(self.cost_interval_s, self.measure_own_cost)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -232,6 +233,9 @@ class TrtuiApp(App[int]):
         if wall - w0 <= 0:
             return
         self.own_cpu_pct = 100.0 * (cpu - c0) / (wall - w0)
+        self._cost_measures += 1
+        if self._cost_measures == 1 and self.cost_interval_s:
+            return  # the first interval holds start-up work (first layout, first frames): show only
         refresh = self.session.refresh_s
         if self.own_cpu_pct > self.cpu_budget_pct:
             self.session.refresh_s = min(refresh * 1.5, MAX_REFRESH_S)
