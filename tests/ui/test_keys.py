@@ -368,3 +368,15 @@ async def test_e_exports_csv_and_recording(driver: Driver, tmp_path: Path, kind:
         names = sorted(p.name for p in target.iterdir())
         assert any(n.endswith(".profile.json") for n in names)
         assert not any(n.endswith(".tmp") for n in names)
+
+
+async def test_help_scrolls_from_the_keyboard_at_80x24(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.apply_update(driver.step())
+        await pilot.press("question_mark")
+        box = app.screen.query_one("#help-box")
+        assert box.max_scroll_y > 0  # more than fits
+        await pilot.press("end")
+        await pilot.pause()
+        assert box.scroll_y == box.max_scroll_y  # ...and all of it is reachable

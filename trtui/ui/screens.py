@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -18,7 +20,7 @@ from trtui.ui.layer_view import SORT_KEYS
 
 # (keys, what they do): the help screen and the README table come from this list.
 KEYS: tuple[tuple[str, str], ...] = (
-    ("↑ ↓ PgUp PgDn Home End", "move in the hotspot table (also j / k)"),
+    ("↑ ↓ PgUp PgDn", "move in the hotspot table (also j / k, Home, End)"),
     ("Enter", "layer details (on a type row in group mode: show that type's layers)"),
     ("s", "sort: cycle share, mean, median, p99, Δ baseline, name, type, precision, engine order"),
     ("S", "reverse the sort direction"),
@@ -30,6 +32,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("B", "drop the baseline"),
     ("p", "pause / resume the engine (the GPU goes idle)"),
     ("r", "reset all statistics"),
+    ("z", "zoom: table and panels / the table alone / the panels alone"),
     ("e", "export: recording folder, layers CSV, or an SVG screenshot"),
     ("?", "this help"),
     ("Ctrl+P", "command palette (every action by name)"),
@@ -37,12 +40,13 @@ KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def help_text() -> Text:
+def help_text() -> Group:
+    keys = Table.grid(padding=(0, 2))
+    keys.add_column(style="bold yellow", no_wrap=True)
+    keys.add_column()
+    for key, what in KEYS:
+        keys.add_row(key, what)
     t = Text()
-    width = max(len(k) for k, _ in KEYS) + 2
-    for keys, what in KEYS:
-        t.append(keys.ljust(width), style="bold yellow")
-        t.append(what + "\n")
     t.append(
         "\nHeader: source, TensorRT, device, precision mix, shapes, mode, state, elapsed time and\n"
         "trtui's own CPU use. The refresh slows down by itself when trtui uses more than its\n"
@@ -52,7 +56,7 @@ def help_text() -> Text:
         "thermal or throttle event.",
         style="dim",
     )
-    return t
+    return Group(keys, t)
 
 
 class HelpScreen(ModalScreen[None]):
