@@ -29,6 +29,7 @@ Bad input raises `UserError` with a one-line reason (the caller adds the file na
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -69,6 +70,8 @@ _DTYPE_WORD = re.compile(
 _ONNX_WRAPPER = re.compile(r"^\[ONNX Layer:\s*(.*?)\s*\]$", re.S)
 _METADATA_SPLIT = re.compile("[\u001e\u001f]")
 
+_INT_ONLY = frozenset((int,))
+
 TrtSchema = Literal["10", "11"]
 
 
@@ -101,12 +104,18 @@ def normalise_dtype(text: object) -> str | None:
     None when `text` is not a known data type."""
     if not isinstance(text, str):
         return None
+    return _normalise_dtype(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _normalise_dtype(text: str) -> str | None:
     word = text.strip().rsplit(".", 1)[-1].lower()
     if word in _DTYPE_ALIASES:
         return _DTYPE_ALIASES[word]
     return dtype_in_format(text)
 
 
+@functools.lru_cache(maxsize=512)
 def dtype_in_format(text: str) -> str | None:
     """The data type named inside a TensorRT format description, e.g.
     "Channel major FP16 format where channel % 8 == 0" -> "FP16"."""
@@ -133,6 +142,8 @@ def _shape(value: object, what: str) -> tuple[int, ...] | None:
         return None
     if not isinstance(value, list):
         raise UserError(f"{what}: Dimensions is {_kind(value)}, expected a list of integers")
+    if set(map(type, value)) <= _INT_ONLY:  # the common case
+        return tuple(value)
     dims: list[int] = []
     for d in value:
         bad_float = isinstance(d, float) and not d.is_integer()
@@ -160,8 +171,8 @@ def _kind(value: object) -> str:
 
 def _opt_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
     value = obj.get(key)
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise UserError(f"{what}: {key} is {_kind(value)}, expected a string")
     return str(value)
@@ -175,7 +186,7 @@ def parse_tensor(obj: object, what: str = "tensor") -> TensorInfo:
     if not isinstance(obj, dict):
         raise UserError(f"{what} is {_kind(obj)}, expected an object with a Name")
     name = _opt_str(obj, "Name", what) or ""
-    label = f"{what} '{name}'" if name else what
+    label = f"'{name}'" if name else "tensor"
     combined = _opt_str(obj, "Format/Datatype", label)
     fmt = _opt_str(obj, "Format", label)
     dt_raw = next((obj[k] for k in ("DataType", "Datatype", "Data Type") if k in obj), None)
@@ -203,11 +214,19 @@ def _tensors(value: object, what: str) -> tuple[TensorInfo, ...]:
         return ()
     if not isinstance(value, list):
         raise UserError(f"{what} is {_kind(value)}, expected a list")
-    return tuple(parse_tensor(t, f"{what}[{i}]") for i, t in enumerate(value))
+    out = []
+    for i, t in enumerate(value):
+        try:
+            out.append(parse_tensor(t))
+        except UserError as err:  # the context is formatted only when something is wrong
+            raise UserError(f"{what}[{i}] {err}") from None
+    return tuple(out)
 
 
 def layer_precision(outputs: Sequence[TensorInfo]) -> str | None:
     """The most common output data type (the first one on a tie); None when none is known."""
+    if len(outputs) == 1:
+        return outputs[0].dtype
     kinds = [t.dtype for t in outputs if t.dtype]
     if not kinds:
         return None

@@ -200,11 +200,61 @@ class TimesData:
     start_ms: float  # earliest start (run clock)
 
 
+_NUMBER_TYPES = frozenset((int, float))
+
+
+def _column(records: list[Any], key: str, minimum: float | None) -> np.ndarray | None:
+    """One field of every record as floats, or None when any value is not a plain valid number
+    (then the careful per-record path finds and names the problem)."""
+    try:
+        values = [r[key] for r in records]
+    except (KeyError, TypeError):
+        return None
+    if not {type(v) for v in values} <= _NUMBER_TYPES:
+        return None
+    try:
+        col = np.array(values, dtype=np.float64)
+    except OverflowError:
+        return None
+    if not np.isfinite(col).all() or (minimum is not None and (col < minimum).any()):
+        return None
+    return col
+
+
+def _times_fast(obj: list[Any]) -> tuple[np.ndarray, ...] | None:
+    """The common case, vectorised: every record is an object with the same keys."""
+    first = obj[0]
+    if type(first) is not dict or "latencyMs" not in first:
+        return None
+    keys = first.keys()
+    if any(type(r) is not dict or r.keys() != keys for r in obj):
+        return None
+    n = len(obj)
+    nan = np.full(n, np.nan)
+    lat = _column(obj, "latencyMs", 0.0)
+    if lat is None:
+        return None
+    cols: dict[str, np.ndarray] = {}
+    for key in ("computeMs", *_START_KEYS, *_END_KEYS):
+        if key in keys:
+            col = _column(obj, key, 0.0 if key == "computeMs" else None)
+            if col is None:
+                return None
+            cols[key] = col
+    s = next((cols[k] for k in _START_KEYS if k in cols), nan)
+    e = next((cols[k] for k in _END_KEYS if k in cols), nan)
+    enq = cols["endEnqMs"] - cols["startEnqMs"] if "startEnqMs" in cols and "endEnqMs" in cols else nan
+    return lat, cols.get("computeMs", nan), enq, s, e
+
+
 def parse_times(obj: object) -> TimesData:
     if not isinstance(obj, list):
         raise UserError(f"a times file must be a JSON array, this is {_kind(obj)}")
     if not obj:
         raise UserError("the times file lists no inferences")
+    fast = _times_fast(obj)
+    if fast is not None:
+        return _times_data(*fast)
     n = len(obj)
     lat = np.empty(n)
     comp = np.full(n, np.nan)
@@ -230,6 +280,12 @@ def parse_times(obj: object) -> TimesData:
             enq[i] = number(rec["endEnqMs"], f"{what}: endEnqMs", minimum=None) - number(
                 rec["startEnqMs"], f"{what}: startEnqMs", minimum=None
             )
+    return _times_data(lat, comp, enq, starts, ends)
+
+
+def _times_data(
+    lat: np.ndarray, comp: np.ndarray, enq: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> TimesData:
     if np.isfinite(starts).any() and np.isfinite(ends).any():
         start = float(np.nanmin(starts))
         wall_ms = float(np.nanmax(ends)) - start
