@@ -8,6 +8,8 @@
   to a temporary folder, the size of a large LLM engine.
 - `trtui compare` of two recordings (load both and compare), for the two largest fixtures.
 
+Without the fixtures (../shared/fixtures/trtexec) only the synthetic figure is produced.
+
 Timings are medians over repeats of wall-clock time (`time.perf_counter`), one warm-up first.
 """
 
@@ -66,23 +68,51 @@ def _synthetic(folder: Path) -> None:
     profile = [{"count": 100}]
     for i in range(SYNTH_LAYERS):
         name = f"/model/layers.{i // 8}/op_{i} + /model/layers.{i // 8}/act_{i}"
-        layers.append({
-            "Name": name, "LayerType": "gemm" if i % 3 else "kgen",
-            "Inputs": [{"Name": f"t{i}", "Location": "Device", "Dimensions": [1, 128, 4096],
-                        "Format/Datatype": "Row major linear FP16 format"}],
-            "Outputs": [{"Name": f"t{i + 1}", "Location": "Device", "Dimensions": [1, 128, 4096],
-                         "Format/Datatype": "Row major linear FP16 format"}],
-            "TacticName": f"sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x{64 + i % 4 * 64}x64",
-            "Metadata": f"[ONNX Layer: /model/layers.{i // 8}/op_{i}]\u001e[ONNX Layer: act_{i}]",
-        })
+        layers.append(
+            {
+                "Name": name,
+                "LayerType": "gemm" if i % 3 else "kgen",
+                "Inputs": [
+                    {
+                        "Name": f"t{i}",
+                        "Location": "Device",
+                        "Dimensions": [1, 128, 4096],
+                        "Format/Datatype": "Row major linear FP16 format",
+                    }
+                ],
+                "Outputs": [
+                    {
+                        "Name": f"t{i + 1}",
+                        "Location": "Device",
+                        "Dimensions": [1, 128, 4096],
+                        "Format/Datatype": "Row major linear FP16 format",
+                    }
+                ],
+                "TacticName": f"sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x{64 + i % 4 * 64}x64",
+                "Metadata": f"[ONNX Layer: /model/layers.{i // 8}/op_{i}]\u001e[ONNX Layer: act_{i}]",
+            }
+        )
         t = 0.001 + (i % 97) * 1e-4
         profile.append({"name": name, "timeMs": t * 100, "averageMs": t, "medianMs": t, "percentage": 0.005})
     times = []
     for k in range(SYNTH_INFERENCES):
         s = k * 2.0
-        times.append({"startEnqMs": s, "endEnqMs": s + 0.01, "startH2dMs": s, "endH2dMs": s,
-                      "startComputeMs": s, "endComputeMs": s + 1.9, "startD2hMs": s + 1.9, "endD2hMs": s + 1.9,
-                      "h2dMs": 0, "computeMs": 1.9, "d2hMs": 0, "latencyMs": 1.9})
+        times.append(
+            {
+                "startEnqMs": s,
+                "endEnqMs": s + 0.01,
+                "startH2dMs": s,
+                "endH2dMs": s,
+                "startComputeMs": s,
+                "endComputeMs": s + 1.9,
+                "startD2hMs": s + 1.9,
+                "endD2hMs": s + 1.9,
+                "h2dMs": 0,
+                "computeMs": 1.9,
+                "d2hMs": 0,
+                "latencyMs": 1.9,
+            }
+        )
     (folder / "big.engine.graph.json").write_text(json.dumps({"Layers": layers, "Bindings": ["t0"]}))
     (folder / "big.engine.profile.json").write_text(json.dumps(profile))
     (folder / "big.engine.timing.json").write_text(json.dumps(times))
@@ -95,33 +125,46 @@ def _open_rows(label: str, folder: Path, note: str) -> list[dict[str, Any]]:
     base = _median_s(lambda: _plain_load(files))
     return [
         _row(
-            f"open {label} ({size_mib:.1f} MiB, {len(files)} files)", ours * 1000, "ms",
+            f"open {label} ({size_mib:.1f} MiB, {len(files)} files)",
+            ours * 1000,
+            "ms",
             f"{note}; open_recording(folder) + first read; baseline: plain json.load of the same files "
             f"({base * 1000:.1f} ms); ratio = trtui / json.load (lower is better)",
-            ratio=ours / base, baseline=base * 1000,
+            ratio=ours / base,
+            baseline=base * 1000,
         ),
     ]
 
 
 def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    dirs = sorted((p for p in FIXTURES.glob("*") if p.is_dir()), key=lambda d: -sum(
-        f.stat().st_size for f in _json_files(d))) if FIXTURES.is_dir() else []
+    dirs = (
+        sorted(
+            (p for p in FIXTURES.glob("*") if p.is_dir()),
+            key=lambda d: -sum(f.stat().st_size for f in _json_files(d)),
+        )
+        if FIXTURES.is_dir()
+        else []
+    )
     if dirs:
         rows += _open_rows(f"fixture recording {dirs[0].name}", dirs[0], "largest fixture recording")
         if len(dirs) > 1:
             a, b = dirs[0], dirs[1]
             both = _median_s(lambda: compare(load_run(a), load_run(b)))
-            rows.append(_row(f"compare {a.name} vs {b.name}", both * 1000, "ms",
-                             "load_run of both recordings + compare (what 'trtui compare A B --text' computes)"))
-    else:
-        rows.append(_row("open fixture recording", float("nan"), "ms",
-                         f"skipped: no fixtures at {FIXTURES}"))
+            rows.append(
+                _row(
+                    f"compare {a.name} vs {b.name}",
+                    both * 1000,
+                    "ms",
+                    "load_run of both recordings + compare (what 'trtui compare A B --text' computes)",
+                )
+            )
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         _synthetic(folder)
         rows += _open_rows(
-            f"synthetic recording ({SYNTH_LAYERS} layers, {SYNTH_INFERENCES} inferences)", folder,
+            f"synthetic recording ({SYNTH_LAYERS} layers, {SYNTH_INFERENCES} inferences)",
+            folder,
             "generated detailed layer info, profile and times in trtexec's formats",
         )
     return rows
