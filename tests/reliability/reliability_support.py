@@ -176,3 +176,111 @@ def supervise(
         report["stdout"] = Path(spec["stdout"]).read_text(errors="replace")
         report["stderr"] = Path(spec["stderr"]).read_text(errors="replace")
     return report
+
+
+# Many CLI runs, cheaply: one Python process imports trtui (and what its commands import) once,
+# then forks one child per command line. Each child runs `trtui.cli.main(argv)` exactly as
+# `python -m trtui` does (trtui/__main__.py: `raise SystemExit(main())`), with its own stdin
+# (/dev/null), stdout and stderr files, and an uncaught exception printed as Python prints it (a
+# traceback, exit 1). test_bad_inputs checks a sample against real `python -m trtui` runs.
+FORK_DRIVER = r"""
+import json, os, signal, sys, time, traceback
+spec = json.load(open(sys.argv[1]))
+import numpy  # noqa: F401  (shared by most commands; imported once)
+import trtui.cli
+trtui.cli.build_parser()  # imports every registered command module
+for name in ("trtui.sources.factory", "trtui.session", "trtui.sources.simulated", "trtui.sources.engine",
+             "trtui.sources.engine_file", "trtui.recording.source", "trtui.shapes", "trtui.tune.sizes"):
+    try:
+        __import__(name)
+    except Exception:
+        pass
+results = {}
+for case in spec["cases"]:
+    out_path, err_path = case["out"], case["err"]
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(case["cwd"])
+            fd_in = os.open(os.devnull, os.O_RDONLY)
+            fd_out = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd_err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd_in, 0); os.dup2(fd_out, 1); os.dup2(fd_err, 2)
+            sys.stdin = open(0, closefd=False)
+            sys.stdout = open(1, "w", closefd=False)
+            sys.stderr = open(2, "w", closefd=False)
+            sys.argv = ["trtui", *case["args"]]
+            try:
+                code = trtui.cli.main(case["args"])
+            except SystemExit as exit_:
+                code = exit_.code
+                if isinstance(code, str):
+                    print(code, file=sys.stderr)
+                    code = 1
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            sys.stdout.flush(); sys.stderr.flush()
+            os._exit(0 if code is None else int(code))
+        except BaseException:
+            os._exit(99)
+    deadline = t0 + case["timeout"]
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            rc = os.waitstatus_to_exitcode(status)
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            rc = None
+            break
+        time.sleep(0.002)
+    results[case["id"]] = {"rc": rc, "seconds": time.monotonic() - t0}
+json.dump(results, open(sys.argv[2], "w"))
+"""
+
+
+def run_cli_many(
+    cases: Sequence[tuple[str, Sequence[str]]], cwd: Path, timeout: float = 20.0
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Run many `trtui ARGS` command lines through FORK_DRIVER; id -> CompletedProcess
+    (returncode None if the command line was still running after `timeout` seconds)."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="trtui-many-") as tmp:
+        specs = [
+            {
+                "id": cid,
+                "args": list(args),
+                "cwd": str(cwd),
+                "timeout": timeout,
+                "out": f"{tmp}/{i}.out",
+                "err": f"{tmp}/{i}.err",
+            }
+            for i, (cid, args) in enumerate(cases)
+        ]
+        Path(tmp, "spec.json").write_text(json.dumps({"cases": specs}))
+        proc = subprocess.run(
+            [sys.executable, "-c", FORK_DRIVER, f"{tmp}/spec.json", f"{tmp}/results.json"],
+            cwd=cwd,
+            env=cli_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout * len(specs) + 60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        results = json.loads(Path(tmp, "results.json").read_text())
+        out: dict[str, subprocess.CompletedProcess[str]] = {}
+        for spec in specs:
+            r = results[spec["id"]]
+            out[spec["id"]] = subprocess.CompletedProcess(
+                ["trtui", *spec["args"]],
+                r["rc"],
+                Path(spec["out"]).read_text(errors="replace") if Path(spec["out"]).exists() else "",
+                Path(spec["err"]).read_text(errors="replace") if Path(spec["err"]).exists() else "",
+            )
+    return out

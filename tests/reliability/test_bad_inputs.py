@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from conftest import ENGINE_FILES, RECORDING_FILES
-from reliability_support import assert_one_line_error, need, registered_commands, run_cli
+from reliability_support import assert_one_line_error, need, registered_commands, run_cli, run_cli_many
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class Case:
     command: str
     args: tuple[str, ...]
     mentions: tuple[str, ...] = ()  # one of these must be in the error line
-    max_s: float | None = None  # must be refused within this many seconds
+    option: str | None = None  # skip unless the command has this option
     marks: tuple[pytest.MarkDecorator, ...] = field(default=())
 
 
@@ -89,23 +88,6 @@ VALUES: list[tuple[str, tuple[str, ...], str]] = [
 ]
 
 
-# `open` reads sources through the same code as `profile` (trtui.sources.factory): in the quick
-# suite it gets a sample of each kind; the full cross product runs under -m slow.
-OPEN_SAMPLE = {
-    "empty.engine",
-    "garbage.engine",
-    "truncated-header.engine",
-    "model.onnx",
-    "huge-sparse.engine",
-    "a-directory",
-    "malformed.json",
-    "profile-name-number.json",
-    "empty-directory",
-    "input:1xx3",
-}
-SLOW = (pytest.mark.slow,)
-
-
 def _positionals(command: str) -> tuple[str, ...]:
     """'demo' for each required positional argument of a command (so an option error is reached)."""
     from trtui.cli import build_parser
@@ -116,31 +98,25 @@ def _positionals(command: str) -> tuple[str, ...]:
     return ("demo",) * len(required)
 
 
-def _marks(cmd: str, key: str) -> tuple[pytest.MarkDecorator, ...]:
-    return SLOW if cmd == "open" and key not in OPEN_SAMPLE else ()
+def _options(command: str) -> set[str]:
+    from trtui.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return set(sub.choices[command]._option_string_actions)  # type: ignore[index]
+
+
+BAD_SIZES = ["", "abc", "-1", "-5M", "1.2.3G", "12Q", "1e400", "999999T", "G", "1 G B", "0x10"]
 
 
 def _source_cases(cmd: str) -> list[Case]:
-    engine = [
-        Case(
-            f"engine-{cmd}-{name}",
-            cmd,
-            _source(cmd, name),
-            max_s=10.0 if name.startswith("huge-sparse") else None,
-            marks=_marks(cmd, name),
-        )
-        for name in ENGINE_CASES
-    ]
-    recording = [
-        Case(f"recording-{cmd}-{name}", cmd, _source(cmd, name), marks=_marks(cmd, name))
-        for name in RECORDING_CASES
-    ]
+    engine = [Case(f"engine-{cmd}-{name}", cmd, _source(cmd, name)) for name in ENGINE_CASES]
+    recording = [Case(f"recording-{cmd}-{name}", cmd, _source(cmd, name)) for name in RECORDING_CASES]
     empty = Case(
         f"shapes-{cmd}-empty",
         cmd,
         (cmd, "shapes.engine", "--shapes="),
         ("shapes",),
-        marks=(EMPTY_SHAPES_XFAIL, *_marks(cmd, "")),
+        marks=(EMPTY_SHAPES_XFAIL,),
     )
     shapes = [
         Case(
@@ -148,7 +124,6 @@ def _source_cases(cmd: str) -> list[Case]:
             cmd,
             (cmd, "shapes.engine", f"--shapes={spec}"),
             ("shapes",),
-            marks=_marks(cmd, spec),
         )
         for spec in BAD_SHAPES
     ]
@@ -170,6 +145,16 @@ def _all_cases() -> list[Case]:
         for cmd, args, option in VALUES
     ]
     cases += [
+        Case(
+            f"budget-{size!r}",
+            "tune",
+            ("tune", "demo", f"--budget={size}", "--headless"),
+            ("--budget", "budget", repr(size)),
+            option="--budget",
+        )
+        for size in BAD_SIZES
+    ]
+    cases += [
         Case(f"cli-{'_'.join(args)}", args[0] if args[0] in ("profile", "open") else "", args)
         for args in (("frobnicate",), ("--frobnicate",), ("-z",), ("profile",), ("open",))
     ]
@@ -189,38 +174,64 @@ CASES = _all_cases()
 
 
 @pytest.fixture(scope="session")
-def results(
-    corpus: Path, request: pytest.FixtureRequest
-) -> dict[str, tuple[subprocess.CompletedProcess[str], float]]:
-    """Run every case whose command is registered, concurrently; id -> (process, seconds)."""
+def results(corpus: Path, request: pytest.FixtureRequest) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Run every selected case whose command is registered (forked from one process; see
+    reliability_support.FORK_DRIVER); case id -> completed process."""
     (corpus / "shapes.engine").write_bytes(b"ftrt" + bytes(256))  # passes the header check
     commands = registered_commands()
-    run_slow = "slow" in (request.config.getoption("-m") or "")
-    todo = [
-        c
-        for c in CASES
-        if (not c.command or c.command in commands) and (run_slow or pytest.mark.slow not in c.marks)
-    ]
-
-    def one(case: Case) -> tuple[str, tuple[subprocess.CompletedProcess[str], float]]:
-        t0 = time.monotonic()
-        proc = run_cli(case.args, cwd=corpus, timeout=60)
-        return case.id, (proc, time.monotonic() - t0)
-
-    with ThreadPoolExecutor(max_workers=max(2, 2 * (os.cpu_count() or 1))) as pool:
-        return dict(pool.map(one, todo))
+    params = [item.callspec.params for item in request.session.items if hasattr(item, "callspec")]
+    selected = {p["case"].id for p in params if isinstance(p.get("case"), Case)}
+    selected |= {p["case_id"] for p in params if p.get("case_id") in REAL_SAMPLE}
+    todo = [(c.id, c.args) for c in CASES if c.id in selected and (not c.command or c.command in commands)]
+    return run_cli_many(todo, cwd=corpus)
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
 def test_bad_input_gives_one_line_and_exit_2(
-    results: dict[str, tuple[subprocess.CompletedProcess[str], float]], case: Case
+    results: dict[str, subprocess.CompletedProcess[str]], case: Case
 ) -> None:
     if case.command:
         need(case.command)
-    proc, seconds = results[case.id]
+    if case.option and case.option not in _options(case.command):
+        pytest.skip(f"'trtui {case.command}' has no {case.option} option")
+    proc = results[case.id]
     assert_one_line_error(proc, mentions=case.mentions)
-    if case.max_s is not None:
-        assert seconds < case.max_s, f"took {seconds:.1f} s: a huge file must be refused from its header"
+
+
+# The same answers from the real entry point (`python -m trtui`, a fresh interpreter each time),
+# for a sample of the cases; the huge sparse files also show that only a header is read.
+REAL_SAMPLE = [
+    "engine-profile-empty.engine",
+    "engine-profile-garbage.engine",
+    "engine-profile-model.onnx",
+    "engine-profile-huge-sparse.engine",
+    "engine-profile-huge-sparse-magic.engine",
+    "engine-open-a-directory",
+    "recording-profile-malformed.json",
+    "recording-profile-deep.json",
+    "recording-open-empty-directory",
+    "shapes-profile-'input:1xx3'",
+    "value-profile-demo_--duration_abc",
+    "cli-frobnicate",
+]
+
+
+@pytest.mark.parametrize("case_id", REAL_SAMPLE)
+def test_real_entry_point_gives_the_same_answer(
+    corpus: Path, results: dict[str, subprocess.CompletedProcess[str]], case_id: str
+) -> None:
+    case = next(c for c in CASES if c.id == case_id)
+    if case.command:
+        need(case.command)
+    (corpus / "shapes.engine").write_bytes(b"ftrt" + bytes(256))
+    t0 = time.monotonic()
+    real = run_cli(case.args, cwd=corpus, timeout=30)
+    seconds = time.monotonic() - t0
+    line = assert_one_line_error(real, mentions=case.mentions)
+    forked = results[case.id]
+    assert (forked.returncode, forked.stderr.strip()) == (real.returncode, line)
+    if "huge-sparse" in case_id:
+        assert seconds < 10, f"took {seconds:.1f} s: a huge file must be refused from its header"
 
 
 # -- cases that need a folder of their own -----------------------------------------------------------
@@ -245,7 +256,7 @@ def test_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
     need("profile")
     os.mkfifo(tmp_path / "pipe.engine")
     try:
-        proc = run_cli(["profile", "pipe.engine", "--duration", "1"], cwd=tmp_path, timeout=8)
+        proc = run_cli(["profile", "pipe.engine", "--duration", "1"], cwd=tmp_path, timeout=2)
     except subprocess.TimeoutExpired:
         pytest.fail("trtui blocked on a named pipe")
     assert_one_line_error(proc)
@@ -254,24 +265,6 @@ def test_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_character_device_is_refused(tmp_path: Path) -> None:
     need("profile")
     assert_one_line_error(run_cli(["profile", "/dev/zero", "--duration", "1"], cwd=tmp_path, timeout=10))
-
-
-BAD_SIZES = ["", "abc", "-1", "-5M", "1.2.3G", "12Q", "1e400", "999999T", "G", "1 G B", "0x10"]
-
-
-@pytest.mark.parametrize("size", BAD_SIZES)
-def test_bad_tune_budget(tmp_path: Path, size: str) -> None:
-    need("tune")
-    from trtui.cli import build_parser
-
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
-    tune = sub.choices["tune"]  # type: ignore[index]
-    if "--budget" not in tune._option_string_actions:
-        pytest.skip("'trtui tune' has no --budget option")
-    args = ["tune", "demo", f"--budget={size}"]
-    if "--headless" in tune._option_string_actions:
-        args.append("--headless")
-    assert_one_line_error(run_cli(args, cwd=tmp_path), mentions=["--budget", "budget", repr(size)])
 
 
 @pytest.mark.parametrize(
