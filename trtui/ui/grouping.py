@@ -5,7 +5,7 @@ No Textual here: these take a `LayerTable` and return plain values, so they are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,16 +34,23 @@ class TypeGroups:
     precisions: tuple[str, ...]  # "FP16", or "mixed" when the members differ
 
 
-def group_by_type(table: LayerTable, infos: Mapping[str, LayerInfo]) -> TypeGroups:
-    """Aggregate `table` by layer type (types in order of first appearance)."""
+def group_by_type(
+    table: LayerTable,
+    infos: Mapping[str, LayerInfo],
+    types: Sequence[str] | None = None,
+    precisions: Sequence[str] | None = None,
+) -> TypeGroups:
+    """Aggregate `table` by layer type (types in order of first appearance). `types` and
+    `precisions` (aligned with the names) may be passed when the caller already has them."""
     n = len(table)
     if n == 0:
         return TypeGroups(LayerTable.empty(), (), ())
-    types = [layer_type(infos.get(name)) for name in table.names]
+    if types is None or len(types) != n:
+        types = [layer_type(infos.get(name)) for name in table.names]
+    if precisions is None or len(precisions) != n:
+        precisions = [(infos.get(name) or LayerInfo(name="")).precision or "" for name in table.names]
     order: dict[str, int] = {}
-    gid = np.empty(n, dtype=np.int64)
-    for i, t in enumerate(types):
-        gid[i] = order.setdefault(t, len(order))
+    gid = np.fromiter((order.setdefault(t, len(order)) for t in types), dtype=np.int64, count=n)
     g = len(order)
     names = tuple(order)
 
@@ -55,11 +62,10 @@ def group_by_type(table: LayerTable, infos: Mapping[str, LayerInfo]) -> TypeGrou
 
     sizes = np.bincount(gid, minlength=g)
     precs: list[set[str]] = [set() for _ in range(g)]
-    for i, name in enumerate(table.names):
-        info = infos.get(name)
-        if info is not None and info.precision:
-            precs[int(gid[i])].add(info.precision)
-    precisions = tuple(next(iter(p)) if len(p) == 1 else ("mixed" if p else "") for p in precs)
+    for k, prec in zip(gid.tolist(), precisions, strict=True):
+        if prec:
+            precs[k].add(prec)
+    group_precisions = tuple(next(iter(p)) if len(p) == 1 else ("mixed" if p else "") for p in precs)
     recent = np.asarray(table.recent_ms)
     if recent.ndim == 2 and recent.shape[1] == n and recent.shape[0]:
         grouped_recent = np.zeros((recent.shape[0], g))
@@ -85,7 +91,7 @@ def group_by_type(table: LayerTable, infos: Mapping[str, LayerInfo]) -> TypeGrou
         iterations=table.iterations,
         recent_ms=frozen_array(grouped_recent),
     )
-    return TypeGroups(grouped, tuple(int(s) for s in sizes), precisions)
+    return TypeGroups(grouped, tuple(int(s) for s in sizes), group_precisions)
 
 
 def change_pct(current: np.ndarray, baseline: np.ndarray) -> np.ndarray:

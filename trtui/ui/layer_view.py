@@ -208,7 +208,8 @@ class LayerView(ScrollView, can_focus=True):
         if not self._layer_cache.matches(layers.names):
             self._layer_cache = _NameCache(layers.names, self.infos)
         if self.grouped:
-            groups = group_by_type(layers, self.infos)
+            cache = self._layer_cache
+            groups = group_by_type(layers, self.infos, cache.types, cache.precisions)
             self.table = groups.table
             self.group_sizes, self.group_precisions = groups.sizes, groups.precisions
             if not self._group_cache.matches(self.table.names):
