@@ -96,7 +96,7 @@ def analysis_text(run: RunData, a: Analysis, families: int = 12) -> str:
 
 
 def _stat_rows(stats: Sequence[StatDelta]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for s in stats:
         d = 1 if s.stat == "throughput" else 4
         rows.append((s.stat, ms(s.a, d), ms(s.b, d), signed(s.delta, d), pct(s.delta_pct)))
