@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from trtui import format as fmt
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
 from trtui.errors import UserError
 from trtui.session import Session, Update
@@ -98,7 +99,7 @@ def write_outputs(update: Update, args: argparse.Namespace) -> None:
 
 
 def _ms(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.4f}"
+    return fmt.ms(x)
 
 
 def print_report(update: Update, top: int) -> None:
@@ -131,10 +132,10 @@ def print_report(update: Update, top: int) -> None:
 
         order = np.argsort(-np.nan_to_num(table.total_ms, nan=-1.0))[:top]
         lines.append(f"top {len(order)} layers by share:")
-        lines.append(f"  {'share%':>7} {'mean ms':>9} {'median':>9} {'p99':>9}  layer")
+        lines.append(f"  {'share':>7} {'mean ms':>9} {'median':>9} {'p99':>9}  layer")
         lines.extend(
-            f"  {table.share_pct[i]:7.2f} {table.mean_ms[i]:9.4f} {table.median_ms[i]:9.4f} "
-            f"{table.p99_ms[i]:9.4f}  {table.names[i]}"
+            f"  {fmt.pct(table.share_pct[i], 7, 2)} {fmt.ms(table.mean_ms[i], 9)} "
+            f"{fmt.ms(table.median_ms[i], 9)} {fmt.ms(table.p99_ms[i], 9)}  {table.names[i]}"
             for i in order
         )
     lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
