@@ -145,10 +145,11 @@ def test_profiled_inferences_report_layers_and_never_count_as_latency(cuda: Any)
     gpu = np.array([p.gpu_ms for p in its])
     print(f"\n[profiling] {len(its)} profiled, sum of layers {layer_sum.mean() * 1000:.1f} us, profiled GPU "
           f"{gpu.mean() * 1000:.1f} us, unprofiled {np.median(batch.latencies_ms) * 1000:.1f} us")
-    # 6 "layers" of 100 us each; per-layer events and host-paced launches make them slower, never faster
+    # 6 "layers" of 100 us each, queued behind timing work (no idle start): the per-layer events
+    # cost a few microseconds each, never less than the kernels themselves
     assert np.all(layer_sum >= 0.6 * 0.995)
     assert np.all(layer_sum <= gpu * 1.001)
-    assert float(np.median(layer_sum)) < 0.6 * 1.5
+    assert float(np.median(layer_sum)) < 0.6 * 1.1
     assert float(batch.latencies_ms.max()) < 0.55  # 5 kernels: profiled (6 kernels) never a latency
     assert its[0].names is its[-1].names
 

@@ -50,6 +50,7 @@ class FakeStream:
         self.tail = 0.0  # GPU time (ms) when the queued work ends
         self.synced = 0.0  # GPU time up to which the host has waited
         self.capturing: list[float] | None = None
+        self.waits = 0
         STREAMS[self.handle] = self
         note(f"stream+{self.handle}")
 
@@ -61,6 +62,12 @@ class FakeStream:
 
     def synchronize(self) -> None:
         self.synced = max(self.synced, self.tail)
+
+    def wait_for_event(self, event: FakeEvent) -> None:
+        assert event.t is not None, "wait on an event never recorded"
+        self.waits += 1
+        if self.capturing is None:
+            self.tail = max(self.tail, event.t)
 
     def __del__(self) -> None:
         note(f"stream-{self.handle}")

@@ -44,16 +44,18 @@ class Profiled:
         self.ms, self.names = ms, names
         self.launches = 0
         self._stream: fk.FakeStream | None = None
+        self._end = 0.0
 
     def launch(self, stream: int) -> bool:
         self.launches += 1
         self._stream = fk.STREAMS[stream]
         self._stream.enqueue(self.ms)
+        self._end = self._stream.tail
         return True
 
     def collect(self) -> tuple[tuple[str, ...], list[float]]:
         s = self._stream
-        assert s is not None and s.synced >= s.tail, "collect before completion"
+        assert s is not None and s.synced >= self._end, "collect before completion"
         return self.names, [self.ms / len(self.names)] * len(self.names)
 
 
@@ -135,7 +137,8 @@ def test_graphs_replay_without_calling_the_work() -> None:
     t = threading.Timer(0.05, stop.set)
     t.start()
     loop.run(stop, threading.Event())
-    assert work.calls == 2 and graphs.launches == loop.stats.iterations > 10
+    # every launch is a graph replay; the first of the run started on an idle stream and is not reported
+    assert work.calls == 2 and graphs.launches == loop.stats.iterations + 1 > 10
     loop.close()
     assert graphs.live == 0
 
@@ -184,6 +187,37 @@ def test_profiled_inferences_run_alone_and_never_count_as_latency() -> None:
     np.testing.assert_allclose(lat(out), 0.5)  # no 2 ms latency anywhere
     # one profiled inference per 10 rounds of 2 lanes
     assert loop.stats.iterations / len(its) == pytest.approx(20, rel=0.15)
+
+
+def test_profiled_inference_is_ordered_alone_on_the_gpu_without_draining() -> None:
+    stop = threading.Event()
+    driver = fk.FakeDriver()
+    works = [Work(0.5, stop, 400), Work(0.3, stop, 10**9), Work(0.2, stop, 10**9)]
+    lanes = [Lane(index=i, stream=driver.Stream(), work=w) for i, w in enumerate(works)]
+    prof = Profiled(2.0, ("a",))
+    windows: list[tuple[float, float]] = []
+    launch = prof.launch
+
+    def spy(stream: int) -> bool:
+        s0 = fk.STREAMS[stream]
+        others = [ln.stream.tail for ln in lanes[1:]]
+        start = s0.tail
+        ok = launch(stream)
+        # stream 0 waited for everything queued on the other streams before the profiled inference
+        assert start >= max(others)
+        windows.append((start, s0.tail))
+        return ok
+
+    prof.launch = spy  # type: ignore[method-assign]
+    out: list[SourceBatch] = []
+    loop = InferenceLoop(driver, lanes, LoopConfig(warmup_s=0, flush_s=0, profile_every=5, profile_budget=1.0,
+                                                   use_graphs=False), out.append, profiled=prof)
+    loop.run(stop, threading.Event())
+    n = len(windows) - 1  # the first, cold profiled run in prepare() is not reported
+    assert n > 10 and loop.stats.profiled == n
+    # the other streams waited for each profiled inference: their next work starts after it ended
+    assert all(ln.stream.waits >= n for ln in lanes[1:])
+    assert lanes[0].stream.waits >= 2 * n
 
 
 def test_profile_budget_limits_profiling_time() -> None:

@@ -81,8 +81,8 @@ def assert_clean_shutdown() -> None:
     assert all(a.freed for a in fk.ALLOCATIONS)
     frees = [i for i, e in enumerate(j) if e.startswith("free")]
     assert all(i < pop for i in frees)
-    streams_made = [e for e in j if e.startswith("stream+")]
-    streams_gone = [e for e in j if e.startswith("stream-")]
+    streams_made = {e[len("stream+"):] for e in j if e.startswith("stream+")}
+    streams_gone = [e for e in j if e.startswith("stream-") and e[len("stream-"):] in streams_made]
     assert len(streams_made) == len(streams_gone)
     assert all(j.index(e) < pop for e in streams_gone)
 

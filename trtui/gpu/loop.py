@@ -9,11 +9,15 @@ returns False on failure (`execute_async_v3`, or a synthetic workload in the tes
 - CUDA graphs (optional): the work runs once, then is captured through cuda-python and replayed
   with one launch; if capture fails the loop says so in a notice and runs the plain enqueue.
   `reconfigure()` (e.g. new input shapes) drains, runs the change, and captures again.
-- Profiling: every `profile_every` rounds, all lanes drain and one profiled inference runs alone
-  (the caller's `ProfiledWork`: a context with a profiler attached and `enqueue_emits_profile`
-  False); after its end event completed, `collect()` calls `report_to_profiler()` and returns the
-  layer times. Latency is never taken from profiled inferences, and the wall time they take is not
-  counted as timing time, so throughput = latencies / `timing_wall_s` stays honest.
+- Profiling: every `profile_every` rounds one profiled inference (the caller's `ProfiledWork`: a
+  context with a profiler attached and `enqueue_emits_profile` False) is queued on stream 0 to run
+  alone, ordered on the GPU rather than by draining from the host: stream 0 waits for the other
+  streams' queued work, and the other streams wait for the profiled inference, so the GPU never
+  idles and nothing overlaps it. Once its end event has completed (polled; the host never blocks
+  on it while timing work is queued), `collect()` calls `report_to_profiler()` and returns the
+  layer times. Latency is never taken from profiled inferences, and their GPU time is taken off
+  the timing wall time, so throughput = latencies / `timing_wall_s` stays honest. Profiling takes
+  at most `profile_budget` of the time.
 
 Everything CUDA happens on the thread that calls `run()` (the GPU worker).
 """
@@ -80,9 +84,10 @@ class Lane:
     work: Work
     graph: Any = None
     events: list[Any] = field(default_factory=list)
-    inflight: deque[tuple[Any, Any, bool]] = field(default_factory=deque)
+    inflight: deque[tuple[Any, Any, bool, bool]] = field(default_factory=deque)  # start, end, no gap, cold
     prev_end: Any = None
     new_segment: bool = True  # the next inference follows no measured one (no gap to measure)
+    cold: bool = True  # the stream may be idle: the next inference's start event may fire early
     launched: int = 0
 
     @property
@@ -150,6 +155,9 @@ class InferenceLoop:
         self._reporting = False
         self._rounds = 0
         self._last_profile_cost = 0.0
+        self._last_profile_t: float | None = None
+        self._pending_profile = False
+        self._timing_debt = 0.0  # GPU seconds of profiled inferences still to take off the timing wall
         self._failures = 0
         self._reconfig: list[Callable[[], None]] = []
         self._reconfig_lock = threading.Lock()
@@ -159,6 +167,7 @@ class InferenceLoop:
         ring = 2 * (MAX_DEPTH + 2)
         for lane in self.lanes:
             lane.events = [driver.Event(self._event_flags) for _ in range(ring)]
+        self._pevents = [driver.Event(self._event_flags) for _ in range(2)]
 
     # ---------------------------------------------------------------- public
 
@@ -206,9 +215,10 @@ class InferenceLoop:
             if self._reconfig:
                 self._apply_reconfig()
                 continue
+            if self._pending_profile:
+                self._collect_profiled(wait=False)
             if self._reporting and self._profile_due():
-                self._run_profiled()
-                continue
+                self._launch_profiled()
             for lane in self.lanes:
                 self._step(lane)
             self._rounds += 1
@@ -233,7 +243,9 @@ class InferenceLoop:
             lane.events = []
             lane.work = _closed_work
         self.lanes = []  # drop the streams: they must go before the context is popped
+        self._pevents = []
         self._profiled = None
+        self._pending_profile = False
 
     # ---------------------------------------------------------------- internals
 
@@ -311,7 +323,7 @@ class InferenceLoop:
         start, end = lane.events[slot], lane.events[slot + 1]
         if self._seg_t0 is None:
             self._seg_t0 = self._seg_start = self._clock()
-        first = lane.new_segment
+        no_gap, cold = lane.new_segment, lane.cold
         start.record(lane.stream)
         ok = self._launch(lane)
         if ok is not True:
@@ -326,19 +338,23 @@ class InferenceLoop:
             return
         self._failures = 0
         end.record(lane.stream)
-        lane.inflight.append((start, end, first))
-        lane.new_segment = False
+        lane.inflight.append((start, end, no_gap, cold))
+        lane.new_segment = lane.cold = False
         lane.launched += 1
 
     def _complete(self, lane: Lane) -> None:
-        start, end, first = lane.inflight.popleft()
+        start, end, no_gap, cold = lane.inflight.popleft()
         try:
             end.synchronize()
             ms = float(start.time_till(end))
-            gap = float(lane.prev_end.time_till(start)) if (lane.prev_end is not None and not first) else None
+            gap = None
+            if lane.prev_end is not None and not no_gap:
+                gap = float(lane.prev_end.time_till(start))
         except Exception as exc:
             raise LoopError(f"CUDA error on stream {lane.index}: {' '.join(str(exc).split())}") from None
         lane.prev_end = end
+        if cold:
+            return  # its start event was recorded on a possibly idle stream: not a clean latency
         if self._reporting:
             self._lat.append(ms)
             self._lat_lane.append(lane.index)
@@ -357,13 +373,15 @@ class InferenceLoop:
     def _end_segment(self) -> None:
         """Drain every lane and close the current timing segment."""
         self._drain()
+        if self._pending_profile:
+            self._collect_profiled(wait=True)
         if self._seg_t0 is not None:
             if self._reporting:
                 self._timing_wall += self._clock() - self._seg_t0
             self._seg_t0 = self._seg_start = None
         for lane in self.lanes:
             lane.prev_end = None
-            lane.new_segment = True  # no gap is measured across segments
+            lane.new_segment = lane.cold = True  # no gap is measured across segments
 
     def _adapt_depth(self) -> None:
         """Queue enough work per stream to ride out host hiccups (GIL, UI redraws)."""
@@ -377,33 +395,52 @@ class InferenceLoop:
         self.stats.depth = self.depth
 
     def _profile_due(self) -> bool:
-        if self._profiled is None or self._rounds < self.config.profile_every:
+        if self._profiled is None or self._pending_profile or self._rounds < self.config.profile_every:
             return False
-        if self._seg_start is None:
+        if self._last_profile_t is None:
             return True
-        elapsed = self._clock() - self._seg_start
+        elapsed = self._clock() - self._last_profile_t
         budget = max(self.config.profile_budget, 1e-3)
         return elapsed * budget >= self._last_profile_cost * (1 - budget)
 
-    def _run_profiled(self) -> None:
+    def _launch_profiled(self) -> None:
+        """Queue one profiled inference on stream 0, alone on the GPU (ordered by stream waits)."""
         assert self._profiled is not None
-        self._end_segment()
-        t0 = self._clock()
-        lane = self.lanes[0]
-        start, end = lane.events[0], lane.events[1]  # free: every lane is drained
-        start.record(lane.stream)
-        ok = self._call(lambda: self._profiled.launch(lane.handle))  # type: ignore[union-attr]
+        lane0 = self.lanes[0]
+        s0 = lane0.stream
+        for lane in self.lanes[1:]:
+            if lane.inflight:
+                s0.wait_for_event(lane.inflight[-1][1])  # after everything queued on the other streams
+        pstart, pend = self._pevents
+        pstart.record(s0)
+        profiled = self._profiled
+        ok = self._call(lambda: profiled.launch(lane0.handle))
         if ok is not True:
             self.notice(f"the profiled inference failed ({ok}); per-layer times are off")
             self._profiled = None
-            self._sync(lane.stream)
             return
-        end.record(lane.stream)
+        pend.record(s0)
+        for lane in self.lanes[1:]:
+            lane.stream.wait_for_event(pend)  # nothing overlaps the profiled inference
+        for lane in self.lanes:
+            lane.new_segment = True  # the gap across the profiled inference is not idle time
+        self._pending_profile = True
+        self._rounds = 0
+        self._last_profile_t = self._clock()
+
+    def _collect_profiled(self, wait: bool) -> None:
+        """Report the profiled inference once its end event has completed (or wait for it)."""
+        pstart, pend = self._pevents
         try:
-            end.synchronize()
-            gpu_ms: float | None = float(start.time_till(end))
+            if not wait and not pend.query():
+                return
+            t0 = self._clock()
+            pend.synchronize()
+            gpu_ms: float | None = float(pstart.time_till(pend))
         except Exception as exc:
-            raise LoopError(f"CUDA error in the profiled inference: {exc}") from None
+            raise LoopError(f"CUDA error in the profiled inference: {' '.join(str(exc).split())}") from None
+        self._pending_profile = False
+        assert self._profiled is not None
         names, times = self._profiled.collect()
         if names:
             self._profiled_out.append(
@@ -412,11 +449,11 @@ class InferenceLoop:
             self.stats.profiled += 1
         elif self.stats.profiled == 0 and not any("no layer times" in n for n in self._notices):
             self.notice("the profiler reported no layer times")
-        self._rounds = 0
-        cost = self._clock() - t0
+        gpu_s = (gpu_ms or 0.0) / 1000
+        self._timing_debt += gpu_s
+        cost = gpu_s + (self._clock() - t0)
         self._last_profile_cost = cost
         self.stats.profile_wall_s += cost
-        self._flush(force=True)
 
     def _apply_reconfig(self) -> None:
         self._end_segment()
@@ -438,6 +475,9 @@ class InferenceLoop:
             self._seg_t0 = now
         elif self._seg_t0 is not None:
             self._seg_t0 = now
+        pay = min(self._timing_debt, self._timing_wall)
+        self._timing_wall -= pay
+        self._timing_debt -= pay
         if not (self._lat or self._profiled_out or self._notices or self._timing_wall):
             self._last_flush = now
             return
