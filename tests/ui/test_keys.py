@@ -380,3 +380,17 @@ async def test_help_scrolls_from_the_keyboard_at_80x24(driver: Driver) -> None:
         await pilot.press("end")
         await pilot.pause()
         assert box.scroll_y == box.max_scroll_y  # ...and all of it is reachable
+
+
+async def test_escape_while_typing_a_filter_clears_it(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.press("slash", *"maxpool")
+        await pilot.pause()
+        assert shown_names(app) == ["maxpool"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(shown_names(app)) == len(driver.source.layers)
+        assert not app.query_one("#filter", Input).display
+        assert isinstance(app.focused, LayerView)
