@@ -410,7 +410,9 @@ class ICudaEngine:
         return IExecutionContext(self, self._contexts - 1)
 
     def create_engine_inspector(self) -> Any:
-        raise TypeError("Unable to convert function return value to a Python type (lean module)")
+        if "inspector" not in self._spec:  # the lean module: the return type is not registered
+            raise TypeError("Unable to convert function return value to a Python type (lean module)")
+        return _FakeInspector(self._spec["inspector"])
 
     def __del__(self) -> None:
         note("engine-")
@@ -528,6 +530,19 @@ class IExecutionContext:
 
     def __del__(self) -> None:
         note(f"context-{self._id}")
+
+
+class _FakeInspector:
+    """The full module's EngineInspector (not part of FakeTrt: the lean module has none)."""
+
+    def __init__(self, doc: object) -> None:
+        self.execution_context: Any = None
+        self._doc = doc
+
+    def get_engine_information(self, fmt: LayerInformationFormat) -> str:
+        assert fmt == LayerInformationFormat.JSON
+        assert self.execution_context is not None, "shapes resolve only with a context attached"
+        return json.dumps(self._doc)
 
 
 ENQUEUES: dict[int, int] = {}  # context id -> enqueues (the fakes keep no reference to contexts)

@@ -356,3 +356,96 @@ def test_stop_is_idempotent_and_pause_stops_inference() -> None:
     worker.stop()
     assert not worker.alive
     assert_clean_shutdown()
+
+
+# ---------------------------------------------------------------- full module: engine inspector
+
+
+class FullTrt(fk.FakeTrt):
+    """The full `tensorrt` module: has a builder, an engine inspector and the plugin initialiser."""
+
+    __version__ = "10.3.0.26"
+    Builder = object
+    EngineInspector = object
+    plugins_initialised = 0
+
+    @staticmethod
+    def init_libnvinfer_plugins(logger: Any, namespace: str) -> bool:
+        FullTrt.plugins_initialised += 1
+        return True
+
+
+FULL = TrtModule(name="tensorrt", module=FullTrt, version="10.3.0.26")  # type: ignore[arg-type]
+
+DETAILED_10 = {"Layers": [
+    {"Name": "conv1 + relu", "LayerType": "CaskConvolution", "TacticName": "sm90_xmma_fprop",
+     "Inputs": [{"Name": "input", "Dimensions": [1, 3, 8, 8], "Format/Datatype": "Row major linear FP32"}],
+     "Outputs": [{"Name": "t0", "Dimensions": [1, 8, 8, 8],
+                  "Format/Datatype": "Channel major FP16 format where channel % 8 == 0"}],
+     "Metadata": "[ONNX Layer: /conv1/Conv]\x1e[ONNX Layer: /relu/Relu]"},
+    {"Name": "pool", "LayerType": "CudaPooling",
+     "Outputs": [{"Name": "t1", "Dimensions": [1, 8, 1, 1], "Format/Datatype": "Row major linear FP16"}]},
+    {"Name": "fc", "LayerType": "CaskGemm", "StreamId": 1,
+     "Outputs": [{"Name": "output", "Dimensions": [1, 10], "Format/Datatype": "Row major linear FP32"}]},
+], "Bindings": ["input", "output"]}
+
+DETAILED_11 = {"Layers": [
+    {"Name": "conv1 + relu", "LayerType": "CaskConvolution",
+     "Outputs": [{"Name": "t0", "Dimensions": [1, 8, 8, 8], "Format": "Channel major", "DataType": "BF16"}]},
+    {"Name": "fc", "LayerType": "CaskGemm",
+     "Outputs": [{"Name": "output", "Dimensions": [1, 10], "Format": "Row major linear",
+                  "DataType": "Float"}]},
+], "I/O Tensors": [{"Name": "input", "IOMode": "Input", "DataType": "Float", "Dimensions": [1, 3, 8, 8]},
+                   {"Name": "output", "IOMode": "Output", "DataType": "Float", "Dimensions": [1, 10]}]}
+
+
+def full_worker(plan: bytes, options: RunOptions | None = None) -> GpuWorker:
+    opts = options or RunOptions()
+    req = EngineRequest(plan=plan, path=Path("m.engine"), options=opts, trt=FULL, device=FACTS,
+                        graphs_factory=fk.FakeGraphs,
+                        loop_config=LoopConfig(warmup_s=0.0, flush_s=0.0, profile_every=opts.profile_every))
+    return GpuWorker(fk.FakePlatform(), lambda d, r, e: build_engine_session(req, d, r, e))
+
+
+def test_inspector_details_10x_form() -> None:
+    worker = full_worker(fk.plan(inspector=DETAILED_10, verbosity="DETAILED", aux_streams=1))
+    run_for(worker, 0.05)
+    info = worker.info
+    assert info is not None and info.trt_module == "tensorrt" and info.trt_version == "10.3.0.26"
+    assert [layer.name for layer in info.layers] == ["conv1 + relu", "pool", "fc"]
+    conv = info.layers[0]
+    assert (conv.type, conv.precision, conv.tactic) == ("CaskConvolution", "FP16", "sm90_xmma_fprop")
+    assert conv.onnx_nodes == ("/conv1/Conv", "/relu/Relu")
+    assert info.layers[2].stream_id == 1
+    assert info.precision == "FP16 67%, FP32 33%"
+    assert info.aux_streams == 1 and "not a latency" in info.extra["aux streams"]
+    assert FullTrt.plugins_initialised >= 1
+    assert_clean_shutdown()
+
+
+def test_inspector_details_11x_form() -> None:
+    worker = full_worker(fk.plan(inspector=DETAILED_11, verbosity="DETAILED"))
+    run_for(worker, 0.05)
+    assert worker.info is not None
+    got = [(la.name, la.precision) for la in worker.info.layers]
+    assert got == [("conv1 + relu", "BF16"), ("fc", "FP32")]
+    assert worker.info.precision == "BF16 50%, FP32 50%"
+
+
+def test_names_only_engine_and_verbosity_none() -> None:
+    worker = full_worker(fk.plan(inspector={"Layers": ["a", "b"]}))
+    run_for(worker, 0.02)
+    assert worker.info is not None and [la.name for la in worker.info.layers] == ["a", "b"]
+    assert worker.info.precision is None
+    worker = full_worker(fk.plan(inspector={"Layers": []}, verbosity="NONE"))
+    out = run_for(worker, 0.02)
+    assert worker.info is not None and worker.info.layers == ()
+    assert any("verbosity NONE" in n for b in out for n in b.notices)
+
+
+def test_broken_inspector_output_does_not_stop_the_run() -> None:
+    worker = full_worker(fk.plan(inspector={"NotLayers": 1}, verbosity="DETAILED"))
+    out = run_for(worker, 0.05)
+    assert worker.info is not None and worker.info.layers == ()
+    assert any("engine inspector failed" in n for b in out for n in b.notices)
+    assert sum(b.latencies_ms.size for b in out) > 0
