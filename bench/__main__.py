@@ -173,7 +173,6 @@ def format_rows(rows: list[dict[str, Any]], notes: bool = False) -> list[str]:
         for r in rows
     ]
     widths = [max(len(c[i]) for c in [HEADER, *cells]) for i in range(len(HEADER))]
-    widths[0] = min(widths[0], 60)
 
     def line(c: tuple[str, ...]) -> str:
         return (

@@ -4,13 +4,16 @@ driven by its own loop in real time (as `trtui profile demo` does), profiling ev
 A 20k-layer inference takes ~0.3 s (simulated), so the rolling windows would take minutes to fill
 in real time: the session is first fast-forwarded (simulated batches ingested directly) until its
 windows and reservoirs are full, then runs in real time for `TRTUI_SOAK_S` seconds (default 60).
-RSS (resident set size, /proc/self/status) is read before, after a warm-up (a third of the run,
-at most 10 s) and at the end; the growth between the last two is what matters.
+RSS (resident set size, /proc/self/status) is read before the session and after every second of
+the run; after a warm-up (a third of the run, at most 10 s) the medians of the two halves are
+compared: their difference is the growth (single readings swing by tens of MiB at 20k layers as
+snapshot temporaries come and go).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from typing import Any
 
@@ -39,7 +42,12 @@ def rss_mib() -> float:
 
 
 def soak(seconds: float, layers: int | None = LAYERS, profile_every: int = 2) -> dict[str, float]:
-    """Run a session for `seconds`; RSS (MiB) before, after warm-up and at the end, and the peak."""
+    """Run a session for `seconds` (after a fast-forward); RSS figures in MiB.
+
+    RSS moves by +-30 MiB from one second to the next at 20k layers (numpy temporaries of the
+    snapshots come and go from the allocator), so growth is judged on medians: the median RSS of
+    the second half of the run (after warm-up) minus that of the first half. A leak raises the
+    second median; temporaries that come and go do not."""
     rss_before = rss_mib()
     options = RunOptions(layers=layers, profile_every=profile_every, seed=4)
     source = SimulatedSource(options)
@@ -47,32 +55,33 @@ def soak(seconds: float, layers: int | None = LAYERS, profile_every: int = 2) ->
     while session.layers.iterations < FAST_FORWARD_ITERATIONS:  # fill the windows
         session.ingest(source.simulate(0.5))
     session.build_update()
+    session.open()
     start = time.monotonic()
     end = start + seconds
-    warm_until = start + min(WARMUP_MAX_S, seconds / 3)
-    session.open()
-    rss_warm = peak = rss_mib()
-    warmed = False
+    warmup = min(WARMUP_MAX_S, seconds / 3)
+    samples: list[tuple[float, float]] = []
     try:
         while (now := time.monotonic()) < end:
-            session.loop(until=min(now + 2.0, end))
-            rss = rss_mib()
-            peak = max(peak, rss)
-            if not warmed and time.monotonic() >= warm_until:
-                warmed, rss_warm = True, rss
+            session.loop(until=min(now + 1.0, end))
+            samples.append((time.monotonic() - start, rss_mib()))
         update = session.build_update()
     finally:
         session.close()
     rss_after = rss_mib()
+    measured = [r for t, r in samples if t >= warmup] or [rss_after]
+    half = len(measured) // 2
+    first, second = measured[: max(half, 1)], measured[half:]
     return {
         "rss_before": rss_before,
-        "rss_warm": rss_warm,
         "rss_after": rss_after,
-        "rss_peak": max(peak, rss_after),
-        "growth": rss_after - rss_warm,
+        "median_first": statistics.median(first),
+        "median_second": statistics.median(second),
+        "peak": max(r for _, r in samples) if samples else rss_after,
+        "growth": statistics.median(second) - statistics.median(first),
         "iterations": float(update.profile.layers_total.iterations),
         "inferences": float(update.profile.latency_total.count),
         "seconds": time.monotonic() - start,
+        "warmup": warmup,
     }
 
 
@@ -82,7 +91,7 @@ def run() -> list[dict[str, Any]]:
     what = (
         f"{r['seconds']:.0f} s real-time soak at {LAYERS} simulated layers after a fast-forward "
         f"({r['iterations']:.0f} profiled iterations, {r['inferences']:.0f} timed inferences in all); "
-        "duration: TRTUI_SOAK_S"
+        f"first {r['warmup']:.0f} s are warm-up; duration: TRTUI_SOAK_S"
     )
 
     def row(name: str, value: float, note: str) -> dict[str, Any]:
@@ -90,12 +99,14 @@ def run() -> list[dict[str, Any]]:
 
     return [
         row("soak RSS before the session", r["rss_before"], "Python + numpy + trtui imported, no session"),
-        row("soak RSS after warm-up", r["rss_warm"], what),
+        row("soak RSS median, first half", r["median_first"], what),
+        row("soak RSS median, second half", r["median_second"], what),
+        row("soak RSS peak", r["peak"], "highest of the once-a-second readings (snapshot temporaries)"),
         row("soak RSS at the end", r["rss_after"], what),
-        row("soak RSS peak", r["rss_peak"], "largest RSS read between loop chunks"),
         row(
-            "soak RSS growth after warm-up",
+            "soak RSS growth (median 2nd half - median 1st half)",
             r["growth"],
-            "end minus after warm-up; target < 5 MB over 30 minutes (tests/reliability, -m slow)",
+            "near 0 when memory is bounded; the UI's target at 20k layers: under 200 MB and not growing; "
+            "30-minute soak (demo size, -m slow): growth < 5 MB",
         ),
     ]
