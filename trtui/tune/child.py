@@ -93,6 +93,12 @@ class ChildProcessBuilder:
     def simulated(self) -> bool:
         return False
 
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id, or None between builds."""
+        with self._lock:
+            return self._proc.pid if self._proc is not None else None
+
     # --- control, from any thread ----------------------------------------------------------------
 
     def _kill(self, proc: subprocess.Popen[bytes]) -> None:

@@ -101,13 +101,33 @@ def _split_search(
     taken: set[int],
     phase: Literal["bisect", "refine"],
 ) -> Step | None:
-    """Geometric middle of the widest piece of (lo, hi) cut at `inside`, while wider than resolution."""
+    """The next limit strictly inside (lo, hi), while the window is wider than the resolution.
+
+    Normally the geometric middle. `inside` are limits that failed without saying which way to go
+    (crashed, hung): when the middle falls next to one, the search builds just beside it instead (one
+    extra build per failure, and the bisection goes on); when that is not possible, the widest piece
+    between the points is halved.
+    """
+    if hi / lo <= 1.0 + plan.resolution:
+        return None
+    g = plan.pool.granularity
+    step = math.log1p(plan.resolution)
+    m = _midpoint(lo, hi, g, taken)
+    if m is not None:
+        near = [u for u in inside if abs(math.log(m / u)) < step]
+        if not near:
+            return Step(m, phase, f"halfway (log scale) between {format_size(lo)} and {format_size(hi)}")
+        u = near[0]
+        for cand in (round_up(u * (1.0 + plan.resolution), g), int(u / (1.0 + plan.resolution)) // g * g):
+            clear = all(abs(math.log(cand / v)) >= step / 2 for v in inside) if cand > 0 else False
+            if lo < cand < hi and cand not in taken and clear:
+                return Step(cand, phase, f"beside {format_size(u)}, which failed without a verdict")
     points = sorted({lo, hi, *inside})
     pieces = sorted(itertools.pairwise(points), key=lambda p: (-(p[1] / p[0]), p[0]))
     for a, b in pieces:
         if b / a <= 1.0 + plan.resolution:
             return None
-        m = _midpoint(a, b, plan.pool.granularity, taken)
+        m = _midpoint(a, b, g, taken)
         if m is not None:
             return Step(m, phase, f"halfway (log scale) between {format_size(a)} and {format_size(b)}")
     return None
@@ -128,7 +148,7 @@ def next_step(plan: TunePlan, attempts: Sequence[BuildAttempt]) -> Step | None:
     judged = {limit: judge(a, best, plan.tolerance) for limit, a in latest.items()}
     good = [limit for limit, j in judged.items() if j == "good"]
     if good:
-        ceiling = _ceiling_step(plan, latest, judged, taken)
+        ceiling = _ceiling_step(plan, latest, taken)
         if ceiling is not None:
             return ceiling
         top = min(good)
@@ -155,24 +175,32 @@ def next_step(plan: TunePlan, attempts: Sequence[BuildAttempt]) -> Step | None:
     return _split_search(bottom, top, inside, plan, taken, "bisect")
 
 
-def _ceiling_step(
-    plan: TunePlan, latest: dict[int, BuildAttempt], judged: dict[int, Judgement], taken: set[int]
-) -> Step | None:
-    """When builds above the largest successful one failed, look upward first (while the gap is wider
-    than `CEILING_RATIO`): the latency of the largest limit that builds is the reference that "within
-    tolerance" is measured against."""
+def _ceiling_step(plan: TunePlan, latest: dict[int, BuildAttempt], taken: set[int]) -> Step | None:
+    """When the top of the range did not build, look upward from the largest successful build first
+    (until within `CEILING_RATIO` of the lowest limit that was too large, or of the failed top): the
+    latency of the largest limit that builds is the reference that "within tolerance" is measured
+    against. Crashes and hangs in between are stepped over, not taken as the ceiling."""
     ok_max = max(limit for limit, a in latest.items() if a.ok)
-    above = [limit for limit, j in judged.items() if limit > ok_max and j in ("too_large", "unknown")]
-    if not above:
+    # Out-of-memory above a successful build is a wall; a kill there may be another process's doing
+    # (the OOM killer picks a victim), so it is stepped over like a crash.
+    walls = [limit for limit, a in latest.items() if limit > ok_max and a.outcome == "out_of_memory"]
+    top = latest.get(plan.hi_bytes)
+    if top is not None and not top.ok and plan.hi_bytes > ok_max:
+        walls.append(plan.hi_bytes)
+    if not walls:
         return None
-    ceiling = min(above)
+    ceiling = min(walls)
     if ceiling / ok_max <= CEILING_RATIO:
         return None
-    m = _midpoint(ok_max, ceiling, plan.pool.granularity, taken)
-    if m is None:
-        return None
-    return Step(m, "start", f"look higher: the largest limit that builds sets the best latency "
-                            f"({format_size(ok_max)} built, {format_size(ceiling)} did not)")
+    points = sorted({ok_max, ceiling, *(limit for limit in latest if ok_max < limit < ceiling)})
+    for a, b in reversed(list(itertools.pairwise(points))):  # the highest piece first
+        if b / a <= 1.0 + plan.resolution:
+            continue
+        m = _midpoint(a, b, plan.pool.granularity, taken)
+        if m is not None:
+            return Step(m, "start", f"look higher: the largest limit that builds sets the best latency "
+                                    f"({format_size(ok_max)} built, {format_size(ceiling)} did not)")
+    return None
 
 
 def _hint(

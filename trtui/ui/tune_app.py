@@ -82,19 +82,28 @@ class _Bridge(TuneListener):
         self.app = app
         self.tracker = ProgressTracker()
         self._last_progress = 0.0
+        self._last_fraction = -1.0
         self._last_log = 0.0
 
     def attempt_started(self, index: int, step: Step) -> None:
         self.tracker.reset()
+        self._last_fraction = -1.0
         self.app.post_message(AttemptStarted(index, step))
 
     def build_event(self, event: BuildEvent) -> None:
         now = time.monotonic()
         if isinstance(event, BuildProgress):
             self.tracker.update(event)
-            if now - self._last_progress >= _PROGRESS_EVERY_S or event.kind != "step":
+            fraction = self.tracker.fraction()
+            # phase starts/ends, visible moves of the bar, and otherwise at most 20 updates a second
+            if (
+                event.kind != "step"
+                or abs(fraction - self._last_fraction) >= 0.005
+                or now - self._last_progress >= _PROGRESS_EVERY_S
+            ):
                 self._last_progress = now
-                self.app.post_message(BuildProgressed(self.tracker.fraction(), self.tracker.label()))
+                self._last_fraction = fraction
+                self.app.post_message(BuildProgressed(fraction, self.tracker.label()))
         elif isinstance(event, BuildLog):
             line = classify_line(event.text, event.severity or None)
             if line.kind != "other" and now - self._last_log >= _LOG_EVERY_S:
@@ -270,6 +279,11 @@ class TuneApp(App[TuneResult]):
         width = max(20, plot.size.width - 14) if plot.size.width else 40
         lines = render_plot(self.attempts, width=width, height=4)
         plot.update(Text("\n".join(lines) if lines else "no builds yet"))
+
+    def on_unmount(self) -> None:
+        # However the app ends (q, Ctrl-C, an error), no build may outlive it.
+        if self.result is None:
+            self.session.cancel()
 
     # --- actions --------------------------------------------------------------------------------
 

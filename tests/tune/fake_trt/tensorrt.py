@@ -90,6 +90,10 @@ class IOptimizationProfile:
 
 
 class ITensor:
+    name: str = ""  # class-level so that the names test sees every attribute the adapter reads
+    shape: tuple[int, ...] = ()
+    is_shape_tensor: bool = False
+
     def __init__(self, name: str, shape: list[int]) -> None:
         self.name = name
         self.shape = tuple(shape)
@@ -134,6 +138,8 @@ class OnnxParser:
 
 
 class IBuilderConfig:
+    progress_monitor: IProgressMonitor | None = None
+
     def __init__(self) -> None:
         self.limits: dict[str, int] = {}
         self.flags: list[str] = []

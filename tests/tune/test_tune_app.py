@@ -1,0 +1,132 @@
+"""The interactive tuner screen, driven with Textual's Pilot: against the simulated builder, and against
+real child processes for cancel and quit (the child must die)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, ProgressBar, Static
+
+from trtui.tune.child import ChildProcessBuilder, ChildRequest
+from trtui.tune.plan import make_plan
+from trtui.tune.session import TuneSession
+from trtui.tune.simulated import SimulatedBuilder, demo_model
+from trtui.tune.sizes import GIB, WORKSPACE
+from trtui.ui.tune_app import BuildProgressed, TuneApp
+
+FAKE = str(Path(__file__).with_name("fake_child.py"))
+SIZE = (150, 42)
+
+
+def demo_session() -> TuneSession:
+    plan = make_plan(WORKSPACE, int(5.85 * GIB), "test budget")
+    return TuneSession(plan, SimulatedBuilder(demo_model(WORKSPACE, plan)), "demo")
+
+
+async def wait_for(pilot, cond, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await pilot.pause(0.05)
+
+
+def text_of(app: TuneApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def test_runs_the_simulated_search_and_shows_the_choice() -> None:
+    app = TuneApp(demo_session(), "demo (simulated)")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.result is not None)
+        await pilot.pause()
+        result = app.result
+        assert result is not None and result.verdict.attempt is not None
+        assert "SIMULATED" in text_of(app, "#title")
+        assert f"at most {result.plan.max_builds} builds" in text_of(app, "#plan")
+        table = app.query_one("#attempts", DataTable)
+        assert table.row_count == len(result.attempts)
+        results = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert "crashed" in results and "timeout" in results and "built" in results
+        verdict = text_of(app, "#verdict")
+        chosen = result.verdict.attempt
+        assert "chosen: workspace" in verdict and "--memPoolSize=workspace:" in verdict
+        assert str(table.get_row_at(table.cursor_row)[0]) == str(chosen.index)
+        plot = text_of(app, "#plot")
+        assert "latency" in plot and "device memory" in plot and "×" in plot
+        await pilot.press("q")
+    assert app.return_value is result
+
+
+async def test_progress_events_drive_the_bar() -> None:
+    app = TuneApp(demo_session(), "demo", autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.running = 1  # as if build 1 had started
+        app.post_message(BuildProgressed(0.25, "Timing tactics 3/12"))
+        await pilot.pause()
+        assert app.query_one("#progress", ProgressBar).progress == 25
+        app.post_message(BuildProgressed(0.75, "Timing tactics 9/12"))
+        await pilot.pause()
+        assert app.query_one("#progress", ProgressBar).progress == 75
+        assert "Timing tactics 9/12" in text_of(app, "#log-line")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def hanging_session(tmp_path: Path) -> tuple[TuneSession, ChildProcessBuilder]:
+    def argv(req: ChildRequest) -> list[str]:
+        return [sys.executable, FAKE, "hang", str(req.engine_path)]
+
+    builder = ChildProcessBuilder(argv, tmp_path, timeout_s=60.0)
+    plan = make_plan(WORKSPACE, 2 * GIB, "test budget")
+    return TuneSession(plan, builder, "m.onnx"), builder
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX process handling")
+async def test_cancel_key_kills_the_running_child(tmp_path: Path) -> None:
+    session, builder = hanging_session(tmp_path)
+    app = TuneApp(session, "m.onnx")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: builder.pid is not None)
+        pid = builder.pid
+        assert pid is not None and _alive(pid)
+        # the child's progress-monitor lines reach the bar
+        await wait_for(pilot, lambda: app.query_one("#progress", ProgressBar).progress > 0)
+        t0 = time.monotonic()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.result is not None, timeout=10)
+        assert time.monotonic() - t0 < 5
+        assert not _alive(pid)
+        assert app.result is not None and app.result.stopped == "cancelled"
+        assert [a.outcome for a in app.result.attempts] == ["cancelled"]
+        table = app.query_one("#attempts", DataTable)
+        assert str(table.get_row_at(0)[2]) == "cancelled"
+        assert "no limit chosen" in text_of(app, "#verdict")
+        await pilot.press("q")
+    assert list(tmp_path.iterdir()) == []  # no half-written engine
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX process handling")
+async def test_quit_during_a_build_kills_the_child_and_returns_what_was_done(tmp_path: Path) -> None:
+    session, builder = hanging_session(tmp_path)
+    app = TuneApp(session, "m.onnx")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: builder.pid is not None)
+        pid = builder.pid
+        assert pid is not None
+        await pilot.press("q")
+    assert app.return_value is not None and app.return_value.stopped == "cancelled"
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert not _alive(pid)

@@ -1,0 +1,144 @@
+"""The TensorRT builder adapter (trtui/gpu/builder.py): its list of TensorRT names against the real lean
+bindings and against the fake module the end-to-end tests run it with, and its behaviour without
+TensorRT. (Real builds were not run: no TensorRT builder can be installed in this workplace.)"""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from trtui.gpu import builder
+from trtui.tune import protocol
+from trtui.tune.real import format_shapes, parse_probe
+
+FAKE_DIR = Path(__file__).with_name("fake_trt")
+# Used only on paths the fake does not run: timing with pycuda, and fallbacks for other versions.
+NOT_EXERCISED_BY_THE_FAKE = {
+    "ICudaEngine.device_memory_size",
+    "ICudaEngine.num_io_tensors",
+    "ICudaEngine.get_tensor_name",
+    "ICudaEngine.get_tensor_mode",
+    "ICudaEngine.get_tensor_shape",
+    "ICudaEngine.get_tensor_dtype",
+    "ICudaEngine.get_tensor_profile_shape",
+    "ICudaEngine.create_execution_context",
+    "TensorIOMode.INPUT",
+    "IExecutionContext.set_input_shape",
+    "IExecutionContext.get_tensor_shape",
+    "IExecutionContext.set_tensor_address",
+    "IExecutionContext.execute_async_v3",
+}
+
+
+def _resolve(module: Any, dotted: str) -> bool:
+    obj = module
+    for part in dotted.split("."):
+        if not hasattr(obj, part):
+            return False
+        obj = getattr(obj, part)
+    return True
+
+
+def _load_fake() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fake_tensorrt_for_names", FAKE_DIR / "tensorrt.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _public_names(mod: ModuleType) -> set[str]:
+    names = {"__version__"}
+    for attr, value in vars(mod).items():
+        if attr.startswith("_") or not isinstance(value, type) or value.__module__ != mod.__name__:
+            continue
+        names.add(attr)
+        if issubclass(value, enum.Enum):
+            names |= {f"{attr}.{m}" for m in value.__members__}
+            continue
+        for member, obj in vars(value).items():
+            if member == "__init__" or not member.startswith("_"):
+                if isinstance(obj, type) and issubclass(obj, enum.Enum):
+                    names |= {f"{attr}.{member}.{m}" for m in obj.__members__}
+                names.add(f"{attr}.{member}")
+    return names
+
+
+def test_every_name_is_listed_once_and_marked() -> None:
+    names = [n for n, _ in builder.TRT_NAMES_USED]
+    assert len(names) == len(set(names))
+    assert set(names) >= builder.OPTIONAL_TRT_NAMES
+
+
+def test_names_exist_in_the_real_lean_bindings_unless_marked_full_only() -> None:
+    lean = pytest.importorskip("tensorrt_lean_bindings", reason="the lean bindings come with the test extras")
+    for name, full_only in builder.TRT_NAMES_USED:
+        assert _resolve(lean, name) != full_only, (name, full_only)
+
+
+def test_the_fake_used_by_the_end_to_end_tests_defines_only_listed_names() -> None:
+    fake = _public_names(_load_fake())
+    listed = {n for n, _ in builder.TRT_NAMES_USED}
+    # what the fake adds beyond the list: enum members for completeness, and ITimingCache's constructor
+    extra = {n for n in fake - listed if not n.endswith(("NONE", "OUTPUT", "DEBUG"))}
+    assert extra <= {"ITensor", "INetworkDefinition", "ICudaEngine", "IExecutionContext", "ITimingCache",
+                     "IOptimizationProfile", "ITimingCache.__init__", "IOptimizationProfile.__init__",
+                     "ITensor.__init__", "INetworkDefinition.__init__", "OnnxParser.__init__",
+                     "IBuilderConfig.__init__", "Builder.__init__", "ICudaEngine.__init__",
+                     "Runtime.__init__", "EngineStat", "TensorIOMode", "MemoryPoolType", "BuilderFlag",
+                     "ILogger.Severity"}, extra
+    missing = listed - fake - NOT_EXERCISED_BY_THE_FAKE
+    # the adapter's progress monitor and logger subclass these; the fake's base classes are empty
+    missing -= {"IProgressMonitor.phase_start", "IProgressMonitor.step_complete",
+                "IProgressMonitor.phase_finish"}
+    assert missing == set(), missing
+
+
+def test_importing_the_adapter_needs_no_tensorrt() -> None:
+    probe = ("import sys, trtui.gpu.builder; "
+             "print([m for m in ('tensorrt', 'pycuda', 'pynvml') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorrt") is not None, reason="a tensorrt module is installed")
+def test_child_without_tensorrt() -> None:
+    done = subprocess.run([sys.executable, "-m", "trtui.gpu.builder", "probe"], capture_output=True,
+                          text=True, check=True)
+    probe = parse_probe(done.stdout)
+    assert probe is not None and not probe.full and "not installed" in (probe.reason or "")
+    done = subprocess.run([sys.executable, "-m", "trtui.gpu.builder", "build", "m.onnx", "--pool",
+                           "WORKSPACE", "--limit", "1048576", "--engine", "x.engine"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == builder.EXIT_FATAL
+    obj = protocol.decode(done.stdout.strip().splitlines()[-1])
+    assert obj is not None and obj["ev"] == "error" and obj["kind"] == "fatal"
+    assert "full TensorRT package" in obj["message"]
+
+
+def test_shapes_pass_to_the_child_in_a_form_it_parses_back() -> None:
+    from trtui.shapes import parse_shapes
+
+    shapes = (("input", (1, 3, 224, 224)), ("in:0", (2, 77)))
+    assert parse_shapes(format_shapes(shapes)) == shapes
+
+
+def test_protocol_lines() -> None:
+    line = protocol.encode("progress", kind="step", phase="Timing", step=3)
+    obj = protocol.decode(line)
+    assert obj is not None
+    assert protocol.to_event(obj) is not None
+    assert protocol.decode('{"not": "ours"}') is None
+    assert protocol.decode("[TRT] [W] text") is None
+    assert protocol.decode('{"trtui": 1, "ev": 3}') is None
+    bogus = json.loads('{"trtui": 1, "ev": "progress", "kind": "bogus", "phase": "x"}')
+    assert protocol.to_event(bogus) is None
+    assert protocol.opt_float(float("nan")) is None and protocol.opt_int(True) is None
