@@ -96,6 +96,8 @@ class TrtuiApp(App[int]):
         self.error: str | None = None
         self._cpu_mark = (process_time(), wall_time())
         self._cost_measures = 0
+        self._last_header: Text | None = None
+        self._last_table_header: Text | None = None
         self.zoom = "normal"
         self.layer_history = LayerHistory()
         self.exported: list[tuple[str, str]] = []  # (kind, path) written, for tests and the report
@@ -211,16 +213,20 @@ class TrtuiApp(App[int]):
         if extra and len(note) <= room:
             header = Text(text.rstrip(), style="bold", no_wrap=True, overflow="ellipsis")
             header.append(note, style="italic")
-        self.query_one("#table-header", Static).update(header)
+        box = self.query_one("#table-header", Static)
+        if header != self._last_table_header:  # an identical header costs no repaint
+            self._last_table_header = header
+            box.update(header, layout=False)  # fixed height: no layout pass
 
     def _refresh_panels(self) -> None:
         update = self.last_update
         if update is None:
             return
         p = update.profile
-        self.query_one(HeaderBar).update(
-            header_text(p, self.own_cpu_pct, self.session.refresh_s, self.cpu_budget_pct)
-        )
+        header = header_text(p, self.own_cpu_pct, self.session.refresh_s, self.cpu_budget_pct)
+        if header != self._last_header:
+            self._last_header = header
+            self.query_one(HeaderBar).update(header, layout=False)  # fixed height
         for panel in self.query(Panel):
             panel.show(update)
 

@@ -212,15 +212,27 @@ class Panel(Static):
         self.kind = kind
         self.data: Update | None = None
         self.hist_rows = 4
+        self._lines = -1
+        self._cached: tuple[Update, tuple[int, int], Text] | None = None
 
     def show(self, update: Update) -> None:
         self.data = update
-        self.refresh(layout=True)
+        lines = self.render().plain.count("\n")
+        # A layout pass only when the panel's height (its line count) changes.
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
 
     def render(self) -> Text:
         if self.data is None:
             return Text("waiting for data…", style="dim")
         width = max(self.content_size.width, 20)
+        key = (width, self.hist_rows)
+        cached = self._cached
+        if cached is not None and cached[0] is self.data and cached[1] == key:
+            return cached[2]
         if self.kind == "latency":
-            return latency_text(self.data, width, self.hist_rows)
-        return gpu_text(self.data, width)
+            text = latency_text(self.data, width, self.hist_rows)
+        else:
+            text = gpu_text(self.data, width)
+        self._cached = (self.data, key, text)
+        return text
