@@ -8,15 +8,26 @@ yet in trtui/cli.py is skipped, naming the command.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from conftest import ENGINE_FILES, RECORDING_FILES
-from reliability_support import assert_one_line_error, need, registered_commands, run_cli, run_cli_many
+from reliability_support import (
+    assert_one_line_error,
+    cli_env,
+    need,
+    registered_commands,
+    run_cli,
+    run_cli_many,
+    trtui_argv,
+)
 
 
 @dataclass(frozen=True)
@@ -237,14 +248,75 @@ def test_real_entry_point_gives_the_same_answer(
 # -- cases that need a folder of their own -----------------------------------------------------------
 
 
+NOBODY = 65534
+
+
+def _drop_to_nobody() -> None:  # runs in the child, before exec
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+@functools.cache
+def _nobody_can_run_python() -> bool:
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import trtui"],
+            preexec_fn=_drop_to_nobody,
+            capture_output=True,
+            timeout=30,
+        )
+    except OSError:
+        return False
+    return probe.returncode == 0
+
+
 @pytest.mark.parametrize("command", SOURCE_COMMANDS)
-def test_engine_without_read_permission(corpus: Path, command: str) -> None:
+@pytest.mark.parametrize("what", ["engine", "recording-file", "recording-folder", "file-in-folder"])
+def test_no_read_permission(command: str, what: str) -> None:
+    """chmod 000 inputs. As root (which reads them anyway) trtui runs as user 'nobody'."""
     need(command)
-    path = corpus / "no-permission.engine"
-    if os.access(path, os.R_OK):
-        pytest.skip("running as root (or with CAP_DAC_OVERRIDE): a chmod 000 file is still readable")
-    line = assert_one_line_error(run_cli(_source(command, path.name), cwd=corpus))
-    assert "permission" in line.lower()
+    as_root = os.geteuid() == 0
+    if as_root and not _nobody_can_run_python():
+        pytest.skip("running as root, and user 'nobody' cannot run this Python to test as non-root")
+    with tempfile.TemporaryDirectory(prefix="trtui-noperm-") as tmp:
+        root = Path(tmp)
+        root.chmod(0o755)  # 'nobody' may enter
+        folder = root / "rec"
+        folder.mkdir()
+        (folder / "m.engine.profile.json").write_text('[{"count": 1}, {"name": "a", "timeMs": 1.0}]')
+        (root / "m.engine").write_bytes(b"ftrt" + bytes(64))
+        (root / "m.engine.profile.json").write_text('[{"count": 1}]')
+        target = {
+            "engine": root / "m.engine",
+            "recording-file": root / "m.engine.profile.json",
+            "recording-folder": folder,
+            "file-in-folder": folder / "m.engine.profile.json",
+        }[what]
+        arg = str(folder if what == "file-in-folder" else target)
+        if what == "recording-folder":
+            folder.chmod(0)
+        else:
+            target.chmod(0)
+        try:
+            if not as_root and os.access(target, os.R_OK):
+                pytest.skip("this user can read a chmod 000 file")
+            proc = subprocess.run(
+                trtui_argv(*_source(command, arg)),
+                cwd=root,
+                env=cli_env(),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                preexec_fn=_drop_to_nobody if as_root else None,
+            )
+        finally:
+            folder.chmod(0o755)
+            target.chmod(0o644)
+    line = assert_one_line_error(proc)
+    if command == "profile":
+        assert "permission" in line.lower() or "cannot" in line.lower(), line
 
 
 @pytest.mark.xfail(
