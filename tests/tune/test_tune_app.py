@@ -72,7 +72,7 @@ async def test_progress_events_drive_the_bar() -> None:
         app.post_message(BuildProgressed(0.75, "Timing tactics 9/12"))
         await pilot.pause()
         assert app.query_one("#progress", ProgressBar).progress == 75
-        assert "Timing tactics 9/12" in text_of(app, "#log-line")
+        assert "Timing tactics 9/12" in text_of(app, "#phase")
 
 
 def _alive(pid: int) -> bool:
@@ -130,3 +130,22 @@ async def test_quit_during_a_build_kills_the_child_and_returns_what_was_done(tmp
     while _alive(pid) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert not _alive(pid)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX process handling")
+async def test_real_child_builds_fill_the_table_and_show_the_builders_memory_lines(tmp_path: Path) -> None:
+    def argv(req: ChildRequest) -> list[str]:
+        return [sys.executable, FAKE, "noisy-ok", str(req.engine_path)]
+
+    plan = make_plan(WORKSPACE, 2 * GIB, "test budget", max_builds=3)
+    app = TuneApp(TuneSession(plan, ChildProcessBuilder(argv, tmp_path, 30.0), "m.onnx"), "m.onnx")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.result is not None, timeout=20)
+        await pilot.pause()
+        assert app.result is not None and [a.outcome for a in app.result.attempts] == ["ok"] * 3
+        assert "SIMULATED" not in text_of(app, "#title")
+        assert "asked for 600 MiB" in text_of(app, "#log-line")  # the last memory line of the log
+        table = app.query_one("#attempts", DataTable)
+        assert [str(table.get_row_at(i)[7]) for i in range(3)] == ["1.250 ms"] * 3
+        assert "chosen: workspace" in text_of(app, "#verdict")
+        await pilot.press("q")

@@ -142,3 +142,9 @@ def test_a_failure_without_clues_is_a_generic_build_failure() -> None:
     assert classify_failure(summarize_text(""), MIB) == ("build_failed", "the builder returned no engine")
     outcome, message = classify_failure(summary_of(real.TRT_2035[-2:]), MIB)
     assert outcome == "build_failed" and "Engine could not be created" in message
+
+
+def test_a_bracketed_warning_stays_a_warning_whatever_its_words() -> None:
+    assert severity_of(real.TRT_749[0]) == "W"  # "... memory allocation error during getBestTactic"
+    assert severity_of("[I] [TRT] no ERROR: here, an info line") == "I"
+    assert severity_of("Error message: [optimizer.cpp::computeCosts::3867]") == ""

@@ -75,19 +75,31 @@ _FATAL = re.compile(
     r"has dynamic or shape inputs, but no optimization profile",
     re.IGNORECASE,
 )
-_SEVERITY = (
-    (re.compile(r"\[E\]|\bERROR\b|^error:|\bError\[", re.IGNORECASE), "E"),
-    (re.compile(r"\[W\]|\bWARNING\b|^warning:", re.IGNORECASE), "W"),
-    (re.compile(r"\[I\]|\bINFO\b|^info:", re.IGNORECASE), "I"),
-    (re.compile(r"\[V\]|\bVERBOSE\b", re.IGNORECASE), "V"),
+_BRACKET_SEVERITY = re.compile(r"\[([EWIV])\]")
+_WORD_SEVERITY = re.compile(
+    r"\b(INTERNAL_ERROR|ERROR|WARNING|INFO|VERBOSE)\b:|^\s*(error|warning|info|verbose)\s*:|\b(Error)\[\d+\]"
+)
+_SEVERITY_LETTER = {"INTERNAL_ERROR": "E", "ERROR": "E", "WARNING": "W", "INFO": "I", "VERBOSE": "V",
+                    "error": "E", "warning": "W", "info": "I", "verbose": "V", "Error": "E"}
+# Lower-case words that every line of interest contains: substring tests on the lower-cased line decide
+# cheaply whether the regular expressions need to run at all (most builder lines are of no interest).
+_KEYWORDS = (
+    "tactic device request", "skipping tactic", "implementation for node", "sufficient workspace",
+    "outofmemory", "out of memory", "could not be allocated", "memory allocation error",
+    "cudaerrormemoryallocation", "killed", "failed to parse", "unsupported_node", "modelimporter.cpp",
+    "at least one output", "no optimization profile",
 )
 
 
 def severity_of(text: str) -> str:
-    """E/W/I/V from the usual prefixes (`[TRT] [W]`, `[E] [TRT]`, `ERROR: [TRT]:`, `error:`), or ""."""
-    for pattern, sev in _SEVERITY:
-        if pattern.search(text):
-            return sev
+    """E/W/I/V from the usual prefixes: `[TRT] [W]`, `[E] [TRT]`, `Error[10]:`, `[TensorRT] ERROR:`,
+    `ERROR: [TRT]:`, `error:`; "" when there is none. A bracketed tag wins over words in the message."""
+    m = _BRACKET_SEVERITY.search(text)
+    if m:
+        return m.group(1)
+    m = _WORD_SEVERITY.search(text)
+    if m:
+        return _SEVERITY_LETTER[next(g for g in m.groups() if g)]
     return ""
 
 
@@ -100,18 +112,21 @@ def classify_line(text: str, severity: str | None = None) -> LogLine:
     """Classify one log line. `severity` overrides the one read from the text (structured logs)."""
     text = text.rstrip("\r\n")
     sev = severity if severity is not None else severity_of(text)
-    m = _DEVICE_REQUEST.search(text)
+    low = text.lower()
+    if not any(k in low for k in _KEYWORDS):
+        return LogLine("error" if sev == "E" else "other", sev, text)
+    m = _DEVICE_REQUEST.search(text) if "device request" in low else None
     if m:
         return LogLine("device_request", sev, text, requested_bytes=int(m.group(1)) * MIB,
                        available_bytes=int(m.group(2)) * MIB)
-    m = _SKIPPED.search(text)
+    m = _SKIPPED.search(text) if "skipping tactic" in low else None
     if m:
         n = int(m.group(1))
         return LogLine("skipped_tactic", sev, text, requested_bytes=n, raw_size=n)
-    m = _NO_IMPL.search(text)
+    m = _NO_IMPL.search(text) if "implementation for node" in low else None
     if m:
         return LogLine("no_implementation", sev or "E", text, node=_node_name(m.group(1)))
-    if _INSUFFICIENT_WS.search(text):
+    if "sufficient workspace" in low and _INSUFFICIENT_WS.search(text):
         return LogLine("insufficient_workspace", sev, text)
     if _OOM.search(text):
         m = _REQUESTED_ALLOC.search(text)

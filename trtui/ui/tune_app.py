@@ -120,7 +120,8 @@ def _describe(kind: str, requested: int | None, available: int | None, text: str
     if kind == "device_request" and requested is not None:
         return f"a tactic asked for {format_size(requested)}, {format_size(available)} available"
     if kind == "skipped_tactic" and requested is not None:
-        return f"skipped a tactic that asked for {format_size(requested)} (or its MiB figure)"
+        size = format_size(requested) if requested >= 1 << 20 else f"{requested} (bytes, or MiB on 8.x)"
+        return f"skipped a tactic that asked for {size}"
     return " ".join(text.split())[:200]
 
 
@@ -161,6 +162,7 @@ class TuneApp(App[TuneResult]):
         yield Static(Text(self.session.plan.describe()), id="plan")
         with Horizontal(id="current"):
             yield Static(Text("starting…"), id="build-label")
+            yield Static(Text(""), id="phase")
             yield ProgressBar(total=100, show_eta=False, id="progress")
         yield Static(Text(""), id="log-line")
         with Horizontal(id="body"):
@@ -196,6 +198,7 @@ class TuneApp(App[TuneResult]):
         )
         self.query_one("#build-label", Static).update(Text(label))
         self.query_one("#progress", ProgressBar).update(progress=0)
+        self.query_one("#phase", Static).update(Text(""))
         self.query_one("#log-line", Static).update(Text(""))
         table = self.query_one("#attempts", DataTable)
         cells = [str(msg.index), trtexec_size(msg.step.limit_bytes), "building…", "", "", "", "", "", ""]
@@ -203,11 +206,11 @@ class TuneApp(App[TuneResult]):
 
     def on_build_progressed(self, msg: BuildProgressed) -> None:
         self.query_one("#progress", ProgressBar).update(progress=round(msg.fraction * 100, 1))
-        if msg.label and self.running is not None:
-            self.query_one("#log-line", Static).update(Text(msg.label, style="dim"))
+        if self.running is not None:
+            self.query_one("#phase", Static).update(Text(msg.label, style="dim"))
 
     def on_log_seen(self, msg: LogSeen) -> None:
-        self.query_one("#log-line", Static).update(Text(msg.text, style="yellow"))
+        self.query_one("#log-line", Static).update(Text("builder log: " + msg.text, style="yellow"))
 
     def on_attempt_finished(self, msg: AttemptFinished) -> None:
         a = msg.attempt
@@ -242,7 +245,7 @@ class TuneApp(App[TuneResult]):
     def on_tune_finished(self, msg: TuneFinished) -> None:
         self.result = msg.result
         self.running = None
-        self.query_one("#log-line", Static).update(Text(""))
+        self.query_one("#phase", Static).update(Text(""))
         r = msg.result
         plan = r.plan
         done = f"{STOPPED_TEXT[r.stopped]}: {len(r.attempts)} of at most {plan.max_builds} builds"
