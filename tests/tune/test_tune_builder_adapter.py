@@ -121,7 +121,8 @@ def test_child_without_tensorrt() -> None:
     assert done.returncode == builder.EXIT_FATAL
     obj = protocol.decode(done.stdout.strip().splitlines()[-1])
     assert obj is not None and obj["ev"] == "error" and obj["kind"] == "fatal"
-    assert "full TensorRT package" in obj["message"]
+    expected = "building engines needs the TensorRT builder: the full 'tensorrt' package is not installed"
+    assert obj["message"] == expected
 
 
 def test_shapes_pass_to_the_child_in_a_form_it_parses_back() -> None:

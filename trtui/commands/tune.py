@@ -202,8 +202,8 @@ def _real_setup(
     probe = run_probe(args.device)
     if not probe.full:
         raise MissingDependency(
-            f"trtui tune needs the TensorRT builder, the full 'tensorrt' package ({probe.reason}); "
-            "install it (pip install tensorrt, or JetPack on Jetson); 'trtui tune demo' runs without it"
+            f"trtui tune needs the TensorRT builder: the full 'tensorrt' package {probe.reason} "
+            "(pip install tensorrt; on Jetson it comes with JetPack); 'trtui tune demo' runs without it"
         )
     if (args.fp16 or args.bf16) and (probe.major or 0) >= 11:
         raise UserError(f"TensorRT {probe.tensorrt_version} has no precision flags: the precision comes "

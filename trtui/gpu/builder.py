@@ -134,15 +134,18 @@ def emit(ev: str, **fields: Any) -> None:
 
 
 def full_tensorrt() -> tuple[Any | None, str]:
-    """The full `tensorrt` module (with the builder) and its version, or (None, why not)."""
+    """The full `tensorrt` module (with the builder) and its version, or (None, why not), the reason
+    worded to follow "the full 'tensorrt' package": "is not installed", "does not import: ..."."""
     try:
         import tensorrt as trt
-    except ImportError as err:
-        return None, f"the tensorrt package is not installed ({err})"
+    except ModuleNotFoundError as err:
+        if err.name == "tensorrt":
+            return None, "is not installed"
+        return None, f"does not import: {err}"
     except Exception as err:  # a broken install raises all sorts (OSError from the libraries...)
-        return None, f"the tensorrt package does not import: {err}"
+        return None, f"does not import: {err}"
     if not hasattr(trt, "Builder") or not hasattr(trt, "OnnxParser"):
-        return None, f"the installed tensorrt {getattr(trt, '__version__', '?')} has no builder"
+        return None, f"is missing: the installed tensorrt {getattr(trt, '__version__', '?')} has no builder"
     return trt, str(getattr(trt, "__version__", "?"))
 
 
@@ -207,7 +210,7 @@ def build(args: argparse.Namespace) -> int:
 
     trt, version = full_tensorrt()
     if trt is None:
-        return _fatal(f"building engines needs the full TensorRT package: {version}")
+        return _fatal(f"building engines needs the TensorRT builder: the full 'tensorrt' package {version}")
     major = _major(version)
     if major < 10:
         return _fatal(f"trtui tune needs TensorRT 10 or later (found {version})")

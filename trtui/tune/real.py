@@ -75,15 +75,16 @@ def run_probe(device: int = 0, timeout_s: float = 120.0) -> Probe:
             argv, capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL, check=False
         )
     except subprocess.TimeoutExpired:
-        return Probe(False, None, f"the TensorRT probe did not answer within {timeout_s:g} s", None, None,
-                     None, None)
+        return Probe(False, None, f"could not be checked: the probe did not answer within {timeout_s:g} s",
+                     None, None, None, None)
     except OSError as err:
-        return Probe(False, None, f"the TensorRT probe did not start: {err}", None, None, None, None)
+        return Probe(False, None, f"could not be checked: the probe did not start: {err}", None, None, None,
+                     None)
     probe = parse_probe(done.stdout)
     if probe is None:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return Probe(False, None, f"the TensorRT probe failed (exit {done.returncode}): {tail}", None, None,
-                     None, None)
+        return Probe(False, None, f"could not be checked: the probe failed (exit {done.returncode}): {tail}",
+                     None, None, None, None)
     return probe
 
 
