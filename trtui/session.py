@@ -84,6 +84,7 @@ class Session:
         self._reset_requested = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = False
+        self._shown_data = False  # publish at once when the first data arrives
         self.last_update: Update | None = None
 
     # -- control (any thread) --------------------------------------------------------------------
@@ -168,7 +169,8 @@ class Session:
                     self._state = "finished"
                 self._publish()
                 break
-            if now >= next_tick:
+            if now >= next_tick or (not self._shown_data and (batch.profiled or len(batch.latencies_ms))):
+                self._shown_data = self._shown_data or bool(batch.profiled or len(batch.latencies_ms))
                 self._publish()
                 next_tick = max(next_tick + self.refresh_s, now + self.refresh_s / 4)
 
