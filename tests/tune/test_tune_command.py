@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from trtui.tune.budget import MIN_MARGIN, free_from_sample, from_free
 from trtui.tune.sizes import GIB, MIB
 
 FAKE_TRT = str(Path(__file__).with_name("fake_trt"))
+FAKE_CUDA = str(Path(__file__).with_name("fake_cuda"))
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -246,3 +248,29 @@ def test_tensorrt_10_precision_flag_and_the_tactic_dram_pool(
     assert [c["flag"] for c in calls if c["call"] == "set_flag"] == ["FP16", "FP16"]
     assert {c["pool"] for c in calls if c["call"] == "set_memory_pool_limit"} == {"TACTIC_DRAM"}
     assert "polygraphy: --pool-limit tactic_dram:" in capsys.readouterr().out
+
+
+def test_latency_io_and_budget_measured_in_the_child_with_a_fake_gpu(
+    fake_trt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The adapter's measuring path (pycuda buffers, execute_async_v3, CUDA events) against a fake
+    pycuda: the fake engine runs 20% slower for every tactic the limit skipped."""
+    monkeypatch.setenv("PYTHONPATH", f"{FAKE_TRT}{os.pathsep}{FAKE_CUDA}")
+    monkeypatch.setattr("trtui.commands.tune.read_free_from_telemetry", lambda device: None)
+    model = fake_model(tmp_path / "m.onnx")
+    out_json = tmp_path / "t.json"
+    assert main(["tune", str(model), "--headless", "--shapes", "x:2x3x8x8", "--json", str(out_json)]) == 0
+    doc = json.loads(out_json.read_text())
+    assert doc["plan"]["budget_source"].endswith("from cuda")  # the probe's cudaMemGetInfo (6 GiB free)
+    assert doc["plan"]["budget_bytes"] == 6 * GIB - int(0.6 * GIB)
+    tactics = (30 * MIB, 100 * MIB, 700 * MIB)
+    built = [a for a in doc["attempts"] if a["outcome"] == "ok"]
+    assert built
+    for a in built:
+        skipped = sum(t > a["limit_bytes"] for t in tactics)
+        assert a["latency_ms"] == round(1.2 ** skipped, 4)
+        assert a["io_bytes"] == 2 * 3 * 8 * 8 * 4 + 2 * 10 * 4  # input at --shapes, output resolved
+    chosen = doc["chosen"]["limit_bytes"]
+    assert 700 * MIB <= chosen <= 700 * MIB * 1.1 + MIB  # every tactic matters (20% each > 3%)
+    calls = read_calls(fake_trt)
+    assert {tuple(c["shape"]) for c in calls if c["call"] == "set_input_shape"} == {(2, 3, 8, 8)}

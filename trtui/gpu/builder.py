@@ -302,9 +302,13 @@ def measure(
         notes.append("latency not measured: pycuda is not installed (pip install 'trtui[gpu]')")
     ctx = None
     if cuda is not None:
-        cuda.init()
-        ctx = cuda.Device(device).retain_primary_context()
-        ctx.push()
+        try:
+            cuda.init()
+            ctx = cuda.Device(device).retain_primary_context()
+            ctx.push()
+        except Exception as err:  # no usable device for pycuda: measure what TensorRT says
+            notes.append(f"latency not measured: CUDA did not start ({err})")
+            cuda, ctx = None, None
     try:
         runtime = trt.Runtime(logger)
         engine = runtime.deserialize_cuda_engine(plan)
@@ -320,7 +324,10 @@ def measure(
             with contextlib.suppress(RuntimeError, TypeError, AttributeError):
                 out["weights_bytes"] = int(engine.get_engine_stat(trt.EngineStat.TOTAL_WEIGHTS_SIZE))
         if cuda is not None:
-            io_bytes, latency, note = _time_engine(trt, cuda, engine, shapes)
+            try:
+                io_bytes, latency, note = _time_engine(trt, cuda, engine, shapes)
+            except Exception as err:  # the engine is built; a failed measurement must not lose it
+                io_bytes, latency, note = None, None, f"latency not measured: {err}"
             out["io_bytes"], out["latency_ms"] = io_bytes, latency
             if note:
                 notes.append(note)
