@@ -78,7 +78,17 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     onnx = _tiny_onnx()
     (root / "model.onnx").write_bytes(onnx)
     (root / "model-onnx-content.engine").write_bytes(onnx)  # an ONNX model under an engine's name
-    for name, head in (("huge-sparse.engine", b""), ("huge-sparse-magic.engine", b"ftrt")):
+    (root / "empty.onnx").write_bytes(b"")
+    (root / "garbage.onnx").write_bytes(ENGINE_FILES["garbage.engine"])
+    (root / "text.onnx").write_text("graph { node { op_type: 'Relu' } }\n")
+    os.mkfifo(root / "pipe.engine")
+    for name, head in (
+        ("huge-sparse.engine", b""),
+        ("huge-sparse-magic.engine", b"ftrt"),
+        ("huge-sparse.onnx", b""),
+        ("huge-sparse-header.onnx", onnx[:16]),
+        ("huge-sparse.json", b"[{"),
+    ):
         with open(root / name, "wb") as fh:
             fh.write(head)
         os.truncate(root / name, SPARSE_BYTES)
@@ -94,6 +104,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     noperm.chmod(0)
     yield root
     noperm.chmod(0o600)
-    for name in ("huge-sparse.engine", "huge-sparse-magic.engine"):
+    for name in (
+        "huge-sparse.engine",
+        "huge-sparse-magic.engine",
+        "huge-sparse.onnx",
+        "huge-sparse-header.onnx",
+        "huge-sparse.json",
+    ):
         with contextlib.suppress(OSError):
             (root / name).unlink()

@@ -182,9 +182,10 @@ def supervise(
 # then forks one child per command line. Each child runs `trtui.cli.main(argv)` exactly as
 # `python -m trtui` does (trtui/__main__.py: `raise SystemExit(main())`), with its own stdin
 # (/dev/null), stdout and stderr files, and an uncaught exception printed as Python prints it (a
-# traceback, exit 1). test_bad_inputs checks a sample against real `python -m trtui` runs.
+# traceback, exit 1), and at most 4 GiB of address space. test_bad_inputs checks a sample against
+# real `python -m trtui` runs.
 FORK_DRIVER = r"""
-import json, os, signal, sys, time, traceback
+import json, os, resource, signal, sys, time, traceback
 spec = json.load(open(sys.argv[1]))
 import numpy  # noqa: F401  (shared by most commands; imported once)
 import trtui.cli
@@ -195,74 +196,88 @@ for name in ("trtui.sources.factory", "trtui.session", "trtui.sources.simulated"
         __import__(name)
     except Exception:
         pass
-results = {}
-for case in spec["cases"]:
-    out_path, err_path = case["out"], case["err"]
-    t0 = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
+def child(case):
+    try:
+        # A reader that reads a huge file whole fails at once (MemoryError) instead of taking
+        # the machine's memory: 4 GiB of address space is plenty for any bad-input case.
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+        os.chdir(case["cwd"])
+        fd_in = os.open(os.devnull, os.O_RDONLY)
+        fd_out = os.open(case["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd_err = os.open(case["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd_in, 0); os.dup2(fd_out, 1); os.dup2(fd_err, 2)
+        sys.stdin = open(0, closefd=False)
+        sys.stdout = open(1, "w", closefd=False)
+        sys.stderr = open(2, "w", closefd=False)
+        sys.argv = ["trtui", *case["args"]]
         try:
-            os.chdir(case["cwd"])
-            fd_in = os.open(os.devnull, os.O_RDONLY)
-            fd_out = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            fd_err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(fd_in, 0); os.dup2(fd_out, 1); os.dup2(fd_err, 2)
-            sys.stdin = open(0, closefd=False)
-            sys.stdout = open(1, "w", closefd=False)
-            sys.stderr = open(2, "w", closefd=False)
-            sys.argv = ["trtui", *case["args"]]
-            try:
-                code = trtui.cli.main(case["args"])
-            except SystemExit as exit_:
-                code = exit_.code
-                if isinstance(code, str):
-                    print(code, file=sys.stderr)
-                    code = 1
-            except BaseException:
-                traceback.print_exc()
+            code = trtui.cli.main(case["args"])
+        except SystemExit as exit_:
+            code = exit_.code
+            if isinstance(code, str):
+                print(code, file=sys.stderr)
                 code = 1
-            sys.stdout.flush(); sys.stderr.flush()
-            os._exit(0 if code is None else int(code))
         except BaseException:
-            os._exit(99)
-    deadline = t0 + case["timeout"]
-    while True:
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush(); sys.stderr.flush()
+        os._exit(0 if code is None else int(code))
+    except BaseException:
+        os._exit(99)
+
+results = {}
+pending = list(spec["cases"])
+running = {}  # pid -> (case, start)
+while pending or running:
+    while pending and len(running) < spec["parallel"]:
+        case = pending.pop(0)
+        pid = os.fork()
+        if pid == 0:
+            child(case)
+        running[pid] = (case, time.monotonic())
+    for pid, (case, t0) in list(running.items()):
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             rc = os.waitstatus_to_exitcode(status)
-            break
-        if time.monotonic() > deadline:
+        elif time.monotonic() - t0 > case["timeout"]:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             rc = None
-            break
-        time.sleep(0.002)
-    results[case["id"]] = {"rc": rc, "seconds": time.monotonic() - t0}
+        else:
+            continue
+        del running[pid]
+        results[case["id"]] = {"rc": rc, "seconds": time.monotonic() - t0}
+    time.sleep(0.002)
 json.dump(results, open(sys.argv[2], "w"))
 """
 
 
 def run_cli_many(
-    cases: Sequence[tuple[str, Sequence[str]]], cwd: Path, timeout: float = 20.0
+    cases: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], float]],
+    cwd: Path,
+    timeout: float = 20.0,
+    parallel: int = 4,
 ) -> dict[str, subprocess.CompletedProcess[str]]:
-    """Run many `trtui ARGS` command lines through FORK_DRIVER; id -> CompletedProcess
-    (returncode None if the command line was still running after `timeout` seconds)."""
+    """Run many `trtui ARGS` command lines through FORK_DRIVER, `parallel` at a time; a case is
+    (id, args) or (id, args, timeout_s). id -> CompletedProcess (returncode None: still running
+    after its timeout, and killed)."""
     import json
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="trtui-many-") as tmp:
         specs = [
             {
-                "id": cid,
-                "args": list(args),
+                "id": case[0],
+                "args": list(case[1]),
                 "cwd": str(cwd),
-                "timeout": timeout,
+                "timeout": float(case[2]) if len(case) > 2 else timeout,  # type: ignore[misc]
                 "out": f"{tmp}/{i}.out",
                 "err": f"{tmp}/{i}.err",
             }
-            for i, (cid, args) in enumerate(cases)
+            for i, case in enumerate(cases)
         ]
-        Path(tmp, "spec.json").write_text(json.dumps({"cases": specs}))
+        limit = sum(float(str(spec["timeout"])) for spec in specs) / parallel + 120
+        Path(tmp, "spec.json").write_text(json.dumps({"cases": specs, "parallel": parallel}))
         proc = subprocess.run(
             [sys.executable, "-c", FORK_DRIVER, f"{tmp}/spec.json", f"{tmp}/results.json"],
             cwd=cwd,
@@ -270,7 +285,7 @@ def run_cli_many(
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=timeout * len(specs) + 60,
+            timeout=limit,
         )
         assert proc.returncode == 0, proc.stderr
         results = json.loads(Path(tmp, "results.json").read_text())
