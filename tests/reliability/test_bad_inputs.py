@@ -1,9 +1,12 @@
 """Every command, fed bad input, says so in one line on stderr and exits 2: never a traceback.
 
-Each case runs the real CLI (`python -m trtui ...`) in a subprocess, from the corpus folder (see
-conftest.py). The cases are run concurrently once per session (there are many, and each is a fresh
-Python process); each test then judges its own case. A case for a command that is not registered
-yet in trtui/cli.py is skipped, naming the command.
+The corpus (conftest.py) is fed to every registered command. The cases run once per session, four
+at a time, each in a child process forked from one process that imported trtui once
+(reliability_support.FORK_DRIVER: `trtui.cli.main(argv)` as `python -m trtui` runs it, an uncaught
+exception printed as a traceback, 4 GiB of address space, a time limit); each test then judges its
+own case. A sample of the cases also runs through the real entry point (`python -m trtui`, a fresh
+interpreter) and must give the same answer. A case for a command that is not registered yet in
+trtui/cli.py is skipped, naming the command. Known bugs are xfail (not strict), with the reason.
 """
 
 from __future__ import annotations
