@@ -29,12 +29,14 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.json"
-REQUIRED = {"name": str, "value": (int, float), "unit": str, "command": str, "note": str}
+REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "value": (int, float),
+    "unit": str,
+    "command": str,
+    "note": str,
+}
 TIMEOUT_S = float(os.environ.get("TRTUI_BENCH_TIMEOUT", "1800"))
-
-
-class BadGroup(Exception):
-    """A group name that does not exist."""
 
 
 def discover() -> list[str]:
