@@ -89,11 +89,19 @@ def _profiler_rows() -> list[dict[str, Any]]:
     per = LAYERS * ITERATIONS
     ns_trtui = t_trtui / per * 1e9
     ns_bare = t_bare / per * 1e9
-    note = (f"{LAYERS} layers x {ITERATIONS} iterations; IProfiler base: {base}; "
-            "ratio = trtui's cost / the bare append's cost")
+    note = (
+        f"{LAYERS} layers x {ITERATIONS} iterations; IProfiler base: {base}; "
+        "ratio = trtui's cost / the bare append's cost"
+    )
     return [
-        _row("profiler ingestion per layer sample", ns_trtui, "ns", note, ratio=ns_trtui / ns_bare,
-             baseline=f"bare append callback {ns_bare:.0f} ns"),
+        _row(
+            "profiler ingestion per layer sample",
+            ns_trtui,
+            "ns",
+            note,
+            ratio=ns_trtui / ns_bare,
+            baseline=f"bare append callback {ns_bare:.0f} ns",
+        ),
         _row("profiler ingestion rate", per / t_trtui, "layer samples/s", note),
     ]
 
@@ -125,10 +133,12 @@ def _loop_rows() -> list[dict[str, Any]]:
         res: dict[str, Any] = {}
         cfg = LoopConfig(use_graphs=graphs, profile_every=0, warmup_s=0.3)
 
-        def setup(driver: Any, r: Any, emit: Any, g: Any = g, cfg: LoopConfig = cfg,
-                  res: dict[str, Any] = res) -> Any:
-            return build_synthetic_session(driver, r, emit, graphs=g, config=cfg, results=res,
-                                           kernels=20, kernel_us=5.0)
+        def setup(
+            driver: Any, r: Any, emit: Any, g: Any = g, cfg: LoopConfig = cfg, res: dict[str, Any] = res
+        ) -> Any:
+            return build_synthetic_session(
+                driver, r, emit, graphs=g, config=cfg, results=res, kernels=20, kernel_us=5.0
+            )
 
         worker = GpuWorker(PycudaPlatform(0), setup)
         worker.start(timeout=120)
@@ -145,10 +155,12 @@ def _loop_rows() -> list[dict[str, Any]]:
         own_ns, count = res["own"]
         busy = batch.latencies_ms.size * 20 * own_ns / count / 1e9 / batch.timing_wall_s
         event_share = float(batch.latencies_ms.sum()) / 1000 / batch.timing_wall_s
-        note = (f"synthetic engine: 20 kernels x 5 us per iteration, 1 stream, enqueue-ahead depth "
-                f"{res.get('depth')}; busy = the kernels' own run time (GPU global timer) / wall time; "
-                f"CUDA-event time covers {100 * event_share:.1f}% of wall time, idle between iterations "
-                f"{100 * res['stats'].idle_fraction:.1f}% of it")
+        note = (
+            f"synthetic engine: 20 kernels x 5 us per iteration, 1 stream, enqueue-ahead depth "
+            f"{res.get('depth')}; busy = the kernels' own run time (GPU global timer) / wall time; "
+            f"CUDA-event time covers {100 * event_share:.1f}% of wall time, idle between iterations "
+            f"{100 * res['stats'].idle_fraction:.1f}% of it"
+        )
         rows.append(_row(f"synthetic loop iterations/s {label}", its, "it/s", note))
         rows.append(_row(f"synthetic loop GPU busy {label}", 100 * busy, "%", note))
     return rows
