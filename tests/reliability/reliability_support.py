@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,63 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# -- the corpus of bad input files (written by the `corpus` fixture in conftest.py) -----------------
+
+
+def tiny_onnx() -> bytes:
+    """A real (tiny) ONNX model if the onnx package is there, else an ONNX-like protobuf header."""
+    try:
+        from onnx import TensorProto, helper
+    except ImportError:
+        return b"\x08\x08\x12\x07pytorch\x1a\x032.1:\x00"
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "tiny", [x], [y])
+    model = helper.make_model(graph, producer_name="trtui-tests")
+    data: bytes = model.SerializeToString()
+    return data
+
+
+# name -> bytes of an "engine" that is not one
+ENGINE_FILES: dict[str, bytes] = {
+    "empty.engine": b"",
+    "garbage.engine": bytes((i * 7919 + 13) % 256 for i in range(4096)),
+    "truncated-header.engine": b"ftrt\x00\x00",
+    "truncated-plan.engine": b"ftrt" + bytes(range(256)) * 4,
+    "zeros.plan": bytes(1024),
+    "text.engine": b"this is a text file, not an engine\n" * 10,
+    "notes.txt": b"hello\n",
+    "pickle.engine": b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94.",
+    "archive.engine": b"PK\x03\x04" + bytes(100),
+    "elf.engine": b"\x7fELF\x02\x01\x01" + bytes(100),
+    "ultralytics-no-plan.engine": (12).to_bytes(4, "little") + b'{"batch": 1}' + b"xxxx" * 10,
+}
+
+# name -> text of a "recording" that is not one
+RECORDING_FILES: dict[str, str] = {
+    "malformed.json": '[{"count": 10}, {"name": "conv1", "timeMs": ',
+    "malformed-object.json": '{"Layers": [{"Name": "a",}]}',
+    "nan-word.json": "[NaN, Infinity, -Infinity]",
+    "deep.json": "[" * 100_000 + "]" * 100_000,
+    "empty-list.json": "[]",
+    "empty-object.json": "{}",
+    "numbers.json": "[1, 2, 3]",
+    "nested-lists.json": "[[[]]]",
+    "object-of-nothing-known.json": '{"hello": "world", "n": 1}',
+    "profile-count-string.json": '[{"count": "ten"}, {"name": "a", "timeMs": 1.0, "averageMs": 0.1}]',
+    "profile-name-number.json": '[{"count": 10}, {"name": 5, "timeMs": "x", "averageMs": null}]',
+    "profile-negative.json": '[{"count": -3}, {"name": "a", "timeMs": -1, "averageMs": -0.1}]',
+    "profile-huge.json": '[{"count": 1e400}, {"name": "a", "timeMs": 1e400, "averageMs": 1e400}]',
+    "times-wrong-types.json": '[{"startEnqMs": "a", "endEnqMs": [], "latencyMs": {"x": 1}}]',
+    "layers-wrong-types.json": '{"Layers": [1, "a", null, {"Name": 7, "Inputs": "x"}]}',
+    "layers-not-list.json": '{"Layers": {"Name": "a"}}',
+    "summary-wrong-types.json": json.dumps({"schema": "trtui.summary/1", "layers": 7, "latency_ms": "x"}),
+    "metadata-wrong-types.json": json.dumps(
+        {"performance_summary": [1, 2], "inference_options": "x", "device_information": 5}
+    ),
+}
 
 
 def registered_commands() -> dict[str, str]:
@@ -150,7 +208,6 @@ def supervise(
     """Run `python -m trtui ARGS` under the subreaper supervisor; send `signum` after `delay` s.
 
     Returns the supervisor's report plus the trtui process's "stdout" and "stderr"."""
-    import json
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="trtui-supervise-") as tmp:
@@ -261,7 +318,6 @@ def run_cli_many(
     """Run many `trtui ARGS` command lines through FORK_DRIVER, `parallel` at a time; a case is
     (id, args) or (id, args, timeout_s). id -> CompletedProcess (returncode None: still running
     after its timeout, and killed)."""
-    import json
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="trtui-many-") as tmp:

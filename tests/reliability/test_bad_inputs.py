@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_FILES, RECORDING_FILES
 from reliability_support import (
+    ENGINE_FILES,
+    RECORDING_FILES,
     assert_one_line_error,
     cli_env,
     need,
