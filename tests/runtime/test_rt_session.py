@@ -449,3 +449,9 @@ def test_broken_inspector_output_does_not_stop_the_run() -> None:
     assert worker.info is not None and worker.info.layers == ()
     assert any("engine inspector failed" in n for b in out for n in b.notices)
     assert sum(b.latencies_ms.size for b in out) > 0
+
+
+def test_profiled_inference_copies_too_when_transfers_are_included() -> None:
+    worker, _ = make_worker(fk.plan(), RunOptions(transfers=True, profile_every=2))
+    its = [p for b in run_for(worker) for p in b.profiled]
+    assert its and all(p.gpu_ms == pytest.approx(0.6 * 1.2 + 0.002) for p in its)  # layers + H2D + D2H

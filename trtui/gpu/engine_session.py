@@ -148,14 +148,16 @@ def _profile_values(engine: Any, name: str) -> list[list[int]] | None:
 
 
 class _ProfiledTrt:
-    """The profiled inference for the loop: a context with the profiler attached."""
+    """The profiled inference for the loop: a context with the profiler attached. With --transfers it
+    copies like a timed inference does, so that its GPU time compares with the latencies."""
 
-    def __init__(self, ctx: Holder, samples: LayerSamples) -> None:
+    def __init__(self, ctx: Holder, samples: LayerSamples, work: Callable[[int], bool]) -> None:
         self._ctx = ctx
         self._samples = samples
+        self._work = work
 
     def launch(self, stream: int) -> bool:
-        return bool(self._ctx.obj.execute_async_v3(stream))
+        return self._work(stream)
 
     def collect(self) -> tuple[tuple[str, ...], list[float]]:
         self._samples.clear()
@@ -284,7 +286,9 @@ def build_engine_session(
             pctx.profiler = prof_h.obj
             res.add_trt("profiler", prof_h.release)
             res.add_trt("profiling context", pctx_h.release)  # the context goes before its profiler
-            profiled = _ProfiledTrt(pctx_h, samples)
+            profiled = _ProfiledTrt(
+                pctx_h, samples, _make_work(pctx_h, lane0_buffers, lanes[0].stream, opts.transfers)
+            )
 
     # ---- layer details, then the loop (first runs and graph capture happen here, before "ready")
     layers, layer_note = inspect_layers(req.trt, engine, contexts[0].obj)
