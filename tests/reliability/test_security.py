@@ -7,6 +7,7 @@ import ast
 import json
 from pathlib import Path
 
+import pytest
 from reliability_support import ROOT, need, run_cli
 
 PACKAGE = ROOT / "trtui"
@@ -74,21 +75,94 @@ def test_no_unpickling_no_eval_no_native_loading_outside_gpu() -> None:
     assert findings(PACKAGE) == []
 
 
-def test_profile_writes_only_the_files_asked_for(tmp_path: Path) -> None:
-    need("profile")
-    work = tmp_path / "work"
-    work.mkdir()
-    home = tmp_path / "home"
+def _private_env(tmp_path: Path) -> tuple[dict[str, str], list[Path]]:
+    """HOME, XDG folders and TMPDIR in empty folders of their own (to see what trtui writes)."""
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
+    tmp.mkdir()
     env = {
         "HOME": str(home),
         "XDG_CACHE_HOME": str(home / ".cache"),
         "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TMPDIR": str(tmp),
     }
-    args = ["profile", "demo", "--duration", "1", "--json", "out.json", "--csv", "layers.csv"]
-    proc = run_cli(args, cwd=work, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in work.iterdir()) == ["layers.csv", "out.json"]
-    assert list(home.rglob("*")) == []
-    summary = json.loads((work / "out.json").read_text())
-    assert "simulated" in json.dumps(summary)
+    return env, [home, tmp]
+
+
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "trtexec" / "resnet18-a100-fp16"
+
+WRITES = [
+    pytest.param("profile", ["profile", "demo", "--duration", "1"], [], id="profile-nothing"),
+    pytest.param(
+        "profile",
+        ["profile", "demo", "--duration", "1", "--json", "out.json", "--csv", "layers.csv"],
+        ["layers.csv", "out.json"],
+        id="profile-json-csv",
+    ),
+    pytest.param(
+        "profile", ["profile", "demo", "--duration", "1", "--export-dir", "rec"], ["rec"], id="profile-export"
+    ),
+    pytest.param("tune", ["tune", "demo", "--headless"], [], id="tune-nothing"),
+    pytest.param("tune", ["tune", "demo", "--headless", "--json", "t.json"], ["t.json"], id="tune-json"),
+    pytest.param("telemetry", ["telemetry", "--json"], [], id="telemetry"),
+    pytest.param("compare", ["compare", str(FIXTURE), str(FIXTURE)], [], id="compare"),
+]
+
+
+@pytest.mark.parametrize(("command", "args", "expected"), WRITES)
+def test_writes_only_the_files_asked_for(
+    tmp_path: Path, command: str, args: list[str], expected: list[str]
+) -> None:
+    """The working folder ends up with exactly the outputs asked for; HOME and TMPDIR stay empty
+    (no config, cache or temporary file left behind)."""
+    need(command)
+    if "compare" in args and not FIXTURE.is_dir():
+        pytest.skip(f"fixtures not found: {FIXTURE}")
+    work = tmp_path / "work"
+    work.mkdir()
+    env, private = _private_env(tmp_path)
+    proc = run_cli(args, cwd=work, env=env, timeout=120)
+    assert "Traceback" not in proc.stderr
+    if command == "telemetry" and proc.returncode != 0:
+        assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    else:
+        assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in work.iterdir()) == expected
+    for folder in private:
+        assert list(folder.rglob("*")) == [], f"{folder.name}: {list(folder.rglob('*'))}"
+    if "out.json" in expected:
+        assert json.loads((work / "out.json").read_text())["source"]["simulated"] is True
+    if "rec" in expected:
+        assert all(p.is_file() for p in (work / "rec").iterdir()) and any((work / "rec").iterdir())
+
+
+def test_host_code_and_plugins_only_when_asked() -> None:
+    """Plans with embedded host code are allowed only from the --allow-host-code option (never a
+    literal True), and plugin libraries are loaded only in trtui/gpu/."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent)
+        in_gpu = len(rel.parts) > 2 and rel.parts[1] == "gpu"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            literal_true = (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and node.value.value is True
+                and any(
+                    isinstance(t, ast.Attribute) and t.attr == "engine_host_code_allowed"
+                    for t in node.targets
+                )
+            )
+            if literal_true:
+                found.append(f"{rel}:{getattr(node, 'lineno', '?')} allows host code unconditionally")
+            loads_plugin = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "load_library"
+            )
+            if loads_plugin and not in_gpu:
+                found.append(
+                    f"{rel}:{getattr(node, 'lineno', '?')} loads a plugin library outside trtui/gpu/"
+                )
+    assert found == []
