@@ -28,6 +28,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (root / "garbage.onnx").write_bytes(ENGINE_FILES["garbage.engine"])
     (root / "text.onnx").write_text("graph { node { op_type: 'Relu' } }\n")
     os.mkfifo(root / "pipe.engine")
+    os.mkfifo(root / "pipe.onnx")
     for name, head in (
         ("huge-sparse.engine", b""),
         ("huge-sparse-magic.engine", b"ftrt"),

@@ -84,8 +84,9 @@ MODEL_CASES = [
     "malformed.json",
 ]
 FIFO_XFAIL = pytest.mark.xfail(
-    reason="a named pipe blocks trtui: trtui.sources.factory.looks_like_json and the recording "
-    "readers open the path before checking that it is a regular file",
+    reason="a named pipe blocks trtui: trtui.sources.factory.looks_like_json, the recording readers "
+    "and tune's ONNX check (trtui/commands/tune.py _check_onnx) open the path before checking that "
+    "it is a regular file",
     strict=False,
 )
 
@@ -204,7 +205,9 @@ def _all_cases() -> list[Case]:
             ("compare", ("pipe.engine",)),
         )
     ]
-    cases.append(Case("pipe-tune", "tune", ("tune", "pipe.engine", "--headless"), timeout=3.0))
+    cases.append(
+        Case("pipe-tune", "tune", ("tune", "pipe.onnx", "--headless"), timeout=3.0, marks=(FIFO_XFAIL,))
+    )
     cases += [
         Case(
             f"compare-{name}",
