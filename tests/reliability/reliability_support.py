@@ -183,7 +183,7 @@ with open(spec["stdout"], "wb") as out, open(spec["stderr"], "wb") as err:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     took = time.monotonic() - t0
-time.sleep(0.3)
+time.sleep(0.05)  # a process still alive now outlived trtui: left behind
 left = [(pid, state, comm) for pid, state, comm in children(os.getpid()) if state != "Z"]
 for pid, state, comm in children(os.getpid()):
     try:
@@ -204,6 +204,7 @@ def supervise(
     delay: float,
     timeout: float = 10.0,
     group: bool = False,
+    env: dict[str, str] | None = None,
 ) -> dict[str, object]:
     """Run `python -m trtui ARGS` under the subreaper supervisor; send `signum` after `delay` s.
 
@@ -225,7 +226,7 @@ def supervise(
             [sys.executable, "-c", SUPERVISOR, json.dumps(spec)],
             capture_output=True,
             text=True,
-            env=cli_env(),
+            env=cli_env(env),
             timeout=delay + timeout + 30,
         )
         assert proc.returncode == 0, proc.stderr
