@@ -282,5 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def _main() -> int:
+    try:
+        return main()
+    except KeyboardInterrupt:  # Ctrl-C: the running group gets it too; nothing is written
+        print("bench: interrupted (bench/results.json not updated)", file=sys.stderr)
+        return 130
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_main())
