@@ -87,3 +87,33 @@ def test_the_real_groups_are_discovered() -> None:
     proc = bench(ROOT, "--list")
     assert proc.returncode == 0
     assert {"stats", "soak"} <= set(proc.stdout.split())
+
+
+def test_ctrl_c_stops_the_run_and_leaves_no_worker(bench_copy: Path) -> None:
+    import signal
+
+    from reliability_support import SUPERVISOR, cli_env
+
+    (bench_copy / "bench" / "slow.py").write_text(
+        "import time\n\ndef run():\n    time.sleep(60)\n    return []\n"
+    )
+    spec = {
+        "argv": [sys.executable, "-m", "bench", "slow"],
+        "cwd": str(bench_copy),
+        "signal": int(signal.SIGINT),
+        "delay": 1.5,
+        "timeout": 10.0,
+        "group": True,  # as Ctrl-C in a terminal: the whole foreground process group
+        "stdout": str(bench_copy / "out"),
+        "stderr": str(bench_copy / "err"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", SUPERVISOR, json.dumps(spec)], capture_output=True, text=True, env=cli_env()
+    )
+    report = json.loads(proc.stdout)
+    err = (bench_copy / "err").read_text()
+    assert report["alive_at_signal"] and report["children_seen"], report
+    assert report["rc"] == 130, (report, err)
+    assert report["left_behind"] == []
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("bench: interrupted")
+    assert not (bench_copy / "bench" / "results.json").exists()
