@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 
 from trtui import format as fmt
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
 from trtui.errors import UserError
 from trtui.session import Session, Update
+from trtui.signals import interrupt_on_term
 from trtui.sources.factory import open_source, telemetry_for
 
 HELP = "run a source headless for a while, then print and write a summary (JSON, CSV, trtexec files)"
@@ -50,10 +49,6 @@ def _check_output(path: Path | None, what: str) -> None:
         raise UserError(f"--{what} {path}: folder {parent} does not exist")
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def run(args: argparse.Namespace) -> int:
     _check_output(args.json, "json")
     _check_output(args.csv, "csv")
@@ -62,17 +57,13 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     source = open_source(args.source, options)
     session = Session(source, telemetry_for(source, options), options)
-    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
-    for s in old:
-        signal.signal(s, _raise_interrupt)
-    try:
-        session.open()
-        session.loop(until=time.monotonic() + args.duration)
-        update = session.build_update()
-    finally:
-        session.close()
-        for s, handler in old.items():
-            signal.signal(s, handler)
+    with interrupt_on_term():
+        try:
+            session.open()
+            session.loop(until=time.monotonic() + args.duration)
+            update = session.build_update()
+        finally:
+            session.close()
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     write_outputs(update, args)

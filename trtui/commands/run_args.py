@@ -98,7 +98,7 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
-    if getattr(args, "shapes", None):
+    if getattr(args, "shapes", None) is not None:
         from trtui.shapes import parse_shapes
 
         shapes = parse_shapes(args.shapes)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from trtui.errors import MissingDependency, UserError
+from trtui.paths import require_file
+from trtui.signals import interrupt_on_term
 from trtui.tune.attempt import OUTCOME_LABELS, BuildAttempt, Builder
 from trtui.tune.budget import Budget, from_free, read_free_from_telemetry
 from trtui.tune.files import check_writable, copy_atomic, write_json_atomic
@@ -84,6 +86,7 @@ def _check_onnx(path: Path) -> None:
         raise UserError(f"{str(path)!r} does not exist")
     if path.is_dir():
         raise UserError(f"{str(path)!r} is a directory; give the ONNX model file")
+    require_file(path, "ONNX model file")
     if path.suffix.lower() in ENGINE_SUFFIXES:
         raise UserError(f"{str(path)!r} looks like a TensorRT engine; trtui tune builds engines from the "
                         f"ONNX model (open an engine with 'trtui {path}')")
@@ -110,7 +113,7 @@ def _number_options(args: argparse.Namespace) -> tuple[float, float, int, tuple[
     if args.device < 0:
         raise UserError(f"--device {args.device}: a CUDA device index (0, 1, ...)")
     overhead = parse_size(args.overhead, "--overhead")
-    limit_range = parse_range(args.limit_range) if args.limit_range else None
+    limit_range = parse_range(args.limit_range) if args.limit_range is not None else None
     return args.tolerance / 100.0, args.timeout, overhead, limit_range
 
 
@@ -127,7 +130,7 @@ class _Setup:
 def run(args: argparse.Namespace) -> int:
     pool = parse_pool(args.pool)
     tolerance, timeout_s, overhead, limit_range = _number_options(args)
-    budget_arg = parse_size(args.budget, "--budget") if args.budget else None
+    budget_arg = parse_size(args.budget, "--budget") if args.budget is not None else None
     json_path, save_path, cache_path = _paths(args)
     interactive = not args.headless and sys.stdout.isatty() and sys.stdin.isatty()
 
@@ -145,10 +148,8 @@ def run(args: argparse.Namespace) -> int:
         setup = _real_setup(args, pool, budget_arg, plan_for, cache_path)
     session = TuneSession(setup.plan, setup.builder, setup.source, setup.info)
     try:
-        if interactive:
-            result = _run_screen(session, setup.label)
-        else:
-            result = _run_headless(session, setup.label, sys.stdout)
+        with interrupt_on_term():
+            result = _run(session, setup.label, interactive)
         _finish(result, json_path, save_path, sys.stdout)
     except KeyboardInterrupt:
         session.cancel()
@@ -160,6 +161,10 @@ def run(args: argparse.Namespace) -> int:
         if setup.workdir is not None:
             shutil.rmtree(setup.workdir, ignore_errors=True)
     return 0 if result.verdict.attempt is not None else 1
+
+
+def _run(session: TuneSession, label: str, interactive: bool) -> TuneResult:
+    return _run_screen(session, label) if interactive else _run_headless(session, label, sys.stdout)
 
 
 def _demo_setup(
@@ -198,7 +203,7 @@ def _real_setup(
 
     onnx = Path(args.source)
     _check_onnx(onnx)
-    shapes = parse_shapes(args.shapes) if args.shapes else ()
+    shapes = parse_shapes(args.shapes) if args.shapes is not None else ()
     probe = run_probe(args.device)
     if not probe.full:
         raise MissingDependency(

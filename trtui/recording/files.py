@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from trtui.errors import UserError
+from trtui.paths import require_file
 
 FileKind = Literal[
     "profile", "layer_info", "times", "profile_metadata", "build_metadata", "device_metadata", "summary"
@@ -141,8 +142,17 @@ def _nonfinite(m: re.Match[str]) -> str:
     return f"{m.group(1)}{sign}{word}"
 
 
+MAX_JSON_BYTES = 1 << 30  # a 20,000-layer recording is ~25 MB; 1 GiB leaves room for long traces
+
+
 def read_json(path: Path) -> tuple[object, tuple[str, ...]]:
     """Read and decode a JSON file; UserError with the file name on any problem."""
+    st = require_file(path, "JSON file")
+    if st.st_size > MAX_JSON_BYTES:
+        raise UserError(
+            f"{path}: {st.st_size / 2**30:.1f} GiB is too large for a trtexec recording "
+            f"(trtui reads recording files up to {MAX_JSON_BYTES // 2**30} GiB)"
+        )
     try:
         data = path.read_bytes()
     except IsADirectoryError:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trtui.errors import UserError
 from trtui.options import RunOptions
+from trtui.paths import require_file
 from trtui.sources.protocol import ProfileSource
 from trtui.telemetry.sample import TelemetrySource
 
@@ -23,8 +24,11 @@ def check_readable(spec: str) -> Path:
         raise UserError(
             f"{spec}: no such file or folder (give an engine file, a trtexec recording, or 'demo')"
         )
-    if not path.is_dir() and not os.access(path, os.R_OK):
-        raise UserError(f"{spec}: permission denied (cannot read it)")
+    if path.is_dir():
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise UserError(f"{spec}: permission denied (cannot read the folder)")
+        return path
+    require_file(path, "engine file or trtexec recording")  # also refuses pipes and devices
     return path
 
 

@@ -31,11 +31,13 @@ def parse_size(text: str, what: str = "size") -> int:
             "(base 2; a plain number is MiB), e.g. 512K, 16M, 1.5G, 1024"
         )
     number, exponent, prefix, byte_suffix = m.groups()
-    value = float(number) * (10 ** int(exponent) if exponent else 1)
     unit_key = prefix.lower()
     if not unit_key and byte_suffix:
         unit_key = "b"  # "512B": bytes
-    size = value * _UNITS[unit_key]
+    try:
+        size = float(number) * (10.0 ** int(exponent) if exponent else 1.0) * _UNITS[unit_key]
+    except OverflowError:
+        size = math.inf
     if not math.isfinite(size) or size > 64 * TIB:
         raise UserError(f"{what} {text!r} is too large (at most 64T)")
     return math.ceil(size)

@@ -8,6 +8,9 @@ search; `q` does the same and quits.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import time
 from dataclasses import dataclass
 
@@ -176,6 +179,11 @@ class TuneApp(App[TuneResult]):
         table = self.query_one("#attempts", DataTable)
         for name in TABLE_COLUMNS:
             table.add_column(name, key=name)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            # An SSH disconnect or a kill: cancel the build and quit cleanly (terminal restored).
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.action_quit_tuner)
         if self.autostart:
             self.start()
 
