@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from trtui.errors import UserError
+from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, TensorInfo
 
 # Keys of a detailed layer object that have a field of their own in LayerInfo.
@@ -49,18 +50,44 @@ _OWN_KEYS = frozenset(
 # TensorRT data type spellings (DataType enum names, `Format/Datatype` words, kXXX constants,
 # numpy-ish names) -> the short names trtexec prints.
 _DTYPE_ALIASES: dict[str, str] = {
-    "float": "FP32", "fp32": "FP32", "float32": "FP32", "kfloat": "FP32", "f32": "FP32",
-    "half": "FP16", "fp16": "FP16", "float16": "FP16", "khalf": "FP16", "f16": "FP16",
-    "bf16": "BF16", "bfloat16": "BF16", "kbf16": "BF16",
-    "int8": "INT8", "kint8": "INT8", "i8": "INT8",
-    "uint8": "UINT8", "kuint8": "UINT8", "u8": "UINT8",
-    "int32": "INT32", "kint32": "INT32", "i32": "INT32",
-    "int64": "INT64", "kint64": "INT64", "i64": "INT64",
-    "int4": "INT4", "kint4": "INT4",
-    "fp8": "FP8", "kfp8": "FP8", "float8": "FP8", "e4m3": "FP8",
-    "fp4": "FP4", "kfp4": "FP4", "e2m1": "FP4",
-    "e8m0": "E8M0", "ke8m0": "E8M0",
-    "bool": "BOOL", "kbool": "BOOL",
+    "float": "FP32",
+    "fp32": "FP32",
+    "float32": "FP32",
+    "kfloat": "FP32",
+    "f32": "FP32",
+    "half": "FP16",
+    "fp16": "FP16",
+    "float16": "FP16",
+    "khalf": "FP16",
+    "f16": "FP16",
+    "bf16": "BF16",
+    "bfloat16": "BF16",
+    "kbf16": "BF16",
+    "int8": "INT8",
+    "kint8": "INT8",
+    "i8": "INT8",
+    "uint8": "UINT8",
+    "kuint8": "UINT8",
+    "u8": "UINT8",
+    "int32": "INT32",
+    "kint32": "INT32",
+    "i32": "INT32",
+    "int64": "INT64",
+    "kint64": "INT64",
+    "i64": "INT64",
+    "int4": "INT4",
+    "kint4": "INT4",
+    "fp8": "FP8",
+    "kfp8": "FP8",
+    "float8": "FP8",
+    "e4m3": "FP8",
+    "fp4": "FP4",
+    "kfp4": "FP4",
+    "e2m1": "FP4",
+    "e8m0": "E8M0",
+    "ke8m0": "E8M0",
+    "bool": "BOOL",
+    "kbool": "BOOL",
 }
 # A data type word inside a "Format/Datatype" string ("... vectorized row major Int8 format").
 _DTYPE_WORD = re.compile(
@@ -141,32 +168,16 @@ def _shape(value: object, what: str) -> tuple[int, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise UserError(f"{what}: Dimensions is {_kind(value)}, expected a list of integers")
+        raise UserError(f"{what}: Dimensions is {json_kind(value)}, expected a list of integers")
     if set(map(type, value)) <= _INT_ONLY:  # the common case
         return tuple(value)
     dims: list[int] = []
     for d in value:
         bad_float = isinstance(d, float) and not d.is_integer()
         if isinstance(d, bool) or not isinstance(d, (int, float)) or bad_float:
-            raise UserError(f"{what}: Dimensions holds {_kind(d)}, expected integers")
+            raise UserError(f"{what}: Dimensions holds {json_kind(d)}, expected integers")
         dims.append(int(d))
     return tuple(dims)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _opt_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
@@ -174,7 +185,7 @@ def _opt_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
     if value is None or type(value) is str:
         return value
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise UserError(f"{what}: {key} is {_kind(value)}, expected a string")
+        raise UserError(f"{what}: {key} is {json_kind(value)}, expected a string")
     return str(value)
 
 
@@ -184,14 +195,14 @@ def parse_tensor(obj: object, what: str = "tensor") -> TensorInfo:
     if isinstance(obj, str):  # some builds list tensors by name only
         return TensorInfo(name=obj)
     if not isinstance(obj, dict):
-        raise UserError(f"{what} is {_kind(obj)}, expected an object with a Name")
+        raise UserError(f"{what} is {json_kind(obj)}, expected an object with a Name")
     name = _opt_str(obj, "Name", what) or ""
     label = f"'{name}'" if name else "tensor"
     combined = _opt_str(obj, "Format/Datatype", label)
     fmt = _opt_str(obj, "Format", label)
     dt_raw = next((obj[k] for k in ("DataType", "Datatype", "Data Type") if k in obj), None)
     if dt_raw is not None and not isinstance(dt_raw, str):
-        raise UserError(f"{label}: DataType is {_kind(dt_raw)}, expected a string")
+        raise UserError(f"{label}: DataType is {json_kind(dt_raw)}, expected a string")
     dtype = normalise_dtype(dt_raw) if dt_raw is not None else None
     if combined is not None:
         fmt = combined
@@ -213,7 +224,7 @@ def _tensors(value: object, what: str) -> tuple[TensorInfo, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise UserError(f"{what} is {_kind(value)}, expected a list")
+        raise UserError(f"{what} is {json_kind(value)}, expected a list")
     out = []
     for i, t in enumerate(value):
         try:
@@ -242,17 +253,20 @@ def parse_layer(obj: object, index: int = 0) -> LayerInfo:
     if isinstance(obj, (int, float)) and not isinstance(obj, bool):
         return LayerInfo(name=str(obj))  # engines built with verbosity NONE report indices
     if not isinstance(obj, dict):
-        raise UserError(f"layer {index} is {_kind(obj)}, expected a name or an object")
+        raise UserError(f"layer {index} is {json_kind(obj)}, expected a name or an object")
     name = obj.get("Name")
     if not isinstance(name, str):
-        raise UserError(f"layer {index} has {'no Name' if name is None else 'a Name that is ' + _kind(name)}")
+        raise UserError(
+            f"layer {index} has {'no Name' if name is None else 'a Name that is ' + json_kind(name)}"
+        )
     what = f"layer {index} ('{name}')"
     inputs = _tensors(obj.get("Inputs"), f"{what} Inputs")
     outputs = _tensors(obj.get("Outputs"), f"{what} Outputs")
     stream = obj.get("StreamId")
-    if stream is not None and (isinstance(stream, bool) or not isinstance(stream, (int, float))
-                               or not math.isfinite(stream)):
-        raise UserError(f"{what}: StreamId is {_kind(stream)}, expected an integer")
+    if stream is not None and (
+        isinstance(stream, bool) or not isinstance(stream, (int, float)) or not math.isfinite(stream)
+    ):
+        raise UserError(f"{what}: StreamId is {json_kind(stream)}, expected an integer")
     return LayerInfo(
         name=name,
         type=_opt_str(obj, "LayerType", what),
@@ -269,18 +283,18 @@ def parse_layer(obj: object, index: int = 0) -> LayerInfo:
 
 def _io_10(value: object) -> tuple[EngineTensor, ...]:
     if not isinstance(value, list):
-        raise UserError(f"Bindings is {_kind(value)}, expected a list of tensor names")
+        raise UserError(f"Bindings is {json_kind(value)}, expected a list of tensor names")
     out = []
     for i, name in enumerate(value):
         if not isinstance(name, str):
-            raise UserError(f"Bindings[{i}] is {_kind(name)}, expected a tensor name")
+            raise UserError(f"Bindings[{i}] is {json_kind(name)}, expected a tensor name")
         out.append(EngineTensor(name))
     return tuple(out)
 
 
 def _io_11(value: object) -> tuple[EngineTensor, ...]:
     if not isinstance(value, list):
-        raise UserError(f"I/O Tensors is {_kind(value)}, expected a list of objects")
+        raise UserError(f"I/O Tensors is {json_kind(value)}, expected a list of objects")
     out = []
     for i, obj in enumerate(value):
         what = f"I/O Tensors[{i}]"
@@ -288,7 +302,7 @@ def _io_11(value: object) -> tuple[EngineTensor, ...]:
             out.append(EngineTensor(obj))
             continue
         if not isinstance(obj, dict) or not isinstance(obj.get("Name"), str):
-            raise UserError(f"{what} is {_kind(obj)} without a Name, expected an object with a Name")
+            raise UserError(f"{what} is {json_kind(obj)} without a Name, expected an object with a Name")
         t = parse_tensor(obj, what)
         mode_raw = str(obj.get("IOMode", "")).lower()
         mode: Literal["input", "output"] | None = (
@@ -340,10 +354,10 @@ def parse_layer_info(obj_or_text: object) -> LayerInfoDoc:
         layer = parse_layer(obj)  # get_layer_information() of one layer
         return LayerInfoDoc((layer,), detailed=isinstance(obj, dict))
     if not isinstance(obj, dict):
-        raise UserError(f"not TensorRT layer information: the JSON is {_kind(obj)}, expected an object")
+        raise UserError(f"not TensorRT layer information: the JSON is {json_kind(obj)}, expected an object")
     raw_layers = obj["Layers"]
     if not isinstance(raw_layers, list):
-        raise UserError(f"'Layers' is {_kind(raw_layers)}, expected a list")
+        raise UserError(f"'Layers' is {json_kind(raw_layers)}, expected a list")
     layers = tuple(parse_layer(item, i) for i, item in enumerate(raw_layers))
     io: tuple[EngineTensor, ...] = ()
     schema: TrtSchema | None = None
@@ -352,8 +366,13 @@ def parse_layer_info(obj_or_text: object) -> LayerInfoDoc:
     elif "Bindings" in obj:
         io, schema = _io_10(obj["Bindings"]), "10"
     if schema is None and any(isinstance(x, dict) for x in raw_layers):
-        tensors = [t for x in raw_layers if isinstance(x, dict)
-                   for t in (x.get("Inputs") or []) + (x.get("Outputs") or []) if isinstance(t, dict)]
+        tensors = [
+            t
+            for x in raw_layers
+            if isinstance(x, dict)
+            for t in (x.get("Inputs") or []) + (x.get("Outputs") or [])
+            if isinstance(t, dict)
+        ]
         if any("Format/Datatype" in t for t in tensors):
             schema = "10"
         elif any("DataType" in t or "Datatype" in t for t in tensors):

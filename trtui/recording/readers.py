@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from trtui.errors import UserError
+from trtui.json_kind import json_kind
 from trtui.model import FloatArray, IntArray, frozen_array
 
 PROFILE_SUFFIX = re.compile(r"\s\[profile (\d+)\]$")
@@ -54,26 +55,10 @@ def dedupe_names(names: list[str]) -> tuple[tuple[str, ...], int]:
     return tuple(out), renamed
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def number(value: object, what: str, allow_nan: bool = False, minimum: float | None = 0.0) -> float:
     """A JSON number (not a boolean), finite unless `allow_nan`, and >= `minimum`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError(f"{what} is {_kind(value)}, expected a number")
+        raise UserError(f"{what} is {json_kind(value)}, expected a number")
     x = float(value)
     if math.isnan(x):
         if allow_nan:
@@ -108,7 +93,7 @@ class ProfileData:
 
 def parse_profile(obj: object) -> ProfileData:
     if not isinstance(obj, list):
-        raise UserError(f"a profile must be a JSON array, this is {_kind(obj)}")
+        raise UserError(f"a profile must be a JSON array, this is {json_kind(obj)}")
     if not obj:
         raise UserError("the profile is empty (no count and no layers)")
     rows = obj
@@ -133,10 +118,10 @@ def parse_profile(obj: object) -> ProfileData:
     for i, row in enumerate(rows):
         what = f"profile entry {i + 1}"
         if not isinstance(row, dict):
-            raise UserError(f"{what} is {_kind(row)}, expected an object with name and timeMs")
+            raise UserError(f"{what} is {json_kind(row)}, expected an object with name and timeMs")
         name = row.get("name")
         if not isinstance(name, str):
-            raise UserError(f"{what}: name is {_kind(name)}, expected a string")
+            raise UserError(f"{what}: name is {json_kind(name)}, expected a string")
         what = f"{what} ('{name}')"
         if "timeMs" not in row:
             raise UserError(f"{what} has no timeMs")
@@ -184,8 +169,18 @@ def parse_profile(obj: object) -> ProfileData:
 _START_KEYS = ("startH2dMs", "startComputeMs", "startInMs", "startEnqMs")
 _END_KEYS = ("endD2hMs", "endComputeMs", "endOutMs", "endEnqMs")
 TIME_FIELDS = (
-    "startEnqMs", "endEnqMs", "startH2dMs", "endH2dMs", "startComputeMs", "endComputeMs",
-    "startD2hMs", "endD2hMs", "h2dMs", "computeMs", "d2hMs", "latencyMs",
+    "startEnqMs",
+    "endEnqMs",
+    "startH2dMs",
+    "endH2dMs",
+    "startComputeMs",
+    "endComputeMs",
+    "startD2hMs",
+    "endD2hMs",
+    "h2dMs",
+    "computeMs",
+    "d2hMs",
+    "latencyMs",
 )
 
 
@@ -249,7 +244,7 @@ def _times_fast(obj: list[Any]) -> tuple[np.ndarray, ...] | None:
 
 def parse_times(obj: object) -> TimesData:
     if not isinstance(obj, list):
-        raise UserError(f"a times file must be a JSON array, this is {_kind(obj)}")
+        raise UserError(f"a times file must be a JSON array, this is {json_kind(obj)}")
     if not obj:
         raise UserError("the times file lists no inferences")
     fast = _times_fast(obj)
@@ -264,7 +259,7 @@ def parse_times(obj: object) -> TimesData:
     for i, rec in enumerate(obj):
         what = f"inference {i + 1}"
         if not isinstance(rec, dict):
-            raise UserError(f"{what} is {_kind(rec)}, expected an object with latencyMs")
+            raise UserError(f"{what} is {json_kind(rec)}, expected an object with latencyMs")
         if "latencyMs" not in rec:
             raise UserError(f"{what} has no latencyMs")
         lat[i] = number(rec["latencyMs"], f"{what}: latencyMs")
@@ -310,7 +305,7 @@ def _section(obj: Mapping[str, Any], key: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise UserError(f"'{key}' is {_kind(value)}, expected an object")
+        raise UserError(f"'{key}' is {json_kind(value)}, expected an object")
     return value
 
 
@@ -344,7 +339,7 @@ class ProfileMetadata:
 
 def parse_profile_metadata(obj: object) -> ProfileMetadata:
     if not isinstance(obj, dict):
-        raise UserError(f"run metadata must be a JSON object, this is {_kind(obj)}")
+        raise UserError(f"run metadata must be a JSON object, this is {json_kind(obj)}")
     perf = _section(obj, "performance_summary")
     opts = {str(k): _text(v) for k, v in _section(obj, "inference_options").items()}
     dev = {str(k): _text(v) for k, v in _section(obj, "device_information").items()}
@@ -365,7 +360,7 @@ class BuildMetadata:
 
 def parse_build_metadata(obj: object) -> BuildMetadata:
     if not isinstance(obj, dict):
-        raise UserError(f"build metadata must be a JSON object, this is {_kind(obj)}")
+        raise UserError(f"build metadata must be a JSON object, this is {json_kind(obj)}")
     return BuildMetadata(
         {str(k): _text(v) for k, v in _section(obj, "model_options").items()},
         {str(k): _text(v) for k, v in _section(obj, "build_options").items()},
@@ -396,8 +391,8 @@ def parse_device_metadata(obj: object) -> DeviceMetadata:
         raise UserError("device metadata must be a non-empty JSON array of objects")
     first = obj[0]
     if not isinstance(first, dict):
-        raise UserError(f"device metadata entry 1 is {_kind(first)}, expected an object")
+        raise UserError(f"device metadata entry 1 is {json_kind(first)}, expected an object")
     name = first.get("Name")
     if name is not None and not isinstance(name, str):
-        raise UserError(f"device metadata: Name is {_kind(name)}, expected a string")
+        raise UserError(f"device metadata: Name is {json_kind(name)}, expected a string")
     return DeviceMetadata(name, first)

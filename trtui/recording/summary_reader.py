@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from trtui.errors import UserError
+from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, frozen_array
 from trtui.recording.files import SUMMARY_SCHEMA_PREFIX, read_json
 from trtui.recording.readers import dedupe_names
@@ -18,7 +19,15 @@ from trtui.stats.snapshot import LatencyStats, LayerTable
 
 SUPPORTED = ("trtui.summary/1",)
 _LAYER_COLUMNS = (
-    "last_ms", "mean_ms", "median_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "total_ms",
+    "last_ms",
+    "mean_ms",
+    "median_ms",
+    "p90_ms",
+    "p99_ms",
+    "min_ms",
+    "max_ms",
+    "std_ms",
+    "total_ms",
     "share_pct",
 )
 _LATENCY_KEYS = ("last", "mean", "median", "p90", "p95", "p99", "min", "max", "std")
@@ -41,26 +50,12 @@ class SummaryDoc:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object" if isinstance(value, dict) else type(value).__name__
-
-
 def _num(value: object, what: str) -> float:
     """A number or null (-> NaN)."""
     if value is None:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError(f"{what} is {_kind(value)}, expected a number or null")
+        raise UserError(f"{what} is {json_kind(value)}, expected a number or null")
     return float(value)
 
 
@@ -74,7 +69,7 @@ def _opt_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
     if v is None:
         return None
     if not isinstance(v, str):
-        raise UserError(f"{what}: {key} is {_kind(v)}, expected a string or null")
+        raise UserError(f"{what}: {key} is {json_kind(v)}, expected a string or null")
     return v
 
 
@@ -91,7 +86,7 @@ def latency_from_dict(obj: object, throughput: object, what: str) -> LatencyStat
     if obj is None:
         return LatencyStats.empty()
     if not isinstance(obj, dict):
-        raise UserError(f"{what} is {_kind(obj)}, expected an object")
+        raise UserError(f"{what} is {json_kind(obj)}, expected an object")
     vals = {k: _opt_num(obj.get(k), f"{what}.{k}") for k in _LATENCY_KEYS}
     return LatencyStats(
         count=_count(obj.get("count", 0), f"{what}.count"),
@@ -103,7 +98,7 @@ def latency_from_dict(obj: object, throughput: object, what: str) -> LatencyStat
 def parse_summary(obj: object) -> SummaryDoc:
     """A decoded summary -> SummaryDoc; UserError when it is not one or has wrong types."""
     if not isinstance(obj, dict):
-        raise UserError(f"a trtui summary is a JSON object, this is {_kind(obj)}")
+        raise UserError(f"a trtui summary is a JSON object, this is {json_kind(obj)}")
     schema = obj.get("schema")
     if not isinstance(schema, str) or not schema.startswith(SUMMARY_SCHEMA_PREFIX):
         raise UserError("not a trtui summary (no 'schema': 'trtui.summary/1')")
@@ -111,10 +106,10 @@ def parse_summary(obj: object) -> SummaryDoc:
         raise UserError(f"summary schema {schema} is newer than this trtui reads ({', '.join(SUPPORTED)})")
     source = obj.get("source") or {}
     if not isinstance(source, dict):
-        raise UserError(f"'source' is {_kind(source)}, expected an object")
+        raise UserError(f"'source' is {json_kind(source)}, expected an object")
     raw_layers = obj.get("layers") or []
     if not isinstance(raw_layers, list):
-        raise UserError(f"'layers' is {_kind(raw_layers)}, expected a list")
+        raise UserError(f"'layers' is {json_kind(raw_layers)}, expected a list")
     n = len(raw_layers)
     names: list[str] = []
     count = np.zeros(n, dtype=np.int64)
@@ -123,10 +118,10 @@ def parse_summary(obj: object) -> SummaryDoc:
     for i, row in enumerate(raw_layers):
         what = f"layers[{i}]"
         if not isinstance(row, dict):
-            raise UserError(f"{what} is {_kind(row)}, expected an object")
+            raise UserError(f"{what} is {json_kind(row)}, expected an object")
         name = row.get("name")
         if not isinstance(name, str):
-            raise UserError(f"{what}: name is {_kind(name)}, expected a string")
+            raise UserError(f"{what}: name is {json_kind(name)}, expected a string")
         what = f"{what} ('{name}')"
         names.append(name)
         count[i] = _count(row.get("count", 0), f"{what}: count")
@@ -156,11 +151,11 @@ def parse_summary(obj: object) -> SummaryDoc:
     latency = latency_from_dict(obj.get("latency_ms"), obj.get("throughput_per_s"), "latency_ms")
     device = obj.get("device")
     if device is not None and not isinstance(device, str):
-        raise UserError(f"'device' is {_kind(device)}, expected a string or null")
+        raise UserError(f"'device' is {json_kind(device)}, expected a string or null")
     label = source.get("label")
     simulated = source.get("simulated", False)
     if not isinstance(simulated, bool):
-        raise UserError(f"source.simulated is {_kind(simulated)}, expected true or false")
+        raise UserError(f"source.simulated is {json_kind(simulated)}, expected true or false")
     raw_notices = obj.get("notices") or []
     if isinstance(raw_notices, list):
         notices.extend(str(x) for x in raw_notices if isinstance(x, str))
