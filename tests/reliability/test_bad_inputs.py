@@ -6,7 +6,7 @@ at a time, each in a child process forked from one process that imported trtui o
 exception printed as a traceback, 4 GiB of address space, a time limit); each test then judges its
 own case. A sample of the cases also runs through the real entry point (`python -m trtui`, a fresh
 interpreter) and must give the same answer. A case for a command that is not registered yet in
-trtui/cli.py is skipped, naming the command. Known bugs are xfail (not strict), with the reason.
+trtui/cli.py is skipped, naming the command.
 """
 
 from __future__ import annotations
@@ -55,12 +55,6 @@ ENGINE_CASES = [
     "no-such-file.engine",
 ]
 RECORDING_CASES = [*sorted(RECORDING_FILES), "empty-directory", "recording-folder-bad", "huge-sparse.json"]
-HUGE_JSON_XFAIL = pytest.mark.xfail(
-    reason="trtui.recording.files.read_json reads a whole file before looking at it: an 8 GiB file "
-    "takes 8+ GiB of memory (here: MemoryError under the 4 GiB limit of the fork driver)",
-    strict=False,
-)
-HUGE_JSON = {"huge-sparse.json", "huge-sparse.engine"}  # read by the recording readers
 SOURCE_COMMANDS = ("open", "profile")  # the commands that take an engine file or a recording
 # `compare A B`: A bad (B is bad too: compare must refuse one of them, in one line)
 COMPARE_CASES = [
@@ -83,12 +77,6 @@ MODEL_CASES = [
     "garbage.engine",
     "malformed.json",
 ]
-FIFO_XFAIL = pytest.mark.xfail(
-    reason="a named pipe blocks trtui: trtui.sources.factory.looks_like_json, the recording readers "
-    "and tune's ONNX check (trtui/commands/tune.py _check_onnx) open the path before checking that "
-    "it is a regular file",
-    strict=False,
-)
 
 
 def _source(command: str, path: str) -> tuple[str, ...]:
@@ -111,11 +99,6 @@ BAD_SHAPES = [
     "'input:1x3",
     "input=1x3x224x224",
 ]
-EMPTY_SHAPES_XFAIL = pytest.mark.xfail(
-    reason="trtui.commands.run_args.options_from_args skips parse_shapes when --shapes is '' "
-    "(falsy), so an empty --shapes is silently ignored",
-    strict=False,
-)
 
 VALUES: list[tuple[str, tuple[str, ...], str]] = [
     *[("profile", ("demo", "--duration", v), "--duration") for v in ("abc", "0", "-1", "nan", "inf", "")],
@@ -164,7 +147,6 @@ def _source_cases(cmd: str) -> list[Case]:
             f"recording-{cmd}-{name}",
             cmd,
             _source(cmd, name),
-            marks=(HUGE_JSON_XFAIL,) if name in HUGE_JSON else (),
         )
         for name in RECORDING_CASES
     ]
@@ -173,7 +155,6 @@ def _source_cases(cmd: str) -> list[Case]:
         cmd,
         (cmd, "shapes.engine", "--shapes="),
         ("shapes",),
-        marks=(EMPTY_SHAPES_XFAIL,),
     )
     shapes = [
         Case(
@@ -198,22 +179,19 @@ def _all_cases() -> list[Case]:
     ]
     cases += [Case(f"model-tune-{name}", "tune", ("tune", name, "--headless")) for name in MODEL_CASES]
     cases += [
-        Case(f"pipe-{cmd}", cmd, (*_source(cmd, "pipe.engine"), *extra), timeout=3.0, marks=(FIFO_XFAIL,))
+        Case(f"pipe-{cmd}", cmd, (*_source(cmd, "pipe.engine"), *extra), timeout=3.0)
         for cmd, extra in (
             ("profile", ()),
             ("open", ()),
             ("compare", ("pipe.engine",)),
         )
     ]
-    cases.append(
-        Case("pipe-tune", "tune", ("tune", "pipe.onnx", "--headless"), timeout=3.0, marks=(FIFO_XFAIL,))
-    )
+    cases.append(Case("pipe-tune", "tune", ("tune", "pipe.onnx", "--headless"), timeout=3.0))
     cases += [
         Case(
             f"compare-{name}",
             "compare",
             ("compare", name, "empty-list.json"),
-            marks=(HUGE_JSON_XFAIL,) if name in HUGE_JSON else (),
         )
         for name in COMPARE_CASES
     ]

@@ -80,21 +80,7 @@ def test_signal_during_simulated_build(tmp_path: Path, signum: int, group: bool)
 FAKE_TRT = ROOT / "tests" / "tune" / "fake_trt"  # the tuner's fake `tensorrt` module (its tests)
 
 
-TUNE_TERM_XFAIL = pytest.mark.xfail(
-    reason="'trtui tune' has no SIGTERM/SIGHUP handler: the default action kills it, so its "
-    "temporary folder (trtui-tune-*: attempt engines, timing cache) is left in TMPDIR",
-    strict=False,
-)
-
-
-@pytest.mark.parametrize(
-    ("signum", "group"),
-    [
-        pytest.param(signal.SIGINT, True, id="SIGINT-to-group"),
-        pytest.param(signal.SIGTERM, False, id="SIGTERM", marks=TUNE_TERM_XFAIL),
-        pytest.param(signal.SIGHUP, False, id="SIGHUP", marks=TUNE_TERM_XFAIL),
-    ],
-)
+@pytest.mark.parametrize(("signum", "group"), SIGNALS)
 def test_signal_during_a_build_in_a_child_process(tmp_path: Path, signum: int, group: bool) -> None:
     """`trtui tune MODEL` builds in child processes; with the tuner's fake TensorRT each build takes
     a fraction of a second, so a signal 0.6 s in lands during the search (usually during a build)."""
