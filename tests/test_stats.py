@@ -167,3 +167,18 @@ def test_per_stream_statistics() -> None:
     agg.add(SourceBatch(t=1.0, latencies_ms=lat, latency_streams=streams, timing_wall_s=0.01))
     per = agg.per_stream()
     assert [s.mean for s in per] == [1.0, 2.0] and [s.count for s in per] == [3, 3]
+
+
+def test_tables_are_reused_until_a_new_iteration_arrives() -> None:
+    agg = LayerAggregator()
+    names = ("a", "b")
+    agg.add(ProfiledIteration(names, frozen_array([1.0, 2.0])))
+    w1, t1 = agg.window(), agg.total()
+    assert agg.window() is w1 and agg.total() is t1  # nothing new: the same immutable tables
+    agg.add(ProfiledIteration(names, frozen_array([3.0, 4.0])))
+    w2 = agg.window()
+    assert w2 is not w1
+    np.testing.assert_allclose(w2.mean_ms, [2.0, 3.0])
+    np.testing.assert_allclose(w1.mean_ms, [1.0, 2.0])  # the old snapshot did not change
+    agg.reset()
+    assert len(agg.window()) == 0
