@@ -16,13 +16,11 @@ Timings are medians over repeats of wall-clock time (`time.perf_counter`), one w
 from __future__ import annotations
 
 import json
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench._timing import median_seconds
 from trtui.analysis.compare import compare
 from trtui.recording.runs import load_run
 from trtui.recording.source import open_recording
@@ -38,14 +36,6 @@ def _row(name: str, value: float, unit: str, note: str, **extra: Any) -> dict[st
     return {"name": name, "value": float(value), "unit": unit, "command": COMMAND, "note": note, **extra}
 
 
-def _median_s(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _json_files(folder: Path) -> list[Path]:
@@ -121,8 +111,8 @@ def _synthetic(folder: Path) -> None:
 def _open_rows(label: str, folder: Path, note: str) -> list[dict[str, Any]]:
     files = _json_files(folder)
     size_mib = sum(f.stat().st_size for f in files) / 2**20
-    ours = _median_s(lambda: _open(folder))
-    base = _median_s(lambda: _plain_load(files))
+    ours = median_seconds(lambda: _open(folder), REPEATS)
+    base = median_seconds(lambda: _plain_load(files), REPEATS)
     return [
         _row(
             f"open {label} ({size_mib:.1f} MiB, {len(files)} files)",
@@ -150,7 +140,7 @@ def run() -> list[dict[str, Any]]:
         rows += _open_rows(f"fixture recording {dirs[0].name}", dirs[0], "largest fixture recording")
         if len(dirs) > 1:
             a, b = dirs[0], dirs[1]
-            both = _median_s(lambda: compare(load_run(a), load_run(b)))
+            both = median_seconds(lambda: compare(load_run(a), load_run(b)), REPEATS)
             rows.append(
                 _row(
                     f"compare {a.name} vs {b.name}",

@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import Any
 
 import numpy as np
 
+from bench._timing import median_seconds
 from trtui.gpu.profiler import LayerSamples, make_profiler
 from trtui.model import ProfiledIteration, frozen_array
 from trtui.stats.layers import LayerAggregator
@@ -50,14 +50,6 @@ def _trt_module() -> tuple[Any, str]:
     return _Fake, "a plain Python base class (no TensorRT installed)"
 
 
-def _median(fn: Any) -> float:
-    fn()
-    times = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _profiler_rows() -> list[dict[str, Any]]:
@@ -84,8 +76,8 @@ def _profiler_rows() -> list[dict[str, Any]]:
             for n, t in zip(names, times, strict=True):
                 add((n, t))
 
-    t_trtui = _median(trtui_path)
-    t_bare = _median(bare)
+    t_trtui = median_seconds(trtui_path, REPEATS)
+    t_bare = median_seconds(bare, REPEATS)
     per = LAYERS * ITERATIONS
     ns_trtui = t_trtui / per * 1e9
     ns_bare = t_bare / per * 1e9

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from bench._timing import median_seconds
 from trtui.model import ProfiledIteration, SourceBatch, frozen_array
 from trtui.options import RunOptions
 from trtui.session import Session
@@ -32,21 +33,14 @@ REFRESH_S = 0.5  # the UI's default refresh period
 REPEATS = 5
 
 
+def _median_time(fn: Callable[[], object]) -> float:
+    return median_seconds(fn, REPEATS)
+
+
 def _row(name: str, value: float, unit: str, note: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "value": float(value), "unit": unit, "command": COMMAND, "note": note, **extra}
 
 
-def _median_time(
-    fn: Callable[[], object], repeats: int = REPEATS, clock: Callable[[], float] = time.perf_counter
-) -> float:
-    """Median seconds of one call of `fn` over `repeats` runs (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = clock()
-        fn()
-        times.append(clock() - t0)
-    return statistics.median(times)
 
 
 def _iterations(n_layers: int, count: int, seed: int = 0) -> list[ProfiledIteration]:

@@ -14,15 +14,13 @@ takes minutes on a real machine; these figures are what trtui adds around them).
 from __future__ import annotations
 
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench._timing import median_seconds
 from trtui.tune.child import ChildProcessBuilder, ChildRequest
 from trtui.tune.logclass import classify_line, summarize
 from trtui.tune.plan import make_plan
@@ -61,14 +59,6 @@ def _row(name: str, value: float, unit: str, note: str, **extra: Any) -> dict[st
     return {"name": name, "value": float(value), "unit": unit, "command": COMMAND, "note": note, **extra}
 
 
-def _median(fn: Callable[[], object], repeats: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def log_classification() -> list[dict[str, Any]]:
@@ -82,8 +72,8 @@ def log_classification() -> list[dict[str, Any]]:
         for line in lines:
             pattern.search(line)
 
-    ours = len(lines) / _median(classify)
-    base = len(lines) / _median(bare)
+    ours = len(lines) / median_seconds(classify)
+    base = len(lines) / median_seconds(bare)
     return [_row("tune: builder log lines classified", ours, "lines/s",
                  "classify_line + summarize over real builder lines (memory, errors, progress noise)",
                  ratio=ours / base, baseline=base),
@@ -94,7 +84,7 @@ def log_classification() -> list[dict[str, Any]]:
 def search_decision() -> list[dict[str, Any]]:
     plan = make_plan(WORKSPACE, int(5.85 * GIB), "bench")
     attempts = list(TuneSession(plan, SimulatedBuilder(SimulatedModel.generate(0)), "b").run().attempts)[:10]
-    per = _median(lambda: [next_step(plan, attempts) for _ in range(200)]) / 200
+    per = median_seconds(lambda: [next_step(plan, attempts) for _ in range(200)]) / 200
     return [_row("tune: next_step after 10 attempts", per * 1e6, "us",
                  "the pure search's decision for the next limit (once per build)")]
 
@@ -110,8 +100,8 @@ def child_overhead() -> list[dict[str, Any]]:
             a = builder.build(1 << 20)
             assert a.ok, a.message
 
-        ours = _median(build)
-        base = _median(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
+        ours = median_seconds(build)
+        base = median_seconds(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
     return [_row("tune: child build round trip (no TensorRT)", ours * 1e3, "ms",
                  "start a child, import trtui's protocol, write the engine atomically, read the result, "
                  "clean up; a real build adds TensorRT's own minutes",
@@ -122,7 +112,7 @@ def child_overhead() -> list[dict[str, Any]]:
 def simulated_search() -> list[dict[str, Any]]:
     plan = make_plan(WORKSPACE, int(5.85 * GIB), "bench")
     model = demo_model(WORKSPACE, plan)
-    t = _median(lambda: TuneSession(plan, SimulatedBuilder(model), "demo").run())
+    t = median_seconds(lambda: TuneSession(plan, SimulatedBuilder(model), "demo").run())
     return [_row("tune: whole simulated demo search", t * 1e3, "ms",
                  "the demo's search (crash, hang, OOM included) with the simulated builder's sleeps off")]
 

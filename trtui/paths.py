@@ -28,3 +28,14 @@ def require_file(path: Path, what: str = "file") -> os.stat_result:
     if not os.access(path, os.R_OK):
         raise UserError(f"{path}: permission denied (cannot read it)")
     return st
+
+
+def check_output_file(path: Path | None, option: str, allow_stdout: bool = False) -> None:
+    """Fail early (before any work) if `path` cannot be written as a new or replaced file."""
+    if path is None or (allow_stdout and str(path) == "-"):
+        return
+    if path.is_dir():
+        raise UserError(f"{option} {path}: is a folder; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserError(f"{option} {path}: folder {parent} does not exist")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from trtui.errors import UserError
+from trtui.paths import check_output_file
 
 HELP = "compare two recordings or summaries: per-layer and per-type deltas, precision/tactic changes"
 
@@ -30,13 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def check_json_path(path: Path | None) -> None:
-    if path is None or str(path) == "-":
-        return
-    if path.is_dir():
-        raise UserError(f"--json {path}: is a folder; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UserError(f"--json {path}: folder {parent} does not exist")
+    check_output_file(path, "--json", allow_stdout=True)
 
 
 def run(args: argparse.Namespace) -> int:

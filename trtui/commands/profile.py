@@ -10,6 +10,7 @@ from pathlib import Path
 from trtui import format as fmt
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
 from trtui.errors import UserError
+from trtui.paths import check_output_file
 from trtui.session import Session, Update
 from trtui.signals import interrupt_on_term
 from trtui.sources.factory import open_source, telemetry_for
@@ -39,19 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_run_arguments(p)
 
 
-def _check_output(path: Path | None, what: str) -> None:
-    if path is None:
-        return
-    if path.is_dir():
-        raise UserError(f"--{what} {path}: is a folder; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UserError(f"--{what} {path}: folder {parent} does not exist")
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_output(args.json, "json")
-    _check_output(args.csv, "csv")
+    check_output_file(args.json, "--json")
+    check_output_file(args.csv, "--csv")
     if args.export_dir is not None and args.export_dir.exists() and not args.export_dir.is_dir():
         raise UserError(f"--export-dir {args.export_dir}: exists and is not a folder")
     options = options_from_args(args)
