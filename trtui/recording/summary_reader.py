@@ -15,21 +15,10 @@ from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, frozen_array
 from trtui.recording.files import SUMMARY_SCHEMA_PREFIX, read_json
 from trtui.recording.readers import dedupe_names
-from trtui.stats.snapshot import LatencyStats, LayerTable
+from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable
 
 SUPPORTED = ("trtui.summary/1",)
-_LAYER_COLUMNS = (
-    "last_ms",
-    "mean_ms",
-    "median_ms",
-    "p90_ms",
-    "p99_ms",
-    "min_ms",
-    "max_ms",
-    "std_ms",
-    "total_ms",
-    "share_pct",
-)
+_LAYER_COLUMNS = LAYER_STAT_COLUMNS  # the summary's per-layer keys are the table's columns
 _LATENCY_KEYS = ("last", "mean", "median", "p90", "p95", "p99", "min", "max", "std")
 
 
