@@ -87,10 +87,13 @@ class _Bridge(TuneListener):
         self._last_progress = 0.0
         self._last_fraction = -1.0
         self._last_log = 0.0
+        self._pending_log: str | None = None  # the newest memory line not shown (throttled)
 
     def attempt_started(self, index: int, step: Step) -> None:
         self.tracker.reset()
         self._last_fraction = -1.0
+        self._last_log = 0.0
+        self._pending_log = None
         self.app.post_message(AttemptStarted(index, step))
 
     def build_event(self, event: BuildEvent) -> None:
@@ -109,13 +112,20 @@ class _Bridge(TuneListener):
                 self.app.post_message(BuildProgressed(fraction, self.tracker.label()))
         elif isinstance(event, BuildLog):
             line = classify_line(event.text, event.severity or None)
-            if line.kind != "other" and now - self._last_log >= _LOG_EVERY_S:
+            if line.kind == "other":
+                return
+            text = _describe(line.kind, line.requested_bytes, line.available_bytes, event.text)
+            if now - self._last_log >= _LOG_EVERY_S:
                 self._last_log = now
-                self.app.post_message(
-                    LogSeen(_describe(line.kind, line.requested_bytes, line.available_bytes, event.text))
-                )
+                self._pending_log = None
+                self.app.post_message(LogSeen(text))
+            else:
+                self._pending_log = text  # shown when the build ends, if nothing newer was shown
 
     def attempt_finished(self, attempt: BuildAttempt) -> None:
+        if self._pending_log is not None:  # the build's last memory line is never lost to throttling
+            self.app.post_message(LogSeen(self._pending_log))
+            self._pending_log = None
         self.app.post_message(AttemptFinished(attempt))
 
 
