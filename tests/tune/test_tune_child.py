@@ -141,6 +141,27 @@ def test_cancel_from_another_thread_kills_the_build_and_later_builds(tmp_path: P
     assert again.outcome == "cancelled"
 
 
+def test_an_interrupt_in_the_building_thread_kills_the_child_before_it_propagates(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM (`interrupt_on_term`) raises KeyboardInterrupt wherever the headless tuner's
+    main thread is, often inside `build`: the child must be dead and no half engine left when the
+    exception reaches the caller, and no later build may start."""
+    b = builder(tmp_path, "hang", timeout_s=30.0)
+    seen: list[int] = []
+
+    def on_event(e: BuildEvent) -> None:
+        pid = b.pid
+        assert pid is not None
+        seen.append(pid)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        b.build(8 * MIB, on_event=on_event)
+    assert seen and not _alive(seen[0])  # killed and reaped before build() returned
+    assert b.pid is None
+    assert leftovers(tmp_path) == []
+    assert b.build(8 * MIB).outcome == "cancelled"
+
+
 def test_an_engine_without_a_result_is_not_kept(tmp_path: Path) -> None:
     a = builder(tmp_path, "killed-after-write").build(8 * MIB)
     assert a.outcome == "killed"

@@ -128,6 +128,13 @@ class _Setup:
 
 
 def run(args: argparse.Namespace) -> int:
+    # SIGTERM/SIGHUP become KeyboardInterrupt from the start: the probe child (setup) and the build
+    # children (search) are killed on the way out either way.
+    with interrupt_on_term():
+        return _tune(args)
+
+
+def _tune(args: argparse.Namespace) -> int:
     pool = parse_pool(args.pool)
     tolerance, timeout_s, overhead, limit_range = _number_options(args)
     budget_arg = parse_size(args.budget, "--budget") if args.budget is not None else None
@@ -148,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
         setup = _real_setup(args, pool, budget_arg, plan_for, cache_path)
     session = TuneSession(setup.plan, setup.builder, setup.source, setup.info)
     try:
-        with interrupt_on_term():
-            result = _run(session, setup.label, interactive)
+        result = _run(session, setup.label, interactive)
         _finish(result, json_path, save_path, sys.stdout)
     except KeyboardInterrupt:
         session.cancel()

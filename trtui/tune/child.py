@@ -123,11 +123,7 @@ class ChildProcessBuilder:
 
     def close(self) -> None:
         self.cancel()
-        with self._lock:
-            proc = self._proc
-        if proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=5)
+        self._reap(timeout=5.0)
 
     # --- one build ------------------------------------------------------------------------------
 
@@ -142,6 +138,32 @@ class ChildProcessBuilder:
             p.unlink(missing_ok=True)
         argv = list(self._argv_for(ChildRequest(self._count, limit_bytes, engine)))
         started = time.monotonic()
+        # The child is started from a short-lived thread: a signal handler that raises (Ctrl-C, or
+        # SIGTERM through `interrupt_on_term`) runs in the main thread only, so it can never land
+        # between the fork and the registration below and leave an unregistered child running.
+        spawned: list[subprocess.Popen[bytes] | OSError] = []
+        spawner = threading.Thread(target=self._spawn, args=(argv, spawned), name="trtui-build-spawn")
+        try:
+            spawner.start()
+            spawner.join()
+            outcome = spawned[0]
+            if isinstance(outcome, OSError):
+                return BuildAttempt(0, limit_bytes, "fatal", f"cannot start the build process: {outcome}")
+            return self._watch(outcome, limit_bytes, engine, started, emit)
+        except BaseException:
+            # Interrupted (KeyboardInterrupt, SystemExit): the caller is going away, so the child goes
+            # first, and no later build starts. A child the spawner registers after this is killed by
+            # the spawner itself, as it sees the cancel flag.
+            self.cancel()
+            spawner.join(timeout=5.0)
+            self._reap(timeout=5.0)
+            raise
+        finally:
+            with self._lock:
+                self._proc = None
+            partial.unlink(missing_ok=True)
+
+    def _spawn(self, argv: list[str], out: list[subprocess.Popen[bytes] | OSError]) -> None:
         try:
             proc = subprocess.Popen(
                 argv,
@@ -152,17 +174,21 @@ class ChildProcessBuilder:
                 start_new_session=(os.name == "posix"),
             )
         except OSError as err:
-            return BuildAttempt(0, limit_bytes, "fatal", f"cannot start the build process: {err}")
+            out.append(err)
+            return
         with self._lock:
             self._proc = proc
-        if self._cancel.is_set():  # cancelled between the check above and the start
+        if self._cancel.is_set():  # cancelled before or while the child started
             self._kill(proc)
-        try:
-            return self._watch(proc, limit_bytes, engine, started, emit)
-        finally:
-            with self._lock:
-                self._proc = None
-            partial.unlink(missing_ok=True)
+        out.append(proc)
+
+    def _reap(self, timeout: float) -> None:
+        """Wait (bounded) for the killed child, so that it is gone, not a zombie, when we return."""
+        with self._lock:
+            proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=timeout)
 
     def _watch(
         self, proc: subprocess.Popen[bytes], limit: int, engine: Path, started: float, emit: EventSink
