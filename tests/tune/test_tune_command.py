@@ -101,11 +101,17 @@ def test_bad_model_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     cases = {
         tmp_path / "missing.onnx": "does not exist",
         tmp_path: "is a directory",
-        tmp_path / "model.engine": "looks like a TensorRT engine",
+        tmp_path / "model.engine": "is a TensorRT engine, not an ONNX model",
+        tmp_path / "renamed.onnx": "is a TensorRT engine, not an ONNX model",  # by content, not name
+        tmp_path / "garbage.engine": "is not an ONNX model (it is a file that starts with bytes ff 00 13 37)",
+        tmp_path / "model.pt": "is not an ONNX model (it is a zip archive",
         tmp_path / "empty.onnx": "is empty",
-        tmp_path / "text.onnx": "does not look like an ONNX model",
+        tmp_path / "text.onnx": "is not an ONNX model (it is a text file)",
     }
-    (tmp_path / "model.engine").write_bytes(b"\x08abc")
+    (tmp_path / "model.engine").write_bytes(b"ftrt" + bytes(64))
+    (tmp_path / "renamed.onnx").write_bytes(b"ftrt" + bytes(64))
+    (tmp_path / "garbage.engine").write_bytes(b"\xff\x00\x13\x37" + bytes(64))
+    (tmp_path / "model.pt").write_bytes(b"PK\x03\x04" + bytes(64))
     (tmp_path / "empty.onnx").write_bytes(b"")
     (tmp_path / "text.onnx").write_text("not a model")
     for path, words in cases.items():

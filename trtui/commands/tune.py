@@ -15,6 +15,7 @@ from typing import TextIO
 from trtui.errors import MissingDependency, UserError
 from trtui.paths import require_file
 from trtui.signals import interrupt_on_term
+from trtui.sources.engine_file import describe_header
 from trtui.tune.attempt import OUTCOME_LABELS, BuildAttempt, Builder
 from trtui.tune.budget import Budget, from_free, read_free_from_telemetry
 from trtui.tune.files import check_writable, copy_atomic, write_json_atomic
@@ -29,8 +30,6 @@ HELP = (
     "model builds, fits the device memory and runs within a tolerance of its best latency; "
     "'trtui tune demo' runs against a simulated builder"
 )
-
-ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -87,20 +86,23 @@ def _check_onnx(path: Path) -> None:
     if path.is_dir():
         raise UserError(f"{str(path)!r} is a directory; give the ONNX model file")
     require_file(path, "ONNX model file")
-    if path.suffix.lower() in ENGINE_SUFFIXES:
-        raise UserError(f"{str(path)!r} looks like a TensorRT engine; trtui tune builds engines from the "
-                        f"ONNX model (open an engine with 'trtui {path}')")
     try:
         with open(path, "rb") as f:
-            head = f.read(16)
+            head = f.read(64)
     except OSError as err:
         raise UserError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
     if not head:
         raise UserError(f"{str(path)!r} is empty")
-    # An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08.
-    if head[0] != 0x08:
-        raise UserError(f"{str(path)!r} does not look like an ONNX model (it should start with the "
-                        "ir_version field); trtui tune builds engines from ONNX")
+    # An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08. Judged by content, not
+    # by the file's name.
+    if head[0] == 0x08:
+        return
+    kind = describe_header(head)
+    if kind.startswith("a TensorRT engine"):
+        raise UserError(f"{str(path)!r} is {kind}, not an ONNX model: trtui tune builds engines from the "
+                        f"ONNX model (open an engine with 'trtui {path}')")
+    raise UserError(f"{str(path)!r} is not an ONNX model (it is {kind}); trtui tune builds engines "
+                    "from ONNX")
 
 
 def _number_options(args: argparse.Namespace) -> tuple[float, float, int, tuple[int, int] | None]:

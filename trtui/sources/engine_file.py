@@ -119,6 +119,18 @@ def _ultralytics_prefix(f: BinaryIO, head: bytes, size: int) -> tuple[int, Mappi
     return 4 + n, meta
 
 
+def describe_header(head: bytes) -> str:
+    """What a file's first bytes say it is, for messages about a file of the wrong kind: "a TensorRT
+    engine", "an ONNX model", a well-known format, or its first bytes."""
+    if head[:4] in PLAN_MAGICS:
+        return "a TensorRT engine"
+    if len(head) >= 8 and head[4:5] == b"{" and b"ftrt" in head:
+        return "a TensorRT engine (with an Ultralytics metadata header)"
+    if _looks_like_onnx(head):
+        return "an ONNX model"
+    return _other_format(head) or f"a file that starts with bytes {_hex(head)}"
+
+
 def inspect_engine_file(path: Path) -> EngineFile:
     """Check that `path` holds a TensorRT engine, reading only its header. Raises UserError."""
     try:
@@ -200,4 +212,6 @@ def describe_size(n: int) -> str:
     return f"{n} B"
 
 
-__all__ = ["PLAN_MAGICS", "EngineFile", "describe_size", "inspect_engine_file", "read_plan"]
+__all__ = [
+    "PLAN_MAGICS", "EngineFile", "describe_header", "describe_size", "inspect_engine_file", "read_plan",
+]
