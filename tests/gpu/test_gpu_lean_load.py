@@ -6,6 +6,7 @@ Skips without the lean bindings, pycuda or a usable GPU. Run with: pytest -m gpu
 
 from __future__ import annotations
 
+import random
 import struct
 import subprocess
 import sys
@@ -60,8 +61,10 @@ def load_bytes(plan: bytes) -> str:
         (b"this is not an engine at all" * 10, "not a TensorRT engine TensorRT can read"),
         (b"ftrt" + bytes(12), "truncated or damaged"),
         (b"\x08\x07\x12\x07pytorch" + bytes(200), "not a TensorRT engine TensorRT can read"),
+        # a plan header followed by noise: the runtime reads a platform tag that is not this machine's
+        (b"ftrt" + random.Random(7).randbytes(65536), "built for another platform"),
     ],
-    ids=["empty", "garbage", "truncated", "onnx-bytes"],
+    ids=["empty", "garbage", "truncated", "onnx-bytes", "ftrt-then-noise"],
 )
 def test_lean_runtime_failures_are_explained(gpu: None, plan: bytes, fragment: str) -> None:
     msg = load_bytes(plan)

@@ -40,6 +40,11 @@ CASES = [
       "same OS was used and version compatibility parameters were set accordingly and that it is a TRT "
       "engine file. In throwUnlessHeaderOk at /_src/runtime/dispatch/runtime.cpp:48)"], True,
      ["not a TensorRT engine TensorRT can read"]),
+    # the 11.4 lean runtime on an H100, given "ftrt" followed by random bytes (seen on the device)
+    (["IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion header.pad "
+      "== expectedPlatformTag failed.Platform specific tag mismatch detected. TensorRT plan files are only "
+      "supported on the target runtime platform they were created on.)"], True,
+     ["built for another platform", "or it is damaged", "rebuild it on this machine"]),
     (["getPluginCreator could not find plugin: EfficientNMS_TRT version: 1"], False,
      ["plugin", "--plugins"]),
 ]

@@ -90,6 +90,12 @@ def explain_load_failure(
             f"{path} is not a TensorRT engine TensorRT can read (wrong header: a different file type, "
             "or an engine from a much older TensorRT)"
         )
+    if "expectedPlatformTag" in text or "Platform specific tag mismatch" in text:
+        return UserError(
+            f"{path} was built for another platform (a TensorRT plan runs only on the OS and CPU "
+            "architecture it was built on: a Windows, Jetson or x86-64 engine does not move between them), "
+            "or it is damaged: rebuild it on this machine"
+        )
     if (
         "bufferSize >= minBufferSize" in text
         or "header.size == blobSize" in text
