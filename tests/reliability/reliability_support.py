@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -72,16 +70,16 @@ RECORDING_FILES: dict[str, str] = {
 
 
 def registered_commands() -> dict[str, str]:
-    """`trtui.cli.COMMANDS` as it is now (other commands land while this suite is written)."""
+    """`trtui.cli.COMMANDS`: the subcommands trtui registers."""
     from trtui.cli import COMMANDS
 
     return dict(COMMANDS)
 
 
 def need(command: str) -> None:
-    """Skip the calling test unless `command` is registered in trtui/cli.py."""
-    if command not in registered_commands():
-        pytest.skip(f"'trtui {command}' is not registered in trtui/cli.py COMMANDS yet")
+    """Fail the calling test unless `command` is registered in trtui/cli.py (a command that went
+    missing is a defect, not a reason to skip)."""
+    assert command in registered_commands(), f"'trtui {command}' is not registered in trtui/cli.py COMMANDS"
 
 
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:

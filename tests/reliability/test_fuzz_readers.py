@@ -13,7 +13,6 @@ import string
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,10 +22,7 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 
 def module(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
-        pytest.skip(f"{name} is not there yet")
+    return importlib.import_module(name)
 
 
 def one_line(err: UserError) -> None:

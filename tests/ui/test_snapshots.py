@@ -3,7 +3,6 @@ fake clock, no session thread, no own-CPU readout."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -82,12 +81,10 @@ def _recording_fixture() -> Path | None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_recording(snap_compare: object, size: tuple[int, int]) -> None:
-    if importlib.util.find_spec("trtui.recording.source") is None:
-        pytest.skip("trtui.recording.source (open_recording) is not in this build yet")
     folder = _recording_fixture()
     if folder is None:
         pytest.skip(f"no trtexec fixture recordings under {FIXTURES}")
-    from trtui.recording.source import open_recording  # type: ignore[import-not-found,unused-ignore]
+    from trtui.recording.source import open_recording
 
     clock = [100.0]
     source = open_recording(folder)
