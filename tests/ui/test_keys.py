@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Driver
 from textual.widgets import Input
+from ui_driver import Driver
 
 from trtui.ui.app import TrtuiApp
 from trtui.ui.details import DetailsScreen

@@ -7,7 +7,7 @@ import shlex
 
 import numpy as np
 import pytest
-from conftest import Driver
+from ui_driver import Driver
 
 from trtui import format as fmt
 from trtui.model import LayerInfo, SourceInfo, TensorInfo, frozen_array

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Driver
 from textual.pilot import Pilot
+from ui_driver import Driver
 
 from trtui.session import Session
 from trtui.ui.app import TrtuiApp
