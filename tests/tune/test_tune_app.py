@@ -62,6 +62,32 @@ async def test_runs_the_simulated_search_and_shows_the_choice() -> None:
     assert app.return_value is result
 
 
+async def test_at_80_columns_the_table_has_the_width_and_v_swaps_in_the_plot() -> None:
+    app = TuneApp(demo_session(), "demo (simulated)")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.result is not None)
+        await pilot.pause()
+        table = app.query_one("#attempts", DataTable)
+        side = app.query_one("#side")
+        assert table.display and not side.display
+        assert table.size.width == 80  # the whole width: no side panel squeezing it
+        assert "v" in app.active_bindings  # offered in the footer
+        await pilot.press("v")
+        await pilot.pause()
+        assert side.display and not table.display
+        plot = text_of(app, "#plot")
+        assert "latency" in plot and "device memory" in plot
+        assert max(len(line) for line in plot.splitlines()) > 60  # drawn for the width it now has
+        await pilot.press("v")
+        await pilot.pause()
+        assert table.display and not side.display
+        await pilot.resize_terminal(150, 42)
+        await pilot.pause()
+        assert table.display and side.display  # wide: both, side by side
+        assert "v" not in app.active_bindings  # not offered where it has nothing to do
+        await pilot.press("q")
+
+
 async def test_progress_events_drive_the_bar() -> None:
     app = TuneApp(demo_session(), "demo", autostart=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -141,6 +141,9 @@ def _describe(kind: str, requested: int | None, available: int | None, text: str
 # --- the app --------------------------------------------------------------------------------------
 
 
+NARROW = 100  # below this width the plot is behind `v` instead of beside the table
+
+
 class TuneApp(App[TuneResult]):
     """The tuner screen over a `TuneSession` (simulated or real builder)."""
 
@@ -148,6 +151,7 @@ class TuneApp(App[TuneResult]):
     TITLE = "trtui tune"
     BINDINGS = [
         Binding("c", "cancel", "Cancel build"),
+        Binding("v", "toggle_plot", "Table/plot"),
         Binding("q", "quit_tuner", "Quit"),
     ]
 
@@ -164,6 +168,25 @@ class TuneApp(App[TuneResult]):
     @property
     def simulated(self) -> bool:
         return self.session.builder.simulated
+
+    # --- narrow terminals -----------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below NARROW columns the table gets the whole width and `v` swaps it with the plot."""
+        narrow = event.size.width < NARROW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self.refresh_bindings()
+            self.call_after_refresh(self._refresh_plot)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_plot":
+            return self.has_class("-narrow")  # only narrow terminals need it (hidden otherwise)
+        return True
+
+    def action_toggle_plot(self) -> None:
+        self.toggle_class("-show-plot")
+        self.call_after_refresh(self._refresh_plot)
 
     # --- layout ---------------------------------------------------------------------------------
 
@@ -214,7 +237,7 @@ class TuneApp(App[TuneResult]):
         label = (
             f"build {msg.index}/{plan.max_builds}: {plan.pool.name} {limit} [{msg.step.phase}] {msg.step.why}"
         )
-        self.query_one("#build-label", Static).update(Text(label))
+        self.query_one("#build-label", Static).update(Text(label, no_wrap=True, overflow="ellipsis"))
         self.query_one("#progress", ProgressBar).update(progress=0)
         self.query_one("#phase", Static).update(Text(""))
         self.query_one("#log-line", Static).update(Text(""))
@@ -228,7 +251,9 @@ class TuneApp(App[TuneResult]):
             self.query_one("#phase", Static).update(Text(msg.label, style="dim"))
 
     def on_log_seen(self, msg: LogSeen) -> None:
-        self.query_one("#log-line", Static).update(Text("builder log: " + msg.text, style="yellow"))
+        self.query_one("#log-line", Static).update(
+            Text("builder log: " + msg.text, style="yellow", no_wrap=True, overflow="ellipsis")
+        )
 
     def on_attempt_finished(self, msg: AttemptFinished) -> None:
         a = msg.attempt
