@@ -1,6 +1,11 @@
 """SIGINT, SIGTERM and SIGHUP while trtui runs: it exits promptly, without a traceback, leaves no
 process behind and no stray file.
 
+The headless simulated build (`trtui tune demo --headless`) takes no real time, so a signal cannot land
+in it; the simulated build on the tuner screen, paced in real time, is signalled in
+tests/ui/test_tmux.py, and the build in a child process (the real builder's path, with the tuner's
+fake TensorRT) here.
+
 A supervisor process (reliability_support.SUPERVISOR) makes itself a child subreaper, so a process
 that trtui leaves behind is re-parented to it and found by its parent pid in /proc. The live UI
 under a terminal (tmux) is covered by the UI's own tests.
@@ -62,18 +67,6 @@ def test_signal_during_telemetry_watch(tmp_path: Path, signum: int, group: bool)
         # without a GPU, telemetry may refuse to watch: then it must have said so in one line
         assert "Traceback" not in str(report["stderr"])
         pytest.skip(f"'telemetry --watch' ended by itself here: {str(report['stderr']).strip()}")
-    _check_clean_exit(report)
-
-
-@pytest.mark.parametrize(("signum", "group"), SIGNALS)
-def test_signal_during_simulated_build(tmp_path: Path, signum: int, group: bool) -> None:
-    need("tune")
-    report = supervise(["tune", "demo", "--headless"], tmp_path, signum, delay=0.4, group=group)
-    assert report["left_behind"] == [], f"processes left behind: {report}"
-    assert "Traceback" not in str(report["stderr"]), report
-    if not report["alive_at_signal"]:
-        assert report["rc"] == 0, report
-        pytest.skip("the headless simulated build finished before the signal (it takes no real time)")
     _check_clean_exit(report)
 
 

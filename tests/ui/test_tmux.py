@@ -1,4 +1,5 @@
-"""Drive `trtui demo` in a real terminal (tmux, 120x40) exactly as a user would: keys in, screen out."""
+"""Drive `trtui demo` and `trtui tune demo` in a real terminal (tmux, 120x40) exactly as a user would:
+keys and signals in, screen out."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ class Tmux:
 @pytest.fixture
 def tmux(request: pytest.FixtureRequest) -> Iterator[Tmux]:
     name = f"trtui-test-{uuid.uuid4().hex[:8]}"
-    args = getattr(request, "param", "")
-    cmd = f"cd {ROOT} && {sys.executable} -m trtui demo {args}; echo TRTUI-EXIT=$?; sleep 30"
+    args = getattr(request, "param", "demo")  # what follows `trtui`
+    cmd = f"cd {ROOT} && {sys.executable} -m trtui {args}; echo TRTUI-EXIT=$?; sleep 30"
     env = {**os.environ, "TERM": "xterm-256color"}
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd],
@@ -99,7 +100,7 @@ def test_signals_stop_cleanly_and_restore_the_terminal(tmux: Tmux, sig: signal.S
     assert "Traceback" not in screen and "Share" not in screen
 
 
-@pytest.mark.parametrize("tmux", ["--cpu-budget 0.5"], indirect=True)
+@pytest.mark.parametrize("tmux", ["demo --cpu-budget 0.5"], indirect=True)
 def test_refresh_slows_down_when_over_the_cpu_budget(tmux: Tmux) -> None:
     def refresh(screen: str) -> float:
         m = re.search(r"refresh (\d+\.\d)s", screen)
@@ -109,3 +110,26 @@ def test_refresh_slows_down_when_over_the_cpu_budget(tmux: Tmux) -> None:
     assert re.search(r"trtui CPU \d+\.\d%", screen)
     tmux.keys("q")
     tmux.wait_for(lambda s: "TRTUI-EXIT=0" in s)
+
+
+def _descendants(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    kids = [int(x) for x in out.stdout.split()]
+    return kids + [g for k in kids for g in _descendants(k)]
+
+
+@pytest.mark.parametrize("tmux", ["tune demo"], indirect=True)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_signals_during_a_simulated_build_on_the_tuner_screen(tmux: Tmux, sig: signal.Signals) -> None:
+    """The tuner screen paces its simulated builds in real time, so the signal lands mid-build: the
+    build is cancelled, the screen is left (terminal restored), the summary printed, no process left."""
+    tmux.wait_for(lambda s: "building…" in s and "SIMULATED builder" in s)
+    pid = tmux.app_pid()
+    before = _descendants(pid)
+    os.kill(pid, sig)
+    screen = tmux.wait_for(lambda s: "TRTUI-EXIT=" in s, timeout=8)
+    assert "Traceback" not in screen
+    assert "building…" not in screen and "c Cancel build" not in screen  # the alternate screen is gone
+    assert "cancelled after" in screen and "TRTUI-EXIT=1" in screen  # no limit was chosen: exit 1
+    for child in [pid, *before]:
+        assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
