@@ -74,3 +74,14 @@ async def test_screen_shows_the_comparison() -> None:
         await pilot.pause()
         assert screen.query_one("#compare-tabs").active == "unmatched"  # type: ignore[attr-defined]
         await pilot.press("q")
+
+
+def test_the_summary_fits_80_columns_and_keeps_its_columns_aligned() -> None:
+    from trtui.ui.compare_app import summary_text
+
+    lines = summary_text(compare(A, B)).splitlines()
+    table = [line for line in lines if line.startswith(("end-to-end", "sum of layer times"))]
+    assert table and lines[0].split() == ["A", "B", "B-A", "change"]
+    assert all(len(line) <= 78 for line in [lines[0], *table])  # 80 columns less the padding
+    assert len({len(line) for line in [lines[0], *table]}) == 1  # right-aligned columns end together
+    assert "sum of layer times" in table[-1] and "+1.2500" in table[-1]

@@ -63,19 +63,21 @@ def header_text(c: Comparison) -> str:
 
 
 def summary_text(c: Comparison) -> str:
-    lines = []
+    """The end-to-end and layer-sum deltas as a small table that fits 80 columns."""
+
+    def row(label: str, a: str, b: str, delta: str, change: str) -> str:
+        return f"{label:<21}{a:>13}{b:>13}{delta:>10}{change:>9}"
+
+    lines = [row("", "A", "B", "B-A", "change")]
     for s in c.end_to_end:
         if s.stat in ("mean", "p99", "throughput"):
             d = 1 if s.stat == "throughput" else 4
-            unit = "/s" if s.stat == "throughput" else " ms"
-            lines.append(
-                f"{'end-to-end ' + s.stat:<22} A {ms(s.a, d):>9}{unit}   B {ms(s.b, d):>9}{unit}   "
-                f"B-A {signed(s.delta, d):>9}  {pct(s.delta_pct):>8}"
-            )
+            unit = " inf/s" if s.stat == "throughput" else " ms"
+            lines.append(row(f"end-to-end {s.stat}", ms(s.a, d) + unit, ms(s.b, d) + unit,
+                             signed(s.delta, d), pct(s.delta_pct)))
     t = c.total
     lines.append(
-        f"{'sum of layer times':<22} A {ms(t.a):>9} ms   B {ms(t.b):>9} ms   "
-        f"B-A {signed(t.delta):>9}  {pct(t.delta_pct):>8}"
+        row("sum of layer times", ms(t.a) + " ms", ms(t.b) + " ms", signed(t.delta), pct(t.delta_pct))
     )
     lines.append(
         f"layers: {c.a.layers} in A, {c.b.layers} in B, {len(c.layers)} matched, {len(c.only_a)} only in A, "
