@@ -12,8 +12,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from trtui.errors import UserError
 from trtui.model import SourceBatch
@@ -68,7 +70,7 @@ class Session:
         self.layers = LayerAggregator(window=self.options.window, seed=self.options.seed)
         self.latency = LatencyAggregator(seed=self.options.seed)
         self._trend: deque[TrendPoint] = deque(maxlen=TREND_POINTS)
-        self._tick_latencies: list[np.ndarray] = []
+        self._tick_latencies: list[npt.NDArray[Any]] = []
         self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
         self._tel_history = TelemetryHistory(TELEMETRY_HISTORY)
         self._tel_latest: TelemetrySample | None = None

@@ -24,8 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from trtui.model import LayerInfo
 from trtui.stats.snapshot import LayerTable
@@ -79,7 +81,7 @@ def _infos(infos: Mapping[str, LayerInfo] | Iterable[LayerInfo]) -> Mapping[str,
     return out
 
 
-def layer_times(table: LayerTable) -> np.ndarray:
+def layer_times(table: LayerTable) -> npt.NDArray[Any]:
     """Per-inference time of each layer (mean), 0 where unknown."""
     return np.nan_to_num(np.asarray(table.mean_ms, dtype=np.float64), nan=0.0)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from trtui import __version__
 from trtui.atomic import atomic_open, write_json_atomic, write_text_atomic
@@ -104,7 +105,7 @@ def graph_dict(table: LayerTable, infos: Iterable[LayerInfo]) -> dict[str, Any]:
     return {"Layers": [layer_to_json(by_name.get(n) or LayerInfo(name=n)) for n in order]}
 
 
-def timing_records(latencies_ms: np.ndarray, throughput_per_s: float | None) -> list[dict[str, float]]:
+def timing_records(latencies_ms: npt.NDArray[Any], throughput_per_s: float | None) -> list[dict[str, float]]:
     """trtexec `--exportTimes` records for measured latencies (see TIMING_NOTE)."""
     lat = np.asarray(latencies_ms, dtype=np.float64)
     n = len(lat)

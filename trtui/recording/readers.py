@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from trtui.errors import UserError
 from trtui.json_kind import json_kind
@@ -198,7 +199,7 @@ class TimesData:
 _NUMBER_TYPES = frozenset((int, float))
 
 
-def _column(records: list[Any], key: str, minimum: float | None) -> np.ndarray | None:
+def _column(records: list[Any], key: str, minimum: float | None) -> npt.NDArray[Any] | None:
     """One field of every record as floats, or None when any value is not a plain valid number
     (then the careful per-record path finds and names the problem)."""
     try:
@@ -216,7 +217,7 @@ def _column(records: list[Any], key: str, minimum: float | None) -> np.ndarray |
     return col
 
 
-def _times_fast(obj: list[Any]) -> tuple[np.ndarray, ...] | None:
+def _times_fast(obj: list[Any]) -> tuple[npt.NDArray[Any], ...] | None:
     """The common case, vectorised: every record is an object with the same keys."""
     first = obj[0]
     if type(first) is not dict or "latencyMs" not in first:
@@ -229,7 +230,7 @@ def _times_fast(obj: list[Any]) -> tuple[np.ndarray, ...] | None:
     lat = _column(obj, "latencyMs", 0.0)
     if lat is None:
         return None
-    cols: dict[str, np.ndarray] = {}
+    cols: dict[str, npt.NDArray[Any]] = {}
     for key in ("computeMs", *_START_KEYS, *_END_KEYS):
         if key in keys:
             col = _column(obj, key, 0.0 if key == "computeMs" else None)
@@ -279,7 +280,11 @@ def parse_times(obj: object) -> TimesData:
 
 
 def _times_data(
-    lat: np.ndarray, comp: np.ndarray, enq: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    lat: npt.NDArray[Any],
+    comp: npt.NDArray[Any],
+    enq: npt.NDArray[Any],
+    starts: npt.NDArray[Any],
+    ends: npt.NDArray[Any],
 ) -> TimesData:
     if np.isfinite(starts).any() and np.isfinite(ends).any():
         start = float(np.nanmin(starts))

@@ -12,8 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from trtui.errors import UserError
 from trtui.model import LayerInfo, LayerSummaryTable, SourceBatch, SourceInfo, frozen_array
@@ -142,7 +144,7 @@ class RecordingSource:
         self,
         info: SourceInfo,
         summary: LayerSummaryTable | None,
-        latencies_ms: np.ndarray | None = None,
+        latencies_ms: npt.NDArray[Any] | None = None,
         timing_wall_s: float = 0.0,
         notices: tuple[str, ...] = (),
         recording: Recording | None = None,

@@ -8,8 +8,10 @@ All numbers are *simulated*; nothing here was measured.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from trtui.model import LayerInfo, TensorInfo
 
@@ -272,5 +274,5 @@ def scaled_layers(n: int) -> list[SimLayer]:
     return out
 
 
-def layer_costs(layers: list[SimLayer]) -> np.ndarray:
+def layer_costs(layers: list[SimLayer]) -> npt.NDArray[Any]:
     return np.array([layer.cost_ms for layer in layers])

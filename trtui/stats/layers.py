@@ -10,9 +10,12 @@ shrink as the layer count grows so that each stays under `max_cells` values.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from trtui.model import FloatArray, LayerSummaryTable, ProfiledIteration, frozen_array
+import numpy as np
+import numpy.typing as npt
+
+from trtui.model import FloatArray, IntArray, LayerSummaryTable, ProfiledIteration, frozen_array
 from trtui.stats.snapshot import LayerTable
 
 _PCTS = (50.0, 90.0, 99.0)
@@ -23,7 +26,7 @@ class _RowRing:
 
     def __init__(self, rows: int, cols: int) -> None:
         self.rows = max(1, rows)
-        self.data = np.full((self.rows, cols), np.nan, dtype=np.float32)
+        self.data: npt.NDArray[np.float32] = np.full((self.rows, cols), np.nan, dtype=np.float32)
         self.filled = 0
         self.head = 0  # next row to write
         self.has_nan = False
@@ -59,7 +62,7 @@ class _RowRing:
         self.has_nan = False
 
 
-def _sorted_percentiles(srt: np.ndarray, valid: np.ndarray, qs: tuple[float, ...]) -> FloatArray:
+def _sorted_percentiles(srt: npt.NDArray[Any], valid: npt.NDArray[Any], qs: tuple[float, ...]) -> FloatArray:
     """numpy's default ("linear") percentiles of each row of `srt` (sorted, NaN last), where row i
     has `valid[i]` real values. Rows without values give NaN."""
     n = srt.shape[0]
@@ -105,22 +108,22 @@ class LayerAggregator:
         self.names: list[str] = []
         self._index: dict[str, int] = {}
         self._last_names: tuple[str, ...] | None = None
-        self._last_cols: np.ndarray | None = None
+        self._last_cols: npt.NDArray[Any] | None = None
         self.iterations = 0
         self._cache: dict[tuple[str, int], LayerTable] = {}
         n = 0
-        self._count = np.zeros(n, dtype=np.int64)
-        self._mean = np.zeros(n)
-        self._m2 = np.zeros(n)
-        self._total = np.zeros(n)
-        self._min = np.full(n, np.inf)
-        self._max = np.full(n, -np.inf)
-        self._last = np.full(n, np.nan)
+        self._count: IntArray = np.zeros(n, dtype=np.int64)
+        self._mean: FloatArray = np.zeros(n)
+        self._m2: FloatArray = np.zeros(n)
+        self._total: FloatArray = np.zeros(n)
+        self._min: FloatArray = np.full(n, np.inf)
+        self._max: FloatArray = np.full(n, -np.inf)
+        self._last: FloatArray = np.full(n, np.nan)
         self._window = _RowRing(self._window_rows, n)
         self._reservoir = _RowRing(self._reservoir_rows, n)
         self._summary = None
 
-    def _cols_for(self, names: tuple[str, ...]) -> np.ndarray:
+    def _cols_for(self, names: tuple[str, ...]) -> npt.NDArray[Any]:
         if names is self._last_names and self._last_cols is not None:
             return self._last_cols
         cols = np.empty(len(names), dtype=np.int64)
@@ -171,7 +174,7 @@ class LayerAggregator:
         if complete and cols is self._last_cols and n and cols[0] == 0 and cols[-1] == n - 1:
             row = x  # the common case: same layers, same order
             present = slice(None)
-            idx: slice | np.ndarray = present
+            idx: slice | npt.NDArray[Any] = present
         else:
             row = np.full(n, np.nan)
             row[cols] = x

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from trtui.model import LayerInfo, frozen_array
 from trtui.stats.snapshot import LayerTable
@@ -54,7 +56,7 @@ def group_by_type(
     g = len(order)
     names = tuple(order)
 
-    def gsum(values: np.ndarray) -> np.ndarray:
+    def gsum(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         v = np.asarray(values, dtype=np.float64)
         out = np.bincount(gid, weights=np.nan_to_num(v, nan=0.0), minlength=g)
         seen = np.bincount(gid, weights=np.isfinite(v).astype(np.float64), minlength=g)
@@ -94,7 +96,7 @@ def group_by_type(
     return TypeGroups(grouped, tuple(int(s) for s in sizes), group_precisions)
 
 
-def change_pct(current: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+def change_pct(current: npt.NDArray[Any], baseline: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """(current / baseline - 1) * 100 element-wise; NaN where either is unknown or baseline <= 0."""
     cur = np.asarray(current, dtype=np.float64)
     base = np.asarray(baseline, dtype=np.float64)
@@ -104,7 +106,7 @@ def change_pct(current: np.ndarray, baseline: np.ndarray) -> np.ndarray:
     return out
 
 
-def baseline_array(names: tuple[str, ...], baseline: Mapping[str, float]) -> np.ndarray:
+def baseline_array(names: tuple[str, ...], baseline: Mapping[str, float]) -> npt.NDArray[Any]:
     """The pinned baseline mean of each name (NaN where the layer was not in the baseline)."""
     return np.fromiter((baseline.get(n, np.nan) for n in names), dtype=np.float64, count=len(names))
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -83,13 +85,13 @@ class _NameCache:
         self.precisions = [(infos.get(n) or _NO_INFO).precision or "" for n in names]
         self.index = {n: i for i, n in enumerate(names)}
         self._lower: list[str] | None = None
-        self._orders: dict[str, np.ndarray] = {}
-        self._masks: dict[str, np.ndarray] = {}
+        self._orders: dict[str, npt.NDArray[Any]] = {}
+        self._masks: dict[str, npt.NDArray[Any]] = {}
 
     def matches(self, names: tuple[str, ...]) -> bool:
         return names is self.names or (len(names) == len(self.names) and names == self.names)
 
-    def text_order(self, key: str) -> np.ndarray:
+    def text_order(self, key: str) -> npt.NDArray[Any]:
         """Indices sorted by a text column (ascending, case-insensitive), cached."""
         if key not in self._orders:
             labels = {"name": self.names, "type": self.types, "precision": self.precisions}[key]
@@ -97,7 +99,7 @@ class _NameCache:
             self._orders[key] = np.array(sorted(range(len(lowered)), key=lowered.__getitem__), dtype=np.int64)
         return self._orders[key]
 
-    def mask(self, text: str) -> np.ndarray:
+    def mask(self, text: str) -> npt.NDArray[Any]:
         """Boolean mask of rows whose name or type contains `text` (case-insensitive)."""
         f = text.lower()
         if f not in self._masks:
@@ -113,9 +115,9 @@ def order_for(
     key: str,
     reverse: bool,
     filter_text: str,
-    delta: np.ndarray | None = None,
+    delta: npt.NDArray[Any] | None = None,
     cache: _NameCache | None = None,
-) -> np.ndarray:
+) -> npt.NDArray[Any]:
     """Row indices of `table` sorted by `key` (descending for numbers, ascending for text, unless
     `reverse`), keeping only layers whose name or type contains `filter_text` (case-insensitive).
     NaN (unknown) values always sort last."""
@@ -173,7 +175,7 @@ class LayerView(ScrollView, can_focus=True):
         self.layer_table: LayerTable = LayerTable.empty()  # the per-layer table, as received
         self.table: LayerTable = LayerTable.empty()  # what is displayed (layers or type groups)
         self.infos: dict[str, LayerInfo] = {}
-        self.order: np.ndarray = np.arange(0)
+        self.order: npt.NDArray[Any] = np.arange(0)
         self.sort_key = "share"
         self.sort_reverse = False
         self.filter_text = ""
@@ -182,7 +184,7 @@ class LayerView(ScrollView, can_focus=True):
         self.group_precisions: tuple[str, ...] = ()
         self.baseline: dict[str, float] = {}  # layer name -> pinned mean ms
         self.baseline_groups: dict[str, float] = {}  # layer type -> pinned summed mean ms
-        self.delta: np.ndarray = np.zeros(0)
+        self.delta: npt.NDArray[Any] = np.zeros(0)
         self._max_share = 0.0
         self._cursor_name: str | None = None
         self._last_layer: str | None = None  # the layer under the cursor before grouping

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from rich.text import Text
 from textual.widgets import Static
 
@@ -114,7 +116,7 @@ def latency_text(update: Update, width: int, hist_rows: int = 4) -> Text:
     return t
 
 
-def histogram_lines(values: np.ndarray, width: int, rows: int) -> list[str]:
+def histogram_lines(values: npt.NDArray[Any], width: int, rows: int) -> list[str]:
     """A vertical-bar histogram of `values` (block characters) `rows` lines high, and an axis
     line with the low and high edges; every line is exactly `width` cells."""
     if len(values) < 2 or width < 8 or rows < 1:
