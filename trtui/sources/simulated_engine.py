@@ -7,7 +7,7 @@ All numbers are *simulated*; nothing here was measured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -257,18 +257,7 @@ def scaled_layers(n: int) -> list[SimLayer]:
             if rep == 0:
                 out.append(layer)
             else:
-                info = layer.info
-                renamed = LayerInfo(
-                    name=f"block{rep}/{info.name}",
-                    type=info.type,
-                    precision=info.precision,
-                    tactic=info.tactic,
-                    inputs=info.inputs,
-                    outputs=info.outputs,
-                    origin=info.origin,
-                    onnx_nodes=info.onnx_nodes,
-                    params=info.params,
-                )
+                renamed = replace(layer.info, name=f"block{rep}/{layer.info.name}")
                 out.append(SimLayer(renamed, layer.cost_ms))
         rep += 1
     return out
