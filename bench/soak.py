@@ -51,7 +51,7 @@ def soak(seconds: float, layers: int | None = LAYERS, profile_every: int = 2) ->
     rss_before = rss_mib()
     options = RunOptions(layers=layers, profile_every=profile_every, seed=4)
     source = SimulatedSource(options)
-    session = Session(source, SimulatedTelemetry(source), options, refresh_s=0.5)
+    session = Session(source, SimulatedTelemetry(source), options, tick_s=0.5)
     while session.layers.iterations < FAST_FORWARD_ITERATIONS:  # fill the windows
         session.ingest(source.simulate(0.5))
     session.build_update()

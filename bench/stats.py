@@ -164,7 +164,7 @@ def snapshot_building(n_layers: int) -> list[dict[str, Any]]:
 
 def session_tick(n_layers: int | None, ticks: int = 24) -> list[dict[str, Any]]:
     source = SimulatedSource(RunOptions(layers=n_layers, seed=3))
-    session = Session(source, SimulatedTelemetry(source), source.options, refresh_s=REFRESH_S)
+    session = Session(source, SimulatedTelemetry(source), source.options, tick_s=REFRESH_S)
     session.open()
     # Warm up until the window and the reservoir are full (the most expensive steady state).
     while session.layers.iterations < 300:

@@ -10,15 +10,16 @@ import pytest
 
 from trtui.model import SourceBatch, SourceInfo, frozen_array
 from trtui.options import RunOptions
-from trtui.session import Session, Update
+from trtui.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
+from trtui.stats.update import Update
 
 
 def test_session_thread_publishes_updates_and_stops() -> None:
     src = SimulatedSource(RunOptions(seed=3))
     got: list[Update] = []
     ses = Session(
-        src, SimulatedTelemetry(src), on_update=got.append, refresh_s=0.05, telemetry_interval_s=0.05
+        src, SimulatedTelemetry(src), on_update=got.append, tick_s=0.05, telemetry_interval_s=0.05
     )
     ses.start()
     time.sleep(0.5)
@@ -47,6 +48,8 @@ def test_reset_and_pause() -> None:
     ses._reset_stats()
     assert ses.snapshot().latency_total.count == 0
     ses.set_paused(True)
+    assert not ses.paused  # a request from another thread: applied in the session thread
+    ses._apply_controls()
     assert ses.paused and ses.snapshot().state == "paused"
     t[0] += 0.3
     ses.ingest(src.read(0))

@@ -30,7 +30,7 @@ def test_session_explains_a_p99_jump_with_the_clock_drop(monkeypatch: pytest.Mon
     t = [0.0]
     clock = lambda: t[0]  # noqa: E731
     src = SimulatedSource(clock=clock)
-    ses = Session(src, SimulatedTelemetry(src, clock=clock), refresh_s=0.25, clock=clock)
+    ses = Session(src, SimulatedTelemetry(src, clock=clock), tick_s=0.25, clock=clock)
     ses.open()
     for _ in range(int(11 / 0.25)):
         t[0] += 0.25
@@ -44,4 +44,4 @@ def test_session_explains_a_p99_jump_with_the_clock_drop(monkeypatch: pytest.Mon
     assert "SwThermalSlowdown" in (first.throttle_reasons or ())
     assert any("SM clock 1980->1755 MHz" in f for f in first.findings)
     assert any(n.startswith("p99 jump at") and "SM clock" in n for n in u.profile.notices)
-    assert u.telemetry_view is not None and u.telemetry_view.sm_clock_mhz[-1] is not None
+    assert u.telemetry_history and u.telemetry_history[-1].sm_clock_mhz is not None

@@ -1,17 +1,21 @@
-"""A profiling session: one thread that drains a source, feeds the aggregators and publishes one
-combined, immutable `Update` per refresh tick.
+"""The pipeline runner: one thread that drains a source, feeds the aggregators and publishes one
+combined, immutable `Update` per statistics tick.
 
-The session owns no GPU object (the GPU source has its own worker thread); it only reads batches,
-so the UI thread never blocks on the GPU: it receives at most one `Update` per tick.
+The tick is fixed (`tick_s`): what the statistics are never depends on who reads them or how fast
+(the screen's CPU budget merges or skips updates on its side). Control calls from other threads
+(pause, reset, stop) go through a queue and an event, and take effect in the session thread.
+The session owns no GPU object (an engine runs in its own thread or process); it only reads batches.
+It implements `trtui.feed.UpdateFeed` for the live screen.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,7 +29,8 @@ from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import ProfileSnapshot, RunState, TrendPoint
 from trtui.stats.spikes import is_spike
-from trtui.telemetry.history import TelemetryEvent, TelemetryHistory, TelemetrySnapshot
+from trtui.stats.update import Update
+from trtui.telemetry.history import TelemetryEvent, TelemetryHistory
 from trtui.telemetry.sample import TelemetrySample, TelemetrySource
 
 TREND_POINTS = 240
@@ -33,20 +38,8 @@ TELEMETRY_HISTORY = 240
 MAX_NOTICES = 50
 MAX_EVENTS = 20
 PAUSED_TELEMETRY_FACTOR = 4.0  # sample telemetry this much less often while paused
+TICK_S = 0.5  # the statistics tick: fixed for a run, whatever shows the updates
 
-
-@dataclass(frozen=True, slots=True)
-class Update:
-    """Everything the UI shows, as of one tick."""
-
-    profile: ProfileSnapshot
-    telemetry: TelemetrySample | None
-    telemetry_history: tuple[TelemetrySample, ...]
-    cost_s: float  # CPU seconds the session thread spent building this update (own cost)
-    telemetry_view: TelemetrySnapshot | None = None  # aligned series for sparklines
-    # Latency spikes (p99 jumps) and what clocks/temperature/throttling did then; times are the
-    # session clock (time.monotonic), the same as the telemetry samples' `t`.
-    events: tuple[TelemetryEvent, ...] = ()
 
 
 class Session:
@@ -56,7 +49,7 @@ class Session:
         telemetry: TelemetrySource | None = None,
         options: RunOptions | None = None,
         on_update: Callable[[Update], None] | None = None,
-        refresh_s: float = 0.5,
+        tick_s: float = TICK_S,
         telemetry_interval_s: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -64,7 +57,7 @@ class Session:
         self.telemetry = telemetry
         self.options = options or RunOptions()
         self.on_update = on_update
-        self.refresh_s = refresh_s
+        self.tick_s = tick_s
         self.telemetry_interval_s = telemetry_interval_s
         self._clock = clock
         self.layers = LayerAggregator(window=self.options.window, seed=self.options.seed)
@@ -84,15 +77,25 @@ class Session:
         self._t0: float | None = None
         self._stop = threading.Event()
         self._reset_requested = threading.Event()
+        self._controls: queue.SimpleQueue[bool] = queue.SimpleQueue()  # pause requests
         self._thread: threading.Thread | None = None
         self._started = False
         self._shown_data = False  # publish at once when the first data arrives
         self.last_update: Update | None = None
+        self._settings = tuple(
+            (k, str(v)) for k, v in dataclasses.asdict(self.options).items()
+        ) + (("tick_s", str(tick_s)),)
 
     # -- control (any thread) --------------------------------------------------------------------
 
-    def start(self) -> None:
+    @property
+    def can_control(self) -> bool:
+        return True
+
+    def start(self, on_update: Callable[[Update], None] | None = None) -> None:
         """Start the session thread (the source starts inside it)."""
+        if on_update is not None:
+            self.on_update = on_update
         self._thread = threading.Thread(target=self._run, name="trtui-session", daemon=True)
         self._thread.start()
 
@@ -102,14 +105,23 @@ class Session:
             self._thread.join(timeout)
 
     def set_paused(self, paused: bool) -> None:
-        if self._state in ("finished", "error"):
-            return
-        self.source.set_paused(paused)
-        self._state = "paused" if paused else "running"
+        """Pause or resume the source (takes effect in the session thread at its next step)."""
+        self._controls.put(paused)
 
     @property
     def paused(self) -> bool:
         return self._state == "paused"
+
+    def _apply_controls(self) -> None:
+        while True:
+            try:
+                paused = self._controls.get_nowait()
+            except queue.Empty:
+                return
+            if self._state in ("finished", "error"):
+                continue
+            self.source.set_paused(paused)
+            self._state = "paused" if paused else "running"
 
     def reset(self) -> None:
         """Forget all statistics (done in the session thread at its next step)."""
@@ -151,6 +163,7 @@ class Session:
             now = self._clock()
             if until is not None and now >= until:
                 break
+            self._apply_controls()
             if self._reset_requested.is_set():
                 self._reset_requested.clear()
                 self._reset_stats()
@@ -174,7 +187,7 @@ class Session:
             if now >= next_tick or (not self._shown_data and (batch.profiled or len(batch.latencies_ms))):
                 self._shown_data = self._shown_data or bool(batch.profiled or len(batch.latencies_ms))
                 self._publish()
-                next_tick = max(next_tick + self.refresh_s, now + self.refresh_s / 4)
+                next_tick = max(next_tick + self.tick_s, now + self.tick_s / 4)
 
     def close(self) -> None:
         try:
@@ -240,15 +253,14 @@ class Session:
         cpu0 = time.thread_time()
         self._resolve_spikes()
         profile = self.snapshot()
-        view = self._tel_history.snapshot() if self._tel_latest is not None else None
         cost = time.thread_time() - cpu0
         return Update(
             profile,
             self._tel_latest,
             self._tel_history.samples,
             cost,
-            telemetry_view=view,
             events=tuple(self._events),
+            settings=self._settings,
         )
 
     def snapshot(self) -> ProfileSnapshot:

@@ -10,8 +10,8 @@ import math
 from typing import Any
 
 from trtui import __version__
-from trtui.session import Update
 from trtui.stats.snapshot import LatencyStats, LayerTable
+from trtui.stats.update import Update
 
 SCHEMA = "trtui.summary/1"
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from trtui.session import Session, Update
+from trtui.session import Session
 from trtui.sources.protocol import ProfileSource
+from trtui.stats.update import Update
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "trtexec"

@@ -21,8 +21,9 @@ from trtui.recording.export import (
     write_layers_csv,
 )
 from trtui.recording.source import open_recording
-from trtui.session import Session, Update
+from trtui.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
+from trtui.stats.update import Update
 
 PROFILE_LINE = re.compile(
     r'^, \{ "name" : "(?:[^"\\]|\\.)*", "timeMs" : [-0-9.e+]+, "averageMs" : [-0-9.e+]+, '

@@ -199,8 +199,11 @@ async def test_p_pauses_and_resumes(driver: Driver) -> None:
     async with app.run_test(size=SIZE) as pilot:
         app.apply_update(driver.step())
         await pilot.press("p")
+        update = driver.step()  # the session applies control requests at its next step
         assert driver.session.paused and driver.source._paused
+        assert update.profile.state == "paused"
         await pilot.press("p")
+        driver.step()
         assert not driver.session.paused and not driver.source._paused
 
 
@@ -325,23 +328,24 @@ def test_refresh_slows_down_over_the_cpu_budget_and_recovers(driver: Driver) -> 
     wall[0] += 2.0
     app.measure_own_cost()
     assert app.own_cpu_pct == pytest.approx(50.0)
-    assert driver.session.refresh_s == pytest.approx(0.5)
+    assert app.refresh_s == pytest.approx(0.5)
     for _ in range(3):  # 30% of a core: over budget
         cpu[0] += 0.6
         wall[0] += 2.0
         app.measure_own_cost()
     assert app.own_cpu_pct == pytest.approx(30.0)
-    assert driver.session.refresh_s == pytest.approx(0.5 * 1.5**3)
+    assert app.refresh_s == pytest.approx(0.5 * 1.5**3)
     for _ in range(10):  # never slower than 5 s
         cpu[0] += 0.6
         wall[0] += 2.0
         app.measure_own_cost()
-    assert driver.session.refresh_s == pytest.approx(5.0)
+    assert app.refresh_s == pytest.approx(5.0)
     for _ in range(20):  # 1%: well under budget, back to --refresh and never faster
         cpu[0] += 0.02
         wall[0] += 2.0
         app.measure_own_cost()
-    assert driver.session.refresh_s == pytest.approx(0.5)
+    assert app.refresh_s == pytest.approx(0.5)
+    assert driver.session.tick_s == pytest.approx(0.5)  # the statistics' tick never changed
 
 
 @pytest.mark.parametrize("kind", ["csv", "recording"])

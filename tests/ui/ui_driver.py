@@ -5,8 +5,9 @@ conftest (a module of its own: `from conftest import ...` is ambiguous when seve
 from __future__ import annotations
 
 from trtui.options import RunOptions
-from trtui.session import Session, Update
+from trtui.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
+from trtui.stats.update import Update
 from trtui.ui.app import TrtuiApp
 
 
@@ -29,7 +30,7 @@ class Driver:
             self.source,
             SimulatedTelemetry(self.source, clock=self.clock),
             options,
-            refresh_s=0.5,
+            tick_s=0.5,
             clock=self.clock,
         )
         self.session.open()
@@ -38,6 +39,7 @@ class Driver:
         update = None
         for _ in range(ticks):
             self.clock.t += seconds
+            self.session._apply_controls()
             if self.session._reset_requested.is_set():  # as the session loop does
                 self.session._reset_requested.clear()
                 self.session._reset_stats()

@@ -11,7 +11,7 @@ from trtui.model import LayerInfo
 from trtui.stats.snapshot import LatencyStats, LayerTable
 
 if TYPE_CHECKING:
-    from trtui.session import Update
+    from trtui.stats.update import Update
 
 
 @dataclass(frozen=True, slots=True)

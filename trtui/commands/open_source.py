@@ -44,15 +44,11 @@ def launch(spec: str, options: RunOptions, args: argparse.Namespace) -> int:
             "the live UI needs a terminal; for headless runs use "
             "'trtui profile SOURCE --duration S --json out.json'"
         )
+    from trtui.session import Session
     from trtui.ui.app import run_app
 
-    return run_app(
-        source,
-        telemetry_for(source, options),
-        options,
-        refresh_s=args.refresh,
-        cpu_budget_pct=args.cpu_budget,
-    )
+    feed = Session(source, telemetry_for(source, options), options)
+    return run_app(feed, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget)
 
 
 def run(args: argparse.Namespace) -> int:

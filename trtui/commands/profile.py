@@ -11,9 +11,10 @@ from trtui import format as fmt
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
 from trtui.errors import UserError
 from trtui.paths import check_output_file
-from trtui.session import Session, Update
+from trtui.session import Session
 from trtui.signals import interrupt_on_term
 from trtui.sources.factory import open_source, telemetry_for
+from trtui.stats.update import Update
 
 HELP = "run a source headless for a while, then print and write a summary (JSON, CSV, trtexec files)"
 

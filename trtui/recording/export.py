@@ -36,8 +36,8 @@ from trtui.errors import UserError
 from trtui.layer_info import layer_to_json
 from trtui.model import LayerInfo, SourceInfo
 from trtui.recording.files import recording_stem
-from trtui.session import Update
 from trtui.stats.snapshot import LatencyStats, LayerTable
+from trtui.stats.update import Update
 
 TIMING_NOTE = (
     "synthesised by trtui from the measured per-inference latencies of the rolling window: "

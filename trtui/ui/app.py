@@ -1,10 +1,14 @@
-"""The live profiler app: composition of the screen, and the bridge from the session thread."""
+"""The live profiler app: composition of the screen, and the bridge from an update feed.
+
+The screen reads only the `Update`s its feed publishes (a local pipeline or a remote run): the
+layer list, its details, shapes, mode and notices all arrive in them, may arrive late (an engine's
+layers are known only once it is loaded on its GPU thread) and may change during a run.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import importlib
 import signal
 import time
@@ -25,10 +29,8 @@ from textual.widgets import Footer, Input, Static
 
 from trtui.atomic import write_text_atomic
 from trtui.errors import UserError
-from trtui.options import RunOptions
-from trtui.session import Session, Update
-from trtui.sources.protocol import ProfileSource
-from trtui.telemetry.sample import TelemetrySource
+from trtui.feed import UpdateFeed
+from trtui.stats.update import Update
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, details_text
 from trtui.ui.grouping import placeholder_table
 from trtui.ui.layer_view import SORT_KEYS, LayerView
@@ -44,7 +46,7 @@ MAX_REFRESH_S = 5.0
 
 @dataclass
 class UpdateReady(Message):
-    """One combined update per refresh tick; a newer one replaces a queued older one."""
+    """One combined update per statistics tick; a newer one replaces a queued older one."""
 
     update: Update
 
@@ -74,7 +76,7 @@ class TrtuiApp(App[int]):
 
     def __init__(
         self,
-        session: Session,
+        feed: UpdateFeed,
         refresh_s: float = 0.5,
         cpu_budget_pct: float = 10.0,
         autostart: bool = True,
@@ -83,8 +85,11 @@ class TrtuiApp(App[int]):
         wall_time: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
-        self.session = session
+        self.feed = feed
         self.requested_refresh_s = refresh_s
+        # The screen's own refresh period: updates that arrive sooner are merged (the newest wins).
+        # The CPU budget changes only this, never the statistics.
+        self.refresh_s = refresh_s
         self.cpu_budget_pct = cpu_budget_pct
         self.autostart = autostart
         self.cost_interval_s = cost_interval_s
@@ -101,7 +106,12 @@ class TrtuiApp(App[int]):
         self.zoom = "normal"
         self.layer_history = LayerHistory()
         self.exported: list[tuple[str, str]] = []  # (kind, path) written, for tests and the report
-        session.refresh_s = refresh_s
+        self.paused_requested = False
+        self.updates_merged = 0  # updates replaced by a newer one before they were shown
+        self._pending: Update | None = None
+        self._pending_timer: Any = None
+        self._last_apply = float("-inf")
+        self._layers_shown: tuple[Any, ...] | None = None  # the layer infos the view holds
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -123,16 +133,11 @@ class TrtuiApp(App[int]):
 
     def on_mount(self) -> None:
         view = self.view
-        layers = self.session.source.info.layers
-        view.set_infos(layers)
-        if layers:
-            view.show(placeholder_table(layers))  # the layer list, before the first statistics
         view.on_change = self._refresh_table_header
         view.focus()
         self.query_one("#filter", Input).display = False
-        self.session.on_update = self._from_session_thread
         if self.autostart:
-            self.session.start()
+            self.feed.start(self._from_feed_thread)
         if self.cost_interval_s:
             self._cpu_mark = (self._process_time(), self._wall_time())  # imports are not running cost
             self.set_interval(self.cost_interval_s, self.measure_own_cost)
@@ -143,14 +148,14 @@ class TrtuiApp(App[int]):
                 loop.add_signal_handler(sig, self._on_signal)
 
     def _on_signal(self) -> None:
-        # Stop the engine first (the session thread stops the source), then leave the terminal.
-        self.session.stop(timeout=2.0)
+        # Stop the engine first (the feed stops its source), then leave the terminal.
+        self.feed.stop(timeout=2.0)
         self.exit(0)
 
     def on_unmount(self) -> None:
-        self.session.stop()
+        self.feed.stop()
 
-    def _from_session_thread(self, update: Update) -> None:
+    def _from_feed_thread(self, update: Update) -> None:
         self.post_message(UpdateReady(update))  # post_message is thread-safe
 
     def on_resize(self, event: Resize) -> None:
@@ -164,7 +169,24 @@ class TrtuiApp(App[int]):
     # -- updates ---------------------------------------------------------------------------------
 
     def on_update_ready(self, message: UpdateReady) -> None:
-        self.apply_update(message.update)
+        """Show an update now, or hold it until the screen's refresh period has passed (a newer
+        one arriving meanwhile replaces it). A final update (finished, error) is shown at once."""
+        update = message.update
+        if self._pending is not None:
+            self.updates_merged += 1
+        self._pending = update
+        wait = self._last_apply + self.refresh_s - self._wall_time()
+        if wait <= 0 or update.profile.state in ("finished", "error"):
+            self._apply_pending()
+        elif self._pending_timer is None:
+            self._pending_timer = self.set_timer(wait, self._apply_pending)
+
+    def _apply_pending(self) -> None:
+        self._pending_timer = None
+        update, self._pending = self._pending, None
+        if update is not None:
+            self._last_apply = self._wall_time()
+            self.apply_update(update)
 
     def apply_update(self, update: Update) -> None:
         self.last_update = update
@@ -175,6 +197,11 @@ class TrtuiApp(App[int]):
             self.exit(2)
             return
         view = self.view
+        if p.info.layers is not self._layers_shown:  # layer details arrived or changed
+            self._layers_shown = p.info.layers
+            view.set_infos(p.info.layers)
+            if p.info.layers and not len(view.layer_table):
+                view.show(placeholder_table(p.info.layers))  # the layer list, before statistics
         table = p.layers_window if p.layers_window.iterations else p.layers_total
         if len(table) or not len(view.layer_table):
             view.show(table)
@@ -223,7 +250,7 @@ class TrtuiApp(App[int]):
         if update is None:
             return
         p = update.profile
-        header = header_text(p, self.own_cpu_pct, self.session.refresh_s, self.cpu_budget_pct)
+        header = header_text(p, self.own_cpu_pct, self.refresh_s, self.cpu_budget_pct)
         if header != self._last_header:
             self._last_header = header
             self.query_one(HeaderBar).update(header, layout=False)  # fixed height
@@ -231,8 +258,9 @@ class TrtuiApp(App[int]):
             panel.show(update)
 
     def measure_own_cost(self) -> None:
-        """trtui's own CPU share (all threads); slow the refresh down when it exceeds the budget,
-        speed it back up (never faster than --refresh) when well under it."""
+        """trtui's own CPU share (all threads); slow the screen's refresh down when it exceeds the
+        budget, speed it back up (never faster than --refresh) when well under it. Only how often
+        updates are shown changes: the statistics keep their fixed tick."""
         cpu, wall = self._process_time(), self._wall_time()
         c0, w0 = self._cpu_mark
         self._cpu_mark = (cpu, wall)
@@ -242,11 +270,11 @@ class TrtuiApp(App[int]):
         self._cost_measures += 1
         if self._cost_measures == 1 and self.cost_interval_s:
             return  # the first interval holds start-up work (first layout, first frames): show only
-        refresh = self.session.refresh_s
+        refresh = self.refresh_s
         if self.own_cpu_pct > self.cpu_budget_pct:
-            self.session.refresh_s = min(refresh * 1.5, MAX_REFRESH_S)
+            self.refresh_s = min(refresh * 1.5, MAX_REFRESH_S)
         elif self.own_cpu_pct < self.cpu_budget_pct / 2 and refresh > self.requested_refresh_s:
-            self.session.refresh_s = max(refresh / 1.5, self.requested_refresh_s)
+            self.refresh_s = max(refresh / 1.5, self.requested_refresh_s)
 
     # -- details ---------------------------------------------------------------------------------
 
@@ -258,7 +286,9 @@ class TrtuiApp(App[int]):
         if group and name in view.table.names:
             size = view.group_sizes[view.table.names.index(name)]
         history = self.layer_history.get(f"type:{name}" if group else name)
-        return details_text(name, info, stats, history, self.session.source.info, width, size)
+        if self.last_update is None:
+            return Text("no data yet")
+        return details_text(name, info, stats, history, self.last_update.profile.info, width, size)
 
     @on(LayerView.Selected)
     def _layer_selected(self, message: LayerView.Selected) -> None:
@@ -276,12 +306,21 @@ class TrtuiApp(App[int]):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_pause(self) -> None:
-        self.session.set_paused(not self.session.paused)
-        self.notify("paused: the GPU is idle" if self.session.paused else "resumed", timeout=2)
-        self._refresh_panels()
+        if not self.feed.can_control:
+            self.notify("read only: this run does not take control from here", timeout=3)
+            return
+        if self.last_update is not None and self.last_update.profile.state in ("finished", "error"):
+            self.notify(f"the run has {self.last_update.profile.state}: nothing to pause", timeout=3)
+            return
+        self.paused_requested = not self.paused_requested
+        self.feed.set_paused(self.paused_requested)
+        self.notify("paused: the GPU is idle" if self.paused_requested else "resumed", timeout=2)
 
     def action_reset(self) -> None:
-        self.session.reset()
+        if not self.feed.can_control:
+            self.notify("read only: this run does not take control from here", timeout=3)
+            return
+        self.feed.reset()
         self.layer_history.clear()
         self.notify("statistics reset", timeout=2)
 
@@ -387,7 +426,7 @@ class TrtuiApp(App[int]):
         return have
 
     def action_export(self) -> None:
-        info = self.session.source.info
+        label = self.last_update.profile.info.label if self.last_update is not None else "trtui"
 
         def chosen(result: tuple[str, str] | None) -> None:
             if result is not None:
@@ -397,7 +436,7 @@ class TrtuiApp(App[int]):
                 else:
                     self.export(kind, path)
 
-        self.push_screen(ExportScreen(info.label.split(" ")[0], self.export_available()), chosen)
+        self.push_screen(ExportScreen(label.split(" ")[0], self.export_available()), chosen)
 
     def export(self, kind: str, path: str) -> None:
         """Write one export; errors become a notification, never a crash."""
@@ -412,8 +451,8 @@ class TrtuiApp(App[int]):
                 if kind == "csv":
                     module.write_layers_csv(self.last_update, target)
                 else:
-                    settings = {k: str(v) for k, v in dataclasses.asdict(self.session.options).items()}
-                    settings["refresh_s"] = str(self.session.refresh_s)
+                    settings = dict(self.last_update.settings)
+                    settings["refresh_s"] = str(self.refresh_s)
                     module.export_recording(self.last_update, target, settings)
         except (UserError, OSError) as err:
             self.notify(str(err), title="export failed", severity="error", timeout=6)
@@ -459,19 +498,12 @@ def _export_module() -> Any:
         return None
 
 
-def run_app(
-    source: ProfileSource,
-    telemetry: TelemetrySource | None,
-    options: RunOptions,
-    refresh_s: float = 0.5,
-    cpu_budget_pct: float = 10.0,
-) -> int:
-    session = Session(source, telemetry, options, refresh_s=refresh_s)
-    app = TrtuiApp(session, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
+def run_app(feed: UpdateFeed, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0) -> int:
+    app = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
     try:
         code = app.run()
     finally:
-        session.stop()
+        feed.stop()
     if app.error:
         raise UserError(app.error)
     return int(code or 0)

@@ -14,8 +14,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from trtui import format as fmt
-from trtui.session import Update
 from trtui.stats.snapshot import ProfileSnapshot, TrendPoint
+from trtui.stats.update import Update
 from trtui.telemetry.history import TelemetryEvent
 from trtui.telemetry.sample import TelemetrySample
 
