@@ -110,7 +110,7 @@ def _loop_rows() -> list[dict[str, Any]]:
     from trtui.gpu.loop import LoopConfig
     from trtui.gpu.synthetic import build_synthetic_session
     from trtui.gpu.worker import GpuWorker, PycudaPlatform
-    from trtui.sources.engine import merge_batches
+    from trtui.sources.merge import merge_batches
 
     rows: list[dict[str, Any]] = []
     for graphs in (False, True):

@@ -134,3 +134,32 @@ def test_enum_members_used_by_name_match_io_buffers() -> None:
     real = set(trt.DataType.__members__)
     assert real <= set(DTYPE_BITS), f"DataType members without a size in io_buffers: {real - set(DTYPE_BITS)}"
     assert inspect.isclass(trt.IProfiler) and inspect.isclass(trt.IOutputAllocator)
+
+
+def _standin_names() -> list[str]:
+    """Public names the GPU-backed stand-in (tests/gpu/standin/tensorrt.py) defines at module level and
+    as methods of its classes (read from its source: importing it needs a GPU stack)."""
+    import ast
+
+    tree = ast.parse((Path(__file__).parent / "gpu" / "standin" / "tensorrt.py").read_text())
+    names: list[str] = []
+    helpers = {"Kernels", "layer_plan", "inspector_doc", "plan", "SRC", "THREADS"}  # test-side, not TensorRT
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name not in helpers:
+            names.append(node.name)
+            names += [f"{node.name}.{f.name}" for f in node.body
+                      if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")]
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name) and not t.id.startswith("_")]
+    return sorted(n for n in set(names) if n.split(".")[0] not in helpers)
+
+
+@pytest.mark.parametrize("name", _standin_names())
+def test_gpu_standin_defines_only_real_names(name: str) -> None:
+    top = name.split(".")[0]
+    assert exists(name) or top in FULL_ONLY_CLASSES, f"the GPU stand-in defines {name}, which TensorRT lacks"
+
+
+def test_gpu_standin_covers_every_name_the_adapter_uses() -> None:
+    standin = set(_standin_names()) | set(_fake_names())  # what it does not define, it inherits from the fake
+    assert [n for n in engine_session.TRT_NAMES_USED if n not in standin] == []

@@ -19,7 +19,7 @@ import pytest
 from trtui.gpu.loop import LoopConfig
 from trtui.gpu.worker import GpuWorker, PycudaPlatform
 from trtui.model import SourceBatch
-from trtui.sources.engine import merge_batches
+from trtui.sources.merge import merge_batches
 
 pytestmark = pytest.mark.gpu
 

@@ -20,7 +20,8 @@ from trtui.errors import MissingDependency, NoGpu, UserError
 from trtui.gpu.cuda_check import DeviceFacts
 from trtui.model import SourceBatch
 from trtui.options import RunOptions
-from trtui.sources.engine import merge_batches, open_engine_source
+from trtui.sources.engine import open_engine_source
+from trtui.sources.merge import merge_batches
 
 
 @pytest.fixture(autouse=True)

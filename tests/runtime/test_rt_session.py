@@ -19,7 +19,7 @@ from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import GpuWorker
 from trtui.model import SourceBatch
 from trtui.options import RunOptions
-from trtui.sources.engine import merge_batches
+from trtui.sources.merge import merge_batches
 
 FACTS = DeviceFacts(index=0, name="Fake GPU", compute_capability=(9, 0), total_memory=80 << 30,
                     driver_version="13.0")

@@ -13,45 +13,17 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from trtui.errors import UserError
-from trtui.model import ProfiledIteration, SourceBatch, SourceInfo, frozen_array
+from trtui.model import SourceBatch, SourceInfo
 from trtui.options import RunOptions
 from trtui.sources.engine_file import EngineFile, inspect_engine_file, read_plan
+from trtui.sources.merge import merge_batches
 from trtui.sources.protocol import ProfileSource
 
 MAX_STREAMS = 64
-
-
-def merge_batches(pieces: Sequence[SourceBatch], t: float) -> SourceBatch:
-    """One batch from the pieces the worker produced since the last read."""
-    if not pieces:
-        return SourceBatch(t=t)
-    if len(pieces) == 1:
-        return pieces[0]
-    lat = [p.latencies_ms for p in pieces if p.latencies_ms.size]
-    streams = [p.latency_streams for p in pieces if p.latency_streams is not None and p.latency_streams.size]
-    profiled: list[ProfiledIteration] = []
-    notices: list[str] = []
-    for p in pieces:
-        profiled.extend(p.profiled)
-        notices.extend(p.notices)
-    error = next((p.error for p in pieces if p.error), None)
-    return SourceBatch(
-        t=max(p.t for p in pieces),
-        latencies_ms=frozen_array(np.concatenate(lat) if lat else ()),  # type: ignore[arg-type]
-        latency_streams=frozen_array(np.concatenate(streams), np.int64) if streams else None,  # type: ignore[arg-type]
-        timing_wall_s=sum(p.timing_wall_s for p in pieces),
-        profiled=tuple(profiled),
-        notices=tuple(notices),
-        finished=any(p.finished for p in pieces),
-        error=error,
-    )
 
 
 class EngineSource:
@@ -148,10 +120,16 @@ class EngineSource:
             self._worker.stop()
 
 
-def open_engine_source(path: Path, options: RunOptions) -> ProfileSource:
-    """File checks (no GPU imports); raises UserError. The returned source starts the GPU work."""
+def check_engine_request(path: Path, options: RunOptions) -> EngineFile:
+    """File and option checks (no GPU imports); raises UserError."""
     if not 1 <= options.streams <= MAX_STREAMS:
         raise UserError(f"--streams must be between 1 and {MAX_STREAMS}, not {options.streams}")
     if options.profile_every < 0:
         raise UserError(f"the profiling interval must be 0 (off) or more, not {options.profile_every}")
-    return EngineSource(inspect_engine_file(Path(path)), options)
+    return inspect_engine_file(Path(path))
+
+
+def open_engine_source(path: Path, options: RunOptions) -> ProfileSource:
+    """The engine in this process (the GPU process itself runs this; so do the adapter's tests).
+    The returned source starts the GPU work."""
+    return EngineSource(check_engine_request(path, options), options)

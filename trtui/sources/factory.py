@@ -53,9 +53,12 @@ def open_source(spec: str, options: RunOptions) -> ProfileSource:
         from trtui.recording.source import open_recording
 
         return open_recording(path)
-    from trtui.sources.engine import open_engine_source
+    from trtui.sources.engine import check_engine_request, open_engine_source
+    from trtui.sources.engine_process import EngineProcessSource, in_process_requested
 
-    return open_engine_source(path, options)
+    if in_process_requested():
+        return open_engine_source(path, options)
+    return EngineProcessSource(check_engine_request(path, options), options)
 
 
 def telemetry_for(source: ProfileSource, options: RunOptions) -> TelemetrySource | None:

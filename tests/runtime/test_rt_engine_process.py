@@ -1,0 +1,257 @@
+"""The engine in its own GPU process: the real child (`python -m trtui.sources.engine_child`) over the
+fakes of `rt_fakes` (loaded in the child by `rt_child_preload`), behind the unchanged CLI.
+
+What only a real engine shows is tested here on CPU: the engine's layers are known only after the
+child loaded it, and nothing but frames crosses from the GPU process to the screen's process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import rt_fakes as fk
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trtui.errors import UserError
+from trtui.model import LayerInfo, ProfiledIteration, SourceBatch, SourceInfo, TensorInfo, frozen_array
+from trtui.options import RunOptions
+from trtui.sources import batch_codec as codec
+from trtui.sources.engine import check_engine_request
+from trtui.sources.engine_process import EngineProcessSource
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+DETAILED = {"Layers": [
+    {"Name": "conv1 + relu", "LayerType": "CaskConvolution", "TacticName": "sm90_xmma_fprop",
+     "Inputs": [{"Name": "input", "Dimensions": [1, 3, 8, 8], "Format/Datatype": "Row major linear FP32"}],
+     "Outputs": [{"Name": "t0", "Dimensions": [1, 8, 8, 8],
+                  "Format/Datatype": "Channel major FP16 format where channel % 8 == 0"}],
+     "Metadata": "[ONNX Layer: /conv1/Conv]\x1e[ONNX Layer: /relu/Relu]"},
+    {"Name": "pool", "LayerType": "CudaPooling",
+     "Outputs": [{"Name": "t1", "Dimensions": [1, 8, 1, 1], "Format/Datatype": "Row major linear FP16"}]},
+    {"Name": "fc", "LayerType": "CaskGemm",
+     "Outputs": [{"Name": "output", "Dimensions": [1, 10], "Format/Datatype": "Row major linear FP32"}]},
+], "Bindings": ["input", "output"]}
+
+
+def child_env(full: bool = True) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(ROOT), env.get("PYTHONPATH", "")])
+    env["TRTUI_CHILD_PRELOAD"] = "rt_child_preload"
+    env["TRTUI_FAKE_FULL"] = "1" if full else "0"
+    return env
+
+
+@pytest.fixture
+def in_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in child_env().items():
+        monkeypatch.setenv(key, value)
+
+
+def engine(tmp_path: Path, **spec: Any) -> Path:
+    p = tmp_path / "m.engine"
+    p.write_bytes(fk.plan(**spec))
+    return p
+
+
+def detailed(tmp_path: Path, **spec: Any) -> Path:
+    return engine(tmp_path, inspector=DETAILED, verbosity="DETAILED", **spec)
+
+
+def collect(src: EngineProcessSource, until: float = 5.0, latencies: int = 30) -> list[SourceBatch]:
+    got: list[SourceBatch] = []
+    deadline = time.time() + until
+    while time.time() < deadline and (
+        sum(b.latencies_ms.size for b in got) < latencies or not any(b.profiled for b in got)
+    ):
+        got.append(src.read(0.05))
+    return got
+
+
+def test_the_child_runs_the_engine_and_its_layers_arrive_at_start(tmp_path: Path, in_child: None) -> None:
+    src = EngineProcessSource(check_engine_request(detailed(tmp_path), RunOptions()), RunOptions(profile_every=2))
+    assert src.info.layers == () and src.info.device is None  # unknown before the child loaded it
+    src.start()
+    try:
+        assert src.pid is not None and src.pid != os.getpid()
+        info = src.info
+        assert info.device == "Fake H100" and info.trt_module == "tensorrt"
+        assert [(x.name, x.type, x.precision) for x in info.layers] == [
+            ("conv1 + relu", "CaskConvolution", "FP16"), ("pool", "CudaPooling", "FP16"), ("fc", "CaskGemm", "FP32")]
+        got = collect(src)
+        assert sum(b.latencies_ms.size for b in got) >= 30
+        profiled = [it for b in got for it in b.profiled]
+        assert profiled and profiled[0].names == ("conv1 + relu", "pool", "fc")
+        assert all(it.names is profiled[0].names for it in profiled)  # one tuple object: cheap to key
+        np.testing.assert_allclose(profiled[0].times_ms, [0.3, 0.1, 0.2])
+        src.set_paused(True)
+        time.sleep(0.3)
+        src.read(0.0)
+        time.sleep(0.2)
+        assert src.read(0.0).latencies_ms.size == 0
+        src.set_paused(False)
+        assert any(src.read(0.1).latencies_ms.size for _ in range(50))
+    finally:
+        t0 = time.monotonic()
+        src.stop()
+        assert time.monotonic() - t0 < 2.0
+    last = src.read(0.5)
+    assert last.finished and last.error is None
+    assert src._proc is not None and src._proc.returncode == 0
+
+
+def test_a_load_failure_is_one_line_from_start(tmp_path: Path, in_child: None) -> None:
+    path = engine(tmp_path, fail=True, log=[[1, "expecting compute 8.9 got compute 9.0"]])
+    src = EngineProcessSource(check_engine_request(path, RunOptions()), RunOptions())
+    with pytest.raises(UserError, match=r"built for another GPU \(built for compute 8.9"):
+        src.start()
+    src.stop()
+    assert src._proc is not None and src._proc.poll() is not None
+
+
+def test_a_child_that_dies_is_reported_with_its_signal(tmp_path: Path, in_child: None) -> None:
+    src = EngineProcessSource(check_engine_request(engine(tmp_path), RunOptions()), RunOptions())
+    src.start()
+    try:
+        collect(src, latencies=5)
+        assert src.pid is not None
+        os.kill(src.pid, signal.SIGKILL)
+        deadline = time.time() + 5
+        batch = src.read(0.1)
+        while not batch.finished and time.time() < deadline:
+            batch = src.read(0.1)
+        assert batch.finished and batch.error is not None
+        assert "the GPU process died (signal 9)" in batch.error
+    finally:
+        src.stop()
+
+
+PARENT = """
+import os, sys, time
+from pathlib import Path
+from trtui.options import RunOptions
+from trtui.sources.engine import check_engine_request
+from trtui.sources.engine_process import EngineProcessSource
+src = EngineProcessSource(check_engine_request(Path(sys.argv[1]), RunOptions()), RunOptions())
+src.start()
+print(src.pid, flush=True)
+src.read(0.2)
+os._exit(0)  # dies without stopping its child
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purpose
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_child_ends_within_a_second_when_its_parent_dies(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PARENT, str(engine(tmp_path))],
+        env=child_env(), capture_output=True, text=True, timeout=30, check=True,
+    )
+    pid = int(out.stdout.split()[0])
+    deadline = time.time() + 2.0
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "trtui", *args], env=child_env(), capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_profile_json_csv_and_export_show_the_engine_layers(tmp_path: Path) -> None:
+    """`trtui profile ENGINE` through the GPU process: types and precisions that only the loaded
+    engine knows reach the JSON summary, the CSV and the recording export."""
+    path = detailed(tmp_path)
+    out = tmp_path / "out.json"
+    csv_path = tmp_path / "layers.csv"
+    export = tmp_path / "rec"
+    res = run_cli("profile", str(path), "--duration", "1.5", "--profile-every", "2", "--json", str(out),
+                  "--csv", str(csv_path), "--export-dir", str(export))
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(out.read_text())
+    layers = {x["name"]: x for x in summary["layers"]}
+    assert (layers["conv1 + relu"]["type"], layers["conv1 + relu"]["precision"]) == ("CaskConvolution", "FP16")
+    assert layers["fc"]["type"] == "CaskGemm"
+    assert summary["source"]["kind"] == "engine" and summary["source"]["trt_module"] == "tensorrt"
+    assert summary["device"] == "Fake H100" and summary["iterations"] > 0
+    assert "CaskConvolution" in csv_path.read_text()
+    info = json.loads(next(export.glob("*.graph.json")).read_text())
+    assert any(x.get("LayerType") == "CaskConvolution" for x in info["Layers"])
+
+
+def test_profile_reports_a_bad_engine_in_one_line(tmp_path: Path) -> None:
+    path = engine(tmp_path, fail=True, log=[[1, "expecting compute 8.9 got compute 9.0"]])
+    res = run_cli("profile", str(path), "--duration", "1")
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "built for another GPU" in res.stderr
+
+
+# ------------------------------------------------------------------------------ the codec
+
+names_st = st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=6, unique=True).map(tuple)
+floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=names_st,
+    lat=st.lists(floats, max_size=20),
+    iters=st.integers(0, 3),
+    gpu=st.one_of(st.none(), st.floats(0, 10)),
+    notices=st.lists(st.text(max_size=20), max_size=3),
+    finished=st.booleans(),
+    error=st.one_of(st.none(), st.text(max_size=20)),
+)
+def test_batches_round_trip(names: tuple[str, ...], lat: list[float], iters: int, gpu: float | None,
+                            notices: list[str], finished: bool, error: str | None) -> None:
+    profiled = tuple(ProfiledIteration(names, frozen_array(np.arange(len(names)) + i), gpu) for i in range(iters))
+    batch = SourceBatch(t=1.5, latencies_ms=frozen_array(lat), latency_streams=frozen_array([0] * len(lat), np.int64),
+                        timing_wall_s=0.25, profiled=profiled, notices=tuple(notices), finished=finished, error=error)
+    enc, dec = codec.BatchEncoder(), codec.BatchDecoder()
+    first, second = dec.decode(enc.encode(batch)), dec.decode(enc.encode(batch))
+    for got in (first, second):
+        np.testing.assert_array_equal(got.latencies_ms, batch.latencies_ms)
+        assert got.latency_streams is not None and list(got.latency_streams) == [0] * len(lat)
+        assert (got.t, got.timing_wall_s, got.notices, got.finished, got.error) == (
+            1.5, 0.25, tuple(notices), finished, error)
+        assert [list(it.times_ms) for it in got.profiled] == [list(it.times_ms) for it in profiled]
+        assert all(it.gpu_ms == gpu and it.names == names for it in got.profiled)
+    if iters:
+        assert second.profiled[0].names is first.profiled[0].names  # names sent once, shared after
+
+
+def test_info_round_trips_with_layer_details() -> None:
+    info = SourceInfo(kind="engine", label="m.engine", simulated=False, path="/x/m.engine", device="H200",
+                      trt_module="tensorrt", trt_version="10.13", precision="FP16 67%, FP32 33%",
+                      shapes=(("input", (1, 3, 224, 224)),), mode="timing", streams=2, aux_streams=1,
+                      layers=(LayerInfo("conv", "CaskConvolution", "FP16", "sm90", (TensorInfo("in", (1, 3), "FP32"),),
+                                        (TensorInfo("t0", (1, -1), "FP16", "Channel major", "Device"),), "QDQ",
+                                        ("/conv/Conv",), 1, {"Kernel": [3, 3]}),),
+                      extra={"aux streams": "1"})
+    assert codec.decode_info(codec.encode_info(info)) == info
+
+
+@pytest.mark.parametrize("payload", [b"", b"\x00\x00", b"\xff\xff\xff\xff{}", b"\x02\x00\x00\x00{}"])
+def test_broken_batch_frames_are_frame_errors(payload: bytes) -> None:
+    with pytest.raises(codec.FrameError):
+        codec.BatchDecoder().decode(payload)

@@ -1,0 +1,220 @@
+"""Frames between the GPU process and its parent: `SourceInfo`, `SourceBatch`es, errors, controls.
+
+A frame is `<u32 length><u8 kind><payload>`. Batches carry a small JSON header and their arrays as
+raw little-endian bytes (no pickle: nothing here can run code when it is decoded). Layer names are
+sent once per distinct name tuple and referred to by number afterwards, so that a 20,000-layer
+profiled iteration costs its times only, and the decoded `ProfiledIteration.names` is the *same*
+tuple object from one iteration to the next (the aggregators rely on that).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import IO, Any
+
+import numpy as np
+
+from trtui.model import LayerInfo, ProfiledIteration, SourceBatch, SourceInfo, TensorInfo, frozen_array
+
+HEADER = struct.Struct("<IB")
+MAX_FRAME = 1 << 30  # a frame larger than this is a broken stream, not data
+
+REQUEST, INFO, BATCH, ERROR, CONTROL = 1, 2, 3, 4, 5
+KINDS = {REQUEST, INFO, BATCH, ERROR, CONTROL}
+
+
+class FrameError(Exception):
+    """The stream is broken (truncated, oversized, or not what the other side sends)."""
+
+
+def write_frame(out: IO[bytes], kind: int, payload: bytes) -> None:
+    out.write(HEADER.pack(len(payload), kind) + payload)
+    out.flush()
+
+
+def read_exact(inp: IO[bytes], n: int) -> bytes | None:
+    """`n` bytes, or None at a clean end of stream; FrameError if it ends inside them."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < n:
+        chunk = inp.read(n - got)
+        if not chunk:
+            if got == 0:
+                return None
+            raise FrameError(f"the stream ended inside a frame ({got} of {n} bytes)")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(inp: IO[bytes]) -> tuple[int, bytes] | None:
+    """(kind, payload), or None at the end of the stream."""
+    head = read_exact(inp, HEADER.size)
+    if head is None:
+        return None
+    size, kind = HEADER.unpack(head)
+    if kind not in KINDS or size > MAX_FRAME:
+        raise FrameError(f"not a trtui frame (kind {kind}, {size} bytes)")
+    payload = read_exact(inp, size) if size else b""
+    if payload is None:
+        raise FrameError("the stream ended before a frame's payload")
+    return kind, payload
+
+
+def encode_json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), allow_nan=True).encode()
+
+
+def decode_json(payload: bytes) -> dict[str, Any]:
+    value = json.loads(payload)
+    if not isinstance(value, dict):
+        raise FrameError("a frame's JSON is not an object")
+    return value
+
+
+# ------------------------------------------------------------------------------ SourceInfo
+
+
+def encode_info(info: SourceInfo) -> bytes:
+    return encode_json(asdict(info))
+
+
+def _tensor(d: Mapping[str, Any]) -> TensorInfo:
+    shape = d.get("shape")
+    return TensorInfo(
+        name=str(d["name"]),
+        shape=tuple(int(x) for x in shape) if shape is not None else None,
+        dtype=d.get("dtype"),
+        format=d.get("format"),
+        location=d.get("location"),
+    )
+
+
+def _layer(d: Mapping[str, Any]) -> LayerInfo:
+    return LayerInfo(
+        name=str(d["name"]),
+        type=d.get("type"),
+        precision=d.get("precision"),
+        tactic=d.get("tactic"),
+        inputs=tuple(_tensor(t) for t in d.get("inputs", ())),
+        outputs=tuple(_tensor(t) for t in d.get("outputs", ())),
+        origin=d.get("origin"),
+        onnx_nodes=tuple(str(n) for n in d.get("onnx_nodes", ())),
+        stream_id=d.get("stream_id"),
+        params=dict(d.get("params") or {}),
+    )
+
+
+def decode_info(payload: bytes) -> SourceInfo:
+    d = decode_json(payload)
+    try:
+        return SourceInfo(
+            kind=d["kind"],
+            label=str(d["label"]),
+            simulated=bool(d["simulated"]),
+            path=d.get("path"),
+            device=d.get("device"),
+            trt_module=d.get("trt_module"),
+            trt_version=d.get("trt_version"),
+            precision=d.get("precision"),
+            shapes=tuple((str(n), tuple(int(x) for x in s)) for n, s in d.get("shapes", ())),
+            mode=d.get("mode"),
+            streams=int(d.get("streams", 1)),
+            aux_streams=int(d.get("aux_streams", 0)),
+            layers=tuple(_layer(x) for x in d.get("layers", ())),
+            extra={str(k): str(v) for k, v in (d.get("extra") or {}).items()},
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise FrameError(f"a malformed source description ({err})") from None
+
+
+# ------------------------------------------------------------------------------ SourceBatch
+
+
+class BatchEncoder:
+    """Encodes batches; remembers which layer-name tuples the other side already has."""
+
+    def __init__(self) -> None:
+        self._ids: dict[int, tuple[tuple[str, ...], int]] = {}  # id(names) -> (names, number)
+
+    def encode(self, batch: SourceBatch, extra_notices: tuple[str, ...] = ()) -> bytes:
+        new_names: dict[str, list[str]] = {}
+        profiled = []
+        arrays: list[bytes] = [
+            np.ascontiguousarray(batch.latencies_ms, dtype="<f8").tobytes(),
+        ]
+        streams = batch.latency_streams
+        if streams is not None:
+            arrays.append(np.ascontiguousarray(streams, dtype="<i8").tobytes())
+        for it in batch.profiled:
+            known = self._ids.get(id(it.names))
+            if known is None or known[0] is not it.names:
+                known = (it.names, len(self._ids))
+                self._ids[id(it.names)] = known
+                new_names[str(known[1])] = list(it.names)
+            profiled.append([known[1], int(it.times_ms.size), it.gpu_ms])
+            arrays.append(np.ascontiguousarray(it.times_ms, dtype="<f8").tobytes())
+        head = encode_json(
+            {
+                "t": batch.t,
+                "wall": batch.timing_wall_s,
+                "lat": int(batch.latencies_ms.size),
+                "streams": -1 if streams is None else int(streams.size),
+                "profiled": profiled,
+                "names": new_names,
+                "notices": [*batch.notices, *extra_notices],
+                "finished": batch.finished,
+                "error": batch.error,
+            }
+        )
+        return struct.pack("<I", len(head)) + head + b"".join(arrays)
+
+
+class BatchDecoder:
+    def __init__(self) -> None:
+        self._names: dict[int, tuple[str, ...]] = {}
+
+    def decode(self, payload: bytes) -> SourceBatch:
+        try:
+            (n,) = struct.unpack_from("<I", payload)
+            head = decode_json(payload[4 : 4 + n])
+            view = memoryview(payload)[4 + n :]
+            for key, names in head["names"].items():
+                self._names[int(key)] = tuple(str(x) for x in names)
+            pos = 0
+
+            def take(count: int, dtype: str) -> np.ndarray[Any, Any]:
+                nonlocal pos
+                size = count * 8
+                if count < 0 or pos + size > len(view):
+                    raise FrameError("a batch frame is shorter than its header says")
+                arr = np.frombuffer(view[pos : pos + size], dtype=dtype).astype(dtype[1:])
+                pos += size
+                return arr
+
+            latencies = take(int(head["lat"]), "<f8")
+            n_streams = int(head["streams"])
+            streams = take(n_streams, "<i8") if n_streams >= 0 else None
+            profiled = []
+            for names_id, size, gpu_ms in head["profiled"]:
+                names = self._names[int(names_id)]
+                times = take(int(size), "<f8")
+                if times.size != len(names):
+                    raise FrameError("a profiled iteration's times do not match its layer names")
+                times.setflags(write=False)
+                profiled.append(ProfiledIteration(names, times, None if gpu_ms is None else float(gpu_ms)))
+            return SourceBatch(
+                t=float(head["t"]),
+                latencies_ms=frozen_array(latencies),
+                latency_streams=None if streams is None else frozen_array(streams, np.int64),
+                timing_wall_s=float(head["wall"]),
+                profiled=tuple(profiled),
+                notices=tuple(str(x) for x in head["notices"]),
+                finished=bool(head["finished"]),
+                error=None if head["error"] is None else str(head["error"]),
+            )
+        except (KeyError, TypeError, ValueError, struct.error) as err:
+            raise FrameError(f"a malformed batch frame ({err})") from None

@@ -1,0 +1,246 @@
+"""A TensorRT engine run in a GPU process of its own, as a ProfileSource of this process.
+
+`start()` launches `python -m trtui.sources.engine_child` in a new session (terminal signals reach
+only this process, which stops the child itself), sends it the request, and waits for the engine's
+`SourceInfo` or its one-line error. A reader thread turns the child's frames into `SourceBatch`es;
+`read()` merges what arrived. `stop()` asks the child to stop, waits a little, then terminates and
+finally kills it; the child frees the GPU on its way out. A child that dies without its final batch
+is reported as one line with its exit status and the last thing it printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import asdict
+from typing import IO, Any
+
+from trtui.errors import UserError
+from trtui.model import SourceBatch, SourceInfo
+from trtui.options import RunOptions
+from trtui.sources import batch_codec as codec
+from trtui.sources.engine_file import EngineFile
+from trtui.sources.merge import merge_batches
+
+STOP_WAIT_S = 1.0  # how long the child gets to stop by itself before it is terminated
+STDERR_LINES = 20
+
+
+class _ChildError(UserError):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def child_command() -> list[str]:
+    return [sys.executable, "-m", "trtui.sources.engine_child"]
+
+
+class EngineProcessSource:
+    """Runs a TensorRT engine in a child process (see the module docstring)."""
+
+    def __init__(self, engine_file: EngineFile, options: RunOptions) -> None:
+        self._file = engine_file
+        self._options = options
+        self._info = SourceInfo(
+            kind="engine",
+            label=engine_file.path.name,
+            simulated=False,
+            path=str(engine_file.path),
+            shapes=options.shapes,
+            streams=options.streams,
+        )
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._out: queue.Queue[SourceBatch] = queue.Queue()
+        self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
+        self._threads: list[threading.Thread] = []
+        self._finished: SourceBatch | None = None
+        self._write_lock = threading.Lock()
+        self._started = False
+        self._stopped = False
+
+    @property
+    def info(self) -> SourceInfo:
+        """Static facts; complete (device, TensorRT version, layers, mode) once `start()` returned."""
+        return self._info
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    # -- start ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._started:
+            raise RuntimeError("EngineProcessSource.start() called twice")
+        self._started = True
+        try:
+            self._proc = subprocess.Popen(
+                child_command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError as err:
+            raise UserError(f"cannot start the GPU process: {err}") from None
+        self._spawn(self._read_stderr, "trtui-gpu-stderr")
+        try:
+            request = {"path": str(self._file.path), "options": asdict(self._options)}
+            self._send(codec.REQUEST, request)
+            self._await_start()
+        except BaseException:
+            self._kill()
+            raise
+        self._spawn(self._read_batches, "trtui-gpu-reader")
+
+    def _spawn(self, target: Any, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _await_start(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        try:
+            frame = codec.read_frame(self._proc.stdout)
+        except codec.FrameError:
+            frame = None
+        if frame is not None and frame[0] == codec.INFO:
+            self._info = codec.decode_info(frame[1])
+            return
+        if frame is not None and frame[0] == codec.ERROR:
+            msg = codec.decode_json(frame[1])
+            self._proc.wait(5)
+            raise _ChildError(str(msg.get("message")), int(msg.get("exit_code", 2)))
+        raise UserError(self._death_message("the GPU process ended before the engine ran"))
+
+    # -- the child's output ---------------------------------------------------------------------
+
+    def _read_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        for raw in self._proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line:
+                self._stderr.append(line)
+
+    def _read_batches(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        decoder = codec.BatchDecoder()
+        try:
+            while True:
+                frame = codec.read_frame(self._proc.stdout)
+                if frame is None:
+                    break
+                kind, payload = frame
+                if kind == codec.BATCH:
+                    batch = decoder.decode(payload)
+                    self._out.put(batch)
+                    if batch.finished:
+                        return
+                elif kind == codec.ERROR:
+                    message = str(codec.decode_json(payload).get("message"))
+                    self._out.put(SourceBatch(t=time.monotonic(), finished=True, error=message))
+                    return
+        except (codec.FrameError, OSError) as err:
+            self._out.put(SourceBatch(t=time.monotonic(), finished=True, error=f"the GPU process: {err}"))
+            return
+        if self._stopped:
+            self._out.put(SourceBatch(t=time.monotonic(), finished=True))
+            return
+        self._out.put(
+            SourceBatch(t=time.monotonic(), finished=True, error=self._death_message("the GPU process died"))
+        )
+
+    def _death_message(self, what: str) -> str:
+        assert self._proc is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(2)
+        for thread in self._threads:
+            if thread.name == "trtui-gpu-stderr":
+                thread.join(1)
+        code = self._proc.returncode
+        status = "still running" if code is None else (f"signal {-code}" if code < 0 else f"exit code {code}")
+        last = next((line for line in reversed(self._stderr) if line.strip()), "")
+        return f"{what} ({status})" + (f": {last}" if last else "")
+
+    # -- the ProfileSource interface -------------------------------------------------------------
+
+    def read(self, timeout: float) -> SourceBatch:
+        if self._finished is not None:
+            return SourceBatch(t=time.monotonic(), finished=True, error=self._finished.error)
+        if self._proc is None:
+            if timeout > 0:
+                time.sleep(min(timeout, 0.05))
+            return SourceBatch(t=time.monotonic())
+        pieces: list[SourceBatch] = []
+        try:
+            pieces.append(self._out.get(timeout=timeout) if timeout > 0 else self._out.get_nowait())
+            while True:
+                pieces.append(self._out.get_nowait())
+        except queue.Empty:
+            pass
+        batch = merge_batches(pieces, time.monotonic())
+        if batch.finished:
+            self._finished = batch
+        return batch
+
+    def _send(self, kind: int, msg: dict[str, Any]) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            return
+        with self._write_lock:
+            codec.write_frame(proc.stdin, kind, codec.encode_json(msg))
+
+    def set_paused(self, paused: bool) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._send(codec.CONTROL, {"op": "pause", "paused": paused})
+
+    def stop(self) -> None:
+        """Stop the child and wait for it (it frees the GPU first). Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        proc = self._proc
+        if proc is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self._send(codec.CONTROL, {"op": "stop"})
+        _close(proc.stdin)
+        try:
+            proc.wait(STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self._kill()
+        for thread in self._threads:
+            thread.join(2.0)
+        _close(proc.stdout)
+        _close(proc.stderr)
+
+    def _kill(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        for sig_send, wait in ((proc.terminate, 3.0), (proc.kill, 5.0)):
+            if proc.poll() is not None:
+                return
+            with contextlib.suppress(OSError):
+                sig_send()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(wait)
+
+
+def _close(stream: IO[bytes] | None) -> None:
+    if stream is not None:
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
+
+
+def in_process_requested() -> bool:
+    """TRTUI_IN_PROCESS=1 runs the engine in this process (debugging; the GPU then shares the GIL)."""
+    return os.environ.get("TRTUI_IN_PROCESS") == "1"
