@@ -96,7 +96,9 @@ def calibrate(standin: ModuleType, repeats: int = 30) -> dict[str, float]:
 
 def env() -> dict[str, str]:
     e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join([str(STANDIN), str(HERE.parent / "runtime"), str(ROOT), e.get("PYTHONPATH", "")])
+    e["PYTHONPATH"] = os.pathsep.join(
+        [str(STANDIN), str(HERE.parent / "runtime"), str(ROOT), e.get("PYTHONPATH", "")]
+    )
     e["TERM"] = "xterm-256color"
     return e
 
@@ -115,9 +117,26 @@ def kernel_ms(standin: ModuleType) -> dict[str, float]:
 
 def profile(engine: Path, tmp: Path, *extra: str, duration: float = 4.0) -> tuple[dict[str, Any], str]:
     out = tmp / f"out-{uuid.uuid4().hex[:6]}.json"
-    res = subprocess.run([sys.executable, "-m", "trtui", "profile", str(engine), "--duration", str(duration),
-                          "--json", str(out), "--quiet", *extra], env=env(), capture_output=True, text=True,
-                         timeout=120, cwd=ROOT)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trtui",
+            "profile",
+            str(engine),
+            "--duration",
+            str(duration),
+            "--json",
+            str(out),
+            "--quiet",
+            *extra,
+        ],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert res.returncode == 0, res.stderr
     return json.loads(out.read_text()), res.stderr
 
@@ -143,7 +162,9 @@ def test_profile_headless_measures_what_the_kernels_cost(
     assert list(layers) == LAYERS or set(layers) == set(LAYERS)
     assert layers["fc"]["type"] == "CaskGemm" and layers["fc"]["precision"] == "FP32"
     assert layers["{ForeignNode[attn]}"]["type"] == "Myelin"
-    assert layers["conv2 + relu"]["type"] == "CaskConvolution" and layers["conv2 + relu"]["precision"] == "FP16"
+    assert (
+        layers["conv2 + relu"]["type"] == "CaskConvolution" and layers["conv2 + relu"]["precision"] == "FP16"
+    )
     figures = []
     for name in LAYERS:
         got, want = layers[name]["mean_ms"], kernel_ms[name]
@@ -151,8 +172,10 @@ def test_profile_headless_measures_what_the_kernels_cost(
         assert abs(got - want) <= 0.05 * want + 0.006, figures
     layer_sum = sum(layers[n]["mean_ms"] for n in LAYERS)
     median = summary["latency_ms"]["median"]
-    print(f"\n{case}: layer sum {layer_sum:.4f} ms, latency median {median:.4f} ms, "
-          f"{summary['throughput_per_s']:.0f}/s; " + "; ".join(figures))
+    print(
+        f"\n{case}: layer sum {layer_sum:.4f} ms, latency median {median:.4f} ms, "
+        f"{summary['throughput_per_s']:.0f}/s; " + "; ".join(figures)
+    )
     if case == "transfers":
         assert layer_sum < median  # the copies are in the latency, not in the layers
     elif case == "4-streams":
@@ -208,10 +231,16 @@ def test_live_screen_on_the_gpu(how: str, engine_file: Path, tmp_path: Path) -> 
         pytest.skip("tmux is not installed")
     name = f"trtui-gpu-{uuid.uuid4().hex[:6]}"
     err = tmp_path / "stderr.txt"
-    cmd = (f"cd {ROOT} && {sys.executable} -m trtui {engine_file} --profile-every 5 2> {err}; "
-           "echo TRTUI-EXIT=$?; sleep 30")
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", cmd], check=True,
-                   env=env(), timeout=10)
+    cmd = (
+        f"cd {ROOT} && {sys.executable} -m trtui {engine_file} --profile-every 5 2> {err}; "
+        "echo TRTUI-EXIT=$?; sleep 30"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", cmd],
+        check=True,
+        env=env(),
+        timeout=10,
+    )
     t = Tmux(name)
     try:
         screen = t.wait_for(lambda s: "CaskGemm" in s and "Myelin" in s and "RUNNING" in s)

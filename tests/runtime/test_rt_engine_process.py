@@ -31,17 +31,41 @@ from trtui.sources.engine_process import EngineProcessSource
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
-DETAILED = {"Layers": [
-    {"Name": "conv1 + relu", "LayerType": "CaskConvolution", "TacticName": "sm90_xmma_fprop",
-     "Inputs": [{"Name": "input", "Dimensions": [1, 3, 8, 8], "Format/Datatype": "Row major linear FP32"}],
-     "Outputs": [{"Name": "t0", "Dimensions": [1, 8, 8, 8],
-                  "Format/Datatype": "Channel major FP16 format where channel % 8 == 0"}],
-     "Metadata": "[ONNX Layer: /conv1/Conv]\x1e[ONNX Layer: /relu/Relu]"},
-    {"Name": "pool", "LayerType": "CudaPooling",
-     "Outputs": [{"Name": "t1", "Dimensions": [1, 8, 1, 1], "Format/Datatype": "Row major linear FP16"}]},
-    {"Name": "fc", "LayerType": "CaskGemm",
-     "Outputs": [{"Name": "output", "Dimensions": [1, 10], "Format/Datatype": "Row major linear FP32"}]},
-], "Bindings": ["input", "output"]}
+DETAILED = {
+    "Layers": [
+        {
+            "Name": "conv1 + relu",
+            "LayerType": "CaskConvolution",
+            "TacticName": "sm90_xmma_fprop",
+            "Inputs": [
+                {"Name": "input", "Dimensions": [1, 3, 8, 8], "Format/Datatype": "Row major linear FP32"}
+            ],
+            "Outputs": [
+                {
+                    "Name": "t0",
+                    "Dimensions": [1, 8, 8, 8],
+                    "Format/Datatype": "Channel major FP16 format where channel % 8 == 0",
+                }
+            ],
+            "Metadata": "[ONNX Layer: /conv1/Conv]\x1e[ONNX Layer: /relu/Relu]",
+        },
+        {
+            "Name": "pool",
+            "LayerType": "CudaPooling",
+            "Outputs": [
+                {"Name": "t1", "Dimensions": [1, 8, 1, 1], "Format/Datatype": "Row major linear FP16"}
+            ],
+        },
+        {
+            "Name": "fc",
+            "LayerType": "CaskGemm",
+            "Outputs": [
+                {"Name": "output", "Dimensions": [1, 10], "Format/Datatype": "Row major linear FP32"}
+            ],
+        },
+    ],
+    "Bindings": ["input", "output"],
+}
 
 
 def child_env(full: bool = True) -> dict[str, str]:
@@ -79,7 +103,9 @@ def collect(src: EngineProcessSource, until: float = 5.0, latencies: int = 30) -
 
 
 def test_the_child_runs_the_engine_and_its_layers_arrive_at_start(tmp_path: Path, in_child: None) -> None:
-    src = EngineProcessSource(check_engine_request(detailed(tmp_path), RunOptions()), RunOptions(profile_every=2))
+    src = EngineProcessSource(
+        check_engine_request(detailed(tmp_path), RunOptions()), RunOptions(profile_every=2)
+    )
     assert src.info.layers == () and src.info.device is None  # unknown before the child loaded it
     src.start()
     try:
@@ -87,7 +113,10 @@ def test_the_child_runs_the_engine_and_its_layers_arrive_at_start(tmp_path: Path
         info = src.info
         assert info.device == "Fake H100" and info.trt_module == "tensorrt"
         assert [(x.name, x.type, x.precision) for x in info.layers] == [
-            ("conv1 + relu", "CaskConvolution", "FP16"), ("pool", "CudaPooling", "FP16"), ("fc", "CaskGemm", "FP32")]
+            ("conv1 + relu", "CaskConvolution", "FP16"),
+            ("pool", "CudaPooling", "FP16"),
+            ("fc", "CaskGemm", "FP32"),
+        ]
         got = collect(src)
         assert sum(b.latencies_ms.size for b in got) >= 30
         profiled = [it for b in got for it in b.profiled]
@@ -164,7 +193,11 @@ def _alive(pid: int) -> bool:
 def test_the_child_ends_within_a_second_when_its_parent_dies(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", PARENT, str(engine(tmp_path))],
-        env=child_env(), capture_output=True, text=True, timeout=30, check=True,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     pid = int(out.stdout.split()[0])
     deadline = time.time() + 2.0
@@ -174,8 +207,14 @@ def test_the_child_ends_within_a_second_when_its_parent_dies(tmp_path: Path) -> 
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trtui", *args], env=child_env(), capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "trtui", *args],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def test_profile_json_csv_and_export_show_the_engine_layers(tmp_path: Path) -> None:
@@ -185,12 +224,27 @@ def test_profile_json_csv_and_export_show_the_engine_layers(tmp_path: Path) -> N
     out = tmp_path / "out.json"
     csv_path = tmp_path / "layers.csv"
     export = tmp_path / "rec"
-    res = run_cli("profile", str(path), "--duration", "1.5", "--profile-every", "2", "--json", str(out),
-                  "--csv", str(csv_path), "--export-dir", str(export))
+    res = run_cli(
+        "profile",
+        str(path),
+        "--duration",
+        "1.5",
+        "--profile-every",
+        "2",
+        "--json",
+        str(out),
+        "--csv",
+        str(csv_path),
+        "--export-dir",
+        str(export),
+    )
     assert res.returncode == 0, res.stderr
     summary = json.loads(out.read_text())
     layers = {x["name"]: x for x in summary["layers"]}
-    assert (layers["conv1 + relu"]["type"], layers["conv1 + relu"]["precision"]) == ("CaskConvolution", "FP16")
+    assert (layers["conv1 + relu"]["type"], layers["conv1 + relu"]["precision"]) == (
+        "CaskConvolution",
+        "FP16",
+    )
     assert layers["fc"]["type"] == "CaskGemm"
     assert summary["source"]["kind"] == "engine" and summary["source"]["trt_module"] == "tensorrt"
     assert summary["device"] == "Fake H100" and summary["iterations"] > 0
@@ -222,18 +276,40 @@ floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
     finished=st.booleans(),
     error=st.one_of(st.none(), st.text(max_size=20)),
 )
-def test_batches_round_trip(names: tuple[str, ...], lat: list[float], iters: int, gpu: float | None,
-                            notices: list[str], finished: bool, error: str | None) -> None:
-    profiled = tuple(ProfiledIteration(names, frozen_array(np.arange(len(names)) + i), gpu) for i in range(iters))
-    batch = SourceBatch(t=1.5, latencies_ms=frozen_array(lat), latency_streams=frozen_array([0] * len(lat), np.int64),
-                        timing_wall_s=0.25, profiled=profiled, notices=tuple(notices), finished=finished, error=error)
+def test_batches_round_trip(
+    names: tuple[str, ...],
+    lat: list[float],
+    iters: int,
+    gpu: float | None,
+    notices: list[str],
+    finished: bool,
+    error: str | None,
+) -> None:
+    profiled = tuple(
+        ProfiledIteration(names, frozen_array(np.arange(len(names)) + i), gpu) for i in range(iters)
+    )
+    batch = SourceBatch(
+        t=1.5,
+        latencies_ms=frozen_array(lat),
+        latency_streams=frozen_array([0] * len(lat), np.int64),
+        timing_wall_s=0.25,
+        profiled=profiled,
+        notices=tuple(notices),
+        finished=finished,
+        error=error,
+    )
     enc, dec = codec.BatchEncoder(), codec.BatchDecoder()
     first, second = dec.decode(enc.encode(batch)), dec.decode(enc.encode(batch))
     for got in (first, second):
         np.testing.assert_array_equal(got.latencies_ms, batch.latencies_ms)
         assert got.latency_streams is not None and list(got.latency_streams) == [0] * len(lat)
         assert (got.t, got.timing_wall_s, got.notices, got.finished, got.error) == (
-            1.5, 0.25, tuple(notices), finished, error)
+            1.5,
+            0.25,
+            tuple(notices),
+            finished,
+            error,
+        )
         assert [list(it.times_ms) for it in got.profiled] == [list(it.times_ms) for it in profiled]
         assert all(it.gpu_ms == gpu and it.names == names for it in got.profiled)
     if iters:
@@ -241,13 +317,35 @@ def test_batches_round_trip(names: tuple[str, ...], lat: list[float], iters: int
 
 
 def test_info_round_trips_with_layer_details() -> None:
-    info = SourceInfo(kind="engine", label="m.engine", simulated=False, path="/x/m.engine", device="H200",
-                      trt_module="tensorrt", trt_version="10.13", precision="FP16 67%, FP32 33%",
-                      shapes=(("input", (1, 3, 224, 224)),), mode="timing", streams=2, aux_streams=1,
-                      layers=(LayerInfo("conv", "CaskConvolution", "FP16", "sm90", (TensorInfo("in", (1, 3), "FP32"),),
-                                        (TensorInfo("t0", (1, -1), "FP16", "Channel major", "Device"),), "QDQ",
-                                        ("/conv/Conv",), 1, {"Kernel": [3, 3]}),),
-                      extra={"aux streams": "1"})
+    info = SourceInfo(
+        kind="engine",
+        label="m.engine",
+        simulated=False,
+        path="/x/m.engine",
+        device="H200",
+        trt_module="tensorrt",
+        trt_version="10.13",
+        precision="FP16 67%, FP32 33%",
+        shapes=(("input", (1, 3, 224, 224)),),
+        mode="timing",
+        streams=2,
+        aux_streams=1,
+        layers=(
+            LayerInfo(
+                "conv",
+                "CaskConvolution",
+                "FP16",
+                "sm90",
+                (TensorInfo("in", (1, 3), "FP32"),),
+                (TensorInfo("t0", (1, -1), "FP16", "Channel major", "Device"),),
+                "QDQ",
+                ("/conv/Conv",),
+                1,
+                {"Kernel": [3, 3]},
+            ),
+        ),
+        extra={"aux streams": "1"},
+    )
     assert codec.decode_info(codec.encode_info(info)) == info
 
 

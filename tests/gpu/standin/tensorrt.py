@@ -27,9 +27,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "runtime"))
 
-import rt_fakes as _fk  # noqa: E402
-from cuda.bindings import driver as cu  # noqa: E402
-from cuda.bindings import nvrtc  # noqa: E402
+import rt_fakes as _fk
+from cuda.bindings import driver as cu
+from cuda.bindings import nvrtc
 
 __version__ = "10.13.0.35"  # reported as TensorRT's version; the header says stand-in via the label
 
@@ -80,7 +80,9 @@ class Kernels:
         major = _ok(cu.cuDeviceGetAttribute(attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev))
         minor = _ok(cu.cuDeviceGetAttribute(attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev))
         self.sms = int(_ok(cu.cuDeviceGetAttribute(attr.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev)))
-        per_sm = int(_ok(cu.cuDeviceGetAttribute(attr.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, dev)))
+        per_sm = int(
+            _ok(cu.cuDeviceGetAttribute(attr.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, dev))
+        )
         self.resident_blocks = self.sms * max(1, per_sm // THREADS)
         prog = _ok(nvrtc.nvrtcCreateProgram(SRC, b"standin.cu", 0, [], []))
         opts = [f"--gpu-architecture=compute_{major}{minor}".encode()]
@@ -123,18 +125,29 @@ def inspector_doc(spec: dict[str, Any]) -> dict[str, Any]:
     """Detailed layer information (TensorRT 10's JSON form) for the spec's layers."""
     types = spec.get("types", {})
     precisions = spec.get("precisions", {})
-    fmt = {"FP16": "Channel major FP16 format where channel % 8 == 0", "FP32": "Row major linear FP32",
-           "INT8": "Channel major INT8 format where channel % 32 == 0"}
+    fmt = {
+        "FP16": "Channel major FP16 format where channel % 8 == 0",
+        "FP32": "Row major linear FP32",
+        "INT8": "Channel major INT8 format where channel % 32 == 0",
+    }
     layers = []
     for name in spec.get("layers", []):
         p = precisions.get(name, "FP16")
-        layers.append({
-            "Name": name, "LayerType": types.get(name, "CaskConvolution"),
-            "TacticName": f"standin_spin_{name.split()[0]}",
-            "Outputs": [{"Name": f"{name}:out", "Dimensions": [1, 64, 56, 56], "Format/Datatype": fmt.get(p, p)}],
-            "Metadata": f"[ONNX Layer: /{name.split()[0]}]",
-        })
-    return {"Layers": layers, "Bindings": [t["name"] for t in spec.get("inputs", []) + spec.get("outputs", [])]}
+        layers.append(
+            {
+                "Name": name,
+                "LayerType": types.get(name, "CaskConvolution"),
+                "TacticName": f"standin_spin_{name.split()[0]}",
+                "Outputs": [
+                    {"Name": f"{name}:out", "Dimensions": [1, 64, 56, 56], "Format/Datatype": fmt.get(p, p)}
+                ],
+                "Metadata": f"[ONNX Layer: /{name.split()[0]}]",
+            }
+        )
+    return {
+        "Layers": layers,
+        "Bindings": [t["name"] for t in spec.get("inputs", []) + spec.get("outputs", [])],
+    }
 
 
 class Runtime(_fk.Runtime):
@@ -142,8 +155,11 @@ class Runtime(_fk.Runtime):
 
     def deserialize_cuda_engine(self, plan: bytes) -> ICudaEngine | None:
         if plan[:4] != b"ftrt":
-            self._logger.log(_Severity.ERROR, "Error Code 1: Serialization (Serialization assertion "
-                             "header.magicTag == kEXPECTED_MAGIC_TAG failed.)")
+            self._logger.log(
+                _Severity.ERROR,
+                "Error Code 1: Serialization (Serialization assertion "
+                "header.magicTag == kEXPECTED_MAGIC_TAG failed.)",
+            )
             return None
         spec = json.loads(plan[4:].decode())
         spec.setdefault("inspector", inspector_doc(spec))
