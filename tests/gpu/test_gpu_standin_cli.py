@@ -100,6 +100,7 @@ def env() -> dict[str, str]:
         [str(STANDIN), str(HERE.parent / "runtime"), str(ROOT), e.get("PYTHONPATH", "")]
     )
     e["TERM"] = "xterm-256color"
+    e["SHELL"] = "/bin/sh"  # tmux runs the pane's command with $SHELL: a container's may not exist
     return e
 
 
@@ -205,7 +206,8 @@ class Tmux:
             if test(screen):
                 return screen
             time.sleep(0.2)
-        raise AssertionError(f"timed out; the screen was:\n{screen}")
+        sessions = self.run("ls")
+        raise AssertionError(f"timed out; sessions: {sessions!r}; the screen was:\n{screen}")
 
     def app_pid(self) -> int:
         shell = int(self.run("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
@@ -243,6 +245,9 @@ def test_live_screen_on_the_gpu(how: str, engine_file: Path, tmp_path: Path) -> 
     )
     t = Tmux(name)
     try:
+        time.sleep(1.0)
+        if not t.run("ls"):
+            pytest.fail(f"the tmux session ended at once; stderr: {err.read_text() if err.exists() else ''}")
         screen = t.wait_for(lambda s: "CaskGemm" in s and "Myelin" in s and "RUNNING" in s)
         screen = t.wait_for(lambda s: " W" in s and ("H200" in s or "H100" in s or "NVIDIA" in s))
         print(f"\n{how}: screen on the GPU:\n{screen}")
