@@ -272,9 +272,15 @@ class Session:
             self._trend.append(TrendPoint(now, p50, p99, self.latency.throughput_window()))
             if is_spike(self._trend):
                 self._note_spike(now)
-        layers_window = self.layers.window()
         layers_total = self.layers.total()
-        lat_window = self.latency.window()
+        lat_total = self.latency.total()
+        if self.source.info.kind == "recording":
+            # A replay is one finite file: every view of it (the screen's window included) is the
+            # whole file, the same figures `trtui profile` and `trtui analyze` report.
+            layers_window, lat_window = layers_total, lat_total
+        else:
+            layers_window = self.layers.window()
+            lat_window = self.latency.window()
         layer_sum = layers_window.sum_mean_ms if len(layers_window) and layers_window.iterations else None
         prof_gpu = float(np.mean(self._profiled_gpu)) if self._profiled_gpu else None
         tax_ms = tax_pct = None
@@ -293,7 +299,7 @@ class Session:
             layers_window=layers_window,
             layers_total=layers_total,
             latency_window=lat_window,
-            latency_total=self.latency.total(),
+            latency_total=lat_total,
             per_stream=self.latency.per_stream(),
             recent_latencies_ms=self.latency.recent(),
             trend=tuple(self._trend),
