@@ -30,7 +30,9 @@ from test_rt_engine_process import DETAILED  # noqa: E402
 
 @pytest.fixture
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(RUNTIME), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(RUNTIME), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
     monkeypatch.setenv("TRTUI_CHILD_PRELOAD", "rt_child_preload")
     monkeypatch.setenv("TRTUI_FAKE_FULL", "1")
     path = tmp_path / "m.engine"
@@ -54,12 +56,26 @@ async def test_layer_types_and_details_arrive_from_the_gpu_process(engine: Path)
     app = TrtuiApp(session, refresh_s=0.2, cost_interval_s=None)
     async with app.run_test(size=(160, 40)) as pilot:
         view = app.query_one(LayerView)
-        await wait_until(pilot, lambda: len(view.table) == 3 and app.last_update is not None
-                         and app.last_update.profile.layers_total.iterations > 0)
+        await wait_until(
+            pilot,
+            lambda: (
+                len(view.table) == 3
+                and app.last_update is not None
+                and app.last_update.profile.layers_total.iterations > 0
+            ),
+        )
         await pilot.pause()
         assert view.infos["conv1 + relu"].type == "CaskConvolution"
         shot = app.export_screenshot()
-        for word in ("CaskConvolution", "CudaPooling", "CaskGemm", "FP16", "FP32", "m.engine", "Fake&#160;H100"):
+        for word in (
+            "CaskConvolution",
+            "CudaPooling",
+            "CaskGemm",
+            "FP16",
+            "FP32",
+            "m.engine",
+            "Fake&#160;H100",
+        ):
             assert word in shot, word
         assert "(unknown" not in shot
         view.set_sort("name")
