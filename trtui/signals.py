@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import threading
 from collections.abc import Iterator
 from types import FrameType
 
@@ -24,3 +26,15 @@ def interrupt_on_term() -> Iterator[None]:
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
+
+
+def arm_exit_watchdog(seconds: float, code: int = 0) -> threading.Timer:
+    """End the process after `seconds` if it has not ended by itself.
+
+    For a lost terminal (SIGHUP, tmux killing the session): the screen's shutdown may block writing
+    to a terminal that is gone. The engine is stopped before this is armed, and the GPU process also
+    ends by itself when this process disappears, so nothing is left holding the GPU."""
+    timer = threading.Timer(seconds, os._exit, args=(code,))
+    timer.daemon = True
+    timer.start()
+    return timer

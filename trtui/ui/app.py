@@ -30,6 +30,7 @@ from textual.widgets import Footer, Input, Static
 from trtui.atomic import write_text_atomic
 from trtui.errors import UserError
 from trtui.feed import UpdateFeed
+from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, details_text
 from trtui.ui.grouping import placeholder_table
@@ -148,8 +149,10 @@ class TrtuiApp(App[int]):
                 loop.add_signal_handler(sig, self._on_signal)
 
     def _on_signal(self) -> None:
-        # Stop the engine first (the feed stops its source), then leave the terminal.
-        self.feed.stop(timeout=2.0)
+        # Stop the engine first (the feed stops its source), then leave the terminal. If the terminal
+        # is gone (SIGHUP), leaving it can block on a write: the process ends within 1.5 s regardless.
+        arm_exit_watchdog(1.5)
+        self.feed.stop(timeout=1.0)
         self.exit(0)
 
     def on_unmount(self) -> None:
