@@ -8,20 +8,22 @@ the sampling thread (time.thread_time), plus wall time.
   runs there. The GPU is idle; NVML's own CPU cost is included.
 
 The ratio is the sample's CPU time against one poll interval (0.5 s): the fraction of one core
-that the default poller spends sampling.
+that the session's default telemetry interval spends sampling.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from trtui.telemetry.poller import DEFAULT_INTERVAL_S
+from trtui.session import Session
 from trtui.telemetry.sampler import TelemetrySampler
 
+DEFAULT_INTERVAL_S: float = inspect.signature(Session).parameters["telemetry_interval_s"].default
 COMMAND = "python -m bench telemetry"
 FIXTURE_SAMPLES = 300
 NVML_SAMPLES = 200

@@ -159,7 +159,7 @@ def test_use_nvml_false_never_touches_nvml(tmp_path: Path) -> None:
 
 def test_importing_telemetry_does_not_import_gpu_stacks() -> None:
     probe = (
-        "import sys, trtui.telemetry.sampler, trtui.telemetry.history, trtui.telemetry.poller, "
+        "import sys, trtui.telemetry.sampler, trtui.telemetry.history, "
         "trtui.commands.telemetry; "
         "print([m for m in ('pynvml', 'pycuda', 'tensorrt', 'cuda', 'textual') if m in sys.modules])"
     )

@@ -3,7 +3,6 @@
 - `sample`: the `TelemetrySample` value and the `TelemetrySource` protocol.
 - `sampler`: `TelemetrySampler`, per-metric sources with fallback (NVML via `trtui.gpu.nvml`,
   then Jetson sysfs and /proc in `jetson`, then `tegrastats`).
-- `poller`: `TelemetryPoller`, sampling on a background thread (with a pause back-off).
 - `history`: pure ring buffers -> `TelemetrySnapshot`, and latency-spike correlation.
 - `report`: the table and JSON of `trtui telemetry`.
 """
