@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from trtui.analysis.run import RunData
 from trtui.analysis.views import UNKNOWN, layer_times, tactic_family
-from trtui.recording.readers import base_name
+from trtui.model import base_name
 from trtui.stats.snapshot import LatencyStats
 
 SCHEMA = "trtui.compare/1"

@@ -9,8 +9,6 @@ the notices; it is marked `finished`.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.errors import UserError
-from trtui.model import LayerInfo, LayerSummaryTable, SourceBatch, SourceInfo, frozen_array
+from trtui.model import LayerSummaryTable, SourceBatch, SourceInfo, frozen_array, precision_mix
 from trtui.recording.files import detect_kind, read_json
 from trtui.recording.loader import Recording, load_recording
 from trtui.recording.summary_reader import SummaryDoc, parse_summary
 
 _SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
-
-
-def precision_mix(layers: Sequence[LayerInfo]) -> str | None:
-    """"FP16 61%, FP32 39%" by layer count, over layers whose precision is known."""
-    kinds = Counter(layer.precision for layer in layers if layer.precision)
-    total = sum(kinds.values())
-    if not total:
-        return None
-    return ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in kinds.most_common())
 
 
 def _shapes(rec: Recording) -> tuple[tuple[str, tuple[int, ...]], ...]:
