@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from trtui.gpu.nvml import NvmlDevice
 from trtui.session import Session
 from trtui.telemetry.sampler import TelemetrySampler
 
@@ -64,7 +65,7 @@ def _fixture_rows() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="trtui-bench-telemetry-") as tmp:
         for name in ("orin_jp6", "orin_jp72", "thor", "datacenter"):
             tree = trees.PLATFORMS[name](Path(tmp) / name)
-            with TelemetrySampler(nvml_for[name](), roots=tree.roots, tegrastats=None) as sampler:
+            with TelemetrySampler(NvmlDevice(nvml_for[name]()), roots=tree.roots, tegrastats=None) as sampler:
                 cpu_ms, wall_ms = _measure(sampler, FIXTURE_SAMPLES)
             interval_ms = DEFAULT_INTERVAL_S * 1000.0
             rows.append(
@@ -96,7 +97,7 @@ def _per_metric_ms(sampler: TelemetrySampler, n: int = 50) -> list[tuple[str, fl
 
 
 def _nvml_rows() -> list[dict[str, Any]]:
-    sampler = TelemetrySampler(tegrastats=None)
+    sampler = TelemetrySampler(NvmlDevice(), tegrastats=None)
     try:
         probe = sampler.sample()
         if sampler.nvml is None or not sampler.nvml.available:

@@ -262,7 +262,7 @@ def test_latency_io_and_budget_measured_in_the_child_with_a_fake_gpu(
     """The adapter's measuring path (pycuda buffers, execute_async_v3, CUDA events) against a fake
     pycuda: the fake engine runs 20% slower for every tactic the limit skipped."""
     monkeypatch.setenv("PYTHONPATH", f"{FAKE_TRT}{os.pathsep}{FAKE_CUDA}")
-    monkeypatch.setattr("trtui.commands.tune.read_free_from_telemetry", lambda device: None)
+    monkeypatch.setattr("trtui.commands.tune.read_free_from_telemetry", lambda open_telemetry: None)
     model = fake_model(tmp_path / "m.onnx")
     out_json = tmp_path / "t.json"
     assert main(["tune", str(model), "--headless", "--shapes", "x:2x3x8x8", "--json", str(out_json)]) == 0

@@ -235,7 +235,9 @@ def _real_budget(
 ) -> Budget:
     if budget_arg is not None:
         return Budget(budget_arg, "--budget")
-    found = read_free_from_telemetry(device)
+    from trtui.sources.factory import gpu_telemetry
+
+    found = read_free_from_telemetry(lambda: gpu_telemetry(device, tegrastats=None))
     if found is not None:
         return from_free(found[0], found[1])
     if probe_free is not None:

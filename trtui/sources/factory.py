@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trtui.errors import UserError
 from trtui.options import RunOptions
 from trtui.paths import require_file
 from trtui.sources.protocol import ProfileSource
 from trtui.telemetry.sample import TelemetrySource
+
+if TYPE_CHECKING:
+    from trtui.telemetry.sampler import TelemetrySampler
 
 DEMO = "demo"
 
@@ -67,6 +71,13 @@ def telemetry_for(source: ProfileSource, options: RunOptions) -> TelemetrySource
         return SimulatedTelemetry(source)
     if source.info.kind == "recording":
         return None
+    return gpu_telemetry(options.device)
+
+
+def gpu_telemetry(device_index: int = 0, tegrastats: str | None = "auto") -> TelemetrySampler:
+    """The real GPU's telemetry: the sampler with its NVML reader injected (telemetry does not
+    import the GPU package; pynvml itself is imported on the first sample)."""
+    from trtui.gpu.nvml import NvmlDevice
     from trtui.telemetry.sampler import TelemetrySampler
 
-    return TelemetrySampler(device_index=options.device)
+    return TelemetrySampler(NvmlDevice(index=device_index), tegrastats=tegrastats)
