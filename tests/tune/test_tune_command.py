@@ -99,8 +99,8 @@ def test_bad_options_are_one_line_errors(
 
 def test_bad_model_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = {
-        tmp_path / "missing.onnx": "does not exist",
-        tmp_path: "is a directory",
+        tmp_path / "missing.onnx": "no such file or folder",
+        tmp_path: "is a folder",
         tmp_path / "model.engine": "is a TensorRT engine, not an ONNX model",
         tmp_path / "renamed.onnx": "is a TensorRT engine, not an ONNX model",  # by content, not name
         tmp_path / "garbage.engine": "is not an ONNX model (it is a file that starts with bytes ff 00 13 37)",
