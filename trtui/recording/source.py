@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.errors import UserError
 from trtui.model import LayerSummaryTable, SourceBatch, SourceInfo, frozen_array, precision_mix
-from trtui.recording.files import detect_kind, read_json
-from trtui.recording.loader import Recording, load_recording
-from trtui.recording.summary_reader import SummaryDoc, parse_summary
+from trtui.recording.inputs import SummaryFile, load_input
+from trtui.recording.loader import Recording
+from trtui.recording.summary_reader import SummaryDoc
 
 _SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
 
@@ -203,15 +202,7 @@ def source_from_summary(doc: SummaryDoc, path: Path) -> RecordingSource:
 def open_recording(path: Path) -> RecordingSource:
     """Open a trtexec recording (a file of it, or its folder) or a trtui summary for replay.
     Raises UserError (one line) on bad input; warnings go to the batch's notices."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: no such file or folder")
-    if path.is_dir():
-        return source_from_recording(load_recording(path))
-    obj, notes = read_json(path)
-    if detect_kind(obj) == "summary":
-        try:
-            return source_from_summary(parse_summary(obj), path)
-        except UserError as err:
-            raise UserError(f"{path}: {err}") from None
-    return source_from_recording(load_recording(path, preread=(obj, notes)))
+    loaded = load_input(path)
+    if isinstance(loaded, SummaryFile):
+        return source_from_summary(loaded.doc, loaded.path)
+    return source_from_recording(loaded)
