@@ -26,8 +26,9 @@ from textual.strip import Strip
 
 from trtui import format as fmt
 from trtui.model import LayerInfo
+from trtui.stats.groups import group_by_type, layer_type
 from trtui.stats.snapshot import LayerTable
-from trtui.ui.grouping import baseline_array, change_pct, group_by_type, layer_type
+from trtui.ui.grouping import baseline_array, change_pct
 
 # Every sortable column: key -> (label, numeric column of LayerTable or None for text keys).
 SORT_KEYS: dict[str, str] = {
