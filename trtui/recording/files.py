@@ -26,7 +26,6 @@ FileKind = Literal[
     "profile", "layer_info", "times", "profile_metadata", "build_metadata", "device_metadata", "summary"
 ]
 CONTENT_KINDS: tuple[FileKind, ...] = ("profile", "layer_info", "times")
-METADATA_KINDS: tuple[FileKind, ...] = ("profile_metadata", "build_metadata", "device_metadata")
 KIND_WORDS: dict[str, str] = {
     "profile": "per-layer profile",
     "layer_info": "layer info",

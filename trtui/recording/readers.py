@@ -161,22 +161,6 @@ def parse_profile(obj: object) -> ProfileData:
 
 _START_KEYS = ("startH2dMs", "startComputeMs", "startInMs", "startEnqMs")
 _END_KEYS = ("endD2hMs", "endComputeMs", "endOutMs", "endEnqMs")
-TIME_FIELDS = (
-    "startEnqMs",
-    "endEnqMs",
-    "startH2dMs",
-    "endH2dMs",
-    "startComputeMs",
-    "endComputeMs",
-    "startD2hMs",
-    "endD2hMs",
-    "h2dMs",
-    "computeMs",
-    "d2hMs",
-    "latencyMs",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class TimesData:
     """trtexec's per-inference trace (warm-up excluded)."""
