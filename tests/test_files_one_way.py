@@ -107,3 +107,12 @@ def test_one_wording_for_output_paths(tmp_path: Path, monkeypatch: pytest.Monkey
     assert err(no / "x") == f"--json {no / 'x'}: folder {no} does not exist"
     monkeypatch.setattr(paths.os, "access", lambda *a, **k: False)
     assert err(tmp_path / "x") == f"--json {tmp_path / 'x'}: folder {tmp_path} is not writable"
+
+
+def test_an_output_folder_may_be_new_but_not_a_file(tmp_path: Path) -> None:
+    paths.check_output_folder(tmp_path / "new")
+    paths.check_output_folder(tmp_path, "--export-dir")
+    paths.check_output_folder(None)
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(UserError, match=r"^--export-dir .*f: exists and is not a folder$"):
+        paths.check_output_folder(tmp_path / "f", "--export-dir")

@@ -7,7 +7,8 @@ denied (cannot read it)", "<path>: cannot read it (<reason>)". `read_error` word
 met later (while opening or reading) the same way.
 
 Outputs: "<option> <path>: is a folder; give a file name", "<option> <path>: folder <dir> does
-not exist", "<option> <path>: folder <dir> is not writable".
+not exist", "<option> <path>: folder <dir> is not writable"; for an output folder,
+"<option> <path>: exists and is not a folder".
 """
 
 from __future__ import annotations
@@ -67,3 +68,12 @@ def check_output_file(path: Path | None, option: str, allow_stdout: bool = False
         raise UserError(f"{option} {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"{option} {path}: folder {parent} is not writable")
+
+
+def check_output_folder(path: Path | None, option: str | None = None) -> None:
+    """Fail early if `path` cannot be the folder outputs go into (it may not exist yet)."""
+    if path is None:
+        return
+    name = f"{option} {path}" if option else str(path)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{name}: exists and is not a folder")
