@@ -8,20 +8,23 @@ the sampling thread (time.thread_time), plus wall time.
   runs there. The GPU is idle; NVML's own CPU cost is included.
 
 The ratio is the sample's CPU time against one poll interval (0.5 s): the fraction of one core
-that the default poller spends sampling.
+that the session's default telemetry interval spends sampling.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from trtui.telemetry.poller import DEFAULT_INTERVAL_S
+from trtui.gpu.nvml import NvmlDevice
+from trtui.session import Session
 from trtui.telemetry.sampler import TelemetrySampler
 
+DEFAULT_INTERVAL_S: float = inspect.signature(Session).parameters["telemetry_interval_s"].default
 COMMAND = "python -m bench telemetry"
 FIXTURE_SAMPLES = 300
 NVML_SAMPLES = 200
@@ -62,7 +65,7 @@ def _fixture_rows() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="trtui-bench-telemetry-") as tmp:
         for name in ("orin_jp6", "orin_jp72", "thor", "datacenter"):
             tree = trees.PLATFORMS[name](Path(tmp) / name)
-            with TelemetrySampler(nvml_for[name](), roots=tree.roots, tegrastats=None) as sampler:
+            with TelemetrySampler(NvmlDevice(nvml_for[name]()), roots=tree.roots, tegrastats=None) as sampler:
                 cpu_ms, wall_ms = _measure(sampler, FIXTURE_SAMPLES)
             interval_ms = DEFAULT_INTERVAL_S * 1000.0
             rows.append(
@@ -94,7 +97,7 @@ def _per_metric_ms(sampler: TelemetrySampler, n: int = 50) -> list[tuple[str, fl
 
 
 def _nvml_rows() -> list[dict[str, Any]]:
-    sampler = TelemetrySampler(tegrastats=None)
+    sampler = TelemetrySampler(NvmlDevice(), tegrastats=None)
     try:
         probe = sampler.sample()
         if sampler.nvml is None or not sampler.nvml.available:

@@ -339,11 +339,6 @@ def _decode(obj_or_text: object) -> object:
     return obj_or_text
 
 
-def is_layer_info(obj: object) -> bool:
-    """True if a decoded JSON value has the shape of layer information (for content detection)."""
-    return isinstance(obj, dict) and isinstance(obj.get("Layers"), list)
-
-
 def parse_layer_info(obj_or_text: object) -> LayerInfoDoc:
     """Parse layer information (text, bytes or decoded JSON); see the module docstring."""
     obj = _decode(obj_or_text)

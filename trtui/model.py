@@ -6,7 +6,9 @@ means "not known / not reported by this source".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +54,25 @@ class LayerInfo:
     onnx_nodes: tuple[str, ...] = ()  # ONNX nodes fused into this layer (from "Metadata")
     stream_id: int | None = None  # auxiliary stream the layer runs on
     params: Mapping[str, object] = field(default_factory=dict)  # everything else, as read
+
+
+PROFILE_SUFFIX = re.compile(r"\s\[profile (\d+)\]$")
+
+
+def base_name(name: str) -> str:
+    """A layer name without trtexec's " [profile N]" suffix (optimization profiles other than 0)."""
+    return PROFILE_SUFFIX.sub("", name)
+
+
+def precision_mix(layers: Iterable[LayerInfo]) -> str | None:
+    """'FP16 87%, FP32 13%' by layer count, most common first (ties by name); layers of unknown
+    precision are left out; None when no layer's precision is known."""
+    counts = Counter(layer.precision for layer in layers if layer.precision)
+    total = sum(counts.values())
+    if not total:
+        return None
+    parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{p} {round(100 * n / total)}%" for p, n in parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,7 @@ def test_groups_sum_to_the_total_and_sort_by_time() -> None:
     assert [(r.key, r.layers, r.time_ms) for r in rows] == [
         ("Conv", 2, 4.0),
         ("Reformat", 1, 2.0),
-        ("(unknown)", 1, 0.0),
+        ("(unknown type)", 1, 0.0),
     ]
     assert sum(r.share_pct for r in rows) == pytest.approx(100.0)
     a = analyze(t, infos, top=2)
@@ -115,3 +115,24 @@ def test_fixture_views_match_the_files(folder: Path) -> None:
     top = sorted(profile, key=lambda r: -r["averageMs"])[:5]
     assert [h.time_ms for h in a.hotspots] == [r["averageMs"] for r in top]
     assert sum(r.layers for r in a.by_tactic_family) == len(profile)
+
+
+def test_analyze_and_the_live_screen_group_types_the_same_way() -> None:
+    """One per-type grouping: `analyze`'s time by type is the live screen's "group by type" rows."""
+    from trtui.stats.groups import group_by_type
+
+    t = table(["a", "b", "c", "d", "e"], [1.0, 3.0, 2.0, float("nan"), 0.5])
+    infos = [
+        LayerInfo("a", type="Conv", precision="FP16"),
+        LayerInfo("b", type="Conv", precision="INT8"),
+        LayerInfo("c", type="Reformat", precision="FP16"),
+        LayerInfo("e"),
+    ]
+    screen = group_by_type(t, {i.name: i for i in infos})
+    on_screen = {
+        k: (n, float(np.nan_to_num(m)))
+        for k, n, m in zip(screen.table.names, screen.sizes, screen.table.mean_ms, strict=True)
+    }
+    assert {r.key: (r.layers, r.time_ms) for r in time_by_type(t, infos)} == on_screen
+    assert on_screen == {"Conv": (2, 4.0), "Reformat": (1, 2.0), "(unknown type)": (2, 0.5)}
+    assert screen.precisions == ("mixed", "FP16", "")

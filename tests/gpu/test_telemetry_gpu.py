@@ -197,9 +197,9 @@ def _busy(seconds: float) -> Iterator[threading.Event]:
 
 def test_utilization_rises_under_load_and_own_process_memory() -> None:
     _nvml()
-    from trtui.telemetry.sampler import TelemetrySampler
+    from trtui.sources.factory import gpu_telemetry
 
-    with TelemetrySampler(tegrastats=None) as sampler:
+    with gpu_telemetry(tegrastats=None) as sampler:
         idle = []
         for _ in range(4):
             idle.append(sampler.sample().gpu_util_pct)

@@ -215,3 +215,38 @@ def test_detection_is_by_content() -> None:
     assert detect_kind({"schema": "trtui.summary/1"}) == "summary"
     for other in ([], {}, [1], "x", 3, None, [{"a": 1}], {"Layers": 3}):
         assert detect_kind(other) is None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: d / "missing.json",
+        lambda d: write(d / "bad.json", '[{"count": 10}, {"name": "conv1", "timeMs": '),
+        lambda d: write(d / "summary.json", '{"schema": "trtui.summary/1", "layers": 7}'),
+        lambda d: write(d / "x.txt", "[1, 2, 3]"),
+        lambda d: (d / "empty").mkdir() or d / "empty",
+    ],
+    ids=["missing", "truncated", "bad-summary", "not-trtexec", "empty-folder"],
+)
+def test_replay_and_analyze_refuse_an_input_with_the_same_error(tmp_path: Path, make: object) -> None:
+    """One loader: the live replay and analyze/compare share the dispatch and its errors."""
+    from trtui.recording.runs import load_run
+
+    path = make(tmp_path)  # type: ignore[operator]
+    with pytest.raises(UserError) as info:
+        load_run(path)
+    assert str(info.value) == one_line_error(path)
+
+
+def test_one_dispatch_for_recordings_and_summaries(tmp_path: Path) -> None:
+    from trtui.recording.inputs import SummaryFile, load_input
+    from trtui.recording.loader import Recording
+
+    profile = write(tmp_path / "m.profile.json", PROFILE)
+    loaded = load_input(profile)
+    assert isinstance(loaded, Recording) and loaded.summary is not None
+    assert list(loaded.summary.names) == ["conv1", "conv2"]
+    assert isinstance(load_input(tmp_path), Recording)
+    summary = write(tmp_path / "s.json", {"schema": "trtui.summary/1", "label": "x", "layers": []})
+    as_summary = load_input(summary)
+    assert isinstance(as_summary, SummaryFile) and as_summary.path == summary

@@ -71,7 +71,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_directory(tmp_path: Path) -> None:
-    assert "is a directory" in error_of(tmp_path)
+    assert "is a folder" in error_of(tmp_path)
 
 
 def test_empty_file(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 import telemetry_fake_nvml as fake
 import telemetry_trees as trees
 
+from trtui.gpu.nvml import NvmlDevice
 from trtui.telemetry.sample import TelemetrySample
 from trtui.telemetry.sampler import TelemetrySampler
 
@@ -170,7 +171,7 @@ SAMPLE_FIELDS = [
 
 def _sample(name: str, root: Path) -> tuple[TelemetrySample, TelemetrySampler]:
     tree = trees.PLATFORMS[name](root)
-    sampler = TelemetrySampler(NVML_FOR[name](), roots=tree.roots, tegrastats=None)
+    sampler = TelemetrySampler(NvmlDevice(NVML_FOR[name]()), roots=tree.roots, tegrastats=None)
     return sampler.sample(), sampler
 
 
@@ -209,9 +210,9 @@ def test_env_roots_give_the_same_sample(
     tree = trees.PLATFORMS[platform](tmp_path)
     for key, val in tree.env().items():
         monkeypatch.setenv(key, val)
-    with TelemetrySampler(NVML_FOR[platform](), tegrastats=None) as sampler:
+    with TelemetrySampler(NvmlDevice(NVML_FOR[platform]()), tegrastats=None) as sampler:
         from_env = sampler.sample()
-    with TelemetrySampler(NVML_FOR[platform](), roots=tree.roots, tegrastats=None) as sampler:
+    with TelemetrySampler(NvmlDevice(NVML_FOR[platform]()), roots=tree.roots, tegrastats=None) as sampler:
         explicit = sampler.sample()
     for field in SAMPLE_FIELDS:
         assert getattr(from_env, field) == getattr(explicit, field), field
@@ -237,7 +238,7 @@ def test_orin_emc_comes_from_tegrastats_when_it_exists(
 ) -> None:
     tree = trees.PLATFORMS[platform](tmp_path / "tree")
     binary = trees.fake_tegrastats(tmp_path / "tegrastats", line)
-    sampler = TelemetrySampler(fake.orin_nvgpu(), roots=tree.roots, tegrastats=str(binary))
+    sampler = TelemetrySampler(NvmlDevice(fake.orin_nvgpu()), roots=tree.roots, tegrastats=str(binary))
     try:
         first = sampler.sample()
         assert first.mem_util_pct is None  # started now: no line yet

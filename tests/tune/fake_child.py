@@ -2,7 +2,7 @@
 
     python fake_child.py MODE ENGINE [ARGS...]
 
-It speaks the same protocol and writes the engine the same way (`trtui.tune.files.write_atomic`),
+It speaks the same protocol and writes the engine the same way (`trtui.atomic.write_atomic`),
 then misbehaves as MODE says: segfaults, gets SIGKILLed, hangs mid-write, leaves a grandchild holding
 its pipes, or prints canned builder log lines.
 """
@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from trtui.atomic import partial_path, write_atomic
 from trtui.tune import protocol
-from trtui.tune.files import partial_path, write_atomic
 
 
 def out(ev: str, **fields: object) -> None:

@@ -99,8 +99,8 @@ def test_bad_options_are_one_line_errors(
 
 def test_bad_model_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = {
-        tmp_path / "missing.onnx": "does not exist",
-        tmp_path: "is a directory",
+        tmp_path / "missing.onnx": "no such file or folder",
+        tmp_path: "is a folder",
         tmp_path / "model.engine": "is a TensorRT engine, not an ONNX model",
         tmp_path / "renamed.onnx": "is a TensorRT engine, not an ONNX model",  # by content, not name
         tmp_path / "garbage.engine": "is not an ONNX model (it is a file that starts with bytes ff 00 13 37)",
@@ -262,7 +262,7 @@ def test_latency_io_and_budget_measured_in_the_child_with_a_fake_gpu(
     """The adapter's measuring path (pycuda buffers, execute_async_v3, CUDA events) against a fake
     pycuda: the fake engine runs 20% slower for every tactic the limit skipped."""
     monkeypatch.setenv("PYTHONPATH", f"{FAKE_TRT}{os.pathsep}{FAKE_CUDA}")
-    monkeypatch.setattr("trtui.commands.tune.read_free_from_telemetry", lambda device: None)
+    monkeypatch.setattr("trtui.commands.tune.read_free_from_telemetry", lambda open_telemetry: None)
     model = fake_model(tmp_path / "m.onnx")
     out_json = tmp_path / "t.json"
     assert main(["tune", str(model), "--headless", "--shapes", "x:2x3x8x8", "--json", str(out_json)]) == 0

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from trtui.atomic import partial_path, write_atomic
 from trtui.tune.attempt import BuildAttempt, BuildProgress
-from trtui.tune.files import partial_path, write_atomic
 from trtui.tune.plot import FAIL, LAT, MEM, render_plot
 from trtui.tune.progress import ProgressTracker
 from trtui.tune.simulated import SimulatedBuilder, SimulatedModel

@@ -11,11 +11,12 @@ from ui_driver import Driver
 
 from trtui import format as fmt
 from trtui.model import LayerInfo, SourceInfo, TensorInfo, frozen_array
+from trtui.stats.groups import group_by_type
 from trtui.stats.snapshot import LayerTable, TrendPoint
 from trtui.telemetry.history import TelemetryEvent
 from trtui.ui.details import HistoryPoint, LayerHistory, details_text, is_fused_myelin, nsys_commands
-from trtui.ui.grouping import baseline_array, change_pct, group_by_type, placeholder_table
-from trtui.ui.layer_view import order_for
+from trtui.ui.grouping import baseline_array, change_pct, placeholder_table
+from trtui.ui.layer_order import order_for
 from trtui.ui.panels import SPIKE_MARK, gpu_text, histogram_lines, latency_text, spike_marks
 
 

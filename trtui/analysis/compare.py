@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 
 from trtui.analysis.run import RunData
 from trtui.analysis.views import UNKNOWN, layer_times, tactic_family
-from trtui.recording.readers import base_name
+from trtui.model import base_name
+from trtui.stats.groups import layer_type
 from trtui.stats.snapshot import LatencyStats
 
 SCHEMA = "trtui.compare/1"
@@ -210,7 +211,7 @@ def compare(a: RunData, b: RunData) -> Comparison:
         out = {}
         for n in run.layers.names:
             i = run.info(n)
-            out[n] = (getattr(i, attr) if i else None) or UNKNOWN
+            out[n] = layer_type(i) if attr == "type" else (getattr(i, attr) if i else None) or UNKNOWN
         return out
 
     a_sum, b_sum = sum(a_t.values()), sum(b_t.values())

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.model import LayerInfo
+from trtui.stats.groups import group_table, layer_type
 from trtui.stats.snapshot import LayerTable
 
 UNKNOWN = "(unknown)"
@@ -99,25 +100,22 @@ def group_time(
     infos: Mapping[str, LayerInfo] | Iterable[LayerInfo],
     key: Callable[[str, LayerInfo | None], str],
 ) -> tuple[GroupRow, ...]:
-    """Layers grouped by `key(name, info)`, largest time first."""
+    """Layers grouped by `key(name, info)` (through `trtui.stats.groups.group_table`, the one
+    grouping), largest time first."""
     by = _infos(infos)
-    times = layer_times(table)
+    groups = group_table(table, [key(name, by.get(name)) for name in table.names])
+    times = layer_times(groups.table)
     total = float(times.sum())
-    acc: dict[str, list[float]] = {}
-    for i, name in enumerate(table.names):
-        k = key(name, by.get(name))
-        slot = acc.setdefault(k, [0, 0.0])
-        slot[0] += 1
-        slot[1] += float(times[i])
     rows = [
-        GroupRow(k, int(n), t, 100.0 * t / total if total > 0 else 0.0) for k, (n, t) in acc.items()
+        GroupRow(k, n, float(t), 100.0 * float(t) / total if total > 0 else 0.0)
+        for k, n, t in zip(groups.table.names, groups.sizes, times.tolist(), strict=True)
     ]
     rows.sort(key=lambda r: (-r.time_ms, r.key))
     return tuple(rows)
 
 
 def type_of(name: str, info: LayerInfo | None) -> str:
-    return (info.type if info else None) or UNKNOWN
+    return layer_type(info)
 
 
 def precision_of(name: str, info: LayerInfo | None) -> str:

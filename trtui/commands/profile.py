@@ -10,7 +10,7 @@ from pathlib import Path
 from trtui import format as fmt
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
 from trtui.errors import UserError
-from trtui.paths import check_output_file
+from trtui.paths import check_output_file, check_output_folder
 from trtui.session import Session
 from trtui.signals import interrupt_on_term
 from trtui.sources.factory import open_source, telemetry_for
@@ -55,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--json-indent must be between 0 and 16, not {args.json_indent}")
     check_output_file(args.json, "--json")
     check_output_file(args.csv, "--csv")
-    if args.export_dir is not None and args.export_dir.exists() and not args.export_dir.is_dir():
-        raise UserError(f"--export-dir {args.export_dir}: exists and is not a folder")
+    check_output_folder(args.export_dir, "--export-dir")
     options = options_from_args(args)
     source = open_source(args.source, options)
     session = Session(source, telemetry_for(source, options), options)

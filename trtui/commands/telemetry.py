@@ -70,9 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def make_sampler(args: argparse.Namespace) -> Any:
     """Build the sampler (tests replace this to inject a fake NVML)."""
-    from trtui.telemetry.sampler import TelemetrySampler
+    from trtui.sources.factory import gpu_telemetry
 
-    return TelemetrySampler(device_index=args.device, tegrastats=None if args.no_tegrastats else "auto")
+    return gpu_telemetry(args.device, tegrastats=None if args.no_tegrastats else "auto")
 
 
 def run(args: argparse.Namespace) -> int:

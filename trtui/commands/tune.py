@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from trtui.atomic import copy_atomic, write_error, write_json_atomic
 from trtui.errors import MissingDependency, UserError
-from trtui.paths import require_file
+from trtui.paths import check_output_file, read_error, require_input
 from trtui.signals import interrupt_on_term
 from trtui.sources.engine_file import describe_header
 from trtui.tune.attempt import OUTCOME_LABELS, BuildAttempt, Builder
 from trtui.tune.budget import Budget, from_free, read_free_from_telemetry
-from trtui.tune.files import check_writable, copy_atomic, write_json_atomic
 from trtui.tune.plan import DEFAULT_OVERHEAD, DEFAULT_TIMEOUT_S, TunePlan, make_plan
 from trtui.tune.results import STOPPED_TEXT, TuneResult, flags_for, render_table, result_json
 from trtui.tune.search import Step
@@ -71,26 +71,19 @@ def _paths(args: argparse.Namespace) -> tuple[Path | None, Path | None, Path | N
     json_path = Path(args.json) if args.json else None
     save_path = Path(args.save) if args.save else None
     cache = Path(args.timing_cache) if args.timing_cache else None
-    if json_path is not None:
-        check_writable(json_path, "--json")
-    if save_path is not None:
-        check_writable(save_path, "--save")
-    if cache is not None:
-        check_writable(cache, "--timing-cache")
+    check_output_file(json_path, "--json")
+    check_output_file(save_path, "--save")
+    check_output_file(cache, "--timing-cache")
     return json_path, save_path, cache
 
 
 def _check_onnx(path: Path) -> None:
-    if not path.exists():
-        raise UserError(f"{str(path)!r} does not exist")
-    if path.is_dir():
-        raise UserError(f"{str(path)!r} is a directory; give the ONNX model file")
-    require_file(path, "ONNX model file")
+    require_input(path, "an ONNX model file")
     try:
         with open(path, "rb") as f:
             head = f.read(64)
     except OSError as err:
-        raise UserError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
+        raise read_error(path, err, "an ONNX model file") from None
     if not head:
         raise UserError(f"{str(path)!r} is empty")
     # An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08. Judged by content, not
@@ -162,7 +155,7 @@ def _tune(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         session.cancel()
         if json_path is not None:
-            write_json_atomic(json_path, result_json(session.result("cancelled")), "--json")
+            write_json_atomic(json_path, result_json(session.result("cancelled")), what="--json")
         raise
     finally:
         session.builder.close()
@@ -235,7 +228,9 @@ def _real_budget(
 ) -> Budget:
     if budget_arg is not None:
         return Budget(budget_arg, "--budget")
-    found = read_free_from_telemetry(device)
+    from trtui.sources.factory import gpu_telemetry
+
+    found = read_free_from_telemetry(lambda: gpu_telemetry(device, tegrastats=None))
     if found is not None:
         return from_free(found[0], found[1])
     if probe_free is not None:
@@ -296,7 +291,7 @@ def _finish(result: TuneResult, json_path: Path | None, save_path: Path | None, 
     plan = result.plan
     if result.stopped == "fatal":  # the input is wrong: one line, exit 2 (the JSON still records it)
         if json_path is not None:
-            write_json_atomic(json_path, result_json(result), "--json")
+            write_json_atomic(json_path, result_json(result), what="--json")
         fatal = next(a for a in result.attempts if a.outcome == "fatal")
         raise UserError(f"{result.source}: {fatal.message}")
     print("", file=out)
@@ -316,7 +311,7 @@ def _finish(result: TuneResult, json_path: Path | None, save_path: Path | None, 
     if result.simulated:
         print("(simulated: these builds did not run TensorRT)", file=out)
     if json_path is not None:
-        write_json_atomic(json_path, result_json(result), "--json")
+        write_json_atomic(json_path, result_json(result), what="--json")
         print(f"wrote {json_path}", file=out)
     if save_path is not None:
         if v.attempt is None or v.attempt.engine_path is None:
@@ -324,7 +319,7 @@ def _finish(result: TuneResult, json_path: Path | None, save_path: Path | None, 
         try:
             copy_atomic(Path(v.attempt.engine_path), save_path)
         except OSError as err:
-            raise UserError(f"cannot write --save {str(save_path)!r}: {err.strerror or err}") from None
+            raise write_error(save_path, err, "--save") from None
         limit = trtexec_size(v.attempt.limit_bytes)
         print(f"saved {save_path} (built with {plan.pool.name} {limit})", file=out)
     out.flush()

@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from trtui.atomic import write_atomic
 from trtui.tune import protocol
-from trtui.tune.files import write_atomic
 
 # Every TensorRT name this module uses, as (dotted name, full_only). full_only=True: not to be found in
 # the lean runtime bindings (`tensorrt_lean`, 11.x): the builder classes, which only the full `tensorrt`

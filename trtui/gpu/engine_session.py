@@ -23,7 +23,7 @@ import numpy as np
 
 from trtui.errors import UserError
 from trtui.gpu.cuda_check import DeviceFacts
-from trtui.gpu.inspector import inspect_layers, precision_mix
+from trtui.gpu.inspector import inspect_layers
 from trtui.gpu.io_buffers import IoBuffers, TensorSpec, make_output_allocator, tensor_bytes
 from trtui.gpu.load_errors import explain_load_failure, explain_out_of_memory
 from trtui.gpu.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
@@ -31,7 +31,7 @@ from trtui.gpu.profiler import LayerSamples, make_profiler
 from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import Holder, Resources, Session
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import SourceBatch, SourceInfo, precision_mix
 from trtui.options import RunOptions
 from trtui.shapes import InputProfile, format_shape, resolve_shapes
 

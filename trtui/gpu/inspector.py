@@ -4,8 +4,6 @@ knows the layers only by the names (or indices) the profiler reports."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from trtui.gpu.trt_module import TrtModule
@@ -42,13 +40,3 @@ def inspect_layers(
     finally:
         del inspector  # before the context and engine it refers to
     return layers, None
-
-
-def precision_mix(layers: Iterable[LayerInfo]) -> str | None:
-    """'FP16 87%, FP32 13%' by layer count (layers of unknown precision are left out)."""
-    counts = Counter(layer.precision for layer in layers if layer.precision)
-    total = sum(counts.values())
-    if not total:
-        return None
-    parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{p} {round(100 * n / total)}%" for p, n in parts)

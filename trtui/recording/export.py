@@ -35,6 +35,7 @@ from trtui.atomic import atomic_open, write_json_atomic, write_text_atomic
 from trtui.errors import UserError
 from trtui.layer_info import layer_to_json
 from trtui.model import LayerInfo, SourceInfo
+from trtui.paths import check_output_folder
 from trtui.recording.files import recording_stem
 from trtui.stats.snapshot import LatencyStats, LayerTable
 from trtui.stats.update import Update
@@ -218,8 +219,7 @@ def export_recording(
     """Write the run in trtexec's formats into `directory` (created if missing); returns the
     paths written. Each file is written atomically."""
     directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise UserError(f"{directory}: exists and is not a folder")
+    check_output_folder(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Literal
 
 from trtui.errors import UserError
-from trtui.paths import require_file
+from trtui.paths import read_error, require_input
 
 FileKind = Literal[
     "profile", "layer_info", "times", "profile_metadata", "build_metadata", "device_metadata", "summary"
 ]
 CONTENT_KINDS: tuple[FileKind, ...] = ("profile", "layer_info", "times")
-METADATA_KINDS: tuple[FileKind, ...] = ("profile_metadata", "build_metadata", "device_metadata")
 KIND_WORDS: dict[str, str] = {
     "profile": "per-layer profile",
     "layer_info": "layer info",
@@ -147,7 +146,7 @@ MAX_JSON_BYTES = 1 << 30  # a 20,000-layer recording is ~25 MB; 1 GiB leaves roo
 
 def read_json(path: Path) -> tuple[object, tuple[str, ...]]:
     """Read and decode a JSON file; UserError with the file name on any problem."""
-    st = require_file(path, "JSON file")
+    st = require_input(path, "a JSON file")
     if st.st_size > MAX_JSON_BYTES:
         raise UserError(
             f"{path}: {st.st_size / 2**30:.1f} GiB is too large for a trtexec recording "
@@ -155,10 +154,8 @@ def read_json(path: Path) -> tuple[object, tuple[str, ...]]:
         )
     try:
         data = path.read_bytes()
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, expected a file") from None
     except OSError as err:
-        raise UserError(f"{path}: cannot read it ({err.strerror or err})") from None
+        raise read_error(path, err, "a JSON file") from None
     try:
         return decode_json(data)
     except UserError as err:

@@ -17,7 +17,7 @@ import numpy as np
 
 from trtui.errors import UserError
 from trtui.layer_info import LayerInfoDoc, parse_layer_info
-from trtui.model import LayerInfo, LayerSummaryTable, frozen_array
+from trtui.model import LayerInfo, LayerSummaryTable, base_name, frozen_array
 from trtui.recording.files import (
     CONTENT_KINDS,
     KIND_WORDS,
@@ -33,7 +33,6 @@ from trtui.recording.readers import (
     ProfileData,
     ProfileMetadata,
     TimesData,
-    base_name,
     dedupe_names,
     parse_build_metadata,
     parse_device_metadata,

@@ -7,7 +7,6 @@ file name; the loader adds it). Nothing here touches the file system.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,14 +16,7 @@ import numpy.typing as npt
 
 from trtui.errors import UserError
 from trtui.json_kind import json_kind
-from trtui.model import FloatArray, IntArray, frozen_array
-
-PROFILE_SUFFIX = re.compile(r"\s\[profile (\d+)\]$")
-
-
-def base_name(name: str) -> str:
-    """A layer name without trtexec's " [profile N]" suffix (optimization profiles other than 0)."""
-    return PROFILE_SUFFIX.sub("", name)
+from trtui.model import PROFILE_SUFFIX, FloatArray, IntArray, frozen_array
 
 
 def profile_index(name: str) -> int:
@@ -169,22 +161,6 @@ def parse_profile(obj: object) -> ProfileData:
 
 _START_KEYS = ("startH2dMs", "startComputeMs", "startInMs", "startEnqMs")
 _END_KEYS = ("endD2hMs", "endComputeMs", "endOutMs", "endEnqMs")
-TIME_FIELDS = (
-    "startEnqMs",
-    "endEnqMs",
-    "startH2dMs",
-    "endH2dMs",
-    "startComputeMs",
-    "endComputeMs",
-    "startD2hMs",
-    "endD2hMs",
-    "h2dMs",
-    "computeMs",
-    "d2hMs",
-    "latencyMs",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class TimesData:
     """trtexec's per-inference trace (warm-up excluded)."""

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from trtui.analysis.run import RunData, infos_by_name
-from trtui.errors import UserError
-from trtui.recording.files import detect_kind, read_json
-from trtui.recording.loader import Recording, load_recording
-from trtui.recording.summary_reader import SummaryDoc, parse_summary
+from trtui.recording.inputs import SummaryFile, load_input
+from trtui.recording.loader import Recording
+from trtui.recording.summary_reader import SummaryDoc
 from trtui.stats.latency import latency_stats
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import LayerTable
@@ -55,15 +54,7 @@ def run_from_summary(doc: SummaryDoc, path: Path) -> RunData:
 
 def load_run(path: Path) -> RunData:
     """A recording (file or folder) or a trtui summary -> RunData; UserError on bad input."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: no such file or folder (give a trtexec recording or a trtui summary)")
-    if path.is_dir():
-        return run_from_recording(load_recording(path))
-    obj, notes = read_json(path)
-    if detect_kind(obj) == "summary":
-        try:
-            return run_from_summary(parse_summary(obj), path)
-        except UserError as err:
-            raise UserError(f"{path}: {err}") from None
-    return run_from_recording(load_recording(path, preread=(obj, notes)))
+    loaded = load_input(path)
+    if isinstance(loaded, SummaryFile):
+        return run_from_summary(loaded.doc, loaded.path)
+    return run_from_recording(loaded)

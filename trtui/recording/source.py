@@ -9,30 +9,18 @@ the notices; it is marked `finished`.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from trtui.errors import UserError
-from trtui.model import LayerInfo, LayerSummaryTable, SourceBatch, SourceInfo, frozen_array
-from trtui.recording.files import detect_kind, read_json
-from trtui.recording.loader import Recording, load_recording
-from trtui.recording.summary_reader import SummaryDoc, parse_summary
+from trtui.model import LayerSummaryTable, SourceBatch, SourceInfo, frozen_array, precision_mix
+from trtui.recording.inputs import SummaryFile, load_input
+from trtui.recording.loader import Recording
+from trtui.recording.summary_reader import SummaryDoc
 
 _SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
-
-
-def precision_mix(layers: Sequence[LayerInfo]) -> str | None:
-    """"FP16 61%, FP32 39%" by layer count, over layers whose precision is known."""
-    kinds = Counter(layer.precision for layer in layers if layer.precision)
-    total = sum(kinds.values())
-    if not total:
-        return None
-    return ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in kinds.most_common())
 
 
 def _shapes(rec: Recording) -> tuple[tuple[str, tuple[int, ...]], ...]:
@@ -214,15 +202,7 @@ def source_from_summary(doc: SummaryDoc, path: Path) -> RecordingSource:
 def open_recording(path: Path) -> RecordingSource:
     """Open a trtexec recording (a file of it, or its folder) or a trtui summary for replay.
     Raises UserError (one line) on bad input; warnings go to the batch's notices."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: no such file or folder")
-    if path.is_dir():
-        return source_from_recording(load_recording(path))
-    obj, notes = read_json(path)
-    if detect_kind(obj) == "summary":
-        try:
-            return source_from_summary(parse_summary(obj), path)
-        except UserError as err:
-            raise UserError(f"{path}: {err}") from None
-    return source_from_recording(load_recording(path, preread=(obj, notes)))
+    loaded = load_input(path)
+    if isinstance(loaded, SummaryFile):
+        return source_from_summary(loaded.doc, loaded.path)
+    return source_from_recording(loaded)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ import numpy as np
 from trtui.errors import UserError
 from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, frozen_array
-from trtui.recording.files import SUMMARY_SCHEMA_PREFIX, read_json
+from trtui.recording.files import SUMMARY_SCHEMA_PREFIX
 from trtui.recording.readers import dedupe_names
 from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable
 
@@ -161,11 +160,3 @@ def parse_summary(obj: object) -> SummaryDoc:
         notices=tuple(notices),
         raw=obj,
     )
-
-
-def read_summary(path: Path) -> SummaryDoc:
-    obj, _ = read_json(path)
-    try:
-        return parse_summary(obj)
-    except UserError as err:
-        raise UserError(f"{path}: {err}") from None

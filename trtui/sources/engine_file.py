@@ -12,7 +12,6 @@ TensorRT deserializes.
 from __future__ import annotations
 
 import json
-import stat
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,11 +19,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from trtui.errors import UserError
+from trtui.paths import read_error, require_input
 
 PLAN_MAGICS: tuple[bytes, ...] = (b"ftrt",)
 HEADER_BYTES = 64 * 1024
 MAX_METADATA_BYTES = 16 * 1024 * 1024  # an Ultralytics metadata prefix is a few KiB
 MIN_PLAN_BYTES = 32  # smaller than any plan header: surely truncated
+ENGINE_WHAT = "a TensorRT engine file (.engine or .plan)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,18 +134,7 @@ def describe_header(head: bytes) -> str:
 
 def inspect_engine_file(path: Path) -> EngineFile:
     """Check that `path` holds a TensorRT engine, reading only its header. Raises UserError."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except PermissionError:
-        raise UserError(f"cannot read {path}: permission denied") from None
-    except OSError as err:
-        raise UserError(f"cannot read {path}: {err.strerror or err}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise UserError(f"{path} is a directory, not an engine file: give the .engine or .plan file in it")
-    if not stat.S_ISREG(st.st_mode):
-        raise UserError(f"{path} is not a regular file: give a TensorRT engine file (.engine or .plan)")
+    st = require_input(path, ENGINE_WHAT)
     if path.suffix.lower() == ".onnx":
         raise UserError(
             f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "
@@ -170,12 +160,8 @@ def inspect_engine_file(path: Path) -> EngineFile:
                     f"{path} has an Ultralytics metadata header but no TensorRT plan after it "
                     "(truncated or not exported as an engine): export it again"
                 )
-    except PermissionError:
-        raise UserError(f"cannot read {path}: permission denied") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a directory, not an engine file") from None
     except OSError as err:
-        raise UserError(f"cannot read {path}: {err.strerror or err}") from None
+        raise read_error(path, err, ENGINE_WHAT) from None
     if _looks_like_onnx(head):
         raise UserError(
             f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "

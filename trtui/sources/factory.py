@@ -6,29 +6,24 @@ before being told that a GPU is missing.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trtui.errors import UserError
 from trtui.options import RunOptions
-from trtui.paths import require_file
+from trtui.paths import read_error, require_input
 from trtui.sources.protocol import ProfileSource
 from trtui.telemetry.sample import TelemetrySource
 
+if TYPE_CHECKING:
+    from trtui.telemetry.sampler import TelemetrySampler
+
 DEMO = "demo"
+WHAT = "an engine file, a trtexec recording, or 'demo'"
 
 
 def check_readable(spec: str) -> Path:
     path = Path(spec)
-    if not path.exists():
-        raise UserError(
-            f"{spec}: no such file or folder (give an engine file, a trtexec recording, or 'demo')"
-        )
-    if path.is_dir():
-        if not os.access(path, os.R_OK | os.X_OK):
-            raise UserError(f"{spec}: permission denied (cannot read the folder)")
-        return path
-    require_file(path, "engine file or trtexec recording")  # also refuses pipes and devices
+    require_input(path, WHAT, folder_ok=True)  # also refuses pipes and devices
     return path
 
 
@@ -38,7 +33,7 @@ def looks_like_json(path: Path) -> bool:
         with path.open("rb") as fh:
             head = fh.read(4096).lstrip()
     except OSError as err:
-        raise UserError(f"{path}: cannot read it ({err.strerror or err})") from None
+        raise read_error(path, err, WHAT) from None
     return head[:1] in (b"[", b"{")
 
 
@@ -70,6 +65,13 @@ def telemetry_for(source: ProfileSource, options: RunOptions) -> TelemetrySource
         return SimulatedTelemetry(source)
     if source.info.kind == "recording":
         return None
+    return gpu_telemetry(options.device)
+
+
+def gpu_telemetry(device_index: int = 0, tegrastats: str | None = "auto") -> TelemetrySampler:
+    """The real GPU's telemetry: the sampler with its NVML reader injected (telemetry does not
+    import the GPU package; pynvml itself is imported on the first sample)."""
+    from trtui.gpu.nvml import NvmlDevice
     from trtui.telemetry.sampler import TelemetrySampler
 
-    return TelemetrySampler(device_index=options.device)
+    return TelemetrySampler(NvmlDevice(index=device_index), tegrastats=tegrastats)

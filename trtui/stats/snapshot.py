@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -153,9 +152,3 @@ class ProfileSnapshot:
     def sum_is_latency(self) -> bool:
         """False when layers may overlap (auxiliary streams): then the layer sum is no latency."""
         return self.info.aux_streams == 0
-
-
-def finite_or_none(x: float | None) -> float | None:
-    if x is None or not math.isfinite(x):
-        return None
-    return float(x)

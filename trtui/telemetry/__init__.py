@@ -1,9 +1,9 @@
 """GPU telemetry: memory, utilization, clocks, power, temperature, throttle reasons.
 
 - `sample`: the `TelemetrySample` value and the `TelemetrySource` protocol.
-- `sampler`: `TelemetrySampler`, per-metric sources with fallback (NVML via `trtui.gpu.nvml`,
+- `sampler`: `TelemetrySampler`, per-metric sources with fallback (NVML through an injected
+  `nvml_reader.NvmlReader`, which `trtui.sources.factory.gpu_telemetry` makes from `trtui.gpu.nvml`,
   then Jetson sysfs and /proc in `jetson`, then `tegrastats`).
-- `poller`: `TelemetryPoller`, sampling on a background thread (with a pause back-off).
 - `history`: pure ring buffers -> `TelemetrySnapshot`, and latency-spike correlation.
 - `report`: the table and JSON of `trtui telemetry`.
 """

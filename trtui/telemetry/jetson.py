@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from trtui.not_supported import NotSupported
 from trtui.telemetry.fsread import (
     Roots,
     list_dir,
@@ -44,7 +45,6 @@ from trtui.telemetry.fsread import (
     read_text,
     resolve,
 )
-from trtui.telemetry.probe import NotSupported
 
 # Known GPU devfreq entries, best first.
 KNOWN_GPU_NODES = ("17000000.gpu", "17000000.ga10b", "gpu-gpc-0")

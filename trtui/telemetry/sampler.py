@@ -14,16 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from trtui.not_supported import NotSupported
 from trtui.telemetry.fsread import Roots
 from trtui.telemetry.jetson import JetsonSysfs, gpu_zone_temp, pick_gpu_rail
-from trtui.telemetry.probe import NotSupported
+from trtui.telemetry.nvml_reader import NvmlReader
 from trtui.telemetry.sample import TelemetrySample
 from trtui.telemetry.tegrastats import TegrastatsReader, TegrastatsReading, find_tegrastats
-
-if TYPE_CHECKING:
-    from trtui.gpu.nvml import NvmlDevice
 
 Reader = Callable[[], Any]
 
@@ -48,8 +46,9 @@ class Metric:
 class TelemetrySampler:
     """Implements `TelemetrySource`. Cheap to call repeatedly; call it from one thread.
 
-    nvml: a module-like object standing in for pynvml (tests), or None to import pynvml.
-    use_nvml=False skips NVML entirely. roots: sysfs/proc roots (default: from the
+    nvml: the NVML reader (`trtui.gpu.nvml.NvmlDevice`, injected by the composition root
+    `trtui.sources.factory.gpu_telemetry`; the sampler closes it), or None for no NVML.
+    roots: sysfs/proc roots (default: from the
     TRTUI_SYSFS_ROOT / TRTUI_PROC_ROOT / TRTUI_FS_ROOT environment, else /sys, /proc, /).
     tegrastats: path of the binary, None to never use it, or "auto" to find it (TRTUI_TEGRASTATS,
     then PATH); it is started only when some metric has no other source on a Jetson.
@@ -57,24 +56,17 @@ class TelemetrySampler:
 
     def __init__(
         self,
-        nvml: Any | None = None,
+        nvml: NvmlReader | None = None,
         *,
-        device_index: int = 0,
-        use_nvml: bool = True,
         roots: Roots | None = None,
         tegrastats: str | None = _AUTO,
         tegrastats_interval_ms: int = 500,
-        pid: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
         self.roots = roots or Roots.from_env()
         self.jetson = JetsonSysfs(self.roots, clock=clock)
-        self.nvml: NvmlDevice | None = None
-        if use_nvml:
-            from trtui.gpu.nvml import NvmlDevice  # lazy: pynvml itself is imported on first use
-
-            self.nvml = NvmlDevice(nvml, index=device_index, pid=pid, clock=clock)
+        self.nvml = nvml
         self._tegrastats_setting = tegrastats
         self._tegrastats_interval_ms = tegrastats_interval_ms
         self.tegrastats: TegrastatsReader | None = None
@@ -202,7 +194,7 @@ class TelemetrySampler:
         return nv.reason
 
     # ---- NVML readers --------------------------------------------------------------------
-    def _nv(self) -> NvmlDevice:
+    def _nv(self) -> NvmlReader:
         if self.nvml is None:
             raise NotSupported("NVML disabled")
         return self.nvml

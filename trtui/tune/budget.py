@@ -7,9 +7,10 @@ margin leaves room for what else starts on the device: 10% of free memory, at le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from trtui.telemetry.sample import TelemetrySample
+from trtui.telemetry.sample import TelemetrySample, TelemetrySource
 from trtui.tune.sizes import MIB, format_size
 
 MARGIN_FRACTION = 0.10
@@ -44,17 +45,14 @@ def free_from_sample(sample: TelemetrySample) -> tuple[int, str] | None:
     return int(free * MIB), where
 
 
-def read_free_from_telemetry(device: int = 0) -> tuple[int, str] | None:
-    """One telemetry sample (no tegrastats, no CUDA context). None when it cannot say."""
+def read_free_from_telemetry(open_telemetry: Callable[[], TelemetrySource]) -> tuple[int, str] | None:
+    """One sample of the telemetry that `open_telemetry` makes (the command passes the GPU's,
+    without tegrastats or a CUDA context). None when it cannot say."""
     try:
-        from trtui.telemetry.sampler import TelemetrySampler
-
-        sampler = TelemetrySampler(device_index=device, tegrastats=None)
+        sampler = open_telemetry()
         try:
             return free_from_sample(sampler.sample())
         finally:
-            close = getattr(sampler, "close", None)
-            if callable(close):
-                close()
+            sampler.close()
     except Exception:  # telemetry is best effort here: the probe is the fallback
         return None

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from trtui.atomic import partial_path
 from trtui.tune import protocol
 from trtui.tune.attempt import BuildAttempt, BuildLog, CancelFlag, EventSink, LogSummary, Outcome, null_sink
-from trtui.tune.files import partial_path
 from trtui.tune.logclass import LogLine, classify_failure, classify_line, success_note, summarize
 from trtui.tune.sizes import trtexec_size
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from trtui.ui.layer_view import SORT_KEYS
+from trtui.ui.layer_order import SORT_KEYS
 
 # (keys, what they do): the help screen and the README table come from this list.
 KEYS: tuple[tuple[str, str], ...] = (
