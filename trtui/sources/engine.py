@@ -14,6 +14,7 @@ from __future__ import annotations
 import queue
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from trtui.model import ProfiledIteration, SourceBatch, SourceInfo, frozen_array
 from trtui.options import RunOptions
 from trtui.sources.engine_file import EngineFile, inspect_engine_file, read_plan
 from trtui.sources.protocol import ProfileSource
+from trtui.sources.reconfigurable import DoesNotFit, Reconfigured
 
 MAX_STREAMS = 64
 
@@ -135,6 +137,32 @@ class EngineSource:
         if batch.finished:
             self._finished = batch
         return batch
+
+    def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
+        """Another batch (within the optimization profile) and/or number of contexts, with the same
+        engine (see `trtui.gpu.reshape`). Raises DoesNotFit (the previous configuration goes on)."""
+        if streams is not None and not 1 <= streams <= MAX_STREAMS:
+            raise DoesNotFit(f"{streams} streams: between 1 and {MAX_STREAMS}", "other")
+        if self._worker is None or self._finished is not None:
+            raise UserError("the engine is not running")
+        reshaper = self._worker.reshaper
+        if reshaper is None:
+            raise UserError("this engine session cannot be reconfigured")
+        done: Reconfigured = reshaper.request(batch, streams, alive=lambda: self._worker is not None and self._worker.alive)
+        self._drop_queued()
+        self._info = replace(self._info, shapes=done.shapes, streams=done.streams)
+        return done
+
+    def _drop_queued(self) -> None:
+        """Forget what ran before a reconfiguration (an end of the run is kept)."""
+        q: queue.Queue[SourceBatch] = self._worker.out
+        try:
+            while True:
+                piece = q.get_nowait()
+                if piece.finished:
+                    self._finished = piece
+        except queue.Empty:
+            pass
 
     def set_paused(self, paused: bool) -> None:
         if self._worker is not None:

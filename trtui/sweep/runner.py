@@ -29,6 +29,7 @@ READ_S = 0.05  # longest wait for the source in one read
 STABLE_CHECK_S = 0.25  # --until-stable: how often the p99's interval is checked
 MIN_STABLE_S = 0.5  # ... and never before this much measuring time
 TELEMETRY_EVERY_S = 0.25
+FIRST_RESULT_S = 30.0  # a point whose first inference does not report within this long failed
 
 
 class SweepListener:
@@ -141,18 +142,26 @@ class SweepRunner:
         timing = 0.0
         tel: list[TelemetrySample] = []
         stable: bool | None = None
-        t0 = self._clock()
-        next_tel = t0
-        next_check = t0 + MIN_STABLE_S
+        began = self._clock()
+        t0: float | None = None  # the measuring time starts with the first reported inference
+        next_tel = next_check = 0.0
         while True:
             if self._cancel.is_set():
                 return None
             batch = self._read()
+            now = self._clock()
+            if t0 is None:
+                if not batch.latencies_ms.size:
+                    if now - began > max(FIRST_RESULT_S, s.duration_s):
+                        break
+                    continue
+                t0 = now
+                next_tel = now
+                next_check = now + MIN_STABLE_S
             if batch.latencies_ms.size:
                 pieces.append(np.asarray(batch.latencies_ms))
                 count += int(batch.latencies_ms.size)
             timing += batch.timing_wall_s
-            now = self._clock()
             if self.telemetry is not None and now >= next_tel:
                 tel.append(self.telemetry.sample())
                 next_tel = now + TELEMETRY_EVERY_S
