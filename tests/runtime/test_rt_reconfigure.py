@@ -77,7 +77,9 @@ def _latencies(src: EngineSource, n: int = 40) -> tuple[np.ndarray, set[int]]:
     return np.array(lat), streams
 
 
-def test_batch_and_streams_change_with_one_engine_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_and_streams_change_with_one_engine_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _gpu(monkeypatch)
     src = _source(tmp_path, DYNAMIC)
     assert can_reconfigure(src)
@@ -122,7 +124,9 @@ def test_a_batch_outside_the_profile_does_not_fit_and_the_run_goes_on(
         src.stop()
 
 
-def test_out_of_memory_restores_the_previous_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_of_memory_restores_the_previous_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _gpu(monkeypatch, free_bytes=int(3.5 * (1 << 30)))
     src = _source(tmp_path, dict(DYNAMIC, ctx_memory=1 << 30))
     src.start()

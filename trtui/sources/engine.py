@@ -148,7 +148,8 @@ class EngineSource:
         reshaper = self._worker.reshaper
         if reshaper is None:
             raise UserError("this engine session cannot be reconfigured")
-        done: Reconfigured = reshaper.request(batch, streams, alive=lambda: self._worker is not None and self._worker.alive)
+        worker = self._worker
+        done: Reconfigured = reshaper.request(batch, streams, alive=lambda: bool(worker.alive))
         self._drop_queued()
         self._info = replace(self._info, shapes=done.shapes, streams=done.streams)
         return done
