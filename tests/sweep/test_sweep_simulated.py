@@ -4,6 +4,8 @@ simulated profile or memory do not fit."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -27,11 +29,11 @@ def test_batching_gains_are_sub_linear_and_latency_grows() -> None:
     pts = [_measure(src, b, 1) for b in (1, 2, 4, 8, 16, 32, 64)]
     sps = [p.samples_per_s or 0.0 for p in pts]
     p99 = [p.p99_ms or 0.0 for p in pts]
-    assert all(b > a for a, b in zip(sps, sps[1:], strict=False))  # throughput grows...
-    gains = [b / a for a, b in zip(sps, sps[1:], strict=False)]
+    assert all(b > a for a, b in itertools.pairwise(sps))  # throughput grows...
+    gains = [b / a for a, b in itertools.pairwise(sps)]
     assert all(g < 2.0 for g in gains)  # ...less than the batch doubles...
     assert gains[-1] < 1.1 < gains[0]  # ...and levels off
-    assert all(b > a for a, b in zip(p99, p99[1:], strict=False))  # latency keeps growing
+    assert all(b > a for a, b in itertools.pairwise(p99))  # latency keeps growing
     assert p99[-1] / p99[-2] > 1.8  # nearly linear at large batch
     knee, _ = find_knee(pts, 0.10)
     assert knee is not None and knee is not pts[-1] and knee is not pts[0]
@@ -43,9 +45,9 @@ def test_concurrent_contexts_raise_throughput_and_latency() -> None:
     pts = [_measure(src, 1, s) for s in (1, 2, 4, 8)]
     sps = [p.samples_per_s or 0.0 for p in pts]
     p99 = [p.p99_ms or 0.0 for p in pts]
-    assert all(b > a for a, b in zip(sps, sps[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(sps))
     assert sps[-1] < 8 * sps[0]  # sub-linear in the number of contexts
-    assert all(b > a for a, b in zip(p99, p99[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(p99))
     big = [_measure(src, 64, s) for s in (1, 8)]
     assert (big[1].samples_per_s or 0) < (big[0].samples_per_s or 0)  # a saturated GPU: contention costs
 
