@@ -69,6 +69,7 @@ class TrtuiApp(App[int]):
         Binding("t", "top", "Top"),
         Binding("z", "zoom", "Zoom"),
         Binding("e", "export", "Export"),
+        Binding("c", "reconfigure", "Batch/streams", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -279,6 +280,12 @@ class TrtuiApp(App[int]):
         self.session.set_paused(not self.session.paused)
         self.notify("paused: the GPU is idle" if self.session.paused else "resumed", timeout=2)
         self._refresh_panels()
+
+    def action_reconfigure(self) -> None:
+        """The batch/streams picker (trtui/ui/reconfigure_screen.py); statistics restart after it."""
+        from trtui.ui.reconfigure_screen import open_reconfigure
+
+        open_reconfigure(self, self.session)
 
     def action_reset(self) -> None:
         self.session.reset()
