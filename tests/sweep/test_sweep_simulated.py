@@ -84,3 +84,19 @@ def test_telemetry_follows_the_configuration() -> None:
     assert (small.gpu_util_pct or 0) < (base.gpu_util_pct or 0) <= (large.gpu_util_pct or 0)
     assert (small.power_w or 0) < (large.power_w or 0)
     assert (small.mem_used_mib or 0) < (base.mem_used_mib or 0) < (large.mem_used_mib or 0)
+
+
+def test_until_stable_ends_a_point_early_and_says_so() -> None:
+    import time
+
+    from trtui.sweep.runner import SweepRunner, settings_for
+
+    src = SimulatedSource()
+    settings = settings_for("demo", "demo", True, plan_points((1,), None), duration_s=20.0, warmup_s=0.0,
+                            until_stable=True, budget_ms=None, knee_gain=0.1)
+    t0 = time.monotonic()
+    result = SweepRunner(src, settings).run()
+    took = time.monotonic() - t0
+    (p,) = result.points
+    assert p.ok and p.stable is True and took < 5.0
+    assert p.p99_ci_ms is not None and p.p99_ci_ms[1] - p.p99_ci_ms[0] <= 0.05 * (p.p99_ms or 0)

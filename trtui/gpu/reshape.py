@@ -95,6 +95,8 @@ class EngineReshaper:
             n = self.streams if streams is None else int(streams)
             if n < 1:
                 raise DoesNotFit(f"{n} streams: at least 1", "other")
+            if tuple(shapes) == self.shapes and n == self.streams:  # already running it
+                return Reconfigured(self.batch, self.streams, self.shapes, self.memory_per_context_mib())
             done = threading.Event()
             outcome: list[BaseException | None] = []
 
