@@ -12,6 +12,7 @@ worker thread (through `InferenceLoop.reconfigure`).
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -126,6 +127,7 @@ class EngineReshaper:
         for part in reversed(self._parts):
             part.release()
         self._parts = []
+        gc.collect()  # the old contexts' activation memory goes back to the device before new ones
         try:
             self._build_all(shapes, streams)
         except UserError as err:
