@@ -26,7 +26,7 @@ def test_demo_sweep_prints_table_plot_knee_and_writes_files(
     assert rc == 0
     assert "SIMULATED" in out and "(simulated: these numbers" in out
     assert "[14/14] batch 64, 2 streams" in out
-    assert "samples/s" in out and "p99 (log scale)" in out
+    assert "samples/s" in out and "p99 latency (log scale)" in out
     assert "knee: batch" in out and "best under p99 3.000 ms: batch" in out
     doc = json.loads(j.read_text())
     assert doc["simulated"] and doc["stopped"] == "done" and len(doc["points"]) == 14

@@ -79,7 +79,8 @@ def render_plot(
     lines.append(" " * pad + " └" + "─" * width)
     left, right = f"{ms(min(xs))} ms", f"{ms(max(xs))} ms"
     gap = max(1, width - len(left) - len(right))
-    lines.append(" " * (pad + 2) + left + " " * gap + right + ("  p99 (log scale)" if log_x else "  p99"))
+    lines.append(" " * (pad + 2) + left + " " * gap + right)
+    lines.append(" " * (pad + 2) + ("p99 latency (log scale)" if log_x else "p99 latency"))
     legend = f"{DOT} batch×streams"
     if v is not None and v.knee is not None:
         legend += f"  {KNEE} knee"

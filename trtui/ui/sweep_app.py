@@ -173,8 +173,8 @@ class SweepApp(App[SweepResult]):
             style = "" if p.ok else "red"
             table.add_row(*(Text(c, style=style) for c in row), key=str(i))
         plot = self.query_one("#plot", Static)
-        width = max(20, plot.size.width - 10) if plot.size.width else 40
-        lines = render_plot(self.points, v, width=width, height=max(4, plot.size.height - 5))
+        width = max(20, plot.size.width - 12) if plot.size.width else 40
+        lines = render_plot(self.points, v, width=width, height=max(4, plot.size.height - 6))
         plot.update(Text("\n".join(lines) if lines else "no point measured yet"))
         parts = []
         if v.knee is not None:
