@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "telemetry": "telemetry",
     "compare": "compare",
     "analyze": "analyze",
+    "sweep": "sweep",
 }
 
 PROG = "trtui"

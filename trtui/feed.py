@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from trtui.reconfig import Reconfigured
 from trtui.stats.update import Update
 
 
@@ -27,3 +28,14 @@ class UpdateFeed(Protocol):
     def set_paused(self, paused: bool) -> None: ...
 
     def reset(self) -> None: ...
+
+    @property
+    def can_reconfigure(self) -> bool:
+        """True when the run can change its batch or number of contexts (`reconfigure`)."""
+        ...
+
+    def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
+        """Switch the run to `batch` and/or `streams` (None: keep) and restart the statistics;
+        blocks until it runs (call it from a worker thread). Raises `DoesNotFit` (the previous
+        configuration keeps running) or `UserError`."""
+        ...

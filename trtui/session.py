@@ -24,6 +24,7 @@ import numpy.typing as npt
 from trtui.errors import UserError
 from trtui.model import SourceBatch
 from trtui.options import RunOptions
+from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.sources.protocol import ProfileSource
 from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator
@@ -40,6 +41,16 @@ MAX_EVENTS = 20
 PAUSED_TELEMETRY_FACTOR = 4.0  # sample telemetry this much less often while paused
 TICK_S = 0.5  # the statistics tick: fixed for a run, whatever shows the updates
 
+
+
+class _Reconfig:
+    """A reconfiguration asked from another thread; the session thread fills in the answer."""
+
+    def __init__(self, batch: int | None, streams: int | None) -> None:
+        self.batch, self.streams = batch, streams
+        self.result: Reconfigured | None = None
+        self.error: Exception | None = None
+        self.done = threading.Event()
 
 
 class Session:
@@ -78,6 +89,7 @@ class Session:
         self._stop = threading.Event()
         self._reset_requested = threading.Event()
         self._controls: queue.SimpleQueue[bool] = queue.SimpleQueue()  # pause requests
+        self._reconfigs: queue.SimpleQueue[_Reconfig] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._started = False
         self._shown_data = False  # publish at once when the first data arrives
@@ -112,7 +124,53 @@ class Session:
     def paused(self) -> bool:
         return self._state == "paused"
 
+    @property
+    def can_reconfigure(self) -> bool:
+        from trtui.sources.reconfigurable import can_reconfigure
+
+        return can_reconfigure(self.source)
+
+    def reconfigure(self, batch: int | None, streams: int | None, timeout: float = 600.0) -> Reconfigured:
+        """Done in the session thread (which alone talks to the source), then statistics restart."""
+        if not self.can_reconfigure:
+            raise UserError("this source cannot change its batch or streams")
+        request = _Reconfig(batch, streams)
+        self._reconfigs.put(request)
+        deadline = time.monotonic() + timeout
+        while not request.done.wait(0.1):
+            thread = self._thread
+            if thread is not None and not thread.is_alive() and not request.done.is_set():
+                raise UserError("the run has ended")
+            if time.monotonic() > deadline:
+                raise UserError("the reconfiguration did not finish")
+        if request.error is not None:
+            raise request.error
+        assert request.result is not None
+        return request.result
+
+    def _apply_reconfigs(self) -> None:
+        while True:
+            try:
+                request = self._reconfigs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                if self._state in ("finished", "error"):
+                    raise UserError(f"the run has {self._state}")
+                done = self.source.reconfigure(request.batch, request.streams)  # type: ignore[attr-defined]
+                request.result = done
+                self._reset_stats()
+                batch = "-" if done.batch is None else str(done.batch)
+                self._notices.append(
+                    f"reconfigured: batch {batch}, {done.streams} stream(s); statistics restarted"
+                )
+            except (DoesNotFit, UserError) as err:
+                request.error = err
+            finally:
+                request.done.set()
+
     def _apply_controls(self) -> None:
+        self._apply_reconfigs()
         while True:
             try:
                 paused = self._controls.get_nowait()

@@ -12,7 +12,8 @@ A fake plan is b"ftrt" + JSON describing the engine:
      "layers": ["a", "b", ...], "layer_ms": [..], "skip_every": {"b": 2},
      "index_names": bool, "aux_streams": int, "fail_after": int, "no_graph": bool,
      "log": [[severity, "text"], ...]  (with "fail": true -> deserialization returns None),
-     "verbosity": "NONE"|"LAYER_NAMES_ONLY"|"DETAILED", "ctx_memory": bytes, "profiles": int}
+     "verbosity": "NONE"|"LAYER_NAMES_ONLY"|"DETAILED", "ctx_memory": bytes, "profiles": int,
+     "per_sample": bool (an inference costs layer_ms x the first input's batch)}
 """
 
 from __future__ import annotations
@@ -492,6 +493,9 @@ class IExecutionContext:
         reported = [(n, t) for n, t in zip(layers, times, strict=True)
                     if not (n in skip and self._enqueues % skip[n] == 0)]
         cost = sum(times)
+        if spec.get("per_sample"):  # work proportional to the batch (the first input's first dimension)
+            first = next(t["name"] for t in self._engine._io if t["mode"] == TensorIOMode.INPUT)
+            cost *= self.get_tensor_shape(first)[0]
         for name, alloc in self._allocators.items():
             alloc.reallocate_output(name, self._addresses[name], 64, 256)
             alloc.notify_shape(name, (1, 4))

@@ -353,3 +353,49 @@ def test_info_round_trips_with_layer_details() -> None:
 def test_broken_batch_frames_are_frame_errors(payload: bytes) -> None:
     with pytest.raises(codec.FrameError):
         codec.BatchDecoder().decode(payload)
+
+
+DYNAMIC = {
+    "inputs": [
+        {
+            "name": "input",
+            "dtype": "FLOAT",
+            "shape": [-1, 3, 8, 8],
+            "min": [1, 3, 8, 8],
+            "opt": [4, 3, 8, 8],
+            "max": [16, 3, 8, 8],
+        }
+    ],
+    "outputs": [{"name": "output", "dtype": "FLOAT", "shape": [-1, 10], "follow": "input"}],
+    "per_sample": True,
+}
+
+
+def test_reconfigure_goes_through_the_gpu_process(tmp_path: Path, in_child: None) -> None:
+    """The sweep and the live picker reconfigure the engine in its own process: what ran before the
+    answer is dropped, what runs after it is the new configuration, and a misfit changes nothing."""
+    from trtui.sources.reconfigurable import DoesNotFit, can_reconfigure
+
+    options = RunOptions(profile_every=0)
+    src = EngineProcessSource(check_engine_request(engine(tmp_path, **DYNAMIC), options), options)
+    assert can_reconfigure(src)
+    src.start()
+    try:
+        before = np.concatenate([b.latencies_ms for b in collect(src, latencies=40)])
+        done = src.reconfigure(8, 2)
+        assert (done.batch, done.streams) == (8, 2) and dict(done.shapes)["input"] == (8, 3, 8, 8)
+        assert src.info.streams == 2 and dict(src.info.shapes)["input"] == (8, 3, 8, 8)
+        after: list[SourceBatch] = []
+        deadline = time.time() + 5
+        while sum(b.latencies_ms.size for b in after) < 40 and time.time() < deadline:
+            after.append(src.read(0.05))
+        lat = np.concatenate([b.latencies_ms for b in after])
+        streams = {int(s) for b in after if b.latency_streams is not None for s in b.latency_streams}
+        assert streams == {0, 1}
+        assert np.median(lat) == pytest.approx(2 * np.median(before), rel=0.05)  # per-sample cost: 8 vs 4
+        with pytest.raises(DoesNotFit):
+            src.reconfigure(64, None)  # outside the optimization profile (max 16)
+        assert src.info.streams == 2  # the previous configuration goes on
+        assert any(src.read(0.1).latencies_ms.size for _ in range(30))
+    finally:
+        src.stop()

@@ -28,12 +28,13 @@ from trtui.gpu.io_buffers import IoBuffers, TensorSpec, make_output_allocator, t
 from trtui.gpu.load_errors import explain_load_failure, explain_out_of_memory
 from trtui.gpu.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
 from trtui.gpu.profiler import LayerSamples, make_profiler
+from trtui.gpu.reshape import EngineReshaper, LaneParts
 from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import Holder, Resources, Session
 from trtui.model import SourceBatch, SourceInfo, precision_mix
 from trtui.options import RunOptions
-from trtui.shapes import InputProfile, format_shape, resolve_shapes
+from trtui.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
 
 TRT_NAMES_USED: tuple[str, ...] = (
     "__version__",
@@ -209,7 +210,6 @@ def build_engine_session(
     if need > free_b:
         raise explain_out_of_memory(f"{n_streams} execution context(s)", int(free_b), need)
 
-    contexts: list[Holder] = []
     allocators: list[Any] = []  # output allocators outlive the contexts that call them
     res.add_trt("output allocators", allocators.clear)
 
@@ -226,7 +226,7 @@ def build_engine_session(
         res.add_trt(what, h.release)
         return h
 
-    def configure(ctx: Any, stream: Any) -> None:
+    def configure(ctx: Any, stream: Any, shapes: ShapeList) -> None:
         if engine.num_optimization_profiles > 1:
             ctx.set_optimization_profile_async(0, stream.handle)
         for name, shape in shapes:
@@ -239,16 +239,14 @@ def build_engine_session(
 
     # ---- streams, buffers, work per lane
     rng = np.random.default_rng(opts.seed)
-    lanes: list[Lane] = []
-    lane0_buffers: IoBuffers | None = None
-    io_specs: list[TensorSpec] = []
-    for i in range(n_streams):
+
+    def build_lane(i: int, shapes: ShapeList) -> LaneParts:
         stream_h = Holder(driver.Stream())
         res.add_cuda(f"stream {i}", stream_h.release)
         stream = stream_h.obj
         ctx_h = new_context(f"execution context {i}")
         ctx = ctx_h.obj
-        configure(ctx, stream)
+        configure(ctx, stream, shapes)
         specs = _tensor_specs(engine, ctx, names, is_input, shape_tensors, value_requests, host_loc)
         missing = [m for m in ctx.infer_shapes() if m not in shape_tensors]
         if missing:
@@ -263,10 +261,13 @@ def build_engine_session(
             raise
         res.add_cuda(f"buffers {i}", bufs.free)
         _bind(trt, ctx, bufs, allocators)
-        if i == 0:
-            lane0_buffers, io_specs = bufs, specs
-        lanes.append(Lane(index=i, stream=stream, work=_make_work(ctx_h, bufs, stream, opts.transfers)))
-        contexts.append(ctx_h)
+        lane = Lane(index=i, stream=stream, work=_make_work(ctx_h, bufs, stream, opts.transfers))
+        return LaneParts(lane, ctx_h, bufs, stream_h, specs)
+
+    parts = [build_lane(i, shapes) for i in range(n_streams)]
+    lanes = [p.lane for p in parts]
+    contexts = [p.context for p in parts]
+    lane0_buffers, io_specs = parts[0].buffers, parts[0].specs
 
     profiled = None
     if profiling:
@@ -277,7 +278,7 @@ def build_engine_session(
             pctx_h = None
         if pctx_h is not None:
             pctx = pctx_h.obj
-            configure(pctx, lanes[0].stream)
+            configure(pctx, lanes[0].stream, shapes)
             assert lane0_buffers is not None
             _bind(trt, pctx, lane0_buffers, allocators)
             samples = LayerSamples()
@@ -315,6 +316,21 @@ def build_engine_session(
         if "Using an engine plan file across different models of devices" in line:
             loop.notice("the engine was built on another GPU model: timings may differ from its origin")
 
+    rebind = None
+    if profiled is not None:
+        assert pctx_h is not None
+        prof_ctx, prof_run = pctx_h, profiled
+
+        def rebind(lane0: LaneParts, shapes: ShapeList) -> None:
+            """The profiling context follows lane 0 (its shapes, buffers and stream)."""
+            configure(prof_ctx.obj, lane0.lane.stream, shapes)
+            _bind(trt, prof_ctx.obj, lane0.buffers, allocators)
+            prof_run._work = _make_work(prof_ctx, lane0.buffers, lane0.lane.stream, opts.transfers)
+
+    reshaper = EngineReshaper(
+        loop, build_lane, profiles, shapes, parts, mem_per_ctx=mem_per_ctx,
+        free_bytes=lambda: int(driver.mem_get_info()[0]), rebind_profiled=rebind,
+    )
     aux = int(getattr(engine, "num_aux_streams", 0) or 0)
     mode = _mode_string(opts, loop, graph_note, profiled is not None)
     info = SourceInfo(
@@ -333,7 +349,7 @@ def build_engine_session(
         layers=layers,
         extra=_extra(req, io_specs, mem_per_ctx, engine, aux),
     )
-    return Session(info=info, loop=loop)
+    return Session(info=info, loop=loop, reshaper=reshaper)
 
 
 def load_engine(

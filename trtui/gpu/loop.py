@@ -162,6 +162,7 @@ class InferenceLoop:
         self._reconfig: list[Callable[[], None]] = []
         self._reconfig_lock = threading.Lock()
         self._prepared = False
+        self._warm_until = 0.0
         blocking = getattr(getattr(driver, "event_flags", None), "BLOCKING_SYNC", 0)
         self._event_flags = int(blocking)
         ring = 2 * (MAX_DEPTH + 2)
@@ -179,6 +180,17 @@ class InferenceLoop:
         (thread-safe; e.g. new input shapes)."""
         with self._reconfig_lock:
             self._reconfig.append(change)
+
+    def set_lanes(self, lanes: Sequence[Lane]) -> None:
+        """Replace the lanes (inside a `reconfigure` change, on the loop thread, after the old
+        lanes were drained): new streams and their work, e.g. another number of contexts."""
+        if not lanes:
+            raise ValueError("the loop needs at least one lane")
+        ring = 2 * (MAX_DEPTH + 2)
+        for lane in lanes:
+            if not lane.events:
+                lane.events = [self._driver.Event(self._event_flags) for _ in range(ring)]
+        self.lanes = list(lanes)
 
     def prepare(self) -> None:
         """First runs (outside any measurement) and graph capture. Raises LoopError."""
@@ -199,21 +211,21 @@ class InferenceLoop:
         """Loop until `stop` is set. Raises LoopError if inference cannot go on."""
         if not self._prepared:
             self.prepare()
-        warm_until = self._clock() + self.config.warmup_s
+        self._warm_until = self._clock() + self.config.warmup_s
         self._reporting = self.config.warmup_s <= 0
         while not stop.is_set():
-            if not self._reporting and self._clock() >= warm_until:
+            if not self._reporting and self._clock() >= self._warm_until:
                 self._end_segment()
                 self._adapt_depth()
                 self._reporting = True
+            if self._reconfig:  # also while paused (the change is applied, then the pause goes on)
+                self._apply_reconfig()
+                continue
             if paused.is_set():
                 self._end_segment()
                 self._flush(force=True)
-                while paused.is_set() and not stop.is_set():
+                while paused.is_set() and not stop.is_set() and not self._reconfig:
                     stop.wait(0.05)
-                continue
-            if self._reconfig:
-                self._apply_reconfig()
                 continue
             if self._pending_profile:
                 self._collect_profiled(wait=False)
@@ -457,6 +469,7 @@ class InferenceLoop:
 
     def _apply_reconfig(self) -> None:
         self._end_segment()
+        self._flush(force=True)  # what ran before the change is reported apart from what runs after
         with self._reconfig_lock:
             changes, self._reconfig = self._reconfig, []
         self._drop_graphs()
@@ -465,6 +478,10 @@ class InferenceLoop:
         for lane in self.lanes:
             self._first_run(lane)
         self._capture_all()
+        if self.config.warmup_s > 0:  # warm up again (and fit the queue depth to the new work)
+            self._reporting = False
+            self._warm_lat = []
+            self._warm_until = self._clock() + self.config.warmup_s
 
     def _flush(self, force: bool = False) -> None:
         now = self._clock()

@@ -124,6 +124,7 @@ class Session:
 
     info: SourceInfo
     loop: InferenceLoop
+    reshaper: Any = None  # changes batch/streams while running (trtui.gpu.reshape), where supported
 
 
 SetupFn = Callable[[Any, Resources, Callable[[SourceBatch], None]], Session]
@@ -149,6 +150,7 @@ class GpuWorker:
         self.info: SourceInfo | None = None
         self.resources = Resources()
         self.loop: InferenceLoop | None = None
+        self.reshaper: Any = None
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._started = False
 
@@ -212,6 +214,7 @@ class GpuWorker:
             session = self._setup(driver, self.resources, self._emit)
             self.loop = session.loop
             self.info = session.info
+            self.reshaper = session.reshaper
             self._ready.set()
             session.loop.run(self._stop, self._paused)
         except UserError as exc:
@@ -238,6 +241,7 @@ class GpuWorker:
                 except Exception as exc:
                     notices.append(f"stopping the inference loop failed: {_one_line(exc)}")
                 self.loop = None
+            self.reshaper = None
             notices += self.resources.release_all()
             gc.collect()
             if entered:

@@ -22,8 +22,8 @@ from trtui.model import LayerInfo, ProfiledIteration, SourceBatch, SourceInfo, T
 HEADER = struct.Struct("<IB")
 MAX_FRAME = 1 << 30  # a frame larger than this is a broken stream, not data
 
-REQUEST, INFO, BATCH, ERROR, CONTROL = 1, 2, 3, 4, 5
-KINDS = {REQUEST, INFO, BATCH, ERROR, CONTROL}
+REQUEST, INFO, BATCH, ERROR, CONTROL, REPLY = 1, 2, 3, 4, 5, 6
+KINDS = {REQUEST, INFO, BATCH, ERROR, CONTROL, REPLY}
 
 
 class FrameError(Exception):

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import queue
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from trtui.errors import UserError
 from trtui.model import SourceBatch, SourceInfo
 from trtui.options import RunOptions
+from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.sources.engine_file import EngineFile, inspect_engine_file, read_plan
 from trtui.sources.merge import merge_batches
 from trtui.sources.protocol import ProfileSource
@@ -107,6 +109,33 @@ class EngineSource:
         if batch.finished:
             self._finished = batch
         return batch
+
+    def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
+        """Another batch (within the optimization profile) and/or number of contexts, with the same
+        engine (see `trtui.gpu.reshape`). Raises DoesNotFit (the previous configuration goes on)."""
+        if streams is not None and not 1 <= streams <= MAX_STREAMS:
+            raise DoesNotFit(f"{streams} streams: between 1 and {MAX_STREAMS}", "other")
+        if self._worker is None or self._finished is not None:
+            raise UserError("the engine is not running")
+        reshaper = self._worker.reshaper
+        if reshaper is None:
+            raise UserError("this engine session cannot be reconfigured")
+        worker = self._worker
+        done: Reconfigured = reshaper.request(batch, streams, alive=lambda: bool(worker.alive))
+        self._drop_queued()
+        self._info = replace(self._info, shapes=done.shapes, streams=done.streams)
+        return done
+
+    def _drop_queued(self) -> None:
+        """Forget what ran before a reconfiguration (an end of the run is kept)."""
+        q: queue.Queue[SourceBatch] = self._worker.out
+        try:
+            while True:
+                piece = q.get_nowait()
+                if piece.finished:
+                    self._finished = piece
+        except queue.Empty:
+            pass
 
     def set_paused(self, paused: bool) -> None:
         if self._worker is not None:

@@ -55,11 +55,36 @@ def options_from_json(d: dict[str, Any]) -> RunOptions:
 
 
 class _Controls(threading.Thread):
-    """Reads CONTROL frames from the parent; the end of the stream (or a broken one) means stop."""
+    """Reads CONTROL frames from the parent; the end of the stream (or a broken one) means stop.
 
-    def __init__(self, inp: IO[bytes], source: Any, stop: threading.Event) -> None:
+    A reconfiguration (`{"op": "reconfigure", "id", "batch", "streams"}`) is answered with a REPLY
+    frame, written under `io_lock` like every batch: the parent drops the batches that came before
+    the reply (they ran the old configuration)."""
+
+    def __init__(
+        self, inp: IO[bytes], out: IO[bytes], source: Any, stop: threading.Event, io_lock: threading.Lock
+    ) -> None:
         super().__init__(name="trtui-child-controls", daemon=True)
-        self._inp, self._source, self._stop = inp, source, stop
+        self._inp, self._out, self._source, self._stop, self._io_lock = inp, out, source, stop, io_lock
+
+    def _reconfigure(self, msg: dict[str, Any]) -> None:
+        from dataclasses import asdict
+
+        from trtui.reconfig import DoesNotFit
+
+        reply: dict[str, Any] = {"id": msg.get("id")}
+        batch, streams = msg.get("batch"), msg.get("streams")
+        try:
+            done = self._source.reconfigure(
+                None if batch is None else int(batch), None if streams is None else int(streams)
+            )
+            reply["ok"] = asdict(done)
+        except DoesNotFit as err:
+            reply.update(does_not_fit=str(err), problem=err.problem)
+        except UserError as err:
+            reply["error"] = str(err)
+        with self._io_lock:
+            codec.write_frame(self._out, codec.REPLY, codec.encode_json(reply))
 
     def run(self) -> None:
         try:
@@ -73,6 +98,8 @@ class _Controls(threading.Thread):
                 msg = codec.decode_json(payload)
                 if msg.get("op") == "pause":
                     self._source.set_paused(bool(msg.get("paused")))
+                elif msg.get("op") == "reconfigure":
+                    self._reconfigure(msg)
                 elif msg.get("op") == "stop":
                     break
         except (codec.FrameError, OSError, ValueError):
@@ -113,7 +140,8 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
         return 0
     codec.write_frame(out, codec.INFO, codec.encode_info(source.info))
     encoder = codec.BatchEncoder()
-    _Controls(inp, source, stop).start()
+    io_lock = threading.Lock()
+    _Controls(inp, out, source, stop, io_lock).start()
     dropped = [0]
     said_dropped = 0
     last_said = 0.0
@@ -125,17 +153,18 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
                 stop.set()
             if stop.is_set():
                 source.stop()  # the final batch (finished) follows from the worker
-            batch = _trim(source.read(READ_S), dropped)
-            finished = batch.finished
-            notices: tuple[str, ...] = ()
-            now = time.monotonic()
-            if dropped[0] > said_dropped and (now - last_said > 10.0 or finished):
-                notices = (
-                    f"{dropped[0]} profiled inferences were not shown: the display fell behind the GPU",
-                )
-                said_dropped, last_said = dropped[0], now
-            if batch.latencies_ms.size or batch.profiled or batch.notices or notices or finished:
-                codec.write_frame(out, codec.BATCH, encoder.encode(batch, notices))
+            with io_lock:  # a reconfiguration's reply waits at most READ_S for this
+                batch = _trim(source.read(READ_S), dropped)
+                finished = batch.finished
+                notices: tuple[str, ...] = ()
+                now = time.monotonic()
+                if dropped[0] > said_dropped and (now - last_said > 10.0 or finished):
+                    notices = (
+                        f"{dropped[0]} profiled inferences were not shown: the display fell behind the GPU",
+                    )
+                    said_dropped, last_said = dropped[0], now
+                if batch.latencies_ms.size or batch.profiled or batch.notices or notices or finished:
+                    codec.write_frame(out, codec.BATCH, encoder.encode(batch, notices))
     except (BrokenPipeError, OSError):
         pass  # the parent is gone: stop the engine and free the GPU
     finally:

@@ -18,12 +18,13 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import IO, Any
 
 from trtui.errors import UserError
 from trtui.model import SourceBatch, SourceInfo
 from trtui.options import RunOptions
+from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.sources import batch_codec as codec
 from trtui.sources.engine_file import EngineFile
 from trtui.sources.merge import merge_batches
@@ -62,6 +63,10 @@ class EngineProcessSource:
         self._threads: list[threading.Thread] = []
         self._finished: SourceBatch | None = None
         self._write_lock = threading.Lock()
+        self._reconf_lock = threading.Lock()  # one reconfiguration at a time
+        self._reply: dict[str, Any] | None = None
+        self._reply_ready = threading.Event()
+        self._reply_id = 0
         self._started = False
         self._stopped = False
 
@@ -144,6 +149,8 @@ class EngineProcessSource:
                     self._out.put(batch)
                     if batch.finished:
                         return
+                elif kind == codec.REPLY:
+                    self._take_reply(codec.decode_json(payload))
                 elif kind == codec.ERROR:
                     message = str(codec.decode_json(payload).get("message"))
                     self._out.put(SourceBatch(t=time.monotonic(), finished=True, error=message))
@@ -157,6 +164,61 @@ class EngineProcessSource:
         self._out.put(
             SourceBatch(t=time.monotonic(), finished=True, error=self._death_message("the GPU process died"))
         )
+
+    def _take_reply(self, reply: dict[str, Any]) -> None:
+        """A reconfiguration's answer: the batches queued before it ran the old configuration."""
+        if reply.get("id") != self._reply_id:
+            return
+        kept: list[SourceBatch] = []
+        try:
+            while True:
+                piece = self._out.get_nowait()
+                if piece.finished:
+                    kept.append(piece)
+        except queue.Empty:
+            pass
+        for piece in kept:
+            self._out.put(piece)
+        self._reply = reply
+        self._reply_ready.set()
+
+    def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
+        """Another batch and/or number of contexts, done by the GPU process with the same engine
+        (see `EngineSource.reconfigure`). Raises DoesNotFit; the previous configuration goes on."""
+        from trtui.sources.engine import MAX_STREAMS
+
+        if streams is not None and not 1 <= streams <= MAX_STREAMS:
+            raise DoesNotFit(f"{streams} streams: between 1 and {MAX_STREAMS}", "other")
+        proc = self._proc
+        if proc is None or self._finished is not None or self._stopped:
+            raise UserError("the engine is not running")
+        with self._reconf_lock:
+            self._reply_id += 1
+            self._reply = None
+            self._reply_ready.clear()
+            try:
+                self._send(codec.CONTROL, {"op": "reconfigure", "id": self._reply_id, "batch": batch,
+                                           "streams": streams})
+            except (OSError, ValueError):
+                raise UserError("the engine is not running") from None
+            while not self._reply_ready.wait(0.2):
+                if proc.poll() is not None:
+                    raise UserError(self._death_message("the GPU process died while reconfiguring"))
+            reply: dict[str, Any] = self._reply or {}
+        if "ok" in reply:
+            ok = reply["ok"]
+            done = Reconfigured(
+                batch=ok.get("batch"),
+                streams=int(ok["streams"]),
+                shapes=tuple((str(n), tuple(int(x) for x in dims)) for n, dims in ok.get("shapes", ())),
+                memory_per_context_mib=ok.get("memory_per_context_mib"),
+                note=ok.get("note"),
+            )
+            self._info = replace(self._info, shapes=done.shapes, streams=done.streams)
+            return done
+        if "does_not_fit" in reply:
+            raise DoesNotFit(str(reply["does_not_fit"]), reply.get("problem", "other"))
+        raise UserError(str(reply.get("error") or "the reconfiguration failed"))
 
     def _death_message(self, what: str) -> str:
         assert self._proc is not None

@@ -16,6 +16,8 @@ import numpy as np
 
 from trtui.model import ProfiledIteration, SourceBatch, SourceInfo, frozen_array
 from trtui.options import RunOptions
+from trtui.reconfig import DoesNotFit, Reconfigured
+from trtui.sources import simulated_scaling as scaling
 from trtui.sources.simulated_engine import BATCH, SimLayer, layer_costs, resnet50_layers, scaled_layers
 from trtui.telemetry.sample import TelemetrySample
 
@@ -54,6 +56,10 @@ class SimulatedSource:
         self._paused = False
         self._wake = threading.Event()
         self._stopped = False
+        # batch and concurrent contexts (changed by reconfigure; see simulated_scaling)
+        self.batch = BATCH
+        self.streams = 1
+        self._scale = 1.0
         self._info = self._make_info()
 
     # -- description -----------------------------------------------------------------------------
@@ -73,9 +79,9 @@ class SimulatedSource:
             trt_module=None,
             trt_version=None,
             precision=mix,
-            shapes=(("input", (BATCH, 3, 224, 224)),),
+            shapes=(("input", (self.batch, 3, 224, 224)),),
             mode=mode,
-            streams=1,
+            streams=self.streams,
             aux_streams=0,
             layers=tuple(layer.info for layer in self.layers),
             extra={"engine": "simulated: costs from a model of each layer's work, not measured"},
@@ -87,7 +93,7 @@ class SimulatedSource:
 
     @property
     def mean_latency_ms(self) -> float:
-        return float(self._costs.sum()) + GRAPH_LAUNCH_MS
+        return float(self._costs.sum()) * self._scale + GRAPH_LAUNCH_MS
 
     # -- simulated state shared with the simulated telemetry ------------------------------------
 
@@ -109,6 +115,23 @@ class SimulatedSource:
         self._stopped = True
         self._wake.set()
 
+    def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
+        """Run `batch` samples per inference on `streams` concurrent contexts (simulated; see
+        `simulated_scaling`). Raises DoesNotFit outside the simulated profile or memory."""
+        b = self.batch if batch is None else int(batch)
+        n = self.streams if streams is None else int(streams)
+        if n < 1:
+            raise DoesNotFit(f"{n} streams: at least 1", "other")
+        problem = scaling.fit_problem(b, n)
+        if problem is not None:
+            raise DoesNotFit(problem[1], "memory" if problem[0] == "memory" else "profile")
+        self.batch, self.streams = b, n
+        self._scale = scaling.latency_scale(b, n)
+        self._carry = 0.0
+        self._last_wall = self._clock()
+        self._info = self._make_info()
+        return Reconfigured(b, n, self._info.shapes, scaling.context_memory_mib(b), "simulated")
+
     def read(self, timeout: float) -> SourceBatch:
         """Simulate the inferences that would have completed in the wall time since the last read."""
         if self._last_wall is None:
@@ -129,7 +152,7 @@ class SimulatedSource:
     def simulate(self, wall_s: float) -> SourceBatch:
         """Simulate `wall_s` seconds of back-to-back inferences."""
         self._carry += wall_s
-        per_inference_s = self.mean_latency_ms / 1000.0
+        per_inference_s = self.mean_latency_ms / 1000.0 / self.streams  # streams overlap
         n = int(self._carry / per_inference_s)
         self._carry -= n * per_inference_s
         return self.generate(n)
@@ -149,13 +172,13 @@ class SimulatedSource:
         lat[outliers] *= self._rng.uniform(1.3, 2.5, int(outliers.sum()))
         profiled: list[ProfiledIteration] = []
         for _ in range(n_prof):
-            times = self._costs * slow * self._rng.lognormal(0.0, JITTER, len(self._costs))
+            times = self._costs * (slow * self._scale) * self._rng.lognormal(0.0, JITTER, len(self._costs))
             spike = self._rng.random(len(times)) < OUTLIER_P
             times[spike] *= self._rng.uniform(1.5, 4.0, int(spike.sum()))
             times += EVENT_OVERHEAD_MS * 0.2  # per-layer events make layers look a bit slower
             gpu_ms = float(times.sum()) + EVENT_OVERHEAD_MS * len(times) + GRAPH_LAUNCH_MS
             profiled.append(ProfiledIteration(self._names, frozen_array(times), gpu_ms))
-        timed_s = float(lat.sum()) / 1000.0
+        timed_s = float(lat.sum()) / 1000.0 / self.streams  # concurrent inferences overlap
         prof_s = sum(p.gpu_ms or 0.0 for p in profiled) / 1000.0
         self.sim_time += timed_s + prof_s
         self._iteration += n
@@ -163,6 +186,8 @@ class SimulatedSource:
         return SourceBatch(
             t=self.sim_time,
             latencies_ms=frozen_array(lat),
+            latency_streams=(frozen_array(np.arange(first, first + n_timed) % self.streams, np.int64)
+                             if self.streams > 1 else None),
             timing_wall_s=timed_s,
             profiled=tuple(profiled),
             notices=notices,
@@ -187,7 +212,8 @@ class SimulatedTelemetry:
         temp = 62.0 + 6.0 * ((t % THROTTLE_PERIOD_S) / THROTTLE_PERIOD_S) + wobble
         if throttled:
             temp += 8.0
-        engine_mib = 180.0 + 0.002 * len(s.layers)
+        engine_mib = 180.0 + 0.002 * len(s.layers) + scaling.extra_memory_mib(s.batch, s.streams)
+        load = scaling.relative_utilization(s.batch, s.streams)  # 1.0 in the demo's own configuration
         return TelemetrySample(
             t=self._clock(),
             simulated=True,
@@ -196,12 +222,12 @@ class SimulatedTelemetry:
             mem_total_mib=81559.0,
             mem_free_mib=81559.0 - 1024.0 - engine_mib,
             process_mem_mib=engine_mib + 500.0,
-            gpu_util_pct=(97.0 + wobble) if busy else 0.0,
+            gpu_util_pct=min(99.5, 97.0 * load + wobble) if busy else 0.0,
             mem_util_pct=(41.0 + 3 * wobble) if busy else 0.0,
             sm_clock_mhz=sm,
             sm_clock_max_mhz=1980.0,
             mem_clock_mhz=2619.0,
-            power_w=(520.0 + 25 * wobble) if busy else 70.0,
+            power_w=(70.0 + (450.0 + 25 * wobble) * min(1.05, load) if busy else 70.0),
             power_limit_w=700.0,
             temperature_c=temp,
             throttle_reasons=("SwThermalSlowdown",) if throttled else (),

@@ -72,6 +72,7 @@ class TrtuiApp(App[int]):
         Binding("t", "top", "Top"),
         Binding("z", "zoom", "Zoom"),
         Binding("e", "export", "Export"),
+        Binding("c", "reconfigure", "Batch/streams", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -318,6 +319,15 @@ class TrtuiApp(App[int]):
         self.paused_requested = not self.paused_requested
         self.feed.set_paused(self.paused_requested)
         self.notify("paused: the GPU is idle" if self.paused_requested else "resumed", timeout=2)
+
+    def action_reconfigure(self) -> None:
+        """The batch/streams picker (trtui/ui/reconfigure_screen.py); statistics restart after it."""
+        from trtui.ui.reconfigure_screen import open_reconfigure
+
+        if not self.feed.can_control:
+            self.notify("read only: this run does not take control from here", timeout=3)
+            return
+        open_reconfigure(self, self.feed, self.last_update.profile.info if self.last_update else None)
 
     def action_reset(self) -> None:
         if not self.feed.can_control:

@@ -1,0 +1,41 @@
+"""Sources whose batch size and number of concurrent contexts can change while they run.
+
+`trtui sweep` and the live screen's shape/streams picker work with any `ProfileSource` that also
+has `reconfigure`: the simulator models it, the TensorRT engine source reconfigures its contexts
+within the optimization profile (one engine load for the whole sweep).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from trtui.model import SourceBatch, SourceInfo
+from trtui.reconfig import DoesNotFit, FitProblem, Reconfigured
+
+__all__ = ["DoesNotFit", "FitProblem", "ReconfigurableSource", "Reconfigured", "can_reconfigure"]
+
+@runtime_checkable
+class ReconfigurableSource(Protocol):
+    """A `ProfileSource` with `reconfigure` (see the module docstring)."""
+
+    @property
+    def info(self) -> SourceInfo: ...
+
+    def start(self) -> None: ...
+
+    def read(self, timeout: float) -> SourceBatch: ...
+
+    def set_paused(self, paused: bool) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
+        """Switch to `batch` (None: keep) and `streams` contexts (None: keep); return once the new
+        configuration runs. Every `read` after it returns holds only inferences of the new
+        configuration (warm-up included: the caller discards what it needs). Raises `DoesNotFit`
+        and keeps running the old configuration when the new one cannot run."""
+        ...
+
+
+def can_reconfigure(source: object) -> bool:
+    return isinstance(source, ReconfigurableSource)
