@@ -3,8 +3,10 @@ kernels that each spin for `kernel_us` microseconds of GPU time (read from the G
 The kernels also add their own measured duration and a count to a device counter, so tests can
 compare the loop's CUDA-event timings with what the kernels themselves measured.
 
-Used by the GPU tests (tests/gpu) and the runtime benchmark (bench/runtime.py). Needs pycuda and
-nvcc (the kernel is compiled at first use). Call everything on the GPU worker thread.
+Test and benchmark scaffolding, outside the installed package: used by the runtime benchmark
+(bench/runtime.py) and the GPU tests (tests/gpu, which import `bench._synthetic` from the repository
+root; pytest puts it on sys.path). Needs pycuda and nvcc (the kernel is compiled at first use). Call
+everything on the GPU worker thread.
 """
 
 from __future__ import annotations
