@@ -31,8 +31,9 @@ from trtui.gpu.profiler import LayerSamples, make_profiler
 from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import Holder, Resources, Session
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import RunFacts, SourceBatch, SourceInfo
 from trtui.options import RunOptions
+from trtui.run_facts import ultralytics_facts
 from trtui.shapes import InputProfile, format_shape, resolve_shapes
 
 TRT_NAMES_USED: tuple[str, ...] = (
@@ -316,7 +317,9 @@ def build_engine_session(
             loop.notice("the engine was built on another GPU model: timings may differ from its origin")
 
     aux = int(getattr(engine, "num_aux_streams", 0) or 0)
-    mode = _mode_string(opts, loop, graph_note, profiled is not None)
+    assert lane0_buffers is not None
+    facts = _run_facts(req, cfg, loop, graph_note, profiled is not None, n_streams, aux,
+                       lane0_buffers.total_bytes)
     info = SourceInfo(
         kind="engine",
         label=label,
@@ -327,11 +330,12 @@ def build_engine_session(
         trt_version=req.trt.version,
         precision=precision_mix(layers),
         shapes=shapes,
-        mode=mode,
+        mode=None,  # worded from `facts` by trtui.run_facts (the source does it)
         streams=n_streams,
         aux_streams=aux,
         layers=layers,
-        extra=_extra(req, io_specs, mem_per_ctx, engine, aux),
+        extra=_extra(req, io_specs, mem_per_ctx, engine),
+        facts=facts,
     )
     return Session(info=info, loop=loop)
 
@@ -437,21 +441,30 @@ def _make_work(ctx_h: Holder, bufs: IoBuffers, stream: Any, transfers: bool) -> 
     return work_with_copies
 
 
-def _mode_string(opts: RunOptions, loop: InferenceLoop, graph_note: str | None, profiling: bool) -> str:
-    parts = [f"timing + profiling 1/{opts.profile_every}" if profiling else "timing only"]
-    if loop.graphs_on:
-        parts.append("CUDA graph on")
-    elif not opts.cuda_graph:
-        parts.append("CUDA graph off")
-    else:
-        parts.append(f"CUDA graph off ({graph_note or loop.graph_note or 'unavailable'})")
-    parts.append("transfers included" if opts.transfers else "no transfers")
-    return ", ".join(parts)
+def _run_facts(req: EngineRequest, cfg: LoopConfig, loop: InferenceLoop, graph_note: str | None,
+               profiled: bool, n_streams: int, aux: int, io_bytes: int) -> RunFacts:
+    """What this run does, as facts (trtui.run_facts words them)."""
+    opts = req.options
+    every = max(0, int(cfg.profile_every))
+    graphs_off = None
+    if not loop.graphs_on and cfg.use_graphs:
+        graphs_off = graph_note or loop.graph_note or "unavailable"
+    return RunFacts(
+        profile_every=every,
+        profile_time_cap=float(cfg.profile_budget) if every and profiled and cfg.profile_budget < 1 else None,
+        profiling_off="the profiling context could not be set up" if every and not profiled else None,
+        cuda_graphs=bool(loop.graphs_on),
+        graphs_asked=bool(cfg.use_graphs),
+        graphs_off=graphs_off,
+        transfers=bool(opts.transfers),
+        streams=n_streams,
+        aux_streams=aux,
+        io_bytes=io_bytes,
+        ultralytics=ultralytics_facts(req.metadata or None),
+    )
 
 
-def _extra(
-    req: EngineRequest, specs: list[TensorSpec], mem_per_ctx: int, engine: Any, aux: int
-) -> dict[str, str]:
+def _extra(req: EngineRequest, specs: list[TensorSpec], mem_per_ctx: int, engine: Any) -> dict[str, str]:
     extra: dict[str, str] = {}
     ins = [f"{s.name} {s.display_dtype} {format_shape(s.shape)}" for s in specs if s.is_input]
     outs = [f"{s.name} {s.display_dtype} {format_shape(s.shape)}" for s in specs if not s.is_input]
@@ -463,10 +476,4 @@ def _extra(
     cc = req.device.compute_capability
     extra["compute capability"] = f"{cc[0]}.{cc[1]}"
     extra["CUDA driver"] = req.device.driver_version
-    if aux:
-        extra["aux streams"] = f"{aux} (the sum of layer times is not a latency)"
-    if req.metadata:
-        md = req.metadata
-        bits = [f"{k} {md[k]}" for k in ("task", "imgsz", "batch", "half") if k in md]
-        extra["Ultralytics"] = ", ".join(bits) if bits else "metadata present"
     return extra
