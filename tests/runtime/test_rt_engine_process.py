@@ -256,6 +256,9 @@ def test_profile_json_csv_and_export_show_the_engine_layers(tmp_path: Path) -> N
     )
     assert layers["fc"]["type"] == "CaskGemm"
     assert summary["source"]["kind"] == "engine" and summary["source"]["trt_module"] == "tensorrt"
+    # the facts crossed the process boundary; the mode line is their one wording
+    assert (summary["source"]["profile_every"], summary["source"]["profile_time_cap"]) == (2, 0.2)
+    assert summary["source"]["mode"].startswith("timing + profiling 1 in 2 (max 20% of time), CUDA graph ")
     assert summary["device"] == "Fake H100" and summary["iterations"] > 0
     assert "CaskConvolution" in csv_path.read_text()
     info = json.loads(next(export.glob("*.graph.json")).read_text())
