@@ -14,6 +14,10 @@ precision flags only on 10 (11 is strongly typed: precision comes from the ONNX)
 `device_memory_size_v2` (10.1+; `device_memory_size` on 10.0). tensorrt, pycuda and pynvml are imported
 inside functions, so importing this module needs none of them.
 
+The built engine is measured like a live run: `measure()` times it with the live run's worker,
+adapter, buffers and inference loop (profiling off, CUDA graphs as the live run uses them), so the
+tuner's latencies and `trtui profile`'s come from the same code.
+
 This module has not been run against a real TensorRT builder in trtui's development workplace (none
 can be installed there); `TRT_NAMES_USED` lists every TensorRT name it touches so that the contract
 tests can check them against the real bindings.
@@ -24,10 +28,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import faulthandler
+import os
+import queue
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +45,9 @@ from trtui.tune.files import write_atomic
 # the lean runtime bindings (`tensorrt_lean`, 11.x): the builder classes, which only the full `tensorrt`
 # module has, and three names that TensorRT 11 removed and this module uses only on 10 (marked in the
 # comments). The contract test checks every full_only=False name against the real lean bindings.
-# OPTIONAL_TRT_NAMES are guarded with hasattr or a version check before use.
+# OPTIONAL_TRT_NAMES are guarded with hasattr or a version check before use. The built engine is
+# timed by the live run's adapter (`trtui.gpu.engine_session`), whose names are in its own
+# TRT_NAMES_USED (checked by tests/test_trt_contract.py).
 TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
     ("__version__", False),
     ("Builder", True),
@@ -88,18 +97,6 @@ TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
     ("ICudaEngine.device_memory_size", True),  # 10.0 fallback; removed in 11 (absent from 11.x lean)
     ("ICudaEngine.get_engine_stat", False),
     ("EngineStat.TOTAL_WEIGHTS_SIZE", False),
-    ("ICudaEngine.num_io_tensors", False),
-    ("ICudaEngine.get_tensor_name", False),
-    ("ICudaEngine.get_tensor_mode", False),
-    ("ICudaEngine.get_tensor_shape", False),
-    ("ICudaEngine.get_tensor_dtype", False),
-    ("ICudaEngine.get_tensor_profile_shape", False),
-    ("ICudaEngine.create_execution_context", False),
-    ("TensorIOMode.INPUT", False),
-    ("IExecutionContext.set_input_shape", False),
-    ("IExecutionContext.get_tensor_shape", False),
-    ("IExecutionContext.set_tensor_address", False),
-    ("IExecutionContext.execute_async_v3", False),
 )
 # Names that may be missing on some supported versions; the code checks with hasattr before use.
 OPTIONAL_TRT_NAMES: frozenset[str] = frozenset(
@@ -117,10 +114,12 @@ EXIT_OK = 0
 EXIT_FATAL = 3  # the model cannot build at any limit
 EXIT_FAILED = 4  # the builder returned no engine
 
-_DTYPE_BYTES = {
-    "FLOAT": 4.0, "HALF": 2.0, "BF16": 2.0, "INT8": 1.0, "UINT8": 1.0, "BOOL": 1.0, "INT32": 4.0,
-    "INT64": 8.0, "FP8": 1.0, "E8M0": 1.0, "INT4": 0.5, "FP4": 0.5,
-}
+MEASURE_ENV = "TRTUI_BUILD_MEASURE_S"
+MEASURE_S = 1.0  # about this long of timed inferences per built engine, after the warm-up
+WARMUP_S = 0.2  # the loop's warm-up: inferences in this time are not measured
+MIN_SAMPLES = 10  # at least this many latencies, for slow engines
+START_TIMEOUT_S = 300.0  # loading the engine and capturing its graph
+SLOW_ENGINE_S = 30.0  # stop waiting for MIN_SAMPLES this long after the planned end
 
 _out_lock = threading.Lock()
 
@@ -280,116 +279,127 @@ def build(args: argparse.Namespace) -> int:
     data = memoryview(plan).tobytes()
     del plan, network, parser, config, builder  # free the builder's memory before measuring
     write_atomic(Path(args.engine), data)
-    fields = measure(trt, logger, data, shapes, args.device)
+    fields = measure(trt, logger, data, shapes, args.device, seconds=args.measure_s)
     emit("result", build_s=round(build_s, 3), **fields)
     return EXIT_OK
 
 
 def measure(
-    trt: Any, logger: Any, plan: bytes, shapes: dict[str, tuple[int, ...]], device: int
+    trt: Any, logger: Any, plan: bytes, shapes: dict[str, tuple[int, ...]], device: int,
+    seconds: float | None = None,
 ) -> dict[str, Any]:
-    """Device memory, weights, I/O bytes and median latency of the built engine. What cannot be
-    measured is None, with a note."""
+    """Device memory, weights, I/O bytes and median latency of the built engine. The latency is
+    measured by the live run's code (see `time_like_a_live_run`), so the tuner's figures and
+    `trtui profile`'s come from one loop. What cannot be measured is None, with a note; a failed
+    measurement never loses the built engine (it is already written)."""
     notes: list[str] = []
     out: dict[str, Any] = {"device_memory_bytes": None, "weights_bytes": None, "io_bytes": None,
                            "latency_ms": None}
-    cuda: Any = None
-    try:
-        import pycuda.driver
+    loaded = False
 
-        cuda = pycuda.driver
-    except ImportError:
-        notes.append("latency not measured: pycuda is not installed (pip install 'trtui[gpu]')")
-    ctx = None
-    if cuda is not None:
-        try:
-            cuda.init()
-            ctx = cuda.Device(device).retain_primary_context()
-            ctx.push()
-        except Exception as err:  # no usable device for pycuda: measure what TensorRT says
-            notes.append(f"latency not measured: CUDA did not start ({err})")
-            cuda, ctx = None, None
+    def read_engine(engine: Any) -> None:
+        nonlocal loaded
+        loaded = True
+        out.update(engine_sizes(trt, engine))
+
     try:
-        runtime = trt.Runtime(logger)
-        engine = runtime.deserialize_cuda_engine(plan)
-        if engine is None:
-            notes.append("the built engine did not load")
-            out["note"] = "; ".join(notes)
-            return out
-        if hasattr(engine, "device_memory_size_v2"):
-            out["device_memory_bytes"] = int(engine.device_memory_size_v2)
-        elif hasattr(engine, "device_memory_size"):
-            out["device_memory_bytes"] = int(engine.device_memory_size)
-        if hasattr(engine, "get_engine_stat") and hasattr(trt, "EngineStat"):
-            with contextlib.suppress(RuntimeError, TypeError, AttributeError):
-                out["weights_bytes"] = int(engine.get_engine_stat(trt.EngineStat.TOTAL_WEIGHTS_SIZE))
-        if cuda is not None:
-            try:
-                io_bytes, latency, note = _time_engine(trt, cuda, engine, shapes)
-            except Exception as err:  # the engine is built; a failed measurement must not lose it
-                io_bytes, latency, note = None, None, f"latency not measured: {err}"
-            out["io_bytes"], out["latency_ms"] = io_bytes, latency
-            if note:
-                notes.append(note)
-        del engine, runtime
-    finally:
-        if ctx is not None:
-            ctx.pop()
-            ctx.detach()
+        io_bytes, latency, note = time_like_a_live_run(
+            trt, plan, shapes, device, MEASURE_S if seconds is None else seconds, on_engine=read_engine
+        )
+    except Exception as err:  # the engine is built; a failed measurement must not lose it
+        io_bytes, latency, note = None, None, f"latency not measured: {' '.join(str(err).split())}"
+    out["io_bytes"], out["latency_ms"] = io_bytes, latency
+    if note:
+        notes.append(note)
+    if not loaded:  # no CUDA for the live loop (no pycuda, no device): ask TensorRT alone
+        try:
+            runtime = trt.Runtime(logger)
+            engine = runtime.deserialize_cuda_engine(plan)
+            if engine is None:
+                notes.append("the built engine did not load")
+            else:
+                out.update(engine_sizes(trt, engine))
+            del engine, runtime
+        except Exception as err:
+            notes.append(f"the built engine did not load: {' '.join(str(err).split())}")
     if notes:
         out["note"] = "; ".join(notes)
     return out
 
 
-def _time_engine(
-    trt: Any, cuda: Any, engine: Any, shapes: dict[str, tuple[int, ...]]
+def engine_sizes(trt: Any, engine: Any) -> dict[str, int | None]:
+    """Activation memory per execution context and the weights' size, as TensorRT reports them."""
+    sizes: dict[str, int | None] = {"device_memory_bytes": None, "weights_bytes": None}
+    if hasattr(engine, "device_memory_size_v2"):
+        sizes["device_memory_bytes"] = int(engine.device_memory_size_v2)
+    elif hasattr(engine, "device_memory_size"):
+        sizes["device_memory_bytes"] = int(engine.device_memory_size)
+    if hasattr(engine, "get_engine_stat") and hasattr(trt, "EngineStat"):
+        with contextlib.suppress(RuntimeError, TypeError, AttributeError):
+            sizes["weights_bytes"] = int(engine.get_engine_stat(trt.EngineStat.TOTAL_WEIGHTS_SIZE))
+    return sizes
+
+
+def time_like_a_live_run(
+    trt: Any, plan: bytes, shapes: dict[str, tuple[int, ...]], device: int, seconds: float,
+    on_engine: Callable[[Any], None] | None = None,
 ) -> tuple[int | None, float | None, str]:
-    """Allocate zeroed I/O buffers, run the engine, and time it with CUDA events."""
-    context = engine.create_execution_context()
-    names = [engine.get_tensor_name(i) for i in range(engine.num_io_tensors)]
-    buffers = []
+    """(I/O bytes, median latency in ms, note) of the engine, timed by the live run's own code: the
+    GPU worker with the device's primary context (`PycudaPlatform`), the engine adapter
+    (`build_engine_session`: its buffers, contexts and CUDA graphs) and the inference loop, with
+    profiling off and one stream, as `trtui profile ENGINE --profile-every 0` runs it. After the
+    loop's warm-up, about `seconds` of timed inferences (at least MIN_SAMPLES); the median of their
+    CUDA-event latencies. Raises UserError (pycuda missing, no usable device, a setup failure)."""
+    from trtui.gpu.cuda_check import DeviceFacts
+    from trtui.gpu.cuda_graphs import CudaGraphs
+    from trtui.gpu.engine_session import EngineRequest, build_engine_session
+    from trtui.gpu.loop import LoopConfig
+    from trtui.gpu.trt_module import TrtModule
+    from trtui.gpu.worker import GpuWorker, PycudaPlatform
+    from trtui.options import RunOptions
+
+    options = RunOptions(shapes=tuple(shapes.items()), streams=1, transfers=False, cuda_graph=True,
+                         profile_every=0, device=device)
+    version = str(getattr(trt, "__version__", "?"))
+    req = EngineRequest(
+        plan=plan, path=Path("built.engine"), options=options,
+        trt=TrtModule(name=getattr(trt, "__name__", "tensorrt"), module=trt, version=version),
+        device=DeviceFacts(device, "the build device", (0, 0), 0, "?"),  # only worded in notes
+        graphs_factory=CudaGraphs,
+        loop_config=LoopConfig(use_graphs=True, profile_every=0, warmup_s=WARMUP_S),
+        on_engine=on_engine,
+    )
+    worker = GpuWorker(PycudaPlatform(device),
+                       lambda driver, res, emit: build_engine_session(req, driver, res, emit),
+                       name="trtui-measure")
+    info = worker.start(timeout=START_TIMEOUT_S)
+    latencies: list[float] = []
+    timing_s = 0.0
+    error: str | None = None
+    give_up = time.monotonic() + WARMUP_S + seconds + SLOW_ENGINE_S
     try:
-        for name in names:
-            if engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT:
-                dims = tuple(int(d) for d in engine.get_tensor_shape(name))
-                if any(d < 0 for d in dims):
-                    opt = engine.get_tensor_profile_shape(name, 0)[1]
-                    dims = shapes.get(name) or tuple(int(d) for d in opt)
-                context.set_input_shape(name, dims)
-        total = 0
-        for name in names:
-            dims = tuple(int(d) for d in context.get_tensor_shape(name))
-            if any(d < 0 for d in dims):
-                return None, None, f"latency not measured: output {name!r} has a data-dependent shape"
-            count = 1
-            for d in dims:
-                count *= d
-            dtype = str(engine.get_tensor_dtype(name)).rsplit(".", 1)[-1]
-            nbytes = max(1, int(count * _DTYPE_BYTES.get(dtype, 4.0) + 0.5))
-            total += nbytes
-            buf = cuda.mem_alloc(nbytes)
-            cuda.memset_d8(buf, 0, nbytes)
-            buffers.append(buf)
-            context.set_tensor_address(name, int(buf))
-        stream = cuda.Stream()
-        for _ in range(5):
-            context.execute_async_v3(stream.handle)
-        stream.synchronize()
-        start, end = cuda.Event(), cuda.Event()
-        times: list[float] = []
-        deadline = time.monotonic() + 1.0
-        while len(times) < 10 or (len(times) < 500 and time.monotonic() < deadline):
-            start.record(stream)
-            if not context.execute_async_v3(stream.handle):
-                return total, None, "latency not measured: execute_async_v3 failed"
-            end.record(stream)
-            end.synchronize()
-            times.append(start.time_till(end))
-        return total, round(statistics.median(times), 4), ""
+        while (timing_s < seconds or len(latencies) < MIN_SAMPLES) and time.monotonic() < give_up:
+            try:
+                batch = worker.out.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            latencies.extend(float(x) for x in batch.latencies_ms)
+            timing_s += batch.timing_wall_s
+            if batch.finished:
+                error = batch.error or "the inference loop stopped"
+                break
     finally:
-        for buf in buffers:
-            buf.free()
-        del context
+        worker.stop()
+    facts = info.facts
+    io_bytes = facts.io_bytes if facts is not None else None
+    if error is not None and not latencies:
+        return io_bytes, None, f"latency not measured: {error}"
+    if not latencies:
+        return io_bytes, None, "latency not measured: no inference completed in time"
+    note = ""
+    if facts is not None and not facts.cuda_graphs:
+        note = f"latency without CUDA graphs ({facts.graphs_off or 'unavailable'})"
+    return io_bytes, round(statistics.median(latencies), 4), note
 
 
 def probe(args: argparse.Namespace) -> int:
@@ -453,6 +463,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--fp16", action="store_true")
     b.add_argument("--bf16", action="store_true")
     b.add_argument("--device", type=int, default=0)
+    # seconds of timed inferences per engine; the environment variable lets tests with fakes be quick
+    b.add_argument("--measure-s", type=float, default=float(os.environ.get(MEASURE_ENV, MEASURE_S)))
     return p
 
 

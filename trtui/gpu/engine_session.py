@@ -121,6 +121,7 @@ class EngineRequest:
     graphs_factory: Callable[[], GraphBackend] | None = None  # None: CUDA graphs unavailable
     loop_config: LoopConfig | None = None
     notices: list[str] = field(default_factory=list)
+    on_engine: Callable[[Any], None] | None = None  # called with the engine once loaded (the tuner's sizes)
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -179,6 +180,8 @@ def build_engine_session(
         plugins=opts.plugins, res=res,
     )
     req.plan = b""  # the plan bytes are no longer needed
+    if req.on_engine is not None:
+        req.on_engine(engine)
 
     # ---- I/O tensors and shapes
     host_loc = trt.TensorLocation.HOST
