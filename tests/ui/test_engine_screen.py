@@ -30,7 +30,8 @@ from test_rt_engine_process import DETAILED  # noqa: E402
 
 @pytest.fixture
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(RUNTIME), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path = [str(RUNTIME), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path))
     monkeypatch.setenv("TRTUI_CHILD_PRELOAD", "rt_child_preload")
     monkeypatch.setenv("TRTUI_FAKE_FULL", "1")
     path = tmp_path / "m.engine"
@@ -59,7 +60,8 @@ async def test_layer_types_and_details_arrive_from_the_gpu_process(engine: Path)
         await pilot.pause()
         assert view.infos["conv1 + relu"].type == "CaskConvolution"
         shot = app.export_screenshot()
-        for word in ("CaskConvolution", "CudaPooling", "CaskGemm", "FP16", "FP32", "m.engine", "Fake&#160;H100"):
+        words = ("CaskConvolution", "CudaPooling", "CaskGemm", "FP16", "FP32", "m.engine", "Fake&#160;H100")
+        for word in words:
             assert word in shot, word
         assert "(unknown" not in shot
         view.set_sort("name")
