@@ -1,5 +1,5 @@
 """The tuner's latency and the live run's latency come from one code path, on a real GPU: the build
-child's `measure()` (trtui/gpu/builder.py) times an engine of the GPU-backed TensorRT stand-in
+child's `measure()` (trtui/gpu/build_measure.py) times an engine of the GPU-backed TensorRT stand-in
 (`tests/gpu/standin/`: real CUDA kernels per layer) with the live run's worker, adapter, buffers,
 CUDA graphs and inference loop, and `trtui profile ENGINE --profile-every 0` gives the same median
 (within run-to-run noise) for the same engine. No TensorRT builder is needed: the engine is already
@@ -35,14 +35,14 @@ SPEC: dict[str, Any] = {
 MEASURE = """
 import json, sys
 import tensorrt
-from trtui.gpu import builder
+from trtui.gpu import build_measure
 
 class Logger:
     def log(self, severity, msg):
         print(msg, file=sys.stderr)
 
 plan = open(sys.argv[1], "rb").read()
-print(json.dumps(builder.measure(tensorrt, Logger(), plan, {}, 0, seconds=2.0)))
+print(json.dumps(build_measure.measure(tensorrt, Logger(), plan, {}, 0, seconds=2.0)))
 """
 
 

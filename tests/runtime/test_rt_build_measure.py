@@ -1,4 +1,4 @@
-"""The tuner's build child measures a built engine with the live run's code (trtui/gpu/builder.py
+"""The tuner's build child measures a built engine with the live run's code (trtui/gpu/build_measure.py
 `measure`): the same worker, engine adapter, buffers and inference loop as `trtui profile ENGINE`, here
 over the runtime fakes (virtual GPU clock). A spy on InferenceLoop shows that both go through it, and
 the same fake engine gives the same median both ways."""
@@ -19,7 +19,7 @@ import trtui.gpu.engine_session as engine_session
 import trtui.gpu.trt_module as trt_module
 import trtui.gpu.worker as worker_mod
 from trtui.errors import MissingDependency, UserError
-from trtui.gpu import builder
+from trtui.gpu import build_measure
 from trtui.gpu.cuda_check import DeviceFacts
 from trtui.gpu.loop import InferenceLoop
 from trtui.options import RunOptions
@@ -72,14 +72,14 @@ def test_the_tuner_and_the_live_run_time_an_engine_with_the_same_loop(
     tmp_path: Path, fake_gpu: fk.FakeGraphs
 ) -> None:
     plan = fk.plan(layer_ms=[0.25, 0.125, 0.5])
-    result = builder.measure(fk.FakeTrt, Logger(), plan, {}, 0, seconds=0.1)
+    result = build_measure.measure(fk.FakeTrt, Logger(), plan, {}, 0, seconds=0.1)
     assert result["latency_ms"] == pytest.approx(0.875)
     assert result["io_bytes"] == 1 * 3 * 8 * 8 * 4 + 10 * 4  # the live run's buffers: FP32 1x3x8x8, 1x10
     assert result["device_memory_bytes"] == 1 << 20
     assert result["weights_bytes"] is None and "note" not in result  # the lean fake has no engine stats
     (tuner_loop,) = SpyLoop.made
     assert tuner_loop.config.profile_every == 0 and tuner_loop.config.use_graphs
-    assert tuner_loop.stats.graph_captures == 1 and tuner_loop.stats.iterations >= builder.MIN_SAMPLES
+    assert tuner_loop.stats.graph_captures == 1 and tuner_loop.stats.iterations >= build_measure.MIN_SAMPLES
     assert fake_gpu.launches >= tuner_loop.stats.iterations  # the timed inferences replayed the graph
     # the live run of the same engine: the same loop class, the same median
     path = tmp_path / "m.engine"
@@ -91,7 +91,7 @@ def test_the_tuner_and_the_live_run_time_an_engine_with_the_same_loop(
 
 
 def test_the_measurement_frees_everything_it_made(fake_gpu: fk.FakeGraphs) -> None:
-    builder.measure(fk.FakeTrt, Logger(), fk.plan(), {}, 0, seconds=0.05)
+    build_measure.measure(fk.FakeTrt, Logger(), fk.plan(), {}, 0, seconds=0.05)
     assert fk.ALLOCATIONS and all(a.freed for a in fk.ALLOCATIONS)
     assert fake_gpu.live == 0
     assert fk.JOURNAL[0] == "push" and fk.JOURNAL[-1] == "pop"
@@ -101,7 +101,8 @@ def test_shapes_of_a_dynamic_input_come_from_the_build(fake_gpu: fk.FakeGraphs) 
     spec = {"inputs": [{"name": "input", "dtype": "HALF", "shape": [-1, 3, 8, 8], "min": [1, 3, 8, 8],
                         "opt": [2, 3, 8, 8], "max": [4, 3, 8, 8]}],
             "outputs": [{"name": "output", "dtype": "HALF", "shape": [-1, 10], "follow": "input"}]}
-    result = builder.measure(fk.FakeTrt, Logger(), fk.plan(**spec), {"input": (4, 3, 8, 8)}, 0, seconds=0.05)
+    shapes = {"input": (4, 3, 8, 8)}
+    result = build_measure.measure(fk.FakeTrt, Logger(), fk.plan(**spec), shapes, 0, seconds=0.05)
     assert result["io_bytes"] == 4 * 3 * 8 * 8 * 2 + 4 * 10 * 2
     assert result["latency_ms"] == pytest.approx(0.6)
 
@@ -109,13 +110,13 @@ def test_shapes_of_a_dynamic_input_come_from_the_build(fake_gpu: fk.FakeGraphs) 
 def test_an_engine_that_cannot_be_captured_is_timed_without_graphs_and_says_so(
     fake_gpu: fk.FakeGraphs,
 ) -> None:
-    result = builder.measure(fk.FakeTrt, Logger(), fk.plan(no_graph=True), {}, 0, seconds=0.05)
+    result = build_measure.measure(fk.FakeTrt, Logger(), fk.plan(no_graph=True), {}, 0, seconds=0.05)
     assert result["latency_ms"] == pytest.approx(0.6)
     assert result["note"] == "latency without CUDA graphs (capture failed)"
 
 
 def test_a_failing_engine_loses_the_latency_but_not_the_sizes(fake_gpu: fk.FakeGraphs) -> None:
-    result = builder.measure(fk.FakeTrt, Logger(), fk.plan(fail_after=0), {}, 0, seconds=0.05)
+    result = build_measure.measure(fk.FakeTrt, Logger(), fk.plan(fail_after=0), {}, 0, seconds=0.05)
     assert result["latency_ms"] is None and result["device_memory_bytes"] == 1 << 20
     assert result["note"].startswith("latency not measured: the first inference failed on stream 0")
     assert all(a.freed for a in fk.ALLOCATIONS)
@@ -144,14 +145,14 @@ def test_without_pycuda_tensorrt_still_gives_the_sizes(
             pass
 
     monkeypatch.setattr(worker_mod, "PycudaPlatform", lambda device=0: NoPycuda())
-    result = builder.measure(fk.FakeTrt, Logger(), fk.plan(ctx_memory=3 << 20), {}, 0, seconds=0.05)
+    result = build_measure.measure(fk.FakeTrt, Logger(), fk.plan(ctx_memory=3 << 20), {}, 0, seconds=0.05)
     assert (result["latency_ms"], result["io_bytes"], result["device_memory_bytes"]) == (None, None, 3 << 20)
     assert result["note"].startswith("latency not measured: pycuda is not installed")
     assert SpyLoop.made == []
 
 
 def test_a_plan_that_does_not_load_is_said(fake_gpu: fk.FakeGraphs) -> None:
-    result = builder.measure(fk.FakeTrt, Logger(), b"not a plan", {}, 0, seconds=0.05)
+    result = build_measure.measure(fk.FakeTrt, Logger(), b"not a plan", {}, 0, seconds=0.05)
     assert result["latency_ms"] is None and result["device_memory_bytes"] is None
     assert result["note"].startswith("latency not measured: ")
     assert result["note"].endswith("; the built engine did not load")
