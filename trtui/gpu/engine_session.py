@@ -6,6 +6,10 @@ on, one more context on stream 0 has an IProfiler attached with `enqueue_emits_p
 the loop runs it alone every N rounds and calls `report_to_profiler()` after its end event
 completed. The timing contexts never have a profiler, so CUDA graphs capture them unprofiled.
 
+The session's `SourceInfo` carries facts, not wording: `SourceInfo.facts` (a `RunFacts`: profiling
+interval and cap, CUDA graphs and why not, transfers, streams, I/O bytes, Ultralytics metadata) with
+`mode` left None; `trtui.run_facts.worded` writes the mode line and the notes (the source calls it).
+
 Every TensorRT name used here is listed in `TRT_NAMES_USED`; the contract test checks them against
 the real lean bindings. Names only the full module has are in `TRT_FULL_ONLY_NAMES` and are
 guarded by capability checks; names that differ between versions are in `TRT_OPTIONAL_NAMES` and
