@@ -2,7 +2,7 @@
 
     python -m trtui.gpu.builder probe [--device N]
     python -m trtui.gpu.builder build MODEL.onnx --pool workspace --limit BYTES --engine OUT
-        [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--device N]
+        [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--device N] [--measure-s S]
 
 It prints protocol lines (`trtui.tune.protocol`) on stdout: TensorRT's logger messages, its progress
 monitor's phases, and finally a result or an error. The engine is written to `OUT.partial` and renamed
@@ -14,9 +14,10 @@ precision flags only on 10 (11 is strongly typed: precision comes from the ONNX)
 `device_memory_size_v2` (10.1+; `device_memory_size` on 10.0). tensorrt, pycuda and pynvml are imported
 inside functions, so importing this module needs none of them.
 
-The built engine is measured like a live run: `measure()` times it with the live run's worker,
-adapter, buffers and inference loop (profiling off, CUDA graphs as the live run uses them), so the
-tuner's latencies and `trtui profile`'s come from the same code.
+The built engine is measured like a live run: `trtui.gpu.build_measure.measure()` times it with the
+live run's worker, adapter, buffers and inference loop (profiling off, CUDA graphs as the live run
+uses them), so the tuner's latencies and `trtui profile`'s come from the same code. `--measure-s S`
+(default 1, or $TRTUI_BUILD_MEASURE_S) is how long it times.
 
 This module has not been run against a real TensorRT builder in trtui's development workplace (none
 can be installed there); `TRT_NAMES_USED` lists every TensorRT name it touches so that the contract
