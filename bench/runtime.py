@@ -107,8 +107,8 @@ def _loop_rows() -> list[dict[str, Any]]:
             return []
     except Exception:
         return []
+    from bench._synthetic import build_synthetic_session
     from trtui.gpu.loop import LoopConfig
-    from trtui.gpu.synthetic import build_synthetic_session
     from trtui.gpu.worker import GpuWorker, PycudaPlatform
     from trtui.sources.merge import merge_batches
 

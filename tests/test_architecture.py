@@ -359,3 +359,15 @@ def test_no_import_cycle_between_modules() -> None:
     graph = module_graph(edges(PACKAGE))
     assert "trtui.session" in graph
     assert cycles(graph) == []
+def test_test_and_benchmark_scaffolding_stays_out_of_the_package() -> None:
+    """The synthetic CUDA workload (kernels compiled with pycuda) is scaffolding for tests/gpu and bench/:
+    it lives in bench/_synthetic.py, and nothing in the installed package compiles kernels or imports
+    from bench/ or tests/."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for module, line in imported_modules(tree):
+            if module.startswith("pycuda.compiler") or top(module) in ("bench", "tests"):
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert found == []
+    assert (ROOT / "bench" / "_synthetic.py").is_file()

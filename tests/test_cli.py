@@ -49,6 +49,7 @@ def test_profile_demo_writes_the_documented_schema(tmp_path: Path) -> None:
     s = json.loads(out.read_text())
     assert s["schema"] == "trtui.summary/1" and s["trtui_version"] == __version__
     assert s["source"]["simulated"] is True and s["source"]["kind"] == "simulated"
+    assert (s["source"]["profile_every"], s["source"]["profile_time_cap"]) == (10, None)
     assert s["device"] == "Simulated GPU (H100-like)"
     assert s["iterations"] > 100 and s["profiled_iterations"] > 10
     assert 1.0 < s["duration_s"] < 10

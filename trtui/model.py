@@ -76,6 +76,29 @@ def precision_mix(layers: Iterable[LayerInfo]) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class RunFacts:
+    """How a run measures, as facts without wording (`trtui.run_facts` words them, for every source).
+    `None`: not known for this source (e.g. a recording that does not say)."""
+
+    profile_every: int | None = None  # one profiled inference in N inferences; 0: profiling off
+    profile_time_cap: float | None = None  # profiling takes at most this fraction of the time
+    profiling_off: str | None = None  # why per-layer profiling is off although it was asked for
+    cuda_graphs: bool | None = None  # timed inferences replay a CUDA graph
+    graphs_asked: bool | None = None  # CUDA graphs were asked for (off without a reason: not asked)
+    graphs_off: str | None = None  # why CUDA graphs are off although asked for
+    transfers: bool | None = None  # each timed inference includes its H2D and D2H copies
+    streams: int = 1
+    aux_streams: int = 0  # > 0: the sum of layer times is not a latency
+    io_bytes: int | None = None  # the I/O buffers of one execution context
+    ultralytics: tuple[tuple[str, str], ...] | None = None  # Ultralytics metadata (key, value); None: none
+    simulated: bool = False
+    recorded_by: str | None = None  # "trtexec", "trtui 0.9": the run was recorded, not live
+    recorded_mode: str | None = None  # the mode line a trtui recording carries
+    separate_profiling: bool | None = None  # trtexec: per-layer times came from a separate run
+    spin_wait: bool | None = None  # trtexec --useSpinWait
+
+
+@dataclass(frozen=True, slots=True)
 class SourceInfo:
     """Describes a source for the header, the JSON summary and exports. Static for a run."""
 
@@ -93,6 +116,7 @@ class SourceInfo:
     aux_streams: int = 0  # > 0: the sum of layer times is not a latency
     layers: tuple[LayerInfo, ...] = ()  # static layer details where known, in engine order
     extra: Mapping[str, str] = field(default_factory=dict)  # more header facts, shown as-is
+    facts: RunFacts | None = None  # how the run measures; `mode` is its wording (trtui.run_facts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from trtui import __version__
+from trtui.run_facts import summary_fields
 from trtui.stats.snapshot import LatencyStats, LayerTable
 from trtui.stats.update import Update
 
@@ -81,6 +82,7 @@ def summary_dict(update: Update) -> dict[str, Any]:
             "trt_version": info.trt_version,
             "precision": info.precision,
             "mode": info.mode,
+            **summary_fields(info),
             "streams": info.streams,
             "aux_streams": info.aux_streams,
             "shapes": {name: list(shape) for name, shape in info.shapes},

@@ -7,12 +7,15 @@ kernel so that every launch is in the queue before the first one runs.
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from trtui.gpu.synthetic import SyntheticWorkload
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for bench/
+from bench._synthetic import SyntheticWorkload
 
 
 def main() -> None:

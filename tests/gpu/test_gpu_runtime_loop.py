@@ -45,7 +45,7 @@ def graphs_or_skip() -> Any:
 
 def run_synthetic(seconds: float, *, graphs: bool, results: dict[str, Any] | None = None,
                   **kw: Any) -> tuple[GpuWorker, list[SourceBatch]]:
-    from trtui.gpu.synthetic import build_synthetic_session
+    from bench._synthetic import build_synthetic_session
 
     cfg = kw.pop("config", None) or LoopConfig(use_graphs=graphs, profile_every=0, warmup_s=0.3)
 

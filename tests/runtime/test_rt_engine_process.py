@@ -6,6 +6,7 @@ child loaded it, and nothing but frames crosses from the GPU process to the scre
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -22,7 +23,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trtui.errors import UserError
-from trtui.model import LayerInfo, ProfiledIteration, SourceBatch, SourceInfo, TensorInfo, frozen_array
+from trtui.model import (
+    LayerInfo,
+    ProfiledIteration,
+    RunFacts,
+    SourceBatch,
+    SourceInfo,
+    TensorInfo,
+    frozen_array,
+)
 from trtui.options import RunOptions
 from trtui.sources import batch_codec as codec
 from trtui.sources.engine import check_engine_request
@@ -247,6 +256,9 @@ def test_profile_json_csv_and_export_show_the_engine_layers(tmp_path: Path) -> N
     )
     assert layers["fc"]["type"] == "CaskGemm"
     assert summary["source"]["kind"] == "engine" and summary["source"]["trt_module"] == "tensorrt"
+    # the facts crossed the process boundary; the mode line is their one wording
+    assert (summary["source"]["profile_every"], summary["source"]["profile_time_cap"]) == (2, 0.2)
+    assert summary["source"]["mode"].startswith("timing + profiling 1 in 2 (max 20% of time), CUDA graph ")
     assert summary["device"] == "Fake H100" and summary["iterations"] > 0
     assert "CaskConvolution" in csv_path.read_text()
     info = json.loads(next(export.glob("*.graph.json")).read_text())
@@ -345,8 +357,15 @@ def test_info_round_trips_with_layer_details() -> None:
             ),
         ),
         extra={"aux streams": "1"},
+        facts=RunFacts(profile_every=10, profile_time_cap=0.2, cuda_graphs=False, graphs_asked=True,
+                       graphs_off="capture failed", transfers=True, streams=2, aux_streams=1, io_bytes=4096,
+                       ultralytics=(("task", "detect"), ("imgsz", "[640, 640]"))),
     )
     assert codec.decode_info(codec.encode_info(info)) == info
+    for facts in (None, RunFacts(), RunFacts(recorded_by="trtexec", separate_profiling=True, spin_wait=False,
+                                             profiling_off="no room", simulated=True, ultralytics=())):
+        other = dataclasses.replace(info, facts=facts)
+        assert codec.decode_info(codec.encode_info(other)) == other
 
 
 @pytest.mark.parametrize("payload", [b"", b"\x00\x00", b"\xff\xff\xff\xff{}", b"\x02\x00\x00\x00{}"])

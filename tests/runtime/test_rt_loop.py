@@ -185,8 +185,35 @@ def test_profiled_inferences_run_alone_and_never_count_as_latency() -> None:
     assert len(its) >= 20
     assert all(p.names == ("a", "b", "c", "d") and p.gpu_ms == pytest.approx(2.0) for p in its)
     np.testing.assert_allclose(lat(out), 0.5)  # no 2 ms latency anywhere
-    # one profiled inference per 10 rounds of 2 lanes
-    assert loop.stats.iterations / len(its) == pytest.approx(20, rel=0.15)
+    # one inference in 10 is profiled: 9 timed ones between two, rounded up to whole rounds of 2 lanes
+    assert loop.stats.iterations / len(its) == pytest.approx(10, rel=0.15)
+
+
+@pytest.mark.parametrize(("every", "timed_between"), [(10, 9), (4, 3), (2, 1), (1, 1)])
+def test_one_inference_in_n_is_profiled(every: int, timed_between: int) -> None:
+    """"profiling 1 in N" counts inferences: N-1 timed inferences (at least one) between profiled ones."""
+    stop = threading.Event()
+    order: list[str] = []
+    work = Work(0.5, stop, 400)
+    launch_timed = work.__call__
+
+    def timed(stream: int) -> bool:
+        order.append("t")
+        return launch_timed(stream)
+
+    prof = Profiled(2.0, ("a",))
+    launch_prof = prof.launch
+
+    def profiled(stream: int) -> bool:
+        order.append("p")
+        return launch_prof(stream)
+
+    prof.launch = profiled  # type: ignore[method-assign]
+    run_loop([timed], stop, use_graphs=False, profiled=prof, profile_every=every, profile_budget=1.0)  # type: ignore[list-item]
+    assert order[:2] == ["t", "p"]  # prepare(): the first run, the first (cold) profiled run
+    runs = "".join(order[2:]).split("p")[:-1]  # the timed runs before each profiled inference
+    assert len(runs) > 20
+    assert {len(r) for r in runs} == {timed_between}
 
 
 def test_profiled_inference_is_ordered_alone_on_the_gpu_without_draining() -> None:

@@ -19,6 +19,7 @@ from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import GpuWorker
 from trtui.model import SourceBatch
 from trtui.options import RunOptions
+from trtui.run_facts import worded
 from trtui.sources.merge import merge_batches
 
 FACTS = DeviceFacts(index=0, name="Fake GPU", compute_capability=(9, 0), total_memory=80 << 30,
@@ -91,14 +92,20 @@ def assert_clean_shutdown() -> None:
 
 
 def test_runs_and_describes_itself() -> None:
-    worker, graphs = make_worker(fk.plan())
+    worker, graphs = make_worker(fk.plan(), profile_budget=0.2)
     out = run_for(worker)
     info = worker.info
     assert info is not None
     assert (info.kind, info.label, info.simulated) == ("engine", "m.engine", False)
     assert info.trt_module == "tensorrt_lean" and info.trt_version == "11.4.0.106"
     assert info.device == "Fake GPU"
-    assert info.mode == "timing + profiling 1/10, CUDA graph on, no transfers"
+    # the adapter gives facts; trtui.run_facts words them (the source does, in start())
+    assert info.mode is None and info.facts is not None
+    f = info.facts
+    assert (f.profile_every, f.profile_time_cap, f.cuda_graphs, f.transfers) == (10, 0.2, True, False)
+    assert f.streams == 1
+    assert f.io_bytes == 1 * 3 * 8 * 8 * 4 + 10 * 4 and f.ultralytics is None
+    assert worded(info).mode == "timing + profiling 1 in 10 (max 20% of time), CUDA graph on, no transfers"
     assert info.shapes == (("input", (1, 3, 8, 8)),)
     assert info.layers == ()  # the lean module has no engine inspector
     assert "input FP32 1x3x8x8" in info.extra["inputs"]
@@ -142,7 +149,7 @@ def test_index_names_when_built_without_layer_names() -> None:
 def test_profiling_off() -> None:
     worker, _ = make_worker(fk.plan(), RunOptions(profile_every=0))
     out = run_for(worker)
-    assert worker.info is not None and worker.info.mode.startswith("timing only")
+    assert worker.info is not None and worded(worker.info).mode == "timing only, CUDA graph on, no transfers"
     assert not any(b.profiled for b in out)
     assert fk.PROFILED_ENQUEUES == []
     assert len(fk.ENQUEUES) == 1
@@ -167,7 +174,8 @@ def test_transfers_copy_every_inference() -> None:
     h2d = sum(1 for k, _ in driver.copies if k == "h2d")
     d2h = sum(1 for k, _ in driver.copies if k == "d2h")
     assert h2d == d2h >= n
-    assert worker.info is not None and "transfers included" in worker.info.mode
+    assert worker.info is not None and worker.info.facts is not None and worker.info.facts.transfers
+    assert "transfers included" in (worded(worker.info).mode or "")
     lats = np.concatenate([b.latencies_ms for b in out])
     np.testing.assert_allclose(lats, 0.602)  # compute + both copies
 
@@ -179,13 +187,17 @@ def test_no_cuda_graph_option() -> None:
     worker, graphs = make_worker(fk.plan(), RunOptions(cuda_graph=False))
     run_for(worker)
     assert graphs.captures == 0
-    assert worker.info is not None and "CUDA graph off" in worker.info.mode
+    assert worker.info is not None and worker.info.facts is not None
+    assert (worker.info.facts.cuda_graphs, worker.info.facts.graphs_asked) == (False, False)
+    assert "CUDA graph off," in (worded(worker.info).mode or "")
 
 
 def test_engine_that_cannot_be_captured_runs_without_graphs() -> None:
     worker, graphs = make_worker(fk.plan(no_graph=True))
     out = run_for(worker)
-    assert worker.info is not None and "CUDA graph off (capture failed)" in worker.info.mode
+    assert worker.info is not None and worker.info.facts is not None
+    assert worker.info.facts.graphs_off == "capture failed"
+    assert "CUDA graph off (capture failed)" in (worded(worker.info).mode or "")
     assert any("CUDA graph capture failed" in n for b in out for n in b.notices)
     assert sum(b.latencies_ms.size for b in out) > 10
     assert graphs.live == 0
@@ -194,7 +206,8 @@ def test_engine_that_cannot_be_captured_runs_without_graphs() -> None:
 def test_cuda_python_missing_is_said() -> None:
     worker, _ = make_worker(fk.plan(), graphs=False)
     run_for(worker, 0.02)
-    assert worker.info is not None and "CUDA graph off (cuda-python not installed)" in worker.info.mode
+    assert worker.info is not None
+    assert "CUDA graph off (cuda-python not installed)" in (worded(worker.info).mode or "")
 
 
 # ---------------------------------------------------------------- shapes and buffers
@@ -276,7 +289,8 @@ def test_profiling_context_that_does_not_fit_only_turns_profiling_off() -> None:
     worker, _ = make_worker(fk.plan(max_contexts=1))
     out = run_for(worker)
     assert any("per-layer profiling is off" in n for b in out for n in b.notices)
-    assert worker.info is not None and worker.info.mode.startswith("timing only")
+    assert worker.info is not None and worker.info.facts is not None and worker.info.facts.profiling_off
+    assert (worded(worker.info).mode or "").startswith("timing only (per-layer profiling unavailable)")
 
 
 # ---------------------------------------------------------------- load failures
@@ -418,7 +432,7 @@ def test_inspector_details_10x_form() -> None:
     assert conv.onnx_nodes == ("/conv1/Conv", "/relu/Relu")
     assert info.layers[2].stream_id == 1
     assert info.precision == "FP16 67%, FP32 33%"
-    assert info.aux_streams == 1 and "not a latency" in info.extra["aux streams"]
+    assert info.aux_streams == 1 and "not a latency" in worded(info).extra["aux streams"]
     assert FullTrt.plugins_initialised >= 1
     assert_clean_shutdown()
 

@@ -199,6 +199,7 @@ def test_real_builds_through_the_child_save_the_chosen_engine(
     assert ok["device_memory_bytes"] == 40 * MIB + max((t for t in (30 * MIB, 100 * MIB, 700 * MIB)
                                                          if t <= chosen["limit_bytes"]), default=0)
     assert ok["weights_bytes"] == 5 * MIB and ok["latency_ms"] is None  # no pycuda here: not measured
+    assert "latency not measured: pycuda is not installed" in ok["message"]
     calls = read_calls(fake_trt)
     limits = [c["size"] for c in calls if c["call"] == "set_memory_pool_limit"]
     assert limits == [a["limit_bytes"] for a in attempts]
@@ -259,9 +260,11 @@ def test_tensorrt_10_precision_flag_and_the_tactic_dram_pool(
 def test_latency_io_and_budget_measured_in_the_child_with_a_fake_gpu(
     fake_trt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The adapter's measuring path (pycuda buffers, execute_async_v3, CUDA events) against a fake
-    pycuda: the fake engine runs 20% slower for every tactic the limit skipped."""
+    """The adapter's measuring path -- the live run's worker, engine adapter, buffers, CUDA graphs and
+    inference loop -- against a fake pycuda and cuda-python (tests/tune/fake_cuda, over rt_fakes' virtual
+    GPU clock): the fake engine runs 20% slower for every tactic the limit skipped."""
     monkeypatch.setenv("PYTHONPATH", f"{FAKE_TRT}{os.pathsep}{FAKE_CUDA}")
+    monkeypatch.setenv("TRTUI_BUILD_MEASURE_S", "0.1")  # 0.1 s of timed inferences per build (1 s by default)
     monkeypatch.setattr("trtui.commands.tune.read_free_from_telemetry", lambda open_telemetry: None)
     model = fake_model(tmp_path / "m.onnx")
     out_json = tmp_path / "t.json"
@@ -276,6 +279,7 @@ def test_latency_io_and_budget_measured_in_the_child_with_a_fake_gpu(
         skipped = sum(t > a["limit_bytes"] for t in tactics)
         assert a["latency_ms"] == round(1.2 ** skipped, 4)
         assert a["io_bytes"] == 2 * 3 * 8 * 8 * 4 + 2 * 10 * 4  # input at --shapes, output resolved
+        assert "CUDA graphs" not in (a["message"] or "") and "not measured" not in (a["message"] or "")
     chosen = doc["chosen"]["limit_bytes"]
     assert 700 * MIB <= chosen <= 700 * MIB * 1.1 + MIB  # every tactic matters (20% each > 3%)
     calls = read_calls(fake_trt)

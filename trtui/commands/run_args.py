@@ -76,7 +76,8 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
         type=int_in(0, 1_000_000),
         default=10,
         metavar="N",
-        help="profile one inference in every N (0: never; latency is never taken from profiled inferences)",
+        help="profile one inference in every N (0: never; on a GPU at most 20%% of the time; "
+        "latency is never taken from profiled inferences)",
     )
     g.add_argument(
         "--window",

@@ -2,7 +2,7 @@
 
     python -m trtui.gpu.builder probe [--device N]
     python -m trtui.gpu.builder build MODEL.onnx --pool workspace --limit BYTES --engine OUT
-        [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--device N]
+        [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--device N] [--measure-s S]
 
 It prints protocol lines (`trtui.tune.protocol`) on stdout: TensorRT's logger messages, its progress
 monitor's phases, and finally a result or an error. The engine is written to `OUT.partial` and renamed
@@ -14,6 +14,11 @@ precision flags only on 10 (11 is strongly typed: precision comes from the ONNX)
 `device_memory_size_v2` (10.1+; `device_memory_size` on 10.0). tensorrt, pycuda and pynvml are imported
 inside functions, so importing this module needs none of them.
 
+The built engine is measured like a live run: `trtui.gpu.build_measure.measure()` times it with the
+live run's worker, adapter, buffers and inference loop (profiling off, CUDA graphs as the live run
+uses them), so the tuner's latencies and `trtui profile`'s come from the same code. `--measure-s S`
+(default 1, or $TRTUI_BUILD_MEASURE_S) is how long it times.
+
 This module has not been run against a real TensorRT builder in trtui's development workplace (none
 can be installed there); `TRT_NAMES_USED` lists every TensorRT name it touches so that the contract
 tests can check them against the real bindings.
@@ -22,9 +27,8 @@ tests can check them against the real bindings.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import faulthandler
-import statistics
+import os
 import sys
 import threading
 import time
@@ -32,13 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from trtui.atomic import write_atomic
+from trtui.gpu.build_measure import MEASURE_ENV, MEASURE_S, measure
 from trtui.tune import protocol
 
 # Every TensorRT name this module uses, as (dotted name, full_only). full_only=True: not to be found in
 # the lean runtime bindings (`tensorrt_lean`, 11.x): the builder classes, which only the full `tensorrt`
 # module has, and three names that TensorRT 11 removed and this module uses only on 10 (marked in the
 # comments). The contract test checks every full_only=False name against the real lean bindings.
-# OPTIONAL_TRT_NAMES are guarded with hasattr or a version check before use.
+# OPTIONAL_TRT_NAMES are guarded with hasattr or a version check before use. The built engine is
+# timed by the live run's adapter (`trtui.gpu.engine_session`), whose names are in its own
+# TRT_NAMES_USED (checked by tests/test_trt_contract.py).
 TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
     ("__version__", False),
     ("Builder", True),
@@ -88,18 +95,6 @@ TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
     ("ICudaEngine.device_memory_size", True),  # 10.0 fallback; removed in 11 (absent from 11.x lean)
     ("ICudaEngine.get_engine_stat", False),
     ("EngineStat.TOTAL_WEIGHTS_SIZE", False),
-    ("ICudaEngine.num_io_tensors", False),
-    ("ICudaEngine.get_tensor_name", False),
-    ("ICudaEngine.get_tensor_mode", False),
-    ("ICudaEngine.get_tensor_shape", False),
-    ("ICudaEngine.get_tensor_dtype", False),
-    ("ICudaEngine.get_tensor_profile_shape", False),
-    ("ICudaEngine.create_execution_context", False),
-    ("TensorIOMode.INPUT", False),
-    ("IExecutionContext.set_input_shape", False),
-    ("IExecutionContext.get_tensor_shape", False),
-    ("IExecutionContext.set_tensor_address", False),
-    ("IExecutionContext.execute_async_v3", False),
 )
 # Names that may be missing on some supported versions; the code checks with hasattr before use.
 OPTIONAL_TRT_NAMES: frozenset[str] = frozenset(
@@ -116,11 +111,6 @@ OPTIONAL_TRT_NAMES: frozenset[str] = frozenset(
 EXIT_OK = 0
 EXIT_FATAL = 3  # the model cannot build at any limit
 EXIT_FAILED = 4  # the builder returned no engine
-
-_DTYPE_BYTES = {
-    "FLOAT": 4.0, "HALF": 2.0, "BF16": 2.0, "INT8": 1.0, "UINT8": 1.0, "BOOL": 1.0, "INT32": 4.0,
-    "INT64": 8.0, "FP8": 1.0, "E8M0": 1.0, "INT4": 0.5, "FP4": 0.5,
-}
 
 _out_lock = threading.Lock()
 
@@ -280,116 +270,9 @@ def build(args: argparse.Namespace) -> int:
     data = memoryview(plan).tobytes()
     del plan, network, parser, config, builder  # free the builder's memory before measuring
     write_atomic(Path(args.engine), data)
-    fields = measure(trt, logger, data, shapes, args.device)
+    fields = measure(trt, logger, data, shapes, args.device, seconds=args.measure_s)
     emit("result", build_s=round(build_s, 3), **fields)
     return EXIT_OK
-
-
-def measure(
-    trt: Any, logger: Any, plan: bytes, shapes: dict[str, tuple[int, ...]], device: int
-) -> dict[str, Any]:
-    """Device memory, weights, I/O bytes and median latency of the built engine. What cannot be
-    measured is None, with a note."""
-    notes: list[str] = []
-    out: dict[str, Any] = {"device_memory_bytes": None, "weights_bytes": None, "io_bytes": None,
-                           "latency_ms": None}
-    cuda: Any = None
-    try:
-        import pycuda.driver
-
-        cuda = pycuda.driver
-    except ImportError:
-        notes.append("latency not measured: pycuda is not installed (pip install 'trtui[gpu]')")
-    ctx = None
-    if cuda is not None:
-        try:
-            cuda.init()
-            ctx = cuda.Device(device).retain_primary_context()
-            ctx.push()
-        except Exception as err:  # no usable device for pycuda: measure what TensorRT says
-            notes.append(f"latency not measured: CUDA did not start ({err})")
-            cuda, ctx = None, None
-    try:
-        runtime = trt.Runtime(logger)
-        engine = runtime.deserialize_cuda_engine(plan)
-        if engine is None:
-            notes.append("the built engine did not load")
-            out["note"] = "; ".join(notes)
-            return out
-        if hasattr(engine, "device_memory_size_v2"):
-            out["device_memory_bytes"] = int(engine.device_memory_size_v2)
-        elif hasattr(engine, "device_memory_size"):
-            out["device_memory_bytes"] = int(engine.device_memory_size)
-        if hasattr(engine, "get_engine_stat") and hasattr(trt, "EngineStat"):
-            with contextlib.suppress(RuntimeError, TypeError, AttributeError):
-                out["weights_bytes"] = int(engine.get_engine_stat(trt.EngineStat.TOTAL_WEIGHTS_SIZE))
-        if cuda is not None:
-            try:
-                io_bytes, latency, note = _time_engine(trt, cuda, engine, shapes)
-            except Exception as err:  # the engine is built; a failed measurement must not lose it
-                io_bytes, latency, note = None, None, f"latency not measured: {err}"
-            out["io_bytes"], out["latency_ms"] = io_bytes, latency
-            if note:
-                notes.append(note)
-        del engine, runtime
-    finally:
-        if ctx is not None:
-            ctx.pop()
-            ctx.detach()
-    if notes:
-        out["note"] = "; ".join(notes)
-    return out
-
-
-def _time_engine(
-    trt: Any, cuda: Any, engine: Any, shapes: dict[str, tuple[int, ...]]
-) -> tuple[int | None, float | None, str]:
-    """Allocate zeroed I/O buffers, run the engine, and time it with CUDA events."""
-    context = engine.create_execution_context()
-    names = [engine.get_tensor_name(i) for i in range(engine.num_io_tensors)]
-    buffers = []
-    try:
-        for name in names:
-            if engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT:
-                dims = tuple(int(d) for d in engine.get_tensor_shape(name))
-                if any(d < 0 for d in dims):
-                    opt = engine.get_tensor_profile_shape(name, 0)[1]
-                    dims = shapes.get(name) or tuple(int(d) for d in opt)
-                context.set_input_shape(name, dims)
-        total = 0
-        for name in names:
-            dims = tuple(int(d) for d in context.get_tensor_shape(name))
-            if any(d < 0 for d in dims):
-                return None, None, f"latency not measured: output {name!r} has a data-dependent shape"
-            count = 1
-            for d in dims:
-                count *= d
-            dtype = str(engine.get_tensor_dtype(name)).rsplit(".", 1)[-1]
-            nbytes = max(1, int(count * _DTYPE_BYTES.get(dtype, 4.0) + 0.5))
-            total += nbytes
-            buf = cuda.mem_alloc(nbytes)
-            cuda.memset_d8(buf, 0, nbytes)
-            buffers.append(buf)
-            context.set_tensor_address(name, int(buf))
-        stream = cuda.Stream()
-        for _ in range(5):
-            context.execute_async_v3(stream.handle)
-        stream.synchronize()
-        start, end = cuda.Event(), cuda.Event()
-        times: list[float] = []
-        deadline = time.monotonic() + 1.0
-        while len(times) < 10 or (len(times) < 500 and time.monotonic() < deadline):
-            start.record(stream)
-            if not context.execute_async_v3(stream.handle):
-                return total, None, "latency not measured: execute_async_v3 failed"
-            end.record(stream)
-            end.synchronize()
-            times.append(start.time_till(end))
-        return total, round(statistics.median(times), 4), ""
-    finally:
-        for buf in buffers:
-            buf.free()
-        del context
 
 
 def probe(args: argparse.Namespace) -> int:
@@ -453,6 +336,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--fp16", action="store_true")
     b.add_argument("--bf16", action="store_true")
     b.add_argument("--device", type=int, default=0)
+    # seconds of timed inferences per engine; the environment variable lets tests with fakes be quick
+    b.add_argument("--measure-s", type=float, default=float(os.environ.get(MEASURE_ENV, MEASURE_S)))
     return p
 
 

@@ -6,6 +6,10 @@ on, one more context on stream 0 has an IProfiler attached with `enqueue_emits_p
 the loop runs it alone every N rounds and calls `report_to_profiler()` after its end event
 completed. The timing contexts never have a profiler, so CUDA graphs capture them unprofiled.
 
+The session's `SourceInfo` carries facts, not wording: `SourceInfo.facts` (a `RunFacts`: profiling
+interval and cap, CUDA graphs and why not, transfers, streams, I/O bytes, Ultralytics metadata) with
+`mode` left None; `trtui.run_facts.worded` writes the mode line and the notes (the source calls it).
+
 Every TensorRT name used here is listed in `TRT_NAMES_USED`; the contract test checks them against
 the real lean bindings. Names only the full module has are in `TRT_FULL_ONLY_NAMES` and are
 guarded by capability checks; names that differ between versions are in `TRT_OPTIONAL_NAMES` and
@@ -32,8 +36,9 @@ from trtui.gpu.reshape import EngineReshaper, LaneParts
 from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import Holder, Resources, Session
-from trtui.model import SourceBatch, SourceInfo, precision_mix
+from trtui.model import RunFacts, SourceBatch, SourceInfo, precision_mix
 from trtui.options import RunOptions
+from trtui.run_facts import ultralytics_facts
 from trtui.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
 
 TRT_NAMES_USED: tuple[str, ...] = (
@@ -121,6 +126,7 @@ class EngineRequest:
     graphs_factory: Callable[[], GraphBackend] | None = None  # None: CUDA graphs unavailable
     loop_config: LoopConfig | None = None
     notices: list[str] = field(default_factory=list)
+    on_engine: Callable[[Any], None] | None = None  # called with the engine once loaded (the tuner's sizes)
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -179,6 +185,8 @@ def build_engine_session(
         plugins=opts.plugins, res=res,
     )
     req.plan = b""  # the plan bytes are no longer needed
+    if req.on_engine is not None:
+        req.on_engine(engine)
 
     # ---- I/O tensors and shapes
     host_loc = trt.TensorLocation.HOST
@@ -332,7 +340,9 @@ def build_engine_session(
         free_bytes=lambda: int(driver.mem_get_info()[0]), rebind_profiled=rebind,
     )
     aux = int(getattr(engine, "num_aux_streams", 0) or 0)
-    mode = _mode_string(opts, loop, graph_note, profiled is not None)
+    assert lane0_buffers is not None
+    facts = _run_facts(req, cfg, loop, graph_note, profiled is not None, n_streams, aux,
+                       lane0_buffers.total_bytes)
     info = SourceInfo(
         kind="engine",
         label=label,
@@ -343,11 +353,12 @@ def build_engine_session(
         trt_version=req.trt.version,
         precision=precision_mix(layers),
         shapes=shapes,
-        mode=mode,
+        mode=None,  # worded from `facts` by trtui.run_facts (the source does it)
         streams=n_streams,
         aux_streams=aux,
         layers=layers,
-        extra=_extra(req, io_specs, mem_per_ctx, engine, aux),
+        extra=_extra(req, io_specs, mem_per_ctx, engine),
+        facts=facts,
     )
     return Session(info=info, loop=loop, reshaper=reshaper)
 
@@ -453,21 +464,30 @@ def _make_work(ctx_h: Holder, bufs: IoBuffers, stream: Any, transfers: bool) -> 
     return work_with_copies
 
 
-def _mode_string(opts: RunOptions, loop: InferenceLoop, graph_note: str | None, profiling: bool) -> str:
-    parts = [f"timing + profiling 1/{opts.profile_every}" if profiling else "timing only"]
-    if loop.graphs_on:
-        parts.append("CUDA graph on")
-    elif not opts.cuda_graph:
-        parts.append("CUDA graph off")
-    else:
-        parts.append(f"CUDA graph off ({graph_note or loop.graph_note or 'unavailable'})")
-    parts.append("transfers included" if opts.transfers else "no transfers")
-    return ", ".join(parts)
+def _run_facts(req: EngineRequest, cfg: LoopConfig, loop: InferenceLoop, graph_note: str | None,
+               profiled: bool, n_streams: int, aux: int, io_bytes: int) -> RunFacts:
+    """What this run does, as facts (trtui.run_facts words them)."""
+    opts = req.options
+    every = max(0, int(cfg.profile_every))
+    graphs_off = None
+    if not loop.graphs_on and cfg.use_graphs:
+        graphs_off = graph_note or loop.graph_note or "unavailable"
+    return RunFacts(
+        profile_every=every,
+        profile_time_cap=float(cfg.profile_budget) if every and profiled and cfg.profile_budget < 1 else None,
+        profiling_off="the profiling context could not be set up" if every and not profiled else None,
+        cuda_graphs=bool(loop.graphs_on),
+        graphs_asked=bool(cfg.use_graphs),
+        graphs_off=graphs_off,
+        transfers=bool(opts.transfers),
+        streams=n_streams,
+        aux_streams=aux,
+        io_bytes=io_bytes,
+        ultralytics=ultralytics_facts(req.metadata or None),
+    )
 
 
-def _extra(
-    req: EngineRequest, specs: list[TensorSpec], mem_per_ctx: int, engine: Any, aux: int
-) -> dict[str, str]:
+def _extra(req: EngineRequest, specs: list[TensorSpec], mem_per_ctx: int, engine: Any) -> dict[str, str]:
     extra: dict[str, str] = {}
     ins = [f"{s.name} {s.display_dtype} {format_shape(s.shape)}" for s in specs if s.is_input]
     outs = [f"{s.name} {s.display_dtype} {format_shape(s.shape)}" for s in specs if not s.is_input]
@@ -479,10 +499,4 @@ def _extra(
     cc = req.device.compute_capability
     extra["compute capability"] = f"{cc[0]}.{cc[1]}"
     extra["CUDA driver"] = req.device.driver_version
-    if aux:
-        extra["aux streams"] = f"{aux} (the sum of layer times is not a latency)"
-    if req.metadata:
-        md = req.metadata
-        bits = [f"{k} {md[k]}" for k in ("task", "imgsz", "batch", "half") if k in md]
-        extra["Ultralytics"] = ", ".join(bits) if bits else "metadata present"
     return extra

@@ -9,7 +9,9 @@ returns False on failure (`execute_async_v3`, or a synthetic workload in the tes
 - CUDA graphs (optional): the work runs once, then is captured through cuda-python and replayed
   with one launch; if capture fails the loop says so in a notice and runs the plain enqueue.
   `reconfigure()` (e.g. new input shapes) drains, runs the change, and captures again.
-- Profiling: every `profile_every` rounds one profiled inference (the caller's `ProfiledWork`: a
+- Profiling: one inference in `profile_every` is profiled: after N-1 timed inferences (at least one;
+  checked between rounds, so with several streams rounded up to a whole round) one profiled inference
+  (the caller's `ProfiledWork`: a
   context with a profiler attached and `enqueue_emits_profile` False) is queued on stream 0 to run
   alone, ordered on the GPU rather than by draining from the host: stream 0 waits for the other
   streams' queued work, and the other streams wait for the profiled inference, so the GPU never
@@ -68,7 +70,7 @@ class LoopConfig:
     depth: int = 2  # minimum inferences in flight per stream
     queue_ms: float = 8.0  # grow the depth until this much GPU work is queued per stream
     use_graphs: bool = True
-    profile_every: int = 10  # one profiled inference every N rounds (0: never)
+    profile_every: int = 10  # one profiled inference in N inferences (0: never); see _profile_due
     profile_budget: float = 0.2  # at most this fraction of wall time in profiling windows
     warmup_s: float = 0.2  # inferences in this time after start are not reported
     flush_s: float = 0.05  # hand results to the consumer at least this often
@@ -153,7 +155,7 @@ class InferenceLoop:
         self._seg_start: float | None = None  # start of the current timing segment
         self._warm_lat: list[float] = []
         self._reporting = False
-        self._rounds = 0
+        self._since_profile = 0  # timed inferences launched since the last profiled one
         self._last_profile_cost = 0.0
         self._last_profile_t: float | None = None
         self._pending_profile = False
@@ -233,7 +235,6 @@ class InferenceLoop:
                 self._launch_profiled()
             for lane in self.lanes:
                 self._step(lane)
-            self._rounds += 1
             self._flush()
         self._end_segment()
         self._flush(force=True)
@@ -353,6 +354,7 @@ class InferenceLoop:
         lane.inflight.append((start, end, no_gap, cold))
         lane.new_segment = lane.cold = False
         lane.launched += 1
+        self._since_profile += 1
 
     def _complete(self, lane: Lane) -> None:
         start, end, no_gap, cold = lane.inflight.popleft()
@@ -407,7 +409,10 @@ class InferenceLoop:
         self.stats.depth = self.depth
 
     def _profile_due(self) -> bool:
-        if self._profiled is None or self._pending_profile or self._rounds < self.config.profile_every:
+        """One inference in `profile_every` is profiled (N-1 timed ones, at least one, between two
+        profiled ones), and profiling takes at most `profile_budget` of the time."""
+        timed_between = max(self.config.profile_every - 1, 1)
+        if self._profiled is None or self._pending_profile or self._since_profile < timed_between:
             return False
         if self._last_profile_t is None:
             return True
@@ -437,7 +442,7 @@ class InferenceLoop:
         for lane in self.lanes:
             lane.new_segment = True  # the gap across the profiled inference is not idle time
         self._pending_profile = True
-        self._rounds = 0
+        self._since_profile = 0
         self._last_profile_t = self._clock()
 
     def _collect_profiled(self, wait: bool) -> None:

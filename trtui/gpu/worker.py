@@ -223,7 +223,10 @@ class GpuWorker:
             else:
                 self._setup_error = type(exc)(str(exc))  # no traceback: it would keep frames alive
         except LoopError as exc:
-            error = str(exc)
+            if self._ready.is_set():
+                error = str(exc)
+            else:  # the first inference (run while setting up) failed: start() raises it
+                self._setup_error = UserError(str(exc))
         except BaseException as exc:  # any other failure ends the run, with a reason
             text = f"GPU worker failed: {type(exc).__name__}: {_one_line(exc)}"
             if self._ready.is_set():

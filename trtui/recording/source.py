@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import LayerSummaryTable, SourceBatch, SourceInfo, frozen_array, precision_mix
+from trtui.model import LayerSummaryTable, RunFacts, SourceBatch, SourceInfo, frozen_array, precision_mix
 from trtui.recording.inputs import SummaryFile, load_input
 from trtui.recording.loader import Recording
 from trtui.recording.summary_reader import SummaryDoc
+from trtui.run_facts import mode_line
 
 _SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
 
@@ -40,20 +41,25 @@ def _shapes(rec: Recording) -> tuple[tuple[str, tuple[int, ...]], ...]:
     return tuple(out)
 
 
-def _mode(rec: Recording) -> str | None:
+def _facts(rec: Recording, streams: int, aux: int) -> RunFacts | None:
+    """How the recorded run measured, as far as the recording says (worded by trtui.run_facts)."""
     if rec.run_meta is None:
-        return "recorded by trtexec" if rec.profile is not None or rec.times is not None else None
+        if rec.profile is not None or rec.times is not None:
+            return RunFacts(recorded_by="trtexec", streams=streams, aux_streams=aux)
+        return None
     t = rec.run_meta.trtui
     if t:
         mode = t.get("mode")
-        return f"recorded by trtui {t.get('version', '')}".rstrip() + (f": {mode}" if mode else "")
+        return RunFacts(recorded_by=f"trtui {t.get('version', '')}".rstrip(),
+                        recorded_mode=str(mode) if mode else None, streams=streams, aux_streams=aux)
     o = rec.run_meta.inference_options
-    bits = []
-    for key, word in (("CUDA Graph", "CUDA graph"), ("Separate profiling", "separate profiling run"),
-                      ("Spin-wait", "spin-wait"), ("Data transfers", "data transfers")):
-        if key in o:
-            bits.append(f"{word} {'on' if o[key].lower().startswith('enabled') else 'off'}")
-    return "recorded by trtexec" + (": " + ", ".join(bits) if bits else "")
+
+    def flag(key: str) -> bool | None:
+        return o[key].lower().startswith("enabled") if key in o else None
+
+    return RunFacts(recorded_by="trtexec", cuda_graphs=flag("CUDA Graph"),
+                    separate_profiling=flag("Separate profiling"), spin_wait=flag("Spin-wait"),
+                    transfers=flag("Data transfers"), streams=streams, aux_streams=aux)
 
 
 def _int(text: str | None, default: int) -> int:
@@ -88,6 +94,7 @@ def recording_info(rec: Recording) -> SourceInfo:
     if rec.run_meta is not None:
         v = rec.run_meta.trtui.get("trt_version") or rec.run_meta.device_information.get("TensorRT Version")
         trt_version = str(v) if v else None
+    facts = _facts(rec, max(1, streams), aux)
     return SourceInfo(
         kind="recording",
         label=rec.label,
@@ -97,11 +104,12 @@ def recording_info(rec: Recording) -> SourceInfo:
         trt_version=trt_version,
         precision=precision_mix(rec.layers),
         shapes=_shapes(rec),
-        mode=_mode(rec),
+        mode=mode_line(facts) if facts is not None else None,
         streams=max(1, streams),
         aux_streams=aux,
         layers=rec.layers,
         extra=extra,
+        facts=facts,
     )
 
 

@@ -17,7 +17,15 @@ from typing import IO, Any
 
 import numpy as np
 
-from trtui.model import LayerInfo, ProfiledIteration, SourceBatch, SourceInfo, TensorInfo, frozen_array
+from trtui.model import (
+    LayerInfo,
+    ProfiledIteration,
+    RunFacts,
+    SourceBatch,
+    SourceInfo,
+    TensorInfo,
+    frozen_array,
+)
 
 HEADER = struct.Struct("<IB")
 MAX_FRAME = 1 << 30  # a frame larger than this is a broken stream, not data
@@ -108,6 +116,38 @@ def _layer(d: Mapping[str, Any]) -> LayerInfo:
     )
 
 
+def _facts(d: Mapping[str, Any] | None) -> RunFacts | None:
+    if d is None:
+        return None
+    md = d.get("ultralytics")
+    return RunFacts(
+        profile_every=_opt_int(d.get("profile_every")),
+        profile_time_cap=None if d.get("profile_time_cap") is None else float(d["profile_time_cap"]),
+        profiling_off=d.get("profiling_off"),
+        cuda_graphs=_opt_bool(d.get("cuda_graphs")),
+        graphs_asked=_opt_bool(d.get("graphs_asked")),
+        graphs_off=d.get("graphs_off"),
+        transfers=_opt_bool(d.get("transfers")),
+        streams=int(d.get("streams", 1)),
+        aux_streams=int(d.get("aux_streams", 0)),
+        io_bytes=_opt_int(d.get("io_bytes")),
+        ultralytics=None if md is None else tuple((str(k), str(v)) for k, v in md),
+        simulated=bool(d.get("simulated", False)),
+        recorded_by=d.get("recorded_by"),
+        recorded_mode=d.get("recorded_mode"),
+        separate_profiling=_opt_bool(d.get("separate_profiling")),
+        spin_wait=_opt_bool(d.get("spin_wait")),
+    )
+
+
+def _opt_int(x: Any) -> int | None:
+    return None if x is None else int(x)
+
+
+def _opt_bool(x: Any) -> bool | None:
+    return None if x is None else bool(x)
+
+
 def decode_info(payload: bytes) -> SourceInfo:
     d = decode_json(payload)
     try:
@@ -126,6 +166,7 @@ def decode_info(payload: bytes) -> SourceInfo:
             aux_streams=int(d.get("aux_streams", 0)),
             layers=tuple(_layer(x) for x in d.get("layers", ())),
             extra={str(k): str(v) for k, v in (d.get("extra") or {}).items()},
+            facts=_facts(d.get("facts")),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise FrameError(f"a malformed source description ({err})") from None

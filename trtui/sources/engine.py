@@ -21,6 +21,7 @@ from trtui.errors import UserError
 from trtui.model import SourceBatch, SourceInfo
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
+from trtui.run_facts import worded
 from trtui.sources.engine_file import EngineFile, inspect_engine_file, read_plan
 from trtui.sources.merge import merge_batches
 from trtui.sources.protocol import ProfileSource
@@ -88,7 +89,7 @@ class EngineSource:
             PycudaPlatform(self._options.device),
             lambda driver, res, emit: build_engine_session(req, driver, res, emit),
         )
-        self._info = self._worker.start()
+        self._info = worded(self._worker.start())  # the adapter gives facts; the wording is made here
 
     def read(self, timeout: float) -> SourceBatch:
         if self._finished is not None:

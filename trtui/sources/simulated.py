@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trtui.model import ProfiledIteration, SourceBatch, SourceInfo, frozen_array
+from trtui.model import ProfiledIteration, RunFacts, SourceBatch, SourceInfo, frozen_array
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
+from trtui.run_facts import mode_line
 from trtui.sources import simulated_scaling as scaling
 from trtui.sources.simulated_engine import BATCH, SimLayer, layer_costs, resnet50_layers, scaled_layers
 from trtui.telemetry.sample import TelemetrySample
@@ -68,8 +69,7 @@ class SimulatedSource:
         kinds = Counter(layer.info.precision or "?" for layer in self.layers)
         total = sum(kinds.values())
         mix = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in kinds.most_common())
-        every = self._every
-        mode = "timing + profiling " + (f"1 in {every}" if every else "off") + ", CUDA graph on (simulated)"
+        facts = RunFacts(profile_every=self._every, cuda_graphs=True, simulated=True, streams=self.streams)
         label = "resnet50" if not self.options.layers else f"resnet50x{len(self.layers)}"
         return SourceInfo(
             kind="simulated",
@@ -80,11 +80,12 @@ class SimulatedSource:
             trt_version=None,
             precision=mix,
             shapes=(("input", (self.batch, 3, 224, 224)),),
-            mode=mode,
+            mode=mode_line(facts),
             streams=self.streams,
             aux_streams=0,
             layers=tuple(layer.info for layer in self.layers),
             extra={"engine": "simulated: costs from a model of each layer's work, not measured"},
+            facts=facts,
         )
 
     @property

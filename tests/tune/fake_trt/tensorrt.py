@@ -8,6 +8,10 @@ The "ONNX model" it parses is the byte 0x08 followed by JSON:
      "parse_error": "text" (optional), "weights": BYTES, "activations": BYTES}
 A build at a limit below "essential" fails with TensorRT's "no implementation" lines; tactics above
 the limit are skipped with TensorRT's skip lines. Calls are appended as JSON lines to $FAKE_TRT_CALLS.
+
+The built engine runs on the runtime tests' fakes (`tests/runtime/rt_fakes.py`: the engine, its
+contexts, and with `fake_cuda` on the path a pycuda driver with a virtual GPU clock), because the
+builder times it with the live run's adapter and loop.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from __future__ import annotations
 import enum
 import json
 import os
+import sys
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "runtime"))
+import rt_fakes as fk
 
 __version__ = os.environ.get("FAKE_TRT_VERSION", "10.13.0.35")
 _MAJOR = int(__version__.split(".")[0])
@@ -50,15 +59,10 @@ class EngineStat(enum.Enum):
     TOTAL_WEIGHTS_SIZE = 0
 
 
-class DataType(enum.Enum):
-    FLOAT = 0
-    HALF = 1
-
-
-class TensorIOMode(enum.Enum):
-    NONE = 0
-    INPUT = 1
-    OUTPUT = 2
+# The runtime side is the runtime tests' fake (the live run's adapter runs the built engine).
+DataType = fk.DataType
+TensorIOMode = fk.TensorIOMode
+TensorLocation = fk.TensorLocation
 
 
 class ILogger:
@@ -220,72 +224,50 @@ class Builder:
             mon.step_complete("Building engine", 1)  # type: ignore[attr-defined]
             mon.phase_finish("Building engine")  # type: ignore[attr-defined]
         enabled = [t for t in model.get("tactics", []) if t <= limit]
-        plan = json.dumps({"limit": limit, "scratch": max(enabled, default=0), **model}).encode()
+        profiles = {n: v for p in config.profiles for n, v in p.shapes.items()}
+        plan = json.dumps({"limit": limit, "scratch": max(enabled, default=0), "profiles": profiles,
+                           **model}).encode()
         return b"FAKEPLAN" + plan
 
 
-class IExecutionContext:
-    """Runs the fake engine: its "kernel" takes 1 ms, 20% longer for every tactic the limit skipped
-    (reported to the fake pycuda's events)."""
-
-    def __init__(self, engine: ICudaEngine) -> None:
-        self.engine = engine
-        self.shapes: dict[str, tuple[int, ...]] = {}
-        self.addresses: dict[str, int] = {}
+class IExecutionContext(fk.IExecutionContext):
+    """Runs the fake engine on the fake pycuda's virtual GPU clock (rt_fakes): its one "layer" takes
+    1 ms, 20% longer for every tactic the limit skipped."""
 
     def set_input_shape(self, name: str, shape: Any) -> bool:
-        self.shapes[name] = tuple(int(d) for d in shape)
-        _record("set_input_shape", name=name, shape=list(self.shapes[name]))
-        return True
-
-    def get_tensor_shape(self, name: str) -> tuple[int, ...]:
-        if name == "y":
-            batch = next(iter(self.shapes.values()), (1,))[0]
-            return (batch, 10)
-        return self.shapes.get(name, self.engine.get_tensor_shape(name))
-
-    def set_tensor_address(self, name: str, address: int) -> bool:
-        assert address != 0
-        self.addresses[name] = address
-        return True
-
-    def execute_async_v3(self, stream_handle: int) -> bool:
-        import pycuda.driver as cuda  # the fake one, next to this module's tests
-
-        names = {self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)}
-        assert set(self.addresses) == names
-        skipped = [t for t in self.engine.meta.get("tactics", []) if t > self.engine.meta["limit"]]
-        cuda.last_kernel_ms = round(1.0 * 1.2 ** len(skipped), 4)
-        return True
+        _record("set_input_shape", name=name, shape=[int(d) for d in shape])
+        return bool(super().set_input_shape(name, tuple(int(d) for d in shape)))
 
 
-class ICudaEngine:
+class ICudaEngine(fk.ICudaEngine):
+    """The built plan as the runtime tests' fake engine (I/O, contexts, execution), plus the sizes the
+    builder reads."""
+
     def __init__(self, plan: bytes) -> None:
         self.meta = json.loads(plan[len(b"FAKEPLAN"):].decode())
-        self._inputs = {i["name"]: tuple(i["shape"]) for i in self.meta.get("inputs", [])}
-
-    @property
-    def num_io_tensors(self) -> int:
-        return len(self._inputs) + 1
-
-    def get_tensor_name(self, i: int) -> str:
-        return [*self._inputs, "y"][i]
-
-    def get_tensor_mode(self, name: str) -> TensorIOMode:
-        return TensorIOMode.OUTPUT if name == "y" else TensorIOMode.INPUT
-
-    def get_tensor_shape(self, name: str) -> tuple[int, ...]:
-        return (-1, 10) if name == "y" else self._inputs[name]
-
-    def get_tensor_dtype(self, name: str) -> DataType:
-        return DataType.FLOAT
-
-    def get_tensor_profile_shape(self, name: str, profile: int) -> tuple[tuple[int, ...], ...]:
-        s = tuple(max(d, 1) for d in self._inputs[name])
-        return (s, s, s)
+        profiles = self.meta.get("profiles", {})
+        inputs = []
+        for i in self.meta.get("inputs", []):
+            t: dict[str, Any] = {"name": i["name"], "dtype": "FLOAT", "shape": list(i["shape"])}
+            if i["name"] in profiles:
+                t["min"], t["opt"], t["max"] = profiles[i["name"]]
+            inputs.append(t)
+        skipped = [t for t in self.meta.get("tactics", []) if t > self.meta["limit"]]
+        first = inputs[0]["name"] if inputs else None
+        output: dict[str, Any] = {"name": "y", "dtype": "FLOAT", "shape": [-1 if first else 1, 10]}
+        if first:
+            output["follow"] = first
+        super().__init__({
+            "inputs": inputs,
+            "outputs": [output],
+            "layers": ["fake layer"],
+            "layer_ms": [round(1.0 * 1.2 ** len(skipped), 4)],
+            "ctx_memory": int(self.meta.get("activations", 1 << 20) + self.meta["scratch"]),
+        })
 
     def create_execution_context(self) -> IExecutionContext:
-        return IExecutionContext(self)
+        self._contexts += 1
+        return IExecutionContext(self, self._contexts - 1)
 
     @property
     def device_memory_size_v2(self) -> int:

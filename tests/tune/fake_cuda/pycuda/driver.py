@@ -1,82 +1,106 @@
-"""Fake `pycuda.driver` for the builder adapter's latency measurement: allocations are counted, events
-report the time the fake TensorRT context last "ran" (`last_kernel_ms`)."""
+"""Fake `pycuda.driver` for the tuner's build child: a module-level face on the runtime tests' fake driver
+(`tests/runtime/rt_fakes.FakeDriver`, a virtual GPU clock: an event pair around an enqueue measures
+exactly the enqueued cost), so the child's latency measurement runs the live run's worker, adapter,
+buffers and inference loop unchanged. 6 GiB of 8 GiB are free; detaching the primary context with
+device memory still allocated fails (a leak check)."""
 
 from __future__ import annotations
 
-import itertools
+import sys
+from pathlib import Path
 from typing import Any
 
-last_kernel_ms = 0.0
-_addresses = itertools.count(0x7F0000000000, 0x100000)
-live: dict[int, int] = {}  # address -> bytes, for leak checks
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "runtime"))
+import rt_fakes as fk
+
+_driver = fk.FakeDriver(free_bytes=6 << 30)
 _state = {"inited": False, "pushed": 0}
+event_flags = fk.FakeDriver.event_flags
+Stream = fk.FakeStream
+DeviceAllocation = fk.FakeAllocation
+
+
+class Error(Exception):
+    pass
 
 
 def init() -> None:
     _state["inited"] = True
 
 
-class _Context:
+def _leaks() -> list[int]:
+    return [a.nbytes for a in fk.ALLOCATIONS if not a.freed]
+
+
+class _PrimaryContext:
     def push(self) -> None:
         _state["pushed"] += 1
 
     def pop(self) -> None:
-        _state["pushed"] -= 1
+        Context.pop()
 
     def detach(self) -> None:
-        assert _state["pushed"] == 0, "detached while still current"
-        assert not live, f"device memory not freed: {live}"
+        if _state["pushed"] != 0:
+            raise Error("detached while still current")
+        if _leaks():
+            raise Error(f"device memory not freed: {_leaks()}")
+
+
+class Context:
+    @staticmethod
+    def synchronize() -> None:
+        pass
+
+    @staticmethod
+    def pop() -> None:
+        _state["pushed"] -= 1
 
 
 class Device:
     def __init__(self, index: int) -> None:
-        assert _state["inited"] and index == 0
+        if not _state["inited"] or index != 0:
+            raise Error(f"cuDeviceGet failed: invalid device ordinal {index}")
 
-    def retain_primary_context(self) -> _Context:
-        return _Context()
+    @staticmethod
+    def count() -> int:
+        return 1
+
+    def retain_primary_context(self) -> _PrimaryContext:
+        return _PrimaryContext()
 
     def name(self) -> str:
         return "Fake GPU"
 
 
 def mem_get_info() -> tuple[int, int]:
-    return 6 << 30, 8 << 30
+    free, _ = _driver.mem_get_info()
+    return free, 8 << 30
 
 
-class DeviceAllocation:
-    def __init__(self, nbytes: int) -> None:
-        self.address = next(_addresses)
-        live[self.address] = nbytes
-
-    def __int__(self) -> int:
-        return self.address
-
-    def free(self) -> None:
-        live.pop(self.address, None)
-
-
-def mem_alloc(nbytes: int) -> DeviceAllocation:
+def mem_alloc(nbytes: int) -> fk.FakeAllocation:
     assert nbytes > 0
-    return DeviceAllocation(nbytes)
+    return _driver.mem_alloc(nbytes)
 
 
-def memset_d8(buf: DeviceAllocation, value: int, count: int) -> None:
-    assert live[int(buf)] >= count
+def memset_d8(buf: fk.FakeAllocation, value: int, count: int) -> None:
+    assert not buf.freed and buf.nbytes >= count
 
 
-class Stream:
-    handle = 1234
-
-    def synchronize(self) -> None:
-        pass
+def pagelocked_empty(n: int, dtype: Any) -> Any:
+    return _driver.pagelocked_empty(n, dtype)
 
 
-class Event:
-    def record(self, stream: Any = None) -> None:
-        pass
+def memcpy_htod(dest: fk.FakeAllocation, src: Any) -> None:
+    _driver.memcpy_htod(dest, src)
 
-    def synchronize(self) -> None:
-        pass
 
-    def time_till(self, other: Event) -> float:
-        return last_kernel_ms
+def memcpy_htod_async(dest: fk.FakeAllocation, src: Any, stream: fk.FakeStream) -> None:
+    _driver.memcpy_htod_async(dest, src, stream)
+
+
+def memcpy_dtoh_async(dest: Any, src: fk.FakeAllocation, stream: fk.FakeStream) -> None:
+    _driver.memcpy_dtoh_async(dest, src, stream)
+
+
+def Event(flags: int = 0) -> fk.FakeEvent:
+    return fk.FakeEvent(flags)

@@ -3,8 +3,10 @@ kernels that each spin for `kernel_us` microseconds of GPU time (read from the G
 The kernels also add their own measured duration and a count to a device counter, so tests can
 compare the loop's CUDA-event timings with what the kernels themselves measured.
 
-Used by the GPU tests (tests/gpu) and the runtime benchmark (bench/runtime.py). Needs pycuda and
-nvcc (the kernel is compiled at first use). Call everything on the GPU worker thread.
+Test and benchmark scaffolding, outside the installed package: used by the runtime benchmark
+(bench/runtime.py) and the GPU tests (tests/gpu, which import `bench._synthetic` from the repository
+root; pytest puts it on sys.path). Needs pycuda and nvcc (the kernel is compiled at first use). Call
+everything on the GPU worker thread.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 
 from trtui.gpu.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
 from trtui.gpu.worker import Holder, Resources, Session
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import RunFacts, SourceBatch, SourceInfo
+from trtui.run_facts import mode_line
 
 KERNEL_SOURCE = r"""
 extern "C" __global__ void spin(unsigned long long ns, unsigned long long *own)
@@ -164,6 +167,10 @@ def build_synthetic_session(
 
         res.add_cuda("results", snapshot)
     loop.prepare()
+    facts = RunFacts(profile_every=cfg.profile_every if prof is not None else 0,
+                     profile_time_cap=cfg.profile_budget if prof is not None else None,
+                     cuda_graphs=loop.graphs_on, graphs_asked=graphs is not None, transfers=False,
+                     streams=streams)
     info = SourceInfo(kind="engine", label=f"synthetic {kernels}x{kernel_us:g}us", simulated=False,
-                      streams=streams, mode="CUDA graph on" if loop.graphs_on else "CUDA graph off")
+                      streams=streams, mode=mode_line(facts), facts=facts)
     return Session(info=info, loop=loop)

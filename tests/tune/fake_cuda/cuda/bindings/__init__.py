@@ -1,0 +1,1 @@
+"""Fake cuda-python bindings (runtime only)."""
