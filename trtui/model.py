@@ -44,7 +44,7 @@ class LayerInfo:
 
     name: str
     type: str | None = None  # LayerType, e.g. "CaskConvolution", "Reformat", "Myelin"
-    precision: str | None = None  # the dominant output precision, e.g. "FP16"
+    precision: str | None = None  # the precision it computes in, e.g. "INT8" (trtui/precision.py)
     tactic: str | None = None  # TacticName
     inputs: tuple[TensorInfo, ...] = ()
     outputs: tuple[TensorInfo, ...] = ()
@@ -52,6 +52,7 @@ class LayerInfo:
     onnx_nodes: tuple[str, ...] = ()  # ONNX nodes fused into this layer (from "Metadata")
     stream_id: int | None = None  # auxiliary stream the layer runs on
     params: Mapping[str, object] = field(default_factory=dict)  # everything else, as read
+    output_precision: str | None = None  # the dominant output data type, e.g. "FP32"
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ def test_fp16_vs_fp32_against_the_files() -> None:
     }
     assert {d.name for d in c.tactic_changes} == tactic_changed
     assert {d.name for d in c.precision_changes} == {
-        d.name for d in c.layers if d.a_precision == "FP16" and d.b_precision == "FP32"
+        d.name for d in c.layers if d.a_precision == "FP16" and d.b_precision in ("FP32", "TF32")
     }
     assert len(c.precision_changes) > 0
     for g in c.by_type:

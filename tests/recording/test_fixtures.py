@@ -66,7 +66,7 @@ def test_layer_info_is_joined_by_name(folder: Path) -> None:
         assert info.origin == raw.get("Origin")
         assert len(info.inputs) == len(raw["Inputs"])
         assert [t.shape for t in info.outputs] == [tuple(t["Dimensions"]) for t in raw["Outputs"]]
-        assert info.precision == expected_precision(raw["Outputs"][0]["Format/Datatype"])
+        assert info.output_precision == expected_precision(raw["Outputs"][0]["Format/Datatype"])
     # every profiled layer of these recordings is in the layer info: no "missing" notice
     assert not any("missing from the layer info" in n for n in rec.notices)
     doc = parse_layer_info(graph_path.read_text())

@@ -108,7 +108,8 @@ def test_trt11_split_format_and_io_tensors() -> None:
     assert conv.onnx_nodes == ("/conv1/Conv", "/relu/Relu")
     assert conv.stream_id == 1
     assert conv.params == {"Kernel": [7, 7]}
-    assert gemm.precision == "FP32"  # "Datatype" spelling accepted too
+    # computes in its input's type, writes FP32 ("Datatype" spelling accepted too)
+    assert (gemm.precision, gemm.output_precision) == ("FP16", "FP32")
     inp, out = doc.io
     assert (inp.mode, inp.dtype, inp.shape, inp.opt_shapes) == (
         "input",

@@ -252,8 +252,8 @@ def export_recording(
 
 
 CSV_COLUMNS = (
-    "index", "name", "type", "precision", "tactic", "count", "mean_ms", "median_ms", "p90_ms", "p99_ms",
-    "min_ms", "max_ms", "std_ms", "total_ms", "share_pct",
+    "index", "name", "type", "precision", "output_precision", "tactic", "count", "mean_ms", "median_ms",
+    "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "total_ms", "share_pct",
 )
 
 
@@ -274,7 +274,8 @@ def write_layers_csv(update: Update, path: Path) -> None:
                 i, name,
                 (info.type if info else None) or "",
                 (info.precision if info else None) or "",
+                (info.output_precision if info else None) or "",
                 (info.tactic if info else None) or "",
                 int(table.count[i]),
-                *(_cell(float(getattr(table, c)[i])) for c in CSV_COLUMNS[6:]),
+                *(_cell(float(getattr(table, c)[i])) for c in CSV_COLUMNS[CSV_COLUMNS.index("count") + 1:]),
             ])

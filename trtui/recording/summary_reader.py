@@ -13,6 +13,7 @@ import numpy as np
 from trtui.errors import UserError
 from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, frozen_array
+from trtui.precision import split_label
 from trtui.recording.files import SUMMARY_SCHEMA_PREFIX, read_json
 from trtui.recording.readers import dedupe_names
 from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable
@@ -116,19 +117,24 @@ def parse_summary(obj: object) -> SummaryDoc:
         count[i] = _count(row.get("count", 0), f"{what}: count")
         for c in _LAYER_COLUMNS:
             cols[c][i] = _num(row.get(c), f"{what}: {c}")
+        precision, out = split_label(_opt_str(row, "precision", what))
         infos.append(
             LayerInfo(
                 name=name,
                 type=_opt_str(row, "type", what),
-                precision=_opt_str(row, "precision", what),
+                precision=precision,
                 tactic=_opt_str(row, "tactic", what),
+                output_precision=_opt_str(row, "output_precision", what) or out,
             )
         )
     unique, renamed = dedupe_names(names)
     notices: list[str] = []
     if renamed:
         notices.append(f"{renamed} repeated layer name(s) numbered 'name (#2)', ...")
-        infos = [LayerInfo(u, i.type, i.precision, i.tactic) for u, i in zip(unique, infos, strict=True)]
+        infos = [
+            LayerInfo(u, i.type, i.precision, i.tactic, output_precision=i.output_precision)
+            for u, i in zip(unique, infos, strict=True)
+        ]
     iterations = _count(obj.get("profiled_iterations", 0), "profiled_iterations")
     table = LayerTable(
         names=unique,

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from trtui import format as fmt
 from trtui.model import LayerInfo, SourceInfo, TensorInfo
+from trtui.precision import layer_label
 
 HISTORY_POINTS = 120  # per layer
 HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
@@ -116,7 +117,7 @@ def details_text(
         t.append("type      ", style="dim")
         t.append(f"{info.type or 'n/a'}\n", style="cyan")
         t.append("precision ", style="dim")
-        t.append(f"{info.precision or 'n/a'}\n", style="magenta")
+        t.append(f"{layer_label(info) or 'n/a'}\n", style="magenta")
         t.append("tactic    ", style="dim")
         t.append(f"{info.tactic or 'n/a'}\n")
         if info.origin:

@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from trtui import format as fmt
 from trtui.model import LayerInfo
+from trtui.precision import layer_label
 from trtui.stats.snapshot import LayerTable
 from trtui.ui.grouping import baseline_array, change_pct, group_by_type, layer_type
 
@@ -72,6 +73,7 @@ COLUMNS = (
 # Columns dropped first when the table is too narrow for the layer name to get MIN_NAME cells.
 DROP_ORDER = ("spark", "median", "bar", "precision", "type", "delta", "rank")
 MIN_NAME = 24
+PREC_WIDTH, PREC_WIDTH_MAX = 5, 9  # "FP16" .. "INT8→FP32"
 
 _NO_INFO = LayerInfo(name="")
 
@@ -82,7 +84,7 @@ class _NameCache:
     def __init__(self, names: tuple[str, ...], infos: dict[str, LayerInfo]) -> None:
         self.names = names
         self.types = [layer_type(infos.get(n)) for n in names]
-        self.precisions = [(infos.get(n) or _NO_INFO).precision or "" for n in names]
+        self.precisions = [layer_label(infos.get(n)) or "" for n in names]
         self.index = {n: i for i, n in enumerate(names)}
         self._lower: list[str] | None = None
         self._orders: dict[str, npt.NDArray[Any]] = {}
@@ -190,7 +192,8 @@ class LayerView(ScrollView, can_focus=True):
         self._last_layer: str | None = None  # the layer under the cursor before grouping
         self._layer_cache = _NameCache((), {})
         self._group_cache = _NameCache((), {})
-        self._cols_key: tuple[int, bool, bool] | None = None
+        self._cols_key: tuple[int, bool, bool, int] | None = None
+        self.prec_width = PREC_WIDTH  # the precision column: wider for labels like "INT8→FP32"
         self._cols: list[tuple[Column, int]] = []
         self.renders = 0  # lines rendered (for tests and the cost meter)
         self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
@@ -200,6 +203,8 @@ class LayerView(ScrollView, can_focus=True):
     def set_infos(self, layers: tuple[LayerInfo, ...]) -> None:
         self.infos = {layer.name: layer for layer in layers}
         self._layer_cache = _NameCache((), {})
+        longest = max((len(layer_label(x) or "") for x in layers), default=0)
+        self.prec_width = min(max(PREC_WIDTH, longest), PREC_WIDTH_MAX)
 
     def show(self, table: LayerTable) -> None:
         self.layer_table = table
@@ -361,6 +366,9 @@ class LayerView(ScrollView, can_focus=True):
         """Cells available to a row (the widget's width less the vertical scrollbar)."""
         return self.scrollable_content_region.width
 
+    def _width(self, c: Column) -> int:
+        return self.prec_width if c.key == "precision" else c.width
+
     def visible_columns(self, width: int) -> list[Column]:
         cols = [
             c
@@ -368,19 +376,19 @@ class LayerView(ScrollView, can_focus=True):
             if (c.key != "delta" or self.baseline) and (c.key != "type" or not self.grouped)
         ]
         for key in DROP_ORDER:
-            fixed = sum(c.width + 1 for c in cols if c.width)
+            fixed = sum(self._width(c) + 1 for c in cols if c.width)
             if width - fixed >= MIN_NAME:
                 break
             cols = [c for c in cols if c.key != key]
         return cols
 
     def column_widths(self, width: int) -> list[tuple[Column, int]]:
-        key = (width, bool(self.baseline), self.grouped)
+        key = (width, bool(self.baseline), self.grouped, self.prec_width)
         if key != self._cols_key:
             cols = self.visible_columns(width)
-            fixed = sum(c.width + 1 for c in cols if c.width)
+            fixed = sum(self._width(c) + 1 for c in cols if c.width)
             flex = max(width - fixed, 12)
-            self._cols = [(c, c.width or flex) for c in cols]
+            self._cols = [(c, self._width(c) or flex) for c in cols]
             self._cols_key = key
         return self._cols
 
