@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_support import missing_shared, shared_param_marks
 
 from trtui.session import Session, Update
 from trtui.sources.protocol import ProfileSource
@@ -21,13 +22,13 @@ NO_FIXTURES = f"no trtexec fixtures at {FIXTURES} (../shared/fixtures/trtexec re
 def fixture_dirs() -> list[Any]:
     """One pytest param per fixture recording folder, or one skipped param when there are none."""
     if not FIXTURE_DIRS:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=NO_FIXTURES))]
+        return [pytest.param(None, marks=shared_param_marks(NO_FIXTURES), id="no-fixtures")]
     return [pytest.param(d, id=d.name) for d in FIXTURE_DIRS]
 
 
 def need_fixtures() -> list[Path]:
     if not FIXTURE_DIRS:
-        pytest.skip(NO_FIXTURES)
+        missing_shared(NO_FIXTURES)
     return FIXTURE_DIRS
 
 

@@ -41,9 +41,10 @@ def _cells(*values: str) -> tuple[Text, ...]:
 
 
 def _precision_cell(d: LayerDelta) -> str:
-    if d.precision_changed:
-        return f"{d.a_precision} -> {d.b_precision}"
-    return d.a_precision or d.b_precision or "?"
+    a, b = d.a_label or d.a_precision, d.b_label or d.b_precision
+    if d.precision_changed or (a and b and a != b):
+        return f"{a} -> {b}"
+    return a or b or "?"
 
 
 def _tactic_cell(d: LayerDelta) -> str:
@@ -137,7 +138,7 @@ class CompareScreen(Screen[None]):
         ch = self.query_one("#change-table", DataTable)
         ch.add_columns("layer", "what", "A", "B")
         for d in c.precision_changes:
-            ch.add_row(*_cells(clip(d.name), "precision", d.a_precision or "", d.b_precision or ""))
+            ch.add_row(*_cells(clip(d.name), "precision", d.a_label or "", d.b_label or ""))
         for d in c.tactic_changes:
             ch.add_row(*_cells(clip(d.name), "tactic", d.a_tactic or "", d.b_tactic or ""))
         un = self.query_one("#unmatched-table", DataTable)
