@@ -15,7 +15,7 @@ from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, frozen_array
 from trtui.precision import split_label
 from trtui.recording.files import SUMMARY_SCHEMA_PREFIX, read_json
-from trtui.recording.readers import dedupe_names
+from trtui.recording.readers import MAX_COUNT, MAX_NUMBER, dedupe_names
 from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable
 
 SUPPORTED = ("trtui.summary/1",)
@@ -41,12 +41,18 @@ class SummaryDoc:
 
 
 def _num(value: object, what: str) -> float:
-    """A number or null (-> NaN)."""
+    """A number or null (-> NaN), at most MAX_NUMBER in size."""
     if value is None:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UserError(f"{what} is {json_kind(value)}, expected a number or null")
-    return float(value)
+    try:
+        x = float(value)
+    except OverflowError:
+        raise UserError(f"{what} is a {len(str(value))}-digit number, out of range") from None
+    if math.isfinite(x) and abs(x) > MAX_NUMBER:
+        raise UserError(f"{what} is {x:g}, out of range (at most {MAX_NUMBER:g})")
+    return x
 
 
 def _opt_num(value: object, what: str) -> float | None:
@@ -69,6 +75,8 @@ def _count(value: object, what: str) -> int:
         return 0
     if x < 0 or not x.is_integer():
         raise UserError(f"{what} is {x:g}, expected a whole number")
+    if x > MAX_COUNT:
+        raise UserError(f"{what} is {x:g}, out of range (at most {MAX_COUNT:g})")
     return int(x)
 
 
