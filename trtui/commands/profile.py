@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from trtui import format as fmt
+from trtui.commands.output_args import json_to_stdout, top_count, write_json_stdout
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
 from trtui.errors import UserError
 from trtui.paths import check_output_file
@@ -27,7 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds to run (default 10; a recording is read at once)",
     )
-    p.add_argument("--json", type=Path, metavar="PATH", help="write the summary as JSON (schema in README)")
+    p.add_argument(
+        "--json", type=Path, metavar="PATH",
+        help="write the summary as JSON (schema in README; '-' for stdout)",
+    )
     p.add_argument("--csv", type=Path, metavar="PATH", help="write the layer table as CSV")
     p.add_argument(
         "--export-dir",
@@ -35,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write the run as a trtexec-compatible recording (profile, layer info, times, metadata)",
     )
-    p.add_argument("--top", type=int, default=10, metavar="N", help="layers to print (default 10)")
+    p.add_argument("--top", type=top_count, default=10, metavar="N", help="layers to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     add_run_arguments(p)
 
@@ -43,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output_file(args.json, "--json")
+    check_output_file(args.json, "--json", allow_stdout=True)
     check_output_file(args.csv, "--csv")
     if args.export_dir is not None and args.export_dir.exists() and not args.export_dir.is_dir():
         raise UserError(f"--export-dir {args.export_dir}: exists and is not a folder")
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     write_outputs(update, args)
-    if not args.quiet:
+    if not args.quiet and not json_to_stdout(args.json):  # stdout holds the JSON alone
         print_report(update, args.top)
     return 0
 
@@ -70,7 +74,10 @@ def write_outputs(update: Update, args: argparse.Namespace) -> None:
         from trtui.atomic import write_json_atomic
         from trtui.summary import summary_dict
 
-        write_json_atomic(args.json, summary_dict(update))
+        if json_to_stdout(args.json):
+            write_json_stdout(summary_dict(update))
+        else:
+            write_json_atomic(args.json, summary_dict(update))
     if args.csv is not None:
         from trtui.recording.export import write_layers_csv
 
