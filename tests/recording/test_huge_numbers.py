@@ -18,7 +18,10 @@ PROFILE = [
 SUMMARY = {
     "schema": "trtui.summary/1",
     "profiled_iterations": 10,
-    "layers": [{"name": "conv1", "count": 10, "mean_ms": 0.1}, {"name": "conv2", "count": 10, "mean_ms": 0.1}],
+    "layers": [
+        {"name": "conv1", "count": 10, "mean_ms": 0.1},
+        {"name": "conv2", "count": 10, "mean_ms": 0.1},
+    ],
 }
 
 
