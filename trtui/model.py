@@ -73,6 +73,7 @@ class SourceInfo:
     aux_streams: int = 0  # > 0: the sum of layer times is not a latency
     layers: tuple[LayerInfo, ...] = ()  # static layer details where known, in engine order
     extra: Mapping[str, str] = field(default_factory=dict)  # more header facts, shown as-is
+    duration_s: float | None = None  # a recording: the recorded run's duration (not the replay's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,9 @@ class LayerSummaryTable:
     mean_ms: FloatArray
     median_ms: FloatArray
     iterations: int  # the recording's "count"
+    # more per-layer columns where the recording has them (trtui's exports: "p90_ms", "p99_ms",
+    # "min_ms", "max_ms", "std_ms"), aligned with `names`, NaN where unknown
+    extra: Mapping[str, FloatArray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,4 +125,5 @@ class SourceBatch:
     summary: LayerSummaryTable | None = None  # replaces per-iteration data for recordings
     notices: tuple[str, ...] = ()  # user-visible events ("CUDA graph capture failed: ...")
     finished: bool = False  # the source has nothing more (a recording fully replayed, an error)
+    profiled_gpu_ms: float | None = None  # a recording's measured profiled-iteration time, if recorded
     error: str | None = None  # one-line reason when the source stopped on an error

@@ -36,6 +36,7 @@ from trtui.errors import UserError
 from trtui.layer_info import layer_to_json
 from trtui.model import LayerInfo, SourceInfo
 from trtui.recording.files import recording_stem
+from trtui.recording.roundtrip import export_section
 from trtui.session import Update
 from trtui.stats.snapshot import LatencyStats, LayerTable
 
@@ -204,6 +205,7 @@ def metadata_dicts(
             "latency_order": "min, max, mean, median, p90, p95, p99",
             "timing_note": TIMING_NOTE,
             "settings": dict(settings),
+            **export_section(update),  # what trtexec's formats cannot carry (roundtrip.py)
         },
     }
     attrs: dict[str, Any] = {"Name": device, "Simulated": simulated}
@@ -253,7 +255,7 @@ def export_recording(
 
 CSV_COLUMNS = (
     "index", "name", "type", "precision", "output_precision", "tactic", "count", "mean_ms", "median_ms",
-    "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "total_ms", "share_pct",
+    "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "total_ms", "share_pct", "simulated",
 )
 
 
@@ -265,6 +267,9 @@ def write_layers_csv(update: Update, path: Path) -> None:
     """The since-start layer table as CSV (one row per layer, engine order; empty cell = unknown)."""
     table = update.profile.layers_total
     infos = {layer.name: layer for layer in update.profile.info.layers}
+    tel = update.telemetry
+    simulated = "yes" if update.profile.info.simulated or (tel is not None and tel.simulated) else "no"
+    numeric = CSV_COLUMNS[CSV_COLUMNS.index("count") + 1 : CSV_COLUMNS.index("simulated")]
     with atomic_open(path, "w") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
@@ -277,5 +282,6 @@ def write_layers_csv(update: Update, path: Path) -> None:
                 (info.output_precision if info else None) or "",
                 (info.tactic if info else None) or "",
                 int(table.count[i]),
-                *(_cell(float(getattr(table, c)[i])) for c in CSV_COLUMNS[CSV_COLUMNS.index("count") + 1:]),
+                *(_cell(float(getattr(table, c)[i])) for c in numeric),
+                simulated,  # on every row, so that no row is taken for a measurement
             ])

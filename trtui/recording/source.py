@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from trtui.errors import UserError
 from trtui.model import LayerInfo, LayerSummaryTable, SourceBatch, SourceInfo, frozen_array
 from trtui.recording.files import detect_kind, read_json
 from trtui.recording.loader import Recording, load_recording
+from trtui.recording.roundtrip import read_back
 from trtui.recording.summary_reader import SummaryDoc, parse_summary
 
 _SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
@@ -148,8 +150,10 @@ class RecordingSource:
         timing_wall_s: float = 0.0,
         notices: tuple[str, ...] = (),
         recording: Recording | None = None,
+        profiled_gpu_ms: float | None = None,
     ) -> None:
         self._info = info
+        self.profiled_gpu_ms = profiled_gpu_ms
         self.summary = summary
         self.latencies_ms = frozen_array(latencies_ms if latencies_ms is not None else ())
         self.timing_wall_s = timing_wall_s
@@ -182,18 +186,28 @@ class RecordingSource:
             summary=self.summary,
             notices=self.notices,
             finished=True,
+            profiled_gpu_ms=self.profiled_gpu_ms,
         )
 
 
 def source_from_recording(rec: Recording) -> RecordingSource:
     times = rec.times
+    section = rec.run_meta.trtui if rec.run_meta is not None else {}
+    summary, gpu_ms, duration = read_back(rec.summary, section)
+    if duration is None and times is not None and times.wall_s > 0:
+        duration = times.wall_s  # the trace's own span
+    if duration is None and rec.run_meta is not None:
+        walltime = rec.run_meta.performance.get("Total Host Walltime")
+        if isinstance(walltime, (int, float)) and not isinstance(walltime, bool) and 0 <= walltime <= 1e12:
+            duration = float(walltime)
     return RecordingSource(
-        recording_info(rec),
-        rec.summary,
+        replace(recording_info(rec), duration_s=duration),
+        summary,
         np.asarray(times.latency_ms) if times is not None else None,
         times.wall_s if times is not None else 0.0,
         rec.notices,
         rec,
+        gpu_ms,
     )
 
 
