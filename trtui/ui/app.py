@@ -366,6 +366,7 @@ class TrtuiApp(App[int]):
         for z in ZOOMS:
             self.set_class(self.zoom == z and z != "normal", f"-zoom-{z}")
         self.call_after_refresh(self._refresh_table_header)
+        self.call_after_refresh(self._refocus)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -390,6 +391,7 @@ class TrtuiApp(App[int]):
         info = self.session.source.info
 
         def chosen(result: tuple[str, str] | None) -> None:
+            self.call_after_refresh(self._refocus)  # not the hidden filter box
             if result is not None:
                 kind, path = result
                 if kind == "svg":
@@ -398,6 +400,14 @@ class TrtuiApp(App[int]):
                     self.export(kind, path)
 
         self.push_screen(ExportScreen(info.label.split(" ")[0], self.export_available()), chosen)
+
+    def _refocus(self) -> None:
+        """Focus the table after a modal; nothing when it is hidden (panels-only zoom), so that
+        keys go to the screen's bindings and never to a hidden input."""
+        if self.query_one("#table-box").display:
+            self.view.focus()
+        else:
+            self.set_focus(None)
 
     def export(self, kind: str, path: str) -> None:
         """Write one export; errors become a notification, never a crash."""
