@@ -51,3 +51,26 @@ async def test_focus_returns_to_the_table_after_an_export(
         await pilot.pause()
         assert view.filter_text == "" and len(view.order) == shown
         assert not app.query_one("#filter", Input).display
+
+
+def test_share_text_at_any_scale() -> None:
+    from trtui import format as fmt
+
+    assert [fmt.share(x) for x in (42.0, 2.345, 0.35, 0.01, 0.005, 0.0, float("nan"))] == [
+        "42.0%", "2.3%", "0.35%", "0.01%", "<0.01%", "0%", "n/a"
+    ]
+
+
+async def test_share_at_20000_layers_is_not_zero_everywhere() -> None:
+    driver = Driver(layers=20_000)
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        header = view.header_text(view.row_width)
+        rows = [view.render_line(y).text for y in range(1, 12)]
+        start = header.index("Share")
+        shares = [r[start - 1 : start + 6].strip() for r in rows if r.strip()]
+        assert shares and all(s in ("<0.01%",) or s.endswith("%") and s != "0.0%" for s in shares), shares
+        assert any(s == "<0.01%" or (s[0] == "0" and len(s.split(".")[-1]) == 3) for s in shares), shares

@@ -436,7 +436,7 @@ class LayerView(ScrollView, can_focus=True):
             elif key == "p99":
                 text = fmt.ms(float(t.p99_ms[i]))
             elif key == "share":
-                text = fmt.pct(share)
+                text = fmt.share(share)
                 style = _BOLD if share >= 5.0 else _PLAIN
             elif key == "bar":
                 text = fmt.bar(share / self._max_share if self._max_share > 0 else 0.0, w)
