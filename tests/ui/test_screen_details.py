@@ -72,5 +72,82 @@ async def test_share_at_20000_layers_is_not_zero_everywhere() -> None:
         rows = [view.render_line(y).text for y in range(1, 12)]
         start = header.index("Share")
         shares = [r[start - 1 : start + 6].strip() for r in rows if r.strip()]
-        assert shares and all(s in ("<0.01%",) or s.endswith("%") and s != "0.0%" for s in shares), shares
+        assert shares and all(s in ("<0.01%",) or (s.endswith("%") and s != "0.0%") for s in shares), shares
         assert any(s == "<0.01%" or (s[0] == "0" and len(s.split(".")[-1]) == 3) for s in shares), shares
+
+
+async def test_panels_only_zoom_uses_the_rows_at_80x24(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.press("z", "z")
+        await pilot.pause()
+        latency = app.query_one("#latency")
+        assert latency.size.height >= 18  # the whole screen less header and footer
+        lines = [latency.render_line(y).text for y in range(latency.size.height)]
+        assert sum(1 for line in lines if not line.strip()) <= 3  # not 11 rows of panel, 10 blank
+
+
+async def test_the_table_shows_rows_at_60x15(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=(60, 15)) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        assert view.size.height >= 8
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        assert sum(1 for r in rows if r.strip()) >= 8
+        await pilot.press("z", "z")  # the panels are one zoom away
+        await pilot.pause()
+        assert app.query_one("#side").display and app.query_one("#latency").size.height >= 10
+
+
+def _tiny_recording(folder: Path) -> Path:
+    """A small trtexec recording written here (profile + times, trtexec's layouts)."""
+    import json
+
+    profile = [
+        {"count": 51},
+        {"name": "conv1", "timeMs": 102.0, "averageMs": 2.0, "medianMs": 2.0, "percentage": 66.7},
+        {"name": "conv2", "timeMs": 51.0, "averageMs": 1.0, "medianMs": 1.0, "percentage": 33.3},
+    ]
+    times = [
+        {"startComputeMs": 10.0 * i, "endComputeMs": 10.0 * i + 3.0, "latencyMs": 3.0 + (i % 5) * 0.1}
+        for i in range(51)
+    ]
+    folder.mkdir()
+    (folder / "m.engine.profile.json").write_text(json.dumps(profile))
+    (folder / "m.engine.timing.json").write_text(json.dumps(times))
+    return folder
+
+
+async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
+    from trtui.recording.source import open_recording
+    from trtui.session import Session
+    from trtui.ui.app import TrtuiApp
+    from trtui.ui.panels import header_text, latency_text
+
+    source = open_recording(_tiny_recording(tmp_path / "rec"))
+    clock = [100.0]
+    session = Session(source, None, clock=lambda: clock[0])
+    session.open()
+    app = TrtuiApp(session, autostart=False, cost_interval_s=None)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            clock[0] += 0.5
+            session.ingest(source.read(0))
+            update = session.build_update()
+            app.apply_update(update)
+        await pilot.pause()
+        header = header_text(update.profile, None, 0.5).plain
+        assert "REPLAY" in header and "RUNNING" not in header and "PAUSED" not in header
+        assert update.profile.elapsed_s == pytest.approx(0.503)  # the trace, not the replay
+        latency = latency_text(update, 40).plain
+        assert "rolling" not in latency and "recorded" in latency
+        await pilot.press("p")
+        await pilot.pause()
+        assert not session.paused
+        messages = " ".join(n.message for n in app._notifications)
+        assert "paused" not in messages.replace("nothing to pause", "") and "resumed" not in messages
+        details = app.details_for("conv1", False, 80).plain
+        assert "builds up" not in details

@@ -38,6 +38,9 @@ from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
 SORT_CYCLE = tuple(SORT_KEYS)
 NARROW = 125  # below this width the side panels move under the table
 SHORT = 32  # below this height (when narrow) the panels get compact
+TINY = 20  # below this height (when narrow) the table keeps the rows; z shows the panels
+PANEL_OTHER_ROWS = 13  # header, footer and the latency panel's lines besides its histogram
+PANEL_HIST_MAX = 16
 ZOOMS = ("normal", "table", "panels")
 MAX_REFRESH_S = 5.0
 
@@ -157,9 +160,18 @@ class TrtuiApp(App[int]):
         narrow = event.size.width < NARROW
         self.set_class(narrow, "-narrow")
         self.set_class(narrow and event.size.height < SHORT, "-short")
-        for panel in self.query(Panel):
-            panel.hist_rows = 2 if (narrow and event.size.height < SHORT) else 4
+        self.set_class(narrow and event.size.height < TINY, "-tiny")
+        self._size_panels()
         self.call_after_refresh(self._refresh_table_header)
+
+    def _size_panels(self) -> None:
+        """Histogram rows: compact on short terminals; panels-only zoom uses the rows it has."""
+        height = self.size.height
+        rows = 2 if (self.has_class("-narrow") and height < SHORT) else 4
+        if self.zoom == "panels":
+            rows = max(rows, min(PANEL_HIST_MAX, height - PANEL_OTHER_ROWS))
+        for panel in self.query(Panel):
+            panel.hist_rows = rows
 
     # -- updates ---------------------------------------------------------------------------------
 
@@ -276,6 +288,9 @@ class TrtuiApp(App[int]):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_pause(self) -> None:
+        if self.session.source.info.kind == "recording":
+            self.notify("a recording is read at once: nothing runs, nothing to pause", timeout=3)
+            return
         self.session.set_paused(not self.session.paused)
         self.notify("paused: the GPU is idle" if self.session.paused else "resumed", timeout=2)
         self._refresh_panels()
@@ -365,6 +380,7 @@ class TrtuiApp(App[int]):
         self.zoom = ZOOMS[(ZOOMS.index(self.zoom) + 1) % len(ZOOMS)]
         for z in ZOOMS:
             self.set_class(self.zoom == z and z != "normal", f"-zoom-{z}")
+        self._size_panels()
         self.call_after_refresh(self._refresh_table_header)
         self.call_after_refresh(self._refocus)
 

@@ -146,6 +146,8 @@ def details_text(
             f"mean {fmt.ms(first.mean_ms)} -> {fmt.ms(last.mean_ms)} ms\n",
             style="dim",
         )
+    elif source.kind == "recording":
+        t.append("history   none: a recording holds one summary per layer, not a time series\n", style="dim")
     else:
         t.append("history   builds up while the layer is selected\n", style="dim")
     if info is not None and group_size is None:
