@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
+import numpy as np
 import pytest
 from textual.widgets import Input
 from ui_driver import Driver
@@ -151,3 +153,38 @@ async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
         assert "paused" not in messages.replace("nothing to pause", "") and "resumed" not in messages
         details = app.details_for("conv1", False, 80).plain
         assert "builds up" not in details
+
+
+async def test_live_sorting_does_not_reshuffle_on_noise(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(6):
+            app.apply_update(driver.step())
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        tops = []
+        for _ in range(12):
+            app.apply_update(driver.step())
+            await pilot.pause()
+            tops.append([view.table.names[int(i)] for i in view.order[:20]])
+        shares = view.table.share_pct[view.order[:20]]
+        assert float(shares.max() - shares.min()) < 0.2  # the top 20 are within noise of each other
+        changes = sum(a != b for a, b in itertools.pairwise(tops))
+        assert changes <= 2, changes  # was: every refresh
+
+
+def test_a_real_change_still_moves_a_row_at_once() -> None:
+    from trtui.ui.sticky_sort import StickyOrder
+
+    names = ("a", "b", "c", "d")
+    sticky = StickyOrder()
+    tol = np.full(4, 0.1)
+
+    def order(values: list[float]) -> list[str]:
+        ranks = sticky.update(names, "share", False, np.array(values), tol)
+        return [names[i] for i in np.argsort(-ranks, kind="stable")]
+
+    assert order([4.0, 3.0, 2.0, 1.0]) == ["a", "b", "c", "d"]
+    assert order([3.9, 4.0, 2.05, 2.0]) == ["a", "b", "c", "d"]  # within noise: no reshuffle
+    assert order([3.9, 4.0, 2.0, 9.0]) == ["d", "a", "b", "c"]  # d is clearly ahead: at once
+    assert order([3.9, 4.0, 2.0, float("nan")]) == ["a", "b", "c", "d"]  # unknown sorts last

@@ -29,6 +29,7 @@ from trtui.model import LayerInfo
 from trtui.precision import layer_label
 from trtui.stats.snapshot import LayerTable
 from trtui.ui.grouping import baseline_array, change_pct, group_by_type, layer_type
+from trtui.ui.sticky_sort import StickyOrder, noise
 
 # Every sortable column: key -> (label, numeric column of LayerTable or None for text keys).
 SORT_KEYS: dict[str, str] = {
@@ -44,6 +45,7 @@ SORT_KEYS: dict[str, str] = {
 }
 NUMERIC_SORTS = ("share", "mean", "median", "p99", "delta")
 TEXT_SORTS = ("name", "type", "precision")
+STICKY_SORTS = ("share", "mean", "median", "p99")
 SIGNIFICANT_CHANGE = 5.0  # percent: coloured in the change column
 
 
@@ -119,10 +121,12 @@ def order_for(
     filter_text: str,
     delta: npt.NDArray[Any] | None = None,
     cache: _NameCache | None = None,
+    values: npt.NDArray[Any] | None = None,
 ) -> npt.NDArray[Any]:
     """Row indices of `table` sorted by `key` (descending for numbers, ascending for text, unless
     `reverse`), keeping only layers whose name or type contains `filter_text` (case-insensitive).
-    NaN (unknown) values always sort last."""
+    NaN (unknown) values always sort last. `values`: what to sort a numeric key by instead of the
+    column (the view's sticky values, see sticky_sort.py)."""
     cache = cache if cache is not None and cache.matches(table.names) else _NameCache(table.names, infos)
     n = len(table)
     if key in TEXT_SORTS:
@@ -133,7 +137,9 @@ def order_for(
         idx = idx[cache.mask(filter_text)[idx]]
     if key == "order" or key in TEXT_SORTS or len(idx) == 0:
         return idx[::-1] if reverse else idx
-    if key == "delta":
+    if values is not None and len(values) == n:
+        col = values
+    elif key == "delta":
         col = delta if delta is not None and len(delta) == n else np.full(n, np.nan)
     else:
         col = {
@@ -195,6 +201,7 @@ class LayerView(ScrollView, can_focus=True):
         self._cols_key: tuple[int, bool, bool, int] | None = None
         self.prec_width = PREC_WIDTH  # the precision column: wider for labels like "INT8→FP32"
         self._cols: list[tuple[Column, int]] = []
+        self._sticky = StickyOrder()
         self.renders = 0  # lines rendered (for tests and the cost meter)
         self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
@@ -241,8 +248,16 @@ class LayerView(ScrollView, can_focus=True):
 
     def _reorder(self) -> None:
         cache = self.name_cache
+        sticky = None
+        if self.sort_key in STICKY_SORTS:  # noise does not reshuffle the rows
+            t = self.table
+            col = {"share": t.share_pct, "mean": t.mean_ms, "median": t.median_ms, "p99": t.p99_ms}
+            sticky = self._sticky.update(
+                t.names, self.sort_key, self.sort_reverse, col[self.sort_key], noise(t, self.sort_key)
+            )
         self.order = order_for(
-            self.table, self.infos, self.sort_key, self.sort_reverse, self.filter_text, self.delta, cache
+            self.table, self.infos, self.sort_key, self.sort_reverse, self.filter_text, self.delta, cache,
+            sticky,
         )
         self.virtual_size = Size(self.row_width, len(self.order))
         # Keep the cursor on the same layer while the order changes under it.
