@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from recording_support import FIXTURES, need_fixtures
+from recording_support import FIXTURES, need_shared
 
 from trtui.analysis.compare import compare
 from trtui.analysis.matching import HOW_NODE, HOW_SEQUENCE, match_layers
@@ -145,7 +145,7 @@ def test_names_only_layers_match_by_name_kind() -> None:
 
 
 def test_real_fp16_and_qat_recordings_match_most_of_the_time() -> None:
-    need_fixtures()
+    need_shared()
     a = load_run(FIXTURES / "resnet18-a100-fp16")
     b = load_run(FIXTURES / "resnet18-a100-qat")
     c = compare(a, b)
