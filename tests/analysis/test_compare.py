@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from recording_support import FIXTURE_DIRS, file_ending, load, need_fixtures, replay
+from recording_support import file_ending, load, need_fixtures, need_shared, replay
+from shared_support import missing_shared
 
 from trtui.analysis.compare import compare, comparison_dict
 from trtui.analysis.run import RunData, run_from_update
@@ -21,11 +22,11 @@ from trtui.summary import summary_dict
 
 
 def two_fixtures() -> tuple[Path, Path]:
-    dirs = need_fixtures()
+    dirs = need_shared()
     fp16 = [d for d in dirs if "fp16" in d.name]
     fp32 = [d for d in dirs if "fp32" in d.name]
     if not fp16 or not fp32:
-        pytest.skip("needs the resnet18 fp16 and fp32 fixture recordings")
+        missing_shared("needs the resnet18 fp16 and fp32 fixture recordings")
     return fp16[0], fp32[0]
 
 
@@ -194,9 +195,7 @@ def test_cli_errors_are_one_line(args: list[str], words: str, capsys: pytest.Cap
 
 
 def test_run_from_update_of_a_replay() -> None:
-    if not FIXTURE_DIRS:
-        pytest.skip("no trtexec fixtures")
-    update = replay(open_recording(FIXTURE_DIRS[0]))
+    update = replay(open_recording(need_fixtures()[0]))  # the real ones, else the project's own
     run = run_from_update(update)
     assert run.layers.names == update.profile.layers_total.names
     assert run.origin == "recording" and run.latency is not None
