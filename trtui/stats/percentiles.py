@@ -30,6 +30,15 @@ def trtexec_index(n: int, p: float) -> int:
     return max(n - 1 - exclude, 0)
 
 
+def trtexec_indices(n: npt.NDArray[Any], p: float) -> npt.NDArray[Any]:
+    """`trtexec_index` for an array of counts (each >= 1), vectorised."""
+    counts = np.asarray(n, dtype=np.int64)
+    fraction = np.float32(np.float32(1.0) - np.float32(p) / np.float32(100.0))
+    exclude = (fraction * counts.astype(np.float32)).astype(np.int64)  # float32 product, truncated
+    out: npt.NDArray[Any] = np.maximum(counts - 1 - exclude, 0)
+    return out
+
+
 def trtexec_percentile(sorted_values: npt.NDArray[Any] | Sequence[float], p: float) -> float:
     """Percentile `p` of ascending `sorted_values`, by trtexec's definition."""
     return float(sorted_values[trtexec_index(len(sorted_values), p)])
