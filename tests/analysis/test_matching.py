@@ -154,3 +154,22 @@ def test_real_fp16_and_qat_recordings_match_most_of_the_time() -> None:
     assert len(c.precision_changes) >= 20  # every convolution went from FP16 to INT8
     assert all(d.a_precision == "FP16" for d in c.precision_changes if d.b_precision == "INT8")
     assert sum(1 for r in c.residuals if r.b_inputs == "INT8+FP16") == 8  # the fused shortcut Adds
+
+
+async def test_the_comparison_screen_says_how_pairs_matched_and_lists_residual_adds() -> None:
+    from trtui.ui.compare_app import CompareApp, CompareScreen
+
+    c = compare(_run("fp16", FP16_ENGINE), _run("qat", QAT_ENGINE))
+    app = CompareApp(c)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        layers = screen.query_one("#layer-table")
+        rows = [[str(x) for x in layers.get_row_at(i)] for i in range(layers.row_count)]  # type: ignore[attr-defined]
+        assert {r[7].split(" ")[0] for r in rows} == {"sequence"}
+        assert any(r[7] == "sequence +1/1" for r in rows)  # a reformat and a quantize grouped in
+        changes = screen.query_one("#change-table")
+        kinds = [str(changes.get_row_at(i)[1]) for i in range(changes.row_count)]  # type: ignore[attr-defined]
+        assert kinds.count("element-wise") == 1
+        await pilot.press("q")
