@@ -126,4 +126,7 @@ class SourceBatch:
     notices: tuple[str, ...] = ()  # user-visible events ("CUDA graph capture failed: ...")
     finished: bool = False  # the source has nothing more (a recording fully replayed, an error)
     profiled_gpu_ms: float | None = None  # a recording's measured profiled-iteration time, if recorded
+    # a trtui export of a run longer than its times file: the run's since-start latency figures
+    # ("count", "mean", "median", "p90", "p95", "p99", "min", "max", "std")
+    recorded_latency: Mapping[str, float] | None = None
     error: str | None = None  # one-line reason when the source stopped on an error

@@ -209,6 +209,8 @@ class Session:
             self.layers.set_summary(batch.summary)
         if batch.profiled_gpu_ms is not None:  # a recording that carries it (trtui's exports)
             self._profiled_gpu.append(batch.profiled_gpu_ms)
+        if batch.recorded_latency is not None:  # ditto: a run longer than its times file
+            self.latency.set_recorded(batch.recorded_latency)
         self.latency.add(batch)
         if len(batch.latencies_ms):
             self._tick_latencies.append(np.asarray(batch.latencies_ms))

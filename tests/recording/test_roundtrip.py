@@ -71,3 +71,15 @@ def test_the_csv_says_simulated_on_every_row(tmp_path: Path) -> None:
     with path.open() as fh:
         rows = list(csv.DictReader(fh))
     assert rows and all(r["simulated"] == "yes" for r in rows)
+
+
+def test_a_run_longer_than_its_times_file_reads_back_its_since_start_latency(tmp_path: Path) -> None:
+    update = demo_update(5.0)
+    p = update.profile
+    assert p.latency_total.count > len(p.recent_latencies_ms)  # the times file holds the window only
+    export_recording(update, tmp_path, {})
+    back = replay(open_recording(tmp_path)).profile
+    a, b = p.latency_total, back.latency_total
+    assert b.count == a.count
+    for k in ("mean", "median", "p90", "p95", "p99", "min", "max", "std"):
+        assert getattr(b, k) == pytest.approx(getattr(a, k)), k

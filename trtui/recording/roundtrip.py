@@ -84,6 +84,18 @@ def layer_extra(summary: LayerSummaryTable, section: Mapping[str, Any]) -> dict[
     return out
 
 
+def recorded_latency(section: Mapping[str, Any]) -> dict[str, float] | None:
+    """The run's since-start latency figures from the section, when whole and sane."""
+    lat = section.get("latency_since_start")
+    if not isinstance(lat, Mapping):
+        return None
+    keys = ("count", "mean", "median", "p90", "p95", "p99", "min", "max", "std")
+    values = {k: _num(lat.get(k)) for k in keys}
+    if any(v is None or v < 0 or v > 1e12 for v in values.values()):
+        return None
+    return {k: float(v) for k, v in values.items() if v is not None}
+
+
 def read_back(
     summary: LayerSummaryTable | None, section: Mapping[str, Any]
 ) -> tuple[LayerSummaryTable | None, float | None, float | None]:

@@ -22,7 +22,7 @@ from trtui.errors import UserError
 from trtui.model import LayerInfo, LayerSummaryTable, SourceBatch, SourceInfo, frozen_array
 from trtui.recording.files import detect_kind, read_json
 from trtui.recording.loader import Recording, load_recording
-from trtui.recording.roundtrip import read_back
+from trtui.recording.roundtrip import read_back, recorded_latency
 from trtui.recording.summary_reader import SummaryDoc, parse_summary
 
 _SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
@@ -151,9 +151,11 @@ class RecordingSource:
         notices: tuple[str, ...] = (),
         recording: Recording | None = None,
         profiled_gpu_ms: float | None = None,
+        recorded_latency: dict[str, float] | None = None,
     ) -> None:
         self._info = info
         self.profiled_gpu_ms = profiled_gpu_ms
+        self.recorded_latency = recorded_latency
         self.summary = summary
         self.latencies_ms = frozen_array(latencies_ms if latencies_ms is not None else ())
         self.timing_wall_s = timing_wall_s
@@ -187,6 +189,7 @@ class RecordingSource:
             notices=self.notices,
             finished=True,
             profiled_gpu_ms=self.profiled_gpu_ms,
+            recorded_latency=self.recorded_latency,
         )
 
 
@@ -194,6 +197,7 @@ def source_from_recording(rec: Recording) -> RecordingSource:
     times = rec.times
     section = rec.run_meta.trtui if rec.run_meta is not None else {}
     summary, gpu_ms, duration = read_back(rec.summary, section)
+    recorded = recorded_latency(section)
     if duration is None and times is not None and times.wall_s > 0:
         duration = times.wall_s  # the trace's own span
     if duration is None and rec.run_meta is not None:
@@ -208,6 +212,7 @@ def source_from_recording(rec: Recording) -> RecordingSource:
         rec.notices,
         rec,
         gpu_ms,
+        recorded,
     )
 
 

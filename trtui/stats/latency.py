@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -99,6 +100,7 @@ class LatencyAggregator:
         self._wall_total = 0.0
         self._streams: dict[int, _Ring] = {}
         self._stream_counts: dict[int, int] = {}
+        self._recorded: dict[str, float] | None = None
         self._all: list[FloatArray] | None = []  # every latency, until EXACT_LIMIT
         self._finished = False
         self._exact: tuple[float, float, float, float] | None = None
@@ -173,7 +175,20 @@ class LatencyAggregator:
     def window(self) -> LatencyStats:
         return latency_stats(self._window.ordered(), self.throughput_window())
 
+    def set_recorded(self, figures: Mapping[str, float]) -> None:
+        """Since-start figures a recording carries for more inferences than its times file holds
+        (trtui's exports): `total()` reports them, with the measured throughput."""
+        self._recorded = dict(figures)
+
     def total(self) -> LatencyStats:
+        recorded = self._recorded
+        if recorded is not None and int(recorded.get("count", 0)) > self.count:
+            return LatencyStats(
+                count=int(recorded["count"]),
+                last=self._last,
+                **{k: recorded.get(k) for k in ("mean", "median", "p90", "p95", "p99", "min", "max", "std")},
+                throughput_per_s=self.throughput_total(),
+            )
         if self.count == 0:
             return LatencyStats(0, throughput_per_s=self.throughput_total())
         if self._finished and self._all is not None:
