@@ -173,3 +173,11 @@ async def test_the_comparison_screen_says_how_pairs_matched_and_lists_residual_a
         kinds = [str(changes.get_row_at(i)[1]) for i in range(changes.row_count)]  # type: ignore[attr-defined]
         assert kinds.count("element-wise") == 1
         await pilot.press("q")
+
+
+def test_the_warning_is_one_line_of_the_text_report() -> None:
+    convs: list[Row] = [(f"conv{i}", "CaskConvolution", ["FP16"], "FP16", F16, 1.0) for i in range(4)]
+    pools: list[Row] = [(f"pool{i}", "CudaPooling", ["FP16"], "FP16", None, 1.0) for i in range(4)]
+    text = comparison_text(compare(_run("a", convs), _run("b", pools)))
+    warnings = [line for line in text.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: less than half the layer time is matched")

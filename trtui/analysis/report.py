@@ -152,7 +152,7 @@ def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
     for side, s in (("A", c.a), ("B", c.b)):
         sim = "  [SIMULATED: not measured]" if s.simulated else ""
         lines.append(f"{side}: {s.label}  ({s.origin}{', ' + s.device if s.device else ''}){sim}")
-    lines += [f"note: {n}" for n in c.notices]
+    lines += [n if n.startswith("warning:") else f"note: {n}" for n in c.notices]
     lines.append("")
     if c.end_to_end:
         lines += ["End-to-end (unprofiled inferences; ms, throughput per s)", *table(
