@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta, StatDelta
 from trtui.analysis.run import RunData
 from trtui.analysis.views import Analysis, GroupRow, tactic_family
+from trtui.format import share
 
 NAME_WIDTH = 56
 
@@ -83,7 +84,7 @@ def _groups(title: str, rows: Sequence[GroupRow], limit: int | None = None) -> l
     out = [title]
     out += table(
         ("", "layers", "ms/inference", "share"),
-        [(r.key, str(r.layers), ms(r.time_ms), f"{r.share_pct:.1f}%") for r in shown],
+        [(r.key, str(r.layers), ms(r.time_ms), share(r.share_pct)) for r in shown],
     )
     if limit is not None and len(rows) > limit:
         out.append(f"  ... {len(rows) - limit} more")
@@ -113,7 +114,7 @@ def analysis_text(run: RunData, a: Analysis, families: int = 12) -> str:
         ("#", "layer", "type", "precision", "ms", "share", "cum."),
         [
             (str(h.rank), h.name, h.type or "?", h.precision or "?", ms(h.time_ms),
-             f"{h.share_pct:.1f}%", f"{h.cumulative_pct:.1f}%")
+             share(h.share_pct), share(h.cumulative_pct))
             for h in a.hotspots
         ],
         left=4,

@@ -125,7 +125,7 @@ def print_report(update: Update, top: int) -> None:
         lines.append(f"top {len(order)} layers by share:")
         lines.append(f"  {'share':>7} {'mean ms':>9} {'median':>9} {'p99':>9}  layer")
         lines.extend(
-            f"  {fmt.pct(table.share_pct[i], 7, 2)} {fmt.ms(table.mean_ms[i], 9)} "
+            f"  {fmt.share(float(table.share_pct[i])):>7} {fmt.ms(table.mean_ms[i], 9)} "
             f"{fmt.ms(table.median_ms[i], 9)} {fmt.ms(table.p99_ms[i], 9)}  {table.names[i]}"
             for i in order
         )
