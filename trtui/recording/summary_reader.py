@@ -40,8 +40,8 @@ class SummaryDoc:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _num(value: object, what: str) -> float:
-    """A number or null (-> NaN), at most MAX_NUMBER in size."""
+def _num(value: object, what: str, limit: float = MAX_NUMBER) -> float:
+    """A number or null (-> NaN), at most `limit` in size."""
     if value is None:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -50,8 +50,8 @@ def _num(value: object, what: str) -> float:
         x = float(value)
     except OverflowError:
         raise UserError(f"{what} is a {len(str(value))}-digit number, out of range") from None
-    if math.isfinite(x) and abs(x) > MAX_NUMBER:
-        raise UserError(f"{what} is {x:g}, out of range (at most {MAX_NUMBER:g})")
+    if math.isfinite(x) and abs(x) > limit:
+        raise UserError(f"{what} is {x:g}, out of range (at most {limit:g})")
     return x
 
 
@@ -70,7 +70,7 @@ def _opt_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
 
 
 def _count(value: object, what: str) -> int:
-    x = _num(value, what)
+    x = _num(value, what, MAX_COUNT)
     if math.isnan(x):
         return 0
     if x < 0 or not x.is_integer():
