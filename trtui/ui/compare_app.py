@@ -91,6 +91,8 @@ def summary_text(c: Comparison) -> str:
         f"{len(c.only_b)} only in B; precision changed {len(c.precision_changes)}, "
         f"tactic changed {len(c.tactic_changes)}"
     )
+    if c.matched_pct_a is not None and c.matched_pct_b is not None:
+        lines.append(f"matched time: {c.matched_pct_a:.1f}% of A, {c.matched_pct_b:.1f}% of B")
     lines += [f"[i]note: {escape(n)}[/i]" for n in c.notices]
     return "\n".join(lines)
 
