@@ -287,6 +287,10 @@ class TrtuiApp(App[int]):
 
     # -- actions ---------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A replay has nothing to pause: no "p Pause" in the footer."""
+        return not (action == "pause" and self.session.source.info.kind == "recording")
+
     def action_pause(self) -> None:
         if self.session.source.info.kind == "recording":
             self.notify("a recording is read at once: nothing runs, nothing to pause", timeout=3)
