@@ -146,6 +146,7 @@ async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
         assert update.profile.elapsed_s == pytest.approx(0.503)  # the trace, not the replay
         latency = latency_text(update, 40).plain
         assert "rolling" not in latency and "recorded" in latency
+        assert app.check_action("pause", ()) is False  # no "p Pause" in the footer
         await pilot.press("p")
         await pilot.pause()
         assert not session.paused
