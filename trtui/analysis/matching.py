@@ -25,6 +25,10 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from trtui.model import LayerInfo
 from trtui.recording.readers import base_name
@@ -175,40 +179,54 @@ def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-def _align(a: list[int], b: list[int], score: Callable[[int, int], float]) -> list[tuple[int, int]]:
-    """A global alignment of two index lists maximising the summed pair scores (gaps cost 0; a
-    pair scoring 0 or less is never made)."""
-    n, m = len(a), len(b)
+def _align(ka: list[int], kb: list[int], sa: list[int], sb: list[int]) -> list[tuple[int, int]]:
+    """A global alignment of two sequences of compute layers, given as kind codes `ka`/`kb` and
+    output-shape codes `sa`/`sb` (-1: unknown): positions (i, j) paired, maximising the summed
+    scores (1 for the same kind, 1.5 with the same output shape too; gaps cost 0; layers of
+    different kinds never pair). Vectorised by rows; above `_MAX_CELLS` cells, a greedy in-order
+    pairing kind by kind."""
+    n, m = len(ka), len(kb)
     if not n or not m:
         return []
     if n * m > _MAX_CELLS:  # very large engines: pair in order, kind by kind
+        where: dict[int, list[int]] = {}
+        for j, k in enumerate(kb):
+            where.setdefault(k, []).append(j)
         out, j = [], 0
-        for i in range(n):
-            k = j
-            while k < m and score(a[i], b[k]) <= 0:
-                k += 1
-            if k < m:
-                out.append((a[i], b[k]))
-                j = k + 1
+        for i, k in enumerate(ka):
+            js = where.get(k, [])
+            pos = bisect.bisect_left(js, j)
+            if pos < len(js):
+                out.append((i, js[pos]))
+                j = js[pos] + 1
         return out
-    dp = [[0.0] * (m + 1) for _ in range(n + 1)]
+    kb_arr, sb_arr = np.asarray(kb), np.asarray(sb)
+
+    def scores(i: int) -> npt.NDArray[Any]:
+        same_shape = (sb_arr == sa[i]) & (sa[i] >= 0)
+        out: npt.NDArray[Any] = np.where(kb_arr == ka[i], np.where(same_shape, 1.5, 1.0), 0.0)
+        return out
+
+    dp = np.zeros((n + 1, m + 1))
     for i in range(n - 1, -1, -1):
-        row, below = dp[i], dp[i + 1]
-        for j in range(m - 1, -1, -1):
-            s = score(a[i], b[j])
-            best = max(below[j], row[j + 1])
-            if s > 0:
-                best = max(best, s + below[j + 1])
-            row[j] = best
+        s = scores(i)
+        below = dp[i + 1]
+        best = np.maximum(below[:m], np.where(s > 0, s + below[1:], 0.0))
+        dp[i, :m] = np.maximum.accumulate(best[::-1])[::-1]  # row[j] = max(best[j], row[j + 1])
     out = []
     i = j = 0
+    row = scores(0)
     while i < n and j < m:
-        s = score(a[i], b[j])
-        if s > 0 and dp[i][j] == s + dp[i + 1][j + 1]:
-            out.append((a[i], b[j]))
+        here = float(row[j])
+        if here > 0 and dp[i, j] == here + dp[i + 1, j + 1]:
+            out.append((i, j))
             i, j = i + 1, j + 1
-        elif dp[i][j] == dp[i + 1][j]:
+            if i < n:
+                row = scores(i)
+        elif dp[i, j] == dp[i + 1, j]:
             i += 1
+            if i < n:
+                row = scores(i)
         else:
             j += 1
     return out
@@ -259,10 +277,11 @@ def match_layers(a_names: Sequence[str], a_info: InfoOf, b_names: Sequence[str],
                 candidates[(a_pos[x], b_pos[y])] = None
     anchors = sorted((a_pos[n], b_pos[m]) for n, (m, _) in how.items())
     kept = _increasing(list(candidates))
+    order = _Order(anchors)
     used_a: set[int] = set()
     used_b: set[int] = set()
     for i, j in kept:
-        if i in used_a or j in used_b or not _consistent(anchors, i, j):
+        if i in used_a or j in used_b or not order.allows(i, j):
             continue
         used_a.add(i)
         used_b.add(j)
@@ -273,22 +292,28 @@ def match_layers(a_names: Sequence[str], a_info: InfoOf, b_names: Sequence[str],
     anchors = sorted((a_pos[n], b_pos[m]) for n, (m, _) in how.items())
     a_rest = [a_pos[n] for n in a_names if n not in how and n not in a_helpers]
     b_rest = [b_pos[n] for n in b_names if n in b_free and n not in b_helpers]
-    a_kind = {i: layer_kind(a_names[i], a_info(a_names[i])) for i in a_rest}
-    b_kind = {j: layer_kind(b_names[j], b_info(b_names[j])) for j in b_rest}
+    codes: dict[object, int] = {}
 
-    def score(i: int, j: int) -> float:
-        if a_kind[i] != b_kind[j]:
-            return 0.0
-        sa, sb = _out_shape(a_info(a_names[i])), _out_shape(b_info(b_names[j]))
-        return 1.5 if sa is not None and sa == sb else 1.0
+    def code(x: object) -> int:
+        return -1 if x is None else codes.setdefault(x, len(codes))
+
+    a_kind = {i: code(layer_kind(a_names[i], a_info(a_names[i]))) for i in a_rest}
+    b_kind = {j: code(layer_kind(b_names[j], b_info(b_names[j]))) for j in b_rest}
+    a_shape = {i: code(_out_shape(a_info(a_names[i]))) for i in a_rest}
+    b_shape = {j: code(_out_shape(b_info(b_names[j]))) for j in b_rest}
 
     bounds = [(-1, -1), *anchors, (len(a_names), len(b_names))]
     for (a0, b0), (a1, b1) in itertools.pairwise(bounds):
         seg_a = [i for i in a_rest if a0 < i < a1]
         seg_b = [j for j in b_rest if b0 < j < b1]
-        for i, j in _align(seg_a, seg_b, score):
-            how[a_names[i]] = (b_names[j], HOW_SEQUENCE)
-            del b_free[b_names[j]]
+        pairs_ij = _align(
+            [a_kind[i] for i in seg_a], [b_kind[j] for j in seg_b],
+            [a_shape[i] for i in seg_a], [b_shape[j] for j in seg_b],
+        )
+        for xi, yj in pairs_ij:
+            pa, pb = seg_a[xi], seg_b[yj]
+            how[a_names[pa]] = (b_names[pb], HOW_SEQUENCE)
+            del b_free[b_names[pb]]
 
     # helpers that no name paired travel with the compute layer they serve
     a_serves = _served(a_names, a_info, {n for n in a_helpers if n not in how})
@@ -318,6 +343,18 @@ def match_layers(a_names: Sequence[str], a_info: InfoOf, b_names: Sequence[str],
     return Matching(pairs, only_a, only_b)
 
 
-def _consistent(anchors: list[tuple[int, int]], i: int, j: int) -> bool:
-    """True when pairing (i, j) keeps the order of the pairs already made."""
-    return all((x < i) == (y < j) for x, y in anchors)
+class _Order:
+    """The pairs already made (sorted by A), to ask in O(log n) whether a new pair keeps their
+    order: every pair before it in A is before it in B, every pair after it is after it."""
+
+    def __init__(self, anchors: list[tuple[int, int]]) -> None:
+        self.xs = [x for x, _ in anchors]
+        ys = [y for _, y in anchors]
+        self.prefix_max = list(itertools.accumulate(ys, max))
+        self.suffix_min = list(itertools.accumulate(reversed(ys), min))[::-1]
+
+    def allows(self, i: int, j: int) -> bool:
+        p = bisect.bisect_left(self.xs, i)
+        before_ok = p == 0 or self.prefix_max[p - 1] < j
+        after_ok = p == len(self.xs) or self.suffix_min[p] > j
+        return before_ok and after_ok
