@@ -76,3 +76,12 @@ def test_shapes_that_cannot_apply_are_errors(
     spec = str(recording) if source == "RECORDING" else source
     assert main(["profile", spec, "--shapes", shapes, "--duration", "0.2"]) == 2
     _one_line_error(capsys, needle)
+
+
+def test_csv_dash_is_stdout_alone(recording: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["profile", str(recording), "--csv", "-"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("index,name,type,precision") and len(lines) == 3  # header + 2 layers
+    assert not Path("-").exists()
+    assert main(["profile", str(recording), "--csv", "-", "--json", "-"]) == 2
+    _one_line_error(capsys, "only one of them")

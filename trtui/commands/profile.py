@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--json", type=Path, metavar="PATH",
         help="write the summary as JSON (schema in README; '-' for stdout)",
     )
-    p.add_argument("--csv", type=Path, metavar="PATH", help="write the layer table as CSV")
+    p.add_argument("--csv", type=Path, metavar="PATH", help="write the layer table as CSV ('-' for stdout)")
     p.add_argument(
         "--export-dir",
         type=Path,
@@ -48,7 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_output_file(args.json, "--json", allow_stdout=True)
-    check_output_file(args.csv, "--csv")
+    check_output_file(args.csv, "--csv", allow_stdout=True)
+    if json_to_stdout(args.json) and json_to_stdout(args.csv):
+        raise UserError("--json - and --csv -: only one of them can go to stdout")
     if args.export_dir is not None and args.export_dir.exists() and not args.export_dir.is_dir():
         raise UserError(f"--export-dir {args.export_dir}: exists and is not a folder")
     options = options_from_args(args)
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     write_outputs(update, args)
-    if not args.quiet and not json_to_stdout(args.json):  # stdout holds the JSON alone
+    if not args.quiet and not (json_to_stdout(args.json) or json_to_stdout(args.csv)):  # stdout: that alone
         print_report(update, args.top)
     return 0
 

@@ -23,9 +23,10 @@ import csv
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -264,24 +265,34 @@ def _cell(x: float) -> str:
 
 
 def write_layers_csv(update: Update, path: Path) -> None:
-    """The since-start layer table as CSV (one row per layer, engine order; empty cell = unknown)."""
+    """The since-start layer table as CSV (one row per layer, engine order; empty cell = unknown),
+    written atomically; `-` writes it to stdout."""
+    if str(path) == "-":
+        layers_csv(update, sys.stdout)
+        sys.stdout.flush()
+        return
+    with atomic_open(path, "w") as fh:
+        layers_csv(update, fh)
+
+
+def layers_csv(update: Update, fh: IO[str]) -> None:
+    """Write the CSV of `write_layers_csv` to an open text stream."""
     table = update.profile.layers_total
     infos = {layer.name: layer for layer in update.profile.info.layers}
     tel = update.telemetry
     simulated = "yes" if update.profile.info.simulated or (tel is not None and tel.simulated) else "no"
     numeric = CSV_COLUMNS[CSV_COLUMNS.index("count") + 1 : CSV_COLUMNS.index("simulated")]
-    with atomic_open(path, "w") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
-        for i, name in enumerate(table.names):
-            info = infos.get(name)
-            w.writerow([
-                i, name,
-                (info.type if info else None) or "",
-                (info.precision if info else None) or "",
-                (info.output_precision if info else None) or "",
-                (info.tactic if info else None) or "",
-                int(table.count[i]),
-                *(_cell(float(getattr(table, c)[i])) for c in numeric),
-                simulated,  # on every row, so that no row is taken for a measurement
-            ])
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for i, name in enumerate(table.names):
+        info = infos.get(name)
+        w.writerow([
+            i, name,
+            (info.type if info else None) or "",
+            (info.precision if info else None) or "",
+            (info.output_precision if info else None) or "",
+            (info.tactic if info else None) or "",
+            int(table.count[i]),
+            *(_cell(float(getattr(table, c)[i])) for c in numeric),
+            simulated,  # on every row, so that no row is taken for a measurement
+        ])
