@@ -4,6 +4,7 @@ one-line UserError. Never another exception (a traceback in the CLI)."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -274,7 +275,8 @@ def _open_both(path: Path) -> None:
         warnings.simplefilter("error")
         a = analyze(run.layers, run.infos)
         text = analysis_text(run, a) + comparison_text(compare(run, run))
-    assert "nan" not in text.lower().replace("nanos", "")
+    # (layer names may hold anything the fuzzing inserted: the figures are checked, not the names)
+    assert not re.search(r"(?<![\w.])[-+]?(nan|inf)(%| ms)", text.lower()), text
 
 
 @FUZZ
