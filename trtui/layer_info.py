@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -272,7 +271,9 @@ def parse_layer(obj: object, index: int = 0) -> LayerInfo:
     outputs = _tensors(obj.get("Outputs"), f"{what} Outputs")
     stream = obj.get("StreamId")
     if stream is not None and (
-        isinstance(stream, bool) or not isinstance(stream, (int, float)) or not math.isfinite(stream)
+        isinstance(stream, bool)
+        or not isinstance(stream, (int, float))
+        or not -(2**31) < stream < 2**31  # also refuses NaN, infinities and 400-digit integers
     ):
         raise UserError(f"{what}: StreamId is {json_kind(stream)}, expected an integer")
     tactic = _opt_str(obj, "TacticName", what)
