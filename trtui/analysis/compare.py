@@ -225,8 +225,8 @@ def compare(a: RunData, b: RunData) -> Comparison:
             notices.append(f"{side} has no layer details (types, precisions, tactics): no layer info")
         if r.latency is None or r.latency.count == 0:
             notices.append(f"{side} has no end-to-end latency (no times file)")
-    pct_a = 100.0 * ma / a_sum if a_sum > 0 and math.isfinite(a_sum) else None
-    pct_b = 100.0 * mb / b_sum if b_sum > 0 and math.isfinite(b_sum) else None
+    pct_a = min(100.0, 100.0 * ma / a_sum) if a_sum > 0 and math.isfinite(a_sum) else None
+    pct_b = min(100.0, 100.0 * mb / b_sum) if b_sum > 0 and math.isfinite(b_sum) else None
     low = [f"{s} {v:.0f}%" for s, v in (("A", pct_a), ("B", pct_b)) if v is not None and v < 50.0]
     if low:
         notices.insert(0, f"warning: less than half the layer time is matched ({', '.join(low)}): "
