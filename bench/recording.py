@@ -7,6 +7,9 @@
 - the same for a synthetic large recording (20,000 detailed layers, 50,000 inferences) written
   to a temporary folder, the size of a large LLM engine.
 - `trtui compare` of two recordings (load both and compare), for the two largest fixtures.
+- cross-engine matching (`match_layers`) of two synthetic 20,000-layer engines whose names never
+  meet (an FP16 and a QAT export): every layer is paired by the compute-layer sequence, with a
+  reformat before every tenth layer grouped in.
 
 Without the fixtures (../shared/fixtures/trtexec) only the synthetic figure is produced.
 
@@ -22,6 +25,8 @@ from typing import Any
 
 from bench._timing import median_seconds
 from trtui.analysis.compare import compare
+from trtui.analysis.matching import match_layers
+from trtui.model import LayerInfo
 from trtui.recording.runs import load_run
 from trtui.recording.source import open_recording
 
@@ -108,6 +113,20 @@ def _synthetic(folder: Path) -> None:
     (folder / "big.engine.timing.json").write_text(json.dumps(times))
 
 
+def _engine(prefix: str, n: int) -> tuple[list[str], dict[str, LayerInfo]]:
+    names: list[str] = []
+    infos: dict[str, LayerInfo] = {}
+    for i in range(n):
+        if i % 10 == 0:
+            r = f"Reformatting CopyNode for Input Tensor 0 to {prefix}{i}"
+            names.append(r)
+            infos[r] = LayerInfo(r, "Reformat")
+        name = f"{prefix}{i}"
+        names.append(name)
+        infos[name] = LayerInfo(name, "CaskConvolution" if i % 4 else "CudaPooling")
+    return names, infos
+
+
 def _open_rows(label: str, folder: Path, note: str) -> list[dict[str, Any]]:
     files = _json_files(folder)
     size_mib = sum(f.stat().st_size for f in files) / 2**20
@@ -149,6 +168,17 @@ def run() -> list[dict[str, Any]]:
                     "load_run of both recordings + compare (what 'trtui compare A B --text' computes)",
                 )
             )
+    a_names, a_info = _engine("Conv_", SYNTH_LAYERS)
+    b_names, b_info = _engine("layer.weight + QuantizeLinear_", SYNTH_LAYERS)
+    t = median_seconds(lambda: match_layers(a_names, a_info.get, b_names, b_info.get), 3)
+    rows.append(
+        _row(
+            f"match layers of two {SYNTH_LAYERS}-layer engines from different exports",
+            t * 1000,
+            "ms",
+            "trtui compare's layer matching when no name meets (sequence alignment, helpers grouped)",
+        )
+    )
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         _synthetic(folder)

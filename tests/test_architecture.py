@@ -7,7 +7,8 @@
 
 The layers within trtui (rules over the import graph of `arch_scan`), lowest first:
 
-1. the model: `trtui.model`, `trtui.clock_reasons`, and the telemetry value types
+1. the model: `trtui.model`, `trtui.clock_reasons`, the pure rules on its values (`trtui.precision`:
+   what a layer computes in; `trtui.format`: numbers as text), and the telemetry value types
    `trtui.telemetry.sample` / `trtui.telemetry.history`;
 2. the aggregators: `trtui.stats.*` and the pure analysis `trtui.analysis.*` (plus the telemetry
    history, an aggregator of samples). They import only layers 1 and 2 (`MODEL_LAYER`);
@@ -168,6 +169,8 @@ def test_the_process_check_can_fail(module: str) -> None:
 
 MODEL_LAYER = (
     "trtui.model",
+    "trtui.precision",
+    "trtui.format",
     "trtui.clock_reasons",
     "trtui.telemetry.sample",
     "trtui.telemetry.history",

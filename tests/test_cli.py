@@ -63,6 +63,7 @@ def test_profile_demo_writes_the_documented_schema(tmp_path: Path) -> None:
         "name",
         "type",
         "precision",
+        "output_precision",
         "tactic",
         "count",
         "last_ms",

@@ -35,9 +35,10 @@ def test_window_statistics_match_numpy(n_iter: int, window: int) -> None:
     assert w.names == names
     np.testing.assert_array_equal(w.count, np.full(7, len(ref)))
     np.testing.assert_allclose(w.mean_ms, ref.mean(0), **F32)
-    np.testing.assert_allclose(w.median_ms, np.median(ref, 0), **F32)
-    np.testing.assert_allclose(w.p90_ms, np.percentile(ref, 90, 0), **F32)
-    np.testing.assert_allclose(w.p99_ms, np.percentile(ref, 99, 0), **F32)
+    np.testing.assert_allclose(w.median_ms, np.median(ref, 0), **F32)  # mean of the two middles
+    # trtexec's nearest rank, column by column (no interpolation)
+    np.testing.assert_allclose(w.p90_ms, [_nearest_rank(ref[:, j], 90) for j in range(7)], **F32)
+    np.testing.assert_allclose(w.p99_ms, [_nearest_rank(ref[:, j], 99) for j in range(7)], **F32)
     np.testing.assert_allclose(w.min_ms, ref.min(0), **F32)
     np.testing.assert_allclose(w.max_ms, ref.max(0), **F32)
     np.testing.assert_allclose(w.std_ms, ref.std(0), rtol=1e-5, atol=1e-9)
@@ -131,13 +132,20 @@ def test_latency_aggregator_matches_numpy(batches: list[list[float]]) -> None:
     assert tot.count == len(allv)
     assert tot.mean == pytest.approx(allv.mean(), rel=1e-9, abs=1e-9)
     assert tot.std == pytest.approx(allv.std(), rel=1e-6, abs=1e-6)
-    assert tot.p99 == pytest.approx(np.percentile(allv, 99), rel=1e-9, abs=1e-9)  # reservoir holds all
+    assert tot.p99 == _nearest_rank(allv, 99)  # the reservoir holds all: trtexec's definition
     assert (tot.min, tot.max, tot.last) == (allv.min(), allv.max(), allv[-1])
     w = agg.window()
     ref = allv[-64:]
     assert w.count == len(ref)
-    assert w.median == pytest.approx(np.median(ref))
-    assert w.p90 == pytest.approx(np.percentile(ref, 90))
+    assert w.median == pytest.approx(np.median(ref))  # the mean of the two middle values
+    assert w.p90 == _nearest_rank(ref, 90)
+
+
+def _nearest_rank(values: np.ndarray, p: float) -> float:
+    """trtexec's percentile, restated: sort, drop the top int((1 - p/100) * n) (single precision)."""
+    srt = sorted(float(v) for v in values)
+    exclude = int(np.float32(np.float32(1) - np.float32(p) / np.float32(100)) * np.float32(len(srt)))
+    return srt[max(len(srt) - 1 - exclude, 0)]
 
 
 def test_throughput_counts_timing_wall_time_only() -> None:

@@ -26,6 +26,21 @@ from typing import IO, Any
 from trtui.errors import UserError
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the system says it (Linux), else by
+    setting and restoring it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def partial_path(path: Path) -> Path:
     """Where a `fixed_partial` write of `path` goes before the rename."""
     return path.with_name(path.name + ".partial")
@@ -36,7 +51,8 @@ def atomic_file(
     path: str | Path, mode: str = "w", encoding: str | None = "utf-8", *, fixed_partial: bool = False
 ) -> Iterator[IO[Any]]:
     """Open a temporary file beside `path` for writing (`mode` "w" or "wb"); rename it over `path`
-    only if the block succeeds. OSError propagates."""
+    only if the block succeeds. OSError propagates. The file gets ordinary permissions (0666 less
+    the umask), not the temporary file's 0600."""
     target = Path(path)
     enc = None if "b" in mode else encoding
     if fixed_partial:
@@ -46,6 +62,8 @@ def atomic_file(
         directory = target.parent if str(target.parent) else Path(".")
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
         tmp = Path(name)
+        with contextlib.suppress(OSError):  # a file system without modes keeps its default
+            os.fchmod(fd, 0o666 & ~current_umask())
         fh = os.fdopen(fd, mode, encoding=enc)
     try:
         with fh:

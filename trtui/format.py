@@ -29,6 +29,18 @@ def pct(x: float | None, width: int = 0, digits: int = 1) -> str:
     return s.rjust(width)
 
 
+def share(x: float | None) -> str:
+    """A share of the layer time that stays readable with thousands of layers: "12.3%", "0.35%",
+    "<0.01%" (never "0.0%" for a layer that took time); "0%" for none, "n/a" when unknown."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x >= 1.0:
+        return f"{x:.1f}%"
+    if x >= 0.01:
+        return f"{x:.2f}%"
+    return "<0.01%" if x > 0 else "0%"
+
+
 def num(x: float | None, unit: str = "", digits: int = 0) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"

@@ -19,8 +19,10 @@ writes:
 * one layer on its own (what `get_layer_information` returns): an object, or a JSON string for
   names-only engines.
 
-A layer's `precision` is the data type of its outputs (the most common one when outputs differ),
-normalised to TensorRT's short names ("FP32", "FP16", "BF16", "INT8", "FP8", ...). Its
+A layer's `precision` is the precision it computes in (from its tactic, weights and inputs: the
+rule is in `trtui/precision.py`) and its `output_precision` the data type of its outputs (the most
+common one when outputs differ), both normalised to TensorRT's short names ("FP32", "FP16",
+"BF16", "INT8", "FP8", ...). Its
 `onnx_nodes` come from `"Metadata"`: entries separated by U+001E / U+001F, each with the
 "[ONNX Layer: ...]" wrapper removed. Keys without a field of their own are kept in `params`.
 
@@ -31,9 +33,7 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +41,7 @@ from typing import Any, Literal
 from trtui.errors import UserError
 from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, TensorInfo
+from trtui.precision import compute_precision, output_precision
 
 # Keys of a detailed layer object that have a field of their own in LayerInfo.
 _OWN_KEYS = frozenset(
@@ -98,6 +99,7 @@ _ONNX_WRAPPER = re.compile(r"^\[ONNX Layer:\s*(.*?)\s*\]$", re.S)
 _METADATA_SPLIT = re.compile("[\u001e\u001f]")
 
 _INT_ONLY = frozenset((int,))
+_WEIGHTS_TYPE = re.compile(r"""['"]?Type['"]?\s*:\s*['"]?([A-Za-z0-9]+)""")
 
 TrtSchema = Literal["10", "11"]
 
@@ -236,14 +238,19 @@ def _tensors(value: object, what: str) -> tuple[TensorInfo, ...]:
 
 def layer_precision(outputs: Sequence[TensorInfo]) -> str | None:
     """The most common output data type (the first one on a tie); None when none is known."""
-    if len(outputs) == 1:
-        return outputs[0].dtype
-    kinds = [t.dtype for t in outputs if t.dtype]
-    if not kinds:
-        return None
-    counts = Counter(kinds)
-    best = max(counts.values())
-    return next(k for k in kinds if counts[k] == best)
+    return output_precision(outputs)
+
+
+def weights_precision(params: Mapping[str, Any]) -> str | None:
+    """The type of a layer's weights (`"Weights": {"Type": "Int8", "Count": 864}`), or None.
+    trtexec writes the object as a Python-style string ("{'Type': 'Int8', 'Count': 864}")."""
+    w = params.get("Weights")
+    if isinstance(w, Mapping):
+        return normalise_dtype(w.get("Type"))
+    if isinstance(w, str):
+        m = _WEIGHTS_TYPE.search(w)
+        return normalise_dtype(m.group(1)) if m else None
+    return None
 
 
 def parse_layer(obj: object, index: int = 0) -> LayerInfo:
@@ -264,20 +271,25 @@ def parse_layer(obj: object, index: int = 0) -> LayerInfo:
     outputs = _tensors(obj.get("Outputs"), f"{what} Outputs")
     stream = obj.get("StreamId")
     if stream is not None and (
-        isinstance(stream, bool) or not isinstance(stream, (int, float)) or not math.isfinite(stream)
+        isinstance(stream, bool)
+        or not isinstance(stream, (int, float))
+        or not -(2**31) < stream < 2**31  # also refuses NaN, infinities and 400-digit integers
     ):
         raise UserError(f"{what}: StreamId is {json_kind(stream)}, expected an integer")
+    tactic = _opt_str(obj, "TacticName", what)
+    params = {k: v for k, v in obj.items() if k not in _OWN_KEYS}
     return LayerInfo(
         name=name,
         type=_opt_str(obj, "LayerType", what),
-        precision=layer_precision(outputs),
-        tactic=_opt_str(obj, "TacticName", what),
+        precision=compute_precision(tactic, weights_precision(params), inputs, outputs),
+        output_precision=output_precision(outputs),
+        tactic=tactic,
         inputs=inputs,
         outputs=outputs,
         origin=_opt_str(obj, "Origin", what),
         onnx_nodes=onnx_nodes(obj.get("Metadata")),
         stream_id=int(stream) if stream is not None else None,
-        params={k: v for k, v in obj.items() if k not in _OWN_KEYS},
+        params=params,
     )
 
 

@@ -46,7 +46,7 @@ class LayerInfo:
 
     name: str
     type: str | None = None  # LayerType, e.g. "CaskConvolution", "Reformat", "Myelin"
-    precision: str | None = None  # the dominant output precision, e.g. "FP16"
+    precision: str | None = None  # the precision it computes in, e.g. "INT8" (trtui/precision.py)
     tactic: str | None = None  # TacticName
     inputs: tuple[TensorInfo, ...] = ()
     outputs: tuple[TensorInfo, ...] = ()
@@ -54,6 +54,7 @@ class LayerInfo:
     onnx_nodes: tuple[str, ...] = ()  # ONNX nodes fused into this layer (from "Metadata")
     stream_id: int | None = None  # auxiliary stream the layer runs on
     params: Mapping[str, object] = field(default_factory=dict)  # everything else, as read
+    output_precision: str | None = None  # the dominant output data type, e.g. "FP32"
 
 
 PROFILE_SUFFIX = re.compile(r"\s\[profile (\d+)\]$")
@@ -117,6 +118,7 @@ class SourceInfo:
     layers: tuple[LayerInfo, ...] = ()  # static layer details where known, in engine order
     extra: Mapping[str, str] = field(default_factory=dict)  # more header facts, shown as-is
     facts: RunFacts | None = None  # how the run measures; `mode` is its wording (trtui.run_facts)
+    duration_s: float | None = None  # a recording: the recorded run's duration (not the replay's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,9 @@ class LayerSummaryTable:
     mean_ms: FloatArray
     median_ms: FloatArray
     iterations: int  # the recording's "count"
+    # more per-layer columns where the recording has them (trtui's exports: "p90_ms", "p99_ms",
+    # "min_ms", "max_ms", "std_ms"), aligned with `names`, NaN where unknown
+    extra: Mapping[str, FloatArray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,4 +170,8 @@ class SourceBatch:
     summary: LayerSummaryTable | None = None  # replaces per-iteration data for recordings
     notices: tuple[str, ...] = ()  # user-visible events ("CUDA graph capture failed: ...")
     finished: bool = False  # the source has nothing more (a recording fully replayed, an error)
+    profiled_gpu_ms: float | None = None  # a recording's measured profiled-iteration time, if recorded
+    # a trtui export of a run longer than its times file: the run's since-start latency figures
+    # ("count", "mean", "median", "p90", "p95", "p99", "min", "max", "std")
+    recorded_latency: Mapping[str, float] | None = None
     error: str | None = None  # one-line reason when the source stopped on an error

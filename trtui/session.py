@@ -278,6 +278,10 @@ class Session:
                 self._profiled_gpu.append(it.gpu_ms)
         if batch.summary is not None:
             self.layers.set_summary(batch.summary)
+        if batch.profiled_gpu_ms is not None:  # a recording that carries it (trtui's exports)
+            self._profiled_gpu.append(batch.profiled_gpu_ms)
+        if batch.recorded_latency is not None:  # ditto: a run longer than its times file
+            self.latency.set_recorded(batch.recorded_latency)
         self.latency.add(batch)
         if len(batch.latencies_ms):
             self._tick_latencies.append(np.asarray(batch.latencies_ms))
@@ -348,6 +352,8 @@ class Session:
             tax_pct = 100.0 * tax_ms / lat_window.mean
         self._seq += 1
         elapsed = self._clock() - self._t0 if self._t0 is not None else 0.0
+        if self.source.info.duration_s is not None:  # a replay: the recorded run's duration
+            elapsed = self.source.info.duration_s
         return ProfileSnapshot(
             info=self.source.info,
             seq=self._seq,

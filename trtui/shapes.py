@@ -73,6 +73,10 @@ def parse_shapes(text: str) -> ShapeList:
             )
         if name in seen:
             raise UserError(f"bad --shapes: input '{name}' is given twice")
+        if any(int(d) == 0 for d in dims.split("x")):
+            raise UserError(
+                f"bad --shapes entry '{item}': a dimension is 0; every dimension must be 1 or more"
+            )
         seen.add(name)
         out.append((name, tuple(int(d) for d in dims.split("x"))))
     return tuple(out)

@@ -48,6 +48,7 @@ def layers_list(table: LayerTable, info_by_name: dict[str, Any]) -> list[dict[st
                 "name": name,
                 "type": getattr(info, "type", None),
                 "precision": getattr(info, "precision", None),
+                "output_precision": getattr(info, "output_precision", None),
                 "tactic": getattr(info, "tactic", None),
                 "count": int(table.count[i]),
                 "last_ms": _num(table.last_ms[i]),

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from recording_support import FIXTURE_DIRS, file_ending, load, need_fixtures, replay
+from recording_support import file_ending, load, need_fixtures, need_shared, replay
+from shared_support import missing_shared
 
 from trtui.analysis.compare import compare, comparison_dict
 from trtui.analysis.run import RunData, run_from_update
@@ -21,11 +22,11 @@ from trtui.summary import summary_dict
 
 
 def two_fixtures() -> tuple[Path, Path]:
-    dirs = need_fixtures()
+    dirs = need_shared()
     fp16 = [d for d in dirs if "fp16" in d.name]
     fp32 = [d for d in dirs if "fp32" in d.name]
     if not fp16 or not fp32:
-        pytest.skip("needs the resnet18 fp16 and fp32 fixture recordings")
+        missing_shared("needs the resnet18 fp16 and fp32 fixture recordings")
     return fp16[0], fp32[0]
 
 
@@ -43,10 +44,18 @@ def test_fp16_vs_fp32_against_the_files() -> None:
     c = compare(load_run(a_dir), load_run(b_dir / "resnet.onnx.engine.timing.json"))
     common = [n for n in a_means if n in b_means]
     assert [d.name for d in c.layers] == common
-    assert [o.name for o in c.only_a] == [n for n in a_means if n not in b_means]
-    assert [o.name for o in c.only_b] == [n for n in b_means if n not in a_means]
+    # layers without a namesake are grouped with the compute layer they serve, or listed
+    grouped_a = [m for d in c.layers for m in d.a_members]
+    grouped_b = [m for d in c.layers for m in d.b_members]
+    assert sorted([o.name for o in c.only_a] + grouped_a) == sorted(n for n in a_means if n not in b_means)
+    assert sorted([o.name for o in c.only_b] + grouped_b) == sorted(n for n in b_means if n not in a_means)
+    assert grouped_a and grouped_b
     for d in c.layers:
-        assert d.a_ms == a_means[d.name] and d.b_ms == b_means[d.name]
+        assert d.how == "name"
+        assert d.a_ms == pytest.approx(a_means[d.name] + sum(a_means[m] for m in d.a_members))
+        assert d.b_ms == pytest.approx(b_means[d.name] + sum(b_means[m] for m in d.b_members))
+        if d.a_members or d.b_members:
+            continue
         assert d.delta_ms == pytest.approx(b_means[d.name] - a_means[d.name])
     assert c.total.a == pytest.approx(sum(a_means.values()))
     assert c.total.b == pytest.approx(sum(b_means.values()))
@@ -58,7 +67,7 @@ def test_fp16_vs_fp32_against_the_files() -> None:
     }
     assert {d.name for d in c.tactic_changes} == tactic_changed
     assert {d.name for d in c.precision_changes} == {
-        d.name for d in c.layers if d.a_precision == "FP16" and d.b_precision == "FP32"
+        d.name for d in c.layers if d.a_precision == "FP16" and d.b_precision in ("FP32", "TF32")
     }
     assert len(c.precision_changes) > 0
     for g in c.by_type:
@@ -186,9 +195,7 @@ def test_cli_errors_are_one_line(args: list[str], words: str, capsys: pytest.Cap
 
 
 def test_run_from_update_of_a_replay() -> None:
-    if not FIXTURE_DIRS:
-        pytest.skip("no trtexec fixtures")
-    update = replay(open_recording(FIXTURE_DIRS[0]))
+    update = replay(open_recording(need_fixtures()[0]))  # the real ones, else the project's own
     run = run_from_update(update)
     assert run.layers.names == update.profile.layers_total.names
     assert run.origin == "recording" and run.latency is not None

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from own_recordings import own_recording_dirs
+from shared_support import missing_shared, shared_param_marks
 
 from trtui.session import Session
 from trtui.sources.protocol import ProfileSource
@@ -20,15 +22,24 @@ NO_FIXTURES = f"no trtexec fixtures at {FIXTURES} (../shared/fixtures/trtexec re
 
 
 def fixture_dirs() -> list[Any]:
-    """One pytest param per fixture recording folder, or one skipped param when there are none."""
+    """One pytest param per recording folder: the real trtexec recordings of ../shared where they
+    exist (a placeholder that skips, or fails under CI, where they do not), and the small ones the
+    project writes itself (own_recordings.py, both layer-info layouts) in every clone."""
+    own = [pytest.param(d, id=d.name) for d in own_recording_dirs()]
     if not FIXTURE_DIRS:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=NO_FIXTURES))]
-    return [pytest.param(d, id=d.name) for d in FIXTURE_DIRS]
+        return [pytest.param(None, marks=shared_param_marks(NO_FIXTURES), id="no-fixtures"), *own]
+    return [*(pytest.param(d, id=d.name) for d in FIXTURE_DIRS), *own]
 
 
 def need_fixtures() -> list[Path]:
+    """Recording folders to test with: the real ones where ../shared has them, else the project's."""
+    return FIXTURE_DIRS or own_recording_dirs()
+
+
+def need_shared() -> list[Path]:
+    """The real recordings of ../shared: skip without them (fail under CI)."""
     if not FIXTURE_DIRS:
-        pytest.skip(NO_FIXTURES)
+        missing_shared(NO_FIXTURES)
     return FIXTURE_DIRS
 
 

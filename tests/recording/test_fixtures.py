@@ -10,13 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from own_recordings import graph_layout
 from recording_support import file_ending, fixture_dirs, load, need_fixtures, replay
 
 from trtui.layer_info import parse_layer_info
 from trtui.recording.loader import load_recording
 from trtui.recording.source import open_recording
 
-DTYPE_WORDS = {"FP32": "FP32", "FP16": "FP16", "Int8": "INT8", "INT8": "INT8"}
+DTYPE_WORDS = {
+    "FP32": "FP32", "FP16": "FP16", "Int8": "INT8", "INT8": "INT8", "Float": "FP32", "Half": "FP16"
+}
 
 
 def expected_precision(fmt: str) -> str | None:
@@ -66,12 +69,14 @@ def test_layer_info_is_joined_by_name(folder: Path) -> None:
         assert info.origin == raw.get("Origin")
         assert len(info.inputs) == len(raw["Inputs"])
         assert [t.shape for t in info.outputs] == [tuple(t["Dimensions"]) for t in raw["Outputs"]]
-        assert info.precision == expected_precision(raw["Outputs"][0]["Format/Datatype"])
+        out = raw["Outputs"][0]
+        assert info.output_precision == expected_precision(out.get("Format/Datatype") or out["DataType"])
     # every profiled layer of these recordings is in the layer info: no "missing" notice
     assert not any("missing from the layer info" in n for n in rec.notices)
     doc = parse_layer_info(graph_path.read_text())
-    assert doc.schema == "10" and doc.detailed
-    assert [t.name for t in doc.io] == graph["Bindings"]
+    assert doc.schema == graph_layout(folder) and doc.detailed
+    io = graph["Bindings"] if doc.schema == "10" else [t["Name"] for t in graph["I/O Tensors"]]
+    assert [t.name for t in doc.io] == io
     assert {t.mode for t in doc.io} == {"input", "output"}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from reliability_support import ROOT, need, run_cli
+from shared_support import missing_shared
 
 PACKAGE = ROOT / "trtui"
 UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "marshal", "shelve", "dill", "cloudpickle", "joblib"}
@@ -118,7 +119,7 @@ def test_writes_only_the_files_asked_for(
     (no config, cache or temporary file left behind)."""
     need(command)
     if "compare" in args and not FIXTURE.is_dir():
-        pytest.skip(f"fixtures not found: {FIXTURE}")
+        missing_shared(f"fixtures not found: {FIXTURE}")
     work = tmp_path / "work"
     work.mkdir()
     env, private = _private_env(tmp_path)

@@ -121,10 +121,11 @@ def test_the_child_runs_the_engine_and_its_layers_arrive_at_start(tmp_path: Path
         assert src.pid is not None and src.pid != os.getpid()
         info = src.info
         assert info.device == "Fake H100" and info.trt_module == "tensorrt"
-        assert [(x.name, x.type, x.precision) for x in info.layers] == [
-            ("conv1 + relu", "CaskConvolution", "FP16"),
-            ("pool", "CudaPooling", "FP16"),
-            ("fc", "CaskGemm", "FP32"),
+        # precision: what the layer computes in (its FP32 input), the output type beside it
+        assert [(x.name, x.type, x.precision, x.output_precision) for x in info.layers] == [
+            ("conv1 + relu", "CaskConvolution", "FP32", "FP16"),
+            ("pool", "CudaPooling", "FP16", "FP16"),
+            ("fc", "CaskGemm", "FP32", "FP32"),
         ]
         got = collect(src)
         assert sum(b.latencies_ms.size for b in got) >= 30
@@ -250,10 +251,8 @@ def test_profile_json_csv_and_export_show_the_engine_layers(tmp_path: Path) -> N
     assert res.returncode == 0, res.stderr
     summary = json.loads(out.read_text())
     layers = {x["name"]: x for x in summary["layers"]}
-    assert (layers["conv1 + relu"]["type"], layers["conv1 + relu"]["precision"]) == (
-        "CaskConvolution",
-        "FP16",
-    )
+    conv = layers["conv1 + relu"]
+    assert (conv["type"], conv["precision"], conv["output_precision"]) == ("CaskConvolution", "FP32", "FP16")
     assert layers["fc"]["type"] == "CaskGemm"
     assert summary["source"]["kind"] == "engine" and summary["source"]["trt_module"] == "tensorrt"
     # the facts crossed the process boundary; the mode line is their one wording
@@ -328,6 +327,14 @@ def test_batches_round_trip(
         assert second.profiled[0].names is first.profiled[0].names  # names sent once, shared after
 
 
+def _default(f: dataclasses.Field[Any]) -> object:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return dataclasses.MISSING
+
+
 def test_info_round_trips_with_layer_details() -> None:
     info = SourceInfo(
         kind="engine",
@@ -354,16 +361,42 @@ def test_info_round_trips_with_layer_details() -> None:
                 ("/conv/Conv",),
                 1,
                 {"Kernel": [3, 3]},
+                "FP32",
             ),
         ),
         extra={"aux streams": "1"},
-        facts=RunFacts(profile_every=10, profile_time_cap=0.2, cuda_graphs=False, graphs_asked=True,
-                       graphs_off="capture failed", transfers=True, streams=2, aux_streams=1, io_bytes=4096,
-                       ultralytics=(("task", "detect"), ("imgsz", "[640, 640]"))),
+        duration_s=12.5,
+        facts=RunFacts(
+            profile_every=10,
+            profile_time_cap=0.2,
+            cuda_graphs=False,
+            graphs_asked=True,
+            graphs_off="capture failed",
+            transfers=True,
+            streams=2,
+            aux_streams=1,
+            io_bytes=4096,
+            ultralytics=(("task", "detect"), ("imgsz", "[640, 640]")),
+        ),
     )
+    # every field is set to something other than its default: a field added later and forgotten
+    # by the codec (it happened: the output precision) fails here
+    for obj in (info, info.layers[0], info.layers[0].outputs[0]):
+        unset = [f.name for f in dataclasses.fields(obj) if getattr(obj, f.name) == _default(f)]
+        assert unset == [] or unset == ["simulated"], f"{type(obj).__name__}: {unset} left at default"
     assert codec.decode_info(codec.encode_info(info)) == info
-    for facts in (None, RunFacts(), RunFacts(recorded_by="trtexec", separate_profiling=True, spin_wait=False,
-                                             profiling_off="no room", simulated=True, ultralytics=())):
+    for facts in (
+        None,
+        RunFacts(),
+        RunFacts(
+            recorded_by="trtexec",
+            separate_profiling=True,
+            spin_wait=False,
+            profiling_off="no room",
+            simulated=True,
+            ultralytics=(),
+        ),
+    ):
         other = dataclasses.replace(info, facts=facts)
         assert codec.decode_info(codec.encode_info(other)) == other
 

@@ -428,10 +428,12 @@ def test_inspector_details_10x_form() -> None:
     assert info is not None and info.trt_module == "tensorrt" and info.trt_version == "10.3.0.26"
     assert [layer.name for layer in info.layers] == ["conv1 + relu", "pool", "fc"]
     conv = info.layers[0]
-    assert (conv.type, conv.precision, conv.tactic) == ("CaskConvolution", "FP16", "sm90_xmma_fprop")
+    # FP32 in (the tactic name states no type), FP16 out: computes in FP32 (README's rule)
+    assert (conv.type, conv.precision, conv.tactic) == ("CaskConvolution", "FP32", "sm90_xmma_fprop")
+    assert conv.output_precision == "FP16"
     assert conv.onnx_nodes == ("/conv1/Conv", "/relu/Relu")
     assert info.layers[2].stream_id == 1
-    assert info.precision == "FP16 67%, FP32 33%"
+    assert info.precision == "FP32 67%, FP16 33%"
     assert info.aux_streams == 1 and "not a latency" in worded(info).extra["aux streams"]
     assert FullTrt.plugins_initialised >= 1
     assert_clean_shutdown()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shared_support import missing_shared
 from textual.pilot import Pilot
 from ui_driver import Driver
 
@@ -83,7 +84,7 @@ def _recording_fixture() -> Path | None:
 def test_recording(snap_compare: object, size: tuple[int, int]) -> None:
     folder = _recording_fixture()
     if folder is None:
-        pytest.skip(f"no trtexec fixture recordings under {FIXTURES}")
+        missing_shared(f"no trtexec fixture recordings under {FIXTURES}")
     from trtui.recording.source import open_recording
 
     clock = [100.0]

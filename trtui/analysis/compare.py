@@ -2,8 +2,10 @@
 name, layers found on one side only, total and end-to-end deltas, and layers whose precision or
 tactic changed. Pure; `compare(a, b)` returns an immutable `Comparison`.
 
-Joining: a layer of A pairs with the layer of B of the same name; names still unpaired then pair
-by their name without trtexec's " [profile N]" suffix. Times are per inference (layer means).
+Joining (`trtui/analysis/matching.py`): by name, by name without trtexec's " [profile N]" suffix,
+by the ONNX node / weight names fused names carry, then by aligning the compute layers in engine
+order; reformat/quantize layers travel with the compute layer they serve (their time is in the
+pair's). Each pair says how it was matched. Times are per inference (layer means).
 Deltas are B - A; percentages are relative to A.
 """
 
@@ -12,9 +14,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from trtui.analysis.matching import match_layers
+from trtui.analysis.residuals import ResidualRow, residual_rows
 from trtui.analysis.run import RunData
 from trtui.analysis.views import UNKNOWN, layer_times, tactic_family
-from trtui.model import base_name
+from trtui.precision import layer_label
 from trtui.stats.groups import layer_type
 from trtui.stats.snapshot import LatencyStats
 
@@ -41,6 +45,11 @@ class LayerDelta:
     b_precision: str | None
     a_tactic: str | None
     b_tactic: str | None
+    how: str = "name"  # how the pair was matched (trtui/analysis/matching.py)
+    a_members: tuple[str, ...] = ()  # reformat/quantize layers of A grouped with it (in a_ms)
+    b_members: tuple[str, ...] = ()
+    a_label: str | None = None  # precision labels: "INT8→FP32" where the output type differs
+    b_label: str | None = None
 
     @property
     def precision_changed(self) -> bool:
@@ -104,6 +113,9 @@ class Comparison:
     matched_total: StatDelta  # sum over matched layers only
     end_to_end: tuple[StatDelta, ...]  # latency statistics and throughput; empty when unknown
     notices: tuple[str, ...]
+    matched_pct_a: float | None = None  # share of A's layer time in matched pairs
+    matched_pct_b: float | None = None
+    residuals: tuple[ResidualRow, ...] = ()  # element-wise / residual-Add layers on each side
 
     @property
     def precision_changes(self) -> tuple[LayerDelta, ...]:
@@ -166,43 +178,27 @@ def _group(
 def compare(a: RunData, b: RunData) -> Comparison:
     a_t = dict(zip(a.layers.names, layer_times(a.layers).tolist(), strict=True))
     b_t = dict(zip(b.layers.names, layer_times(b.layers).tolist(), strict=True))
-    pairs: list[tuple[str, str]] = []
-    b_free = dict.fromkeys(b.layers.names)  # ordered set
-    unpaired: list[str] = []
-    for name in a.layers.names:
-        if name in b_free:
-            pairs.append((name, name))
-            del b_free[name]
-        else:
-            unpaired.append(name)
-    b_by_base: dict[str, str] = {}
-    for name in b_free:
-        b_by_base.setdefault(base_name(name), name)
-    only_a_names: list[str] = []
-    for name in unpaired:
-        match = b_by_base.pop(base_name(name), None)
-        if match is not None and match in b_free:
-            pairs.append((name, match))
-            del b_free[match]
-        else:
-            only_a_names.append(name)
-    order = {n: i for i, n in enumerate(a.layers.names)}
-    pairs.sort(key=lambda p: order[p[0]])
+    m = match_layers(a.layers.names, a.info, b.layers.names, b.info)
 
     deltas = []
-    for an, bn in pairs:
+    for p in m.pairs:
+        an, bn = p.a, p.b
         ai, bi = a.info(an), b.info(bn)
-        x, y = a_t[an], b_t[bn]
+        x = a_t[an] + sum(a_t[h] for h in p.a_members)
+        y = b_t[bn] + sum(b_t[h] for h in p.b_members)
         deltas.append(LayerDelta(
             an, bn, x, y, y - x, _pct(x, y),
             ai.type if ai else None, bi.type if bi else None,
             ai.precision if ai else None, bi.precision if bi else None,
             ai.tactic if ai else None, bi.tactic if bi else None,
+            p.how, p.a_members, p.b_members, layer_label(ai), layer_label(bi),
         ))
+    only_a_names = m.only_a
+    b_free = m.only_b
 
     def one(run: RunData, times: dict[str, float], name: str) -> OneSided:
         i = run.info(name)
-        return OneSided(name, times[name], i.type if i else None, i.precision if i else None)
+        return OneSided(name, times[name], i.type if i else None, layer_label(i))
 
     only_a = tuple(one(a, a_t, n) for n in only_a_names)
     only_b = tuple(one(b, b_t, n) for n in b_free)
@@ -230,6 +226,12 @@ def compare(a: RunData, b: RunData) -> Comparison:
             notices.append(f"{side} has no layer details (types, precisions, tactics): no layer info")
         if r.latency is None or r.latency.count == 0:
             notices.append(f"{side} has no end-to-end latency (no times file)")
+    pct_a = min(100.0, 100.0 * ma / a_sum) if a_sum > 0 and math.isfinite(a_sum) else None
+    pct_b = min(100.0, 100.0 * mb / b_sum) if b_sum > 0 and math.isfinite(b_sum) else None
+    low = [f"{s} {v:.0f}%" for s, v in (("A", pct_a), ("B", pct_b)) if v is not None and v < 50.0]
+    if low:
+        notices.insert(0, f"warning: less than half the layer time is matched ({', '.join(low)}): "
+                          "the engines may not come from one network")
     families_changed = sum(
         1 for d in deltas if d.tactic_changed and tactic_family(d.a_tactic) != tactic_family(d.b_tactic)
     )
@@ -247,6 +249,9 @@ def compare(a: RunData, b: RunData) -> Comparison:
         matched_total=_stat("matched layer sum", ma, mb),
         end_to_end=_end_to_end(a.latency, b.latency),
         notices=tuple(notices),
+        matched_pct_a=pct_a,
+        matched_pct_b=pct_b,
+        residuals=residual_rows(m, dict(a.infos), dict(b.infos), a_t, b_t),
     )
 
 

@@ -4,11 +4,13 @@ so the output can be piped, diffed and pasted."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
-from trtui.analysis.compare import Comparison, GroupDelta, StatDelta
+from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta, StatDelta
 from trtui.analysis.run import RunData
 from trtui.analysis.views import Analysis, GroupRow, tactic_family
+from trtui.format import share
 
 NAME_WIDTH = 56
 
@@ -26,7 +28,41 @@ def pct(x: float | None) -> str:
 
 
 def clip(text: str, width: int = NAME_WIDTH) -> str:
+    """For the screen: a name shortened to `width` cells. Text reports keep full names."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _prec_change(d: LayerDelta) -> str:
+    a = d.a_label or d.a_precision or "?"
+    b = d.b_label or d.b_precision or "?"
+    return f"{a} -> {b}" if d.precision_changed or a != b else a
+
+
+def _matched_line(c: Comparison) -> str:
+    hows = Counter(d.how for d in c.layers)
+    parts = ", ".join(f"{n} by {how}" for how, n in hows.most_common())
+    share = ""
+    if c.matched_pct_a is not None and c.matched_pct_b is not None:
+        share = f"; matched time: {c.matched_pct_a:.1f}% of A, {c.matched_pct_b:.1f}% of B"
+    return (
+        f"Layers: {c.a.layers} in A, {c.b.layers} in B; {len(c.layers)} matched"
+        f"{' (' + parts + ')' if parts else ''}, {len(c.only_a)} only in A, {len(c.only_b)} only in B{share}"
+    )
+
+
+def _residual_lines(c: Comparison) -> list[str]:
+    if not c.residuals:
+        return []
+    rows = [
+        (r.a_name or "-", r.a_precision or "?", r.a_inputs or "?", r.b_name or "-", r.b_precision or "?",
+         r.b_inputs or "?")
+        for r in c.residuals
+    ]
+    return [
+        f"Element-wise / residual Add layers: {len(rows)} (precision; input types, the residual second)",
+        *table(("A layer", "A prec", "A inputs", "B layer", "B prec", "B inputs"), rows, left=6),
+        "",
+    ]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
@@ -48,7 +84,7 @@ def _groups(title: str, rows: Sequence[GroupRow], limit: int | None = None) -> l
     out = [title]
     out += table(
         ("", "layers", "ms/inference", "share"),
-        [(clip(r.key, 48), str(r.layers), ms(r.time_ms), f"{r.share_pct:.1f}%") for r in shown],
+        [(r.key, str(r.layers), ms(r.time_ms), share(r.share_pct)) for r in shown],
     )
     if limit is not None and len(rows) > limit:
         out.append(f"  ... {len(rows) - limit} more")
@@ -77,14 +113,14 @@ def analysis_text(run: RunData, a: Analysis, families: int = 12) -> str:
     lines += ["Top layers", *table(
         ("#", "layer", "type", "precision", "ms", "share", "cum."),
         [
-            (str(h.rank), clip(h.name), h.type or "?", h.precision or "?", ms(h.time_ms),
-             f"{h.share_pct:.1f}%", f"{h.cumulative_pct:.1f}%")
+            (str(h.rank), h.name, h.type or "?", h.precision or "?", ms(h.time_ms),
+             share(h.share_pct), share(h.cumulative_pct))
             for h in a.hotspots
         ],
         left=4,
     ), ""]
     lines += [*_groups("Time by layer type", a.by_type), ""]
-    lines += [*_groups("Time by precision (output data type)", a.by_precision), ""]
+    lines += [*_groups("Time by precision (what layers compute in)", a.by_precision), ""]
     lines += [*_groups("Time by tactic family", a.by_tactic_family, families), ""]
     rf = a.reformat
     origin = ", ".join(f"{g.key} {g.layers} ({g.share_pct:.1f}%)" for g in rf.by_origin)
@@ -105,7 +141,7 @@ def _stat_rows(stats: Sequence[StatDelta]) -> list[tuple[str, ...]]:
 
 def _group_delta_rows(groups: Sequence[GroupDelta]) -> list[tuple[str, ...]]:
     return [
-        (clip(g.key, 40), str(g.a_layers), str(g.b_layers), ms(g.a_ms), ms(g.b_ms), signed(g.delta_ms),
+        (g.key, str(g.a_layers), str(g.b_layers), ms(g.a_ms), ms(g.b_ms), signed(g.delta_ms),
          pct(g.delta_pct))
         for g in groups
     ]
@@ -117,17 +153,14 @@ def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
     for side, s in (("A", c.a), ("B", c.b)):
         sim = "  [SIMULATED: not measured]" if s.simulated else ""
         lines.append(f"{side}: {s.label}  ({s.origin}{', ' + s.device if s.device else ''}){sim}")
-    lines += [f"note: {n}" for n in c.notices]
+    lines += [n if n.startswith("warning:") else f"note: {n}" for n in c.notices]
     lines.append("")
     if c.end_to_end:
         lines += ["End-to-end (unprofiled inferences; ms, throughput per s)", *table(
             ("", "A", "B", "B-A", "change"), _stat_rows(c.end_to_end)), ""]
     lines += ["Sum of layer times per inference (ms)", *table(
         ("", "A", "B", "B-A", "change"), _stat_rows((c.total, c.matched_total))), ""]
-    lines.append(
-        f"Layers: {c.a.layers} in A, {c.b.layers} in B; {len(c.layers)} matched by name, "
-        f"{len(c.only_a)} only in A, {len(c.only_b)} only in B"
-    )
+    lines.append(_matched_line(c))
     lines.append("")
     lines += ["By layer type", *table(
         ("type", "A n", "B n", "A ms", "B ms", "B-A", "change"), _group_delta_rows(c.by_type)), ""]
@@ -136,17 +169,20 @@ def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
     big = c.largest(top)
     if big:
         lines += [f"Largest per-layer changes (top {len(big)} of {len(c.layers)} matched)", *table(
-            ("layer", "A ms", "B ms", "B-A", "change", "precision"),
+            ("layer (A)", "layer (B)", "matched by", "A ms", "B ms", "B-A", "change", "precision"),
             [
-                (clip(d.name), ms(d.a_ms), ms(d.b_ms), signed(d.delta_ms), pct(d.delta_pct),
-                 f"{d.a_precision or '?'}->{d.b_precision or '?'}" if d.precision_changed
-                 else (d.a_precision or d.b_precision or "?"))
+                (d.name, d.b_name if d.b_name != d.name else "=", d.how, ms(d.a_ms), ms(d.b_ms),
+                 signed(d.delta_ms), pct(d.delta_pct), _prec_change(d))
                 for d in big
             ],
+            left=3,
         ), ""]
+    lines += _residual_lines(c)
     pc = c.precision_changes
     lines.append(f"Precision changed: {len(pc)} layer(s)")
-    lines += [f"  {clip(d.name)}: {d.a_precision} -> {d.b_precision}" for d in pc[:listed]]
+    lines += [
+        f"  {d.name}{'' if d.b_name == d.name else ' | ' + d.b_name}: {_prec_change(d)}" for d in pc[:listed]
+    ]
     if len(pc) > listed:
         lines.append(f"  ... {len(pc) - listed} more")
     tc = c.tactic_changes
@@ -154,12 +190,14 @@ def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
     for d in tc[:listed]:
         fa, fb = tactic_family(d.a_tactic), tactic_family(d.b_tactic)
         what = f"{fa} -> {fb}" if fa != fb else f"{fa} (same family, other kernel)"
-        lines.append(f"  {clip(d.name)}: {what}")
+        lines.append(f"  {d.name}: {what}")
     if len(tc) > listed:
         lines.append(f"  ... {len(tc) - listed} more")
     for side, only in (("A", c.only_a), ("B", c.only_b)):
         lines.append(f"Only in {side}: {len(only)} layer(s)")
-        lines += [f"  {clip(o.name)}  {ms(o.ms)} ms  {o.type or ''}".rstrip() for o in only[:listed]]
+        lines += [
+            f"  {o.name}  {ms(o.ms)} ms  {o.type or ''}  {o.precision or ''}".rstrip() for o in only[:listed]
+        ]
         if len(only) > listed:
             lines.append(f"  ... {len(only) - listed} more")
     return "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.model import LayerInfo
+from trtui.precision import layer_label
 from trtui.stats.groups import group_table, layer_type
 from trtui.stats.snapshot import LayerTable
 
@@ -182,7 +183,7 @@ class Hotspot:
     rank: int
     name: str
     type: str | None
-    precision: str | None
+    precision: str | None  # the label: "INT8", or "INT8→FP32" where the output type differs
     tactic: str | None
     time_ms: float
     share_pct: float
@@ -205,7 +206,7 @@ def hotspots(
         share = 100.0 * float(times[i]) / total if total > 0 else 0.0
         cum += share
         out.append(Hotspot(
-            rank, name, info.type if info else None, info.precision if info else None,
+            rank, name, info.type if info else None, layer_label(info),
             info.tactic if info else None, float(times[i]), share, cum,
         ))
     return tuple(out)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from trtui.commands.compare import check_json_path
+from trtui.commands.output_args import top_count
 from trtui.errors import UserError
 
 HELP = "time by layer type, precision and tactic family, reformat share, hotspots of a recording"
@@ -15,7 +16,7 @@ HELP = "time by layer type, precision and tactic family, reformat share, hotspot
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", type=Path, help="a trtexec recording (file or folder) or a trtui summary")
-    p.add_argument("--top", type=int, default=10, metavar="N", help="hotspots to list (default 10)")
+    p.add_argument("--top", type=top_count, default=10, metavar="N", help="hotspots to list (default 10)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write the views as JSON ('-' for stdout)")
 
 

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from trtui.commands.output_args import top_count
 from trtui.errors import UserError
 from trtui.paths import check_output_file
 
@@ -27,7 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--ui", action="store_true", help="open the comparison screen (default on a terminal)")
     out.add_argument("--text", action="store_true", help="print the text report (default when piped)")
-    p.add_argument("--top", type=int, default=20, metavar="N", help="layer changes to print (default 20)")
+    p.add_argument(
+        "--top", type=top_count, default=20, metavar="N", help="layer changes to print (default 20)"
+    )
 
 
 def check_json_path(path: Path | None) -> None:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from trtui import format as fmt
+from trtui.commands.output_args import json_to_stdout, top_count, write_json_stdout
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
 from trtui.errors import UserError
 from trtui.paths import check_output_file, check_output_folder
@@ -28,7 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds to run (default 10; a recording is read at once)",
     )
-    p.add_argument("--json", type=Path, metavar="PATH", help="write the summary as JSON (schema in README)")
+    p.add_argument(
+        "--json", type=Path, metavar="PATH",
+        help="write the summary as JSON (schema in README; '-' for stdout)",
+    )
     p.add_argument(
         "--json-indent",
         type=int,
@@ -36,14 +40,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="indent the JSON summary by N spaces (default: compact, much faster at many layers)",
     )
-    p.add_argument("--csv", type=Path, metavar="PATH", help="write the layer table as CSV")
+    p.add_argument("--csv", type=Path, metavar="PATH", help="write the layer table as CSV ('-' for stdout)")
     p.add_argument(
         "--export-dir",
         type=Path,
         metavar="DIR",
         help="write the run as a trtexec-compatible recording (profile, layer info, times, metadata)",
     )
-    p.add_argument("--top", type=int, default=10, metavar="N", help="layers to print (default 10)")
+    p.add_argument("--top", type=top_count, default=10, metavar="N", help="layers to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     add_run_arguments(p)
 
@@ -53,8 +57,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.json_indent is not None and not 0 <= args.json_indent <= 16:
         raise UserError(f"--json-indent must be between 0 and 16, not {args.json_indent}")
-    check_output_file(args.json, "--json")
-    check_output_file(args.csv, "--csv")
+    check_output_file(args.json, "--json", allow_stdout=True)
+    check_output_file(args.csv, "--csv", allow_stdout=True)
+    if json_to_stdout(args.json) and json_to_stdout(args.csv):
+        raise UserError("--json - and --csv -: only one of them can go to stdout")
     check_output_folder(args.export_dir, "--export-dir")
     options = options_from_args(args)
     source = open_source(args.source, options)
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     write_outputs(update, args)
-    if not args.quiet:
+    if not args.quiet and not (json_to_stdout(args.json) or json_to_stdout(args.csv)):  # stdout: that alone
         print_report(update, args.top)
     return 0
 
@@ -79,7 +85,10 @@ def write_outputs(update: Update, args: argparse.Namespace) -> None:
         from trtui.atomic import write_json_atomic
         from trtui.summary import summary_dict
 
-        write_json_atomic(args.json, summary_dict(update), indent=args.json_indent)
+        if json_to_stdout(args.json):
+            write_json_stdout(summary_dict(update))
+        else:
+            write_json_atomic(args.json, summary_dict(update), indent=args.json_indent)
     if args.csv is not None:
         from trtui.recording.export import write_layers_csv
 
@@ -127,7 +136,7 @@ def print_report(update: Update, top: int) -> None:
         lines.append(f"top {len(order)} layers by share:")
         lines.append(f"  {'share':>7} {'mean ms':>9} {'median':>9} {'p99':>9}  layer")
         lines.extend(
-            f"  {fmt.pct(table.share_pct[i], 7, 2)} {fmt.ms(table.mean_ms[i], 9)} "
+            f"  {fmt.share(float(table.share_pct[i])):>7} {fmt.ms(table.mean_ms[i], 9)} "
             f"{fmt.ms(table.median_ms[i], 9)} {fmt.ms(table.p99_ms[i], 9)}  {table.names[i]}"
             for i in order
         )

@@ -10,9 +10,10 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from trtui.atomic import copy_atomic, write_error, write_json_atomic
+from trtui.commands.output_args import json_to_stdout, write_json_stdout
 from trtui.errors import MissingDependency, UserError
 from trtui.paths import check_output_file, read_error, require_input
 from trtui.signals import interrupt_on_term
@@ -53,7 +54,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--headless", action="store_true",
                    help="no screen: print progress lines and a final table (the default when stdout "
                         "is not a terminal)")
-    p.add_argument("--json", metavar="PATH", help="write every attempt and the verdict as JSON")
+    p.add_argument("--json", metavar="PATH", help="write every attempt and the verdict as JSON ('-' for "
+                   "stdout: the report then goes to stderr)")
     p.add_argument("--save", metavar="PATH", help="write the chosen engine to PATH")
     p.add_argument("--timing-cache", metavar="PATH",
                    help="timing cache file shared by the builds, kept for later runs (default: a "
@@ -71,7 +73,7 @@ def _paths(args: argparse.Namespace) -> tuple[Path | None, Path | None, Path | N
     json_path = Path(args.json) if args.json else None
     save_path = Path(args.save) if args.save else None
     cache = Path(args.timing_cache) if args.timing_cache else None
-    check_output_file(json_path, "--json")
+    check_output_file(json_path, "--json", allow_stdout=True)
     check_output_file(save_path, "--save")
     check_output_file(cache, "--timing-cache")
     return json_path, save_path, cache
@@ -133,8 +135,11 @@ def _tune(args: argparse.Namespace) -> int:
     pool = parse_pool(args.pool)
     tolerance, timeout_s, overhead, limit_range = _number_options(args)
     budget_arg = parse_size(args.budget, "--budget") if args.budget is not None else None
+    if budget_arg is not None and budget_arg <= 0:
+        raise UserError(f"--budget {args.budget}: must be more than 0")
     json_path, save_path, cache_path = _paths(args)
-    interactive = not args.headless and sys.stdout.isatty() and sys.stdin.isatty()
+    out = sys.stderr if json_to_stdout(json_path) else sys.stdout  # stdout holds the JSON alone
+    interactive = not args.headless and out.isatty() and sys.stdin.isatty() and out is sys.stdout
 
     def plan_for(budget: Budget) -> TunePlan:
         return make_plan(pool, budget.bytes, budget.source, limit_range=limit_range,
@@ -150,12 +155,12 @@ def _tune(args: argparse.Namespace) -> int:
         setup = _real_setup(args, pool, budget_arg, plan_for, cache_path)
     session = TuneSession(setup.plan, setup.builder, setup.source, setup.info)
     try:
-        result = _run(session, setup.label, interactive)
-        _finish(result, json_path, save_path, sys.stdout)
+        result = _run(session, setup.label, interactive, out)
+        _finish(result, json_path, save_path, out)
     except KeyboardInterrupt:
         session.cancel()
         if json_path is not None:
-            write_json_atomic(json_path, result_json(session.result("cancelled")), what="--json")
+            _write_json(json_path, result_json(session.result("cancelled")))
         raise
     finally:
         session.builder.close()
@@ -164,8 +169,15 @@ def _tune(args: argparse.Namespace) -> int:
     return 0 if result.verdict.attempt is not None else 1
 
 
-def _run(session: TuneSession, label: str, interactive: bool) -> TuneResult:
-    return _run_screen(session, label) if interactive else _run_headless(session, label, sys.stdout)
+def _run(session: TuneSession, label: str, interactive: bool, out: TextIO) -> TuneResult:
+    return _run_screen(session, label) if interactive else _run_headless(session, label, out)
+
+
+def _write_json(json_path: Path, data: dict[str, Any]) -> None:
+    if json_to_stdout(json_path):
+        write_json_stdout(data)
+    else:
+        write_json_atomic(json_path, data, indent=2, what="--json")
 
 
 def _demo_setup(
@@ -291,7 +303,7 @@ def _finish(result: TuneResult, json_path: Path | None, save_path: Path | None, 
     plan = result.plan
     if result.stopped == "fatal":  # the input is wrong: one line, exit 2 (the JSON still records it)
         if json_path is not None:
-            write_json_atomic(json_path, result_json(result), what="--json")
+            _write_json(json_path, result_json(result))
         fatal = next(a for a in result.attempts if a.outcome == "fatal")
         raise UserError(f"{result.source}: {fatal.message}")
     print("", file=out)
@@ -311,8 +323,9 @@ def _finish(result: TuneResult, json_path: Path | None, save_path: Path | None, 
     if result.simulated:
         print("(simulated: these builds did not run TensorRT)", file=out)
     if json_path is not None:
-        write_json_atomic(json_path, result_json(result), what="--json")
-        print(f"wrote {json_path}", file=out)
+        _write_json(json_path, result_json(result))
+        if not json_to_stdout(json_path):
+            print(f"wrote {json_path}", file=out)
     if save_path is not None:
         if v.attempt is None or v.attempt.engine_path is None:
             raise UserError(f"--save: no engine to save ({v.reason})")

@@ -23,9 +23,10 @@ import csv
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,7 @@ from trtui.layer_info import layer_to_json
 from trtui.model import LayerInfo, SourceInfo
 from trtui.paths import check_output_folder
 from trtui.recording.files import recording_stem
+from trtui.recording.roundtrip import export_section
 from trtui.stats.snapshot import LatencyStats, LayerTable
 from trtui.stats.update import Update
 
@@ -205,6 +207,7 @@ def metadata_dicts(
             "latency_order": "min, max, mean, median, p90, p95, p99",
             "timing_note": TIMING_NOTE,
             "settings": dict(settings),
+            **export_section(update),  # what trtexec's formats cannot carry (roundtrip.py)
         },
     }
     attrs: dict[str, Any] = {"Name": device, "Simulated": simulated}
@@ -252,8 +255,8 @@ def export_recording(
 
 
 CSV_COLUMNS = (
-    "index", "name", "type", "precision", "tactic", "count", "mean_ms", "median_ms", "p90_ms", "p99_ms",
-    "min_ms", "max_ms", "std_ms", "total_ms", "share_pct",
+    "index", "name", "type", "precision", "output_precision", "tactic", "count", "mean_ms", "median_ms",
+    "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "total_ms", "share_pct", "simulated",
 )
 
 
@@ -262,19 +265,34 @@ def _cell(x: float) -> str:
 
 
 def write_layers_csv(update: Update, path: Path) -> None:
-    """The since-start layer table as CSV (one row per layer, engine order; empty cell = unknown)."""
+    """The since-start layer table as CSV (one row per layer, engine order; empty cell = unknown),
+    written atomically; `-` writes it to stdout."""
+    if str(path) == "-":
+        layers_csv(update, sys.stdout)
+        sys.stdout.flush()
+        return
+    with atomic_open(path, "w") as fh:
+        layers_csv(update, fh)
+
+
+def layers_csv(update: Update, fh: IO[str]) -> None:
+    """Write the CSV of `write_layers_csv` to an open text stream."""
     table = update.profile.layers_total
     infos = {layer.name: layer for layer in update.profile.info.layers}
-    with atomic_open(path, "w") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
-        for i, name in enumerate(table.names):
-            info = infos.get(name)
-            w.writerow([
-                i, name,
-                (info.type if info else None) or "",
-                (info.precision if info else None) or "",
-                (info.tactic if info else None) or "",
-                int(table.count[i]),
-                *(_cell(float(getattr(table, c)[i])) for c in CSV_COLUMNS[6:]),
-            ])
+    tel = update.telemetry
+    simulated = "yes" if update.profile.info.simulated or (tel is not None and tel.simulated) else "no"
+    numeric = CSV_COLUMNS[CSV_COLUMNS.index("count") + 1 : CSV_COLUMNS.index("simulated")]
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for i, name in enumerate(table.names):
+        info = infos.get(name)
+        w.writerow([
+            i, name,
+            (info.type if info else None) or "",
+            (info.precision if info else None) or "",
+            (info.output_precision if info else None) or "",
+            (info.tactic if info else None) or "",
+            int(table.count[i]),
+            *(_cell(float(getattr(table, c)[i])) for c in numeric),
+            simulated,  # on every row, so that no row is taken for a measurement
+        ])

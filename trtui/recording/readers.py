@@ -48,11 +48,26 @@ def dedupe_names(names: list[str]) -> tuple[tuple[str, ...], int]:
     return tuple(out), renamed
 
 
-def number(value: object, what: str, allow_nan: bool = False, minimum: float | None = 0.0) -> float:
-    """A JSON number (not a boolean), finite unless `allow_nan`, and >= `minimum`."""
+# The largest number a recording may hold (ms, counts, percentages): a millisecond figure above it
+# is 31 years, and sums and squares of up to millions of such values stay finite.
+MAX_NUMBER = 1e12
+MAX_COUNT = 10**15  # iterations / samples
+
+
+def number(
+    value: object,
+    what: str,
+    allow_nan: bool = False,
+    minimum: float | None = 0.0,
+    maximum: float = MAX_NUMBER,
+) -> float:
+    """A JSON number (not a boolean), finite unless `allow_nan`, >= `minimum`, |x| <= `maximum`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UserError(f"{what} is {json_kind(value)}, expected a number")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:
+        raise UserError(f"{what} is a {len(str(value))}-digit number, out of range") from None
     if math.isnan(x):
         if allow_nan:
             return x
@@ -61,6 +76,8 @@ def number(value: object, what: str, allow_nan: bool = False, minimum: float | N
         raise UserError(f"{what} is infinite, expected a finite number")
     if minimum is not None and x < minimum:
         raise UserError(f"{what} is {x:g}, expected a number >= {minimum:g}")
+    if abs(x) > maximum:
+        raise UserError(f"{what} is {x:g}, out of range (at most {maximum:g})")
     return x
 
 
@@ -95,7 +112,7 @@ def parse_profile(obj: object) -> ProfileData:
     has_header = isinstance(first, dict) and "count" in first and "name" not in first
     if has_header:
         assert isinstance(first, dict)
-        c = number(first["count"], "the profile's count")
+        c = number(first["count"], "the profile's count", maximum=MAX_COUNT)
         if not c.is_integer():
             raise UserError(f"the profile's count is {c:g}, expected a whole number")
         iterations = int(c)
@@ -189,6 +206,8 @@ def _column(records: list[Any], key: str, minimum: float | None) -> npt.NDArray[
     except OverflowError:
         return None
     if not np.isfinite(col).all() or (minimum is not None and (col < minimum).any()):
+        return None
+    if len(col) and float(np.abs(col).max()) > MAX_NUMBER:
         return None
     return col
 

@@ -9,6 +9,7 @@ the notices; it is marked `finished`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy.typing as npt
 from trtui.model import LayerSummaryTable, RunFacts, SourceBatch, SourceInfo, frozen_array, precision_mix
 from trtui.recording.inputs import SummaryFile, load_input
 from trtui.recording.loader import Recording
+from trtui.recording.roundtrip import read_back, recorded_latency
 from trtui.recording.summary_reader import SummaryDoc
 from trtui.run_facts import mode_line
 
@@ -144,8 +146,12 @@ class RecordingSource:
         timing_wall_s: float = 0.0,
         notices: tuple[str, ...] = (),
         recording: Recording | None = None,
+        profiled_gpu_ms: float | None = None,
+        recorded_latency: dict[str, float] | None = None,
     ) -> None:
         self._info = info
+        self.profiled_gpu_ms = profiled_gpu_ms
+        self.recorded_latency = recorded_latency
         self.summary = summary
         self.latencies_ms = frozen_array(latencies_ms if latencies_ms is not None else ())
         self.timing_wall_s = timing_wall_s
@@ -178,18 +184,31 @@ class RecordingSource:
             summary=self.summary,
             notices=self.notices,
             finished=True,
+            profiled_gpu_ms=self.profiled_gpu_ms,
+            recorded_latency=self.recorded_latency,
         )
 
 
 def source_from_recording(rec: Recording) -> RecordingSource:
     times = rec.times
+    section = rec.run_meta.trtui if rec.run_meta is not None else {}
+    summary, gpu_ms, duration = read_back(rec.summary, section)
+    recorded = recorded_latency(section)
+    if duration is None and times is not None and times.wall_s > 0:
+        duration = times.wall_s  # the trace's own span
+    if duration is None and rec.run_meta is not None:
+        walltime = rec.run_meta.performance.get("Total Host Walltime")
+        if isinstance(walltime, (int, float)) and not isinstance(walltime, bool) and 0 <= walltime <= 1e12:
+            duration = float(walltime)
     return RecordingSource(
-        recording_info(rec),
-        rec.summary,
+        replace(recording_info(rec), duration_s=duration),
+        summary,
         np.asarray(times.latency_ms) if times is not None else None,
         times.wall_s if times is not None else 0.0,
         rec.notices,
         rec,
+        gpu_ms,
+        recorded,
     )
 
 

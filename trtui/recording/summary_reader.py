@@ -12,8 +12,9 @@ import numpy as np
 from trtui.errors import UserError
 from trtui.json_kind import json_kind
 from trtui.model import LayerInfo, frozen_array
+from trtui.precision import split_label
 from trtui.recording.files import SUMMARY_SCHEMA_PREFIX
-from trtui.recording.readers import dedupe_names
+from trtui.recording.readers import MAX_COUNT, MAX_NUMBER, dedupe_names
 from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable
 
 SUPPORTED = ("trtui.summary/1",)
@@ -38,13 +39,19 @@ class SummaryDoc:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _num(value: object, what: str) -> float:
-    """A number or null (-> NaN)."""
+def _num(value: object, what: str, limit: float = MAX_NUMBER) -> float:
+    """A number or null (-> NaN), at most `limit` in size."""
     if value is None:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UserError(f"{what} is {json_kind(value)}, expected a number or null")
-    return float(value)
+    try:
+        x = float(value)
+    except OverflowError:
+        raise UserError(f"{what} is a {len(str(value))}-digit number, out of range") from None
+    if math.isfinite(x) and abs(x) > limit:
+        raise UserError(f"{what} is {x:g}, out of range (at most {limit:g})")
+    return x
 
 
 def _opt_num(value: object, what: str) -> float | None:
@@ -62,11 +69,13 @@ def _opt_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
 
 
 def _count(value: object, what: str) -> int:
-    x = _num(value, what)
+    x = _num(value, what, MAX_COUNT)
     if math.isnan(x):
         return 0
     if x < 0 or not x.is_integer():
         raise UserError(f"{what} is {x:g}, expected a whole number")
+    if x > MAX_COUNT:
+        raise UserError(f"{what} is {x:g}, out of range (at most {MAX_COUNT:g})")
     return int(x)
 
 
@@ -115,19 +124,24 @@ def parse_summary(obj: object) -> SummaryDoc:
         count[i] = _count(row.get("count", 0), f"{what}: count")
         for c in _LAYER_COLUMNS:
             cols[c][i] = _num(row.get(c), f"{what}: {c}")
+        precision, out = split_label(_opt_str(row, "precision", what))
         infos.append(
             LayerInfo(
                 name=name,
                 type=_opt_str(row, "type", what),
-                precision=_opt_str(row, "precision", what),
+                precision=precision,
                 tactic=_opt_str(row, "tactic", what),
+                output_precision=_opt_str(row, "output_precision", what) or out,
             )
         )
     unique, renamed = dedupe_names(names)
     notices: list[str] = []
     if renamed:
         notices.append(f"{renamed} repeated layer name(s) numbered 'name (#2)', ...")
-        infos = [LayerInfo(u, i.type, i.precision, i.tactic) for u, i in zip(unique, infos, strict=True)]
+        infos = [
+            LayerInfo(u, i.type, i.precision, i.tactic, output_precision=i.output_precision)
+            for u, i in zip(unique, infos, strict=True)
+        ]
     iterations = _count(obj.get("profiled_iterations", 0), "profiled_iterations")
     table = LayerTable(
         names=unique,

@@ -113,6 +113,7 @@ def _layer(d: Mapping[str, Any]) -> LayerInfo:
         onnx_nodes=tuple(str(n) for n in d.get("onnx_nodes", ())),
         stream_id=d.get("stream_id"),
         params=dict(d.get("params") or {}),
+        output_precision=d.get("output_precision"),
     )
 
 
@@ -167,6 +168,7 @@ def decode_info(payload: bytes) -> SourceInfo:
             layers=tuple(_layer(x) for x in d.get("layers", ())),
             extra={str(k): str(v) for k, v in (d.get("extra") or {}).items()},
             facts=_facts(d.get("facts")),
+            duration_s=None if d.get("duration_s") is None else float(d["duration_s"]),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise FrameError(f"a malformed source description ({err})") from None

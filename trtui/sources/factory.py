@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trtui.errors import UserError
 from trtui.options import RunOptions
 from trtui.paths import read_error, require_input
 from trtui.sources.protocol import ProfileSource
@@ -39,6 +40,9 @@ def looks_like_json(path: Path) -> bool:
 
 def open_source(spec: str, options: RunOptions) -> ProfileSource:
     """The source for `spec`: `demo`, a recording (folder or JSON file), or an engine file."""
+    if options.shapes and (spec == DEMO or Path(spec).is_dir() or looks_like_json(check_readable(spec))):
+        what = "the simulated demo has fixed input shapes" if spec == DEMO else "a recording is fixed"
+        raise UserError(f"--shapes applies to an engine file only: {what}")
     if spec == DEMO:
         from trtui.sources.simulated import SimulatedSource
 

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.model import LayerInfo, TensorInfo
+from trtui.precision import with_rule
 
 EFFECTIVE_TFLOPS = 120.0  # FP16 tensor-core rate a well-tuned conv reaches (H100-like)
 EFFECTIVE_GBPS = 1800.0  # memory bandwidth memory-bound layers reach
@@ -237,7 +238,7 @@ def resnet50_layers() -> list[SimLayer]:
             LAUNCH_US / 1000,
         )
     )
-    return layers
+    return [SimLayer(with_rule(x.info), x.cost_ms) for x in layers]  # precision by the README's rule
 
 
 def scaled_layers(n: int) -> list[SimLayer]:

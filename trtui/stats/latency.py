@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 
 import numpy as np
 
 from trtui.model import FloatArray, SourceBatch, frozen_array
+from trtui.stats.percentiles import summary_percentiles
 from trtui.stats.snapshot import LatencyStats
+
+EXACT_LIMIT = 2_000_000  # latencies kept for exact percentiles once a finite source has finished
 
 
 class _Ring:
@@ -42,10 +46,11 @@ class _Ring:
 
 
 def latency_stats(values: FloatArray, throughput: float | None, count: int | None = None) -> LatencyStats:
-    """Statistics of `values` (ms). Percentiles use numpy's default (linear) method."""
+    """Statistics of `values` (ms), exact. Median and percentiles by trtexec's definitions
+    (trtui/stats/percentiles.py)."""
     if len(values) == 0:
         return LatencyStats(count or 0, throughput_per_s=throughput)
-    p50, p90, p95, p99 = np.percentile(values, (50, 90, 95, 99))
+    p50, p90, p95, p99 = summary_percentiles(values)
     return LatencyStats(
         count=len(values) if count is None else count,
         last=float(values[-1]),
@@ -64,9 +69,12 @@ def latency_stats(values: FloatArray, throughput: float | None, count: int | Non
 class LatencyAggregator:
     """Rolling-window and since-start latency statistics, throughput, and per-stream windows.
 
-    Since start: count, mean, std, min and max are exact (Welford); percentiles come from a
-    uniform reservoir sample of `reservoir` latencies. Throughput = inferences / wall time spent
-    in timing mode, over the last `throughput_window_s` seconds and since start.
+    Since start: count, mean, std, min and max are exact (Welford); while the source runs,
+    percentiles come from a uniform reservoir sample of `reservoir` latencies. Once the source has
+    finished (a recording, delivered whole, or a run that ended) and it produced at most
+    `EXACT_LIMIT` latencies, they are exact over every latency. Percentiles use trtexec's
+    definitions either way. Throughput = inferences / wall time spent in timing mode, over the last
+    `throughput_window_s` seconds and since start.
     """
 
     def __init__(
@@ -92,10 +100,20 @@ class LatencyAggregator:
         self._wall_total = 0.0
         self._streams: dict[int, _Ring] = {}
         self._stream_counts: dict[int, int] = {}
+        self._recorded: dict[str, float] | None = None
+        self._all: list[FloatArray] | None = []  # every latency, until EXACT_LIMIT
+        self._finished = False
+        self._exact: tuple[float, float, float, float] | None = None
 
     def add(self, batch: SourceBatch) -> None:
         x = np.asarray(batch.latencies_ms, dtype=np.float64)
         n = len(x)
+        self._finished = self._finished or batch.finished
+        if n and self._all is not None:
+            self._all.append(x)
+            self._exact = None
+            if self.count + n > EXACT_LIMIT:
+                self._all = None
         self._wall_total += batch.timing_wall_s
         if n or batch.timing_wall_s:
             self._batches.append((batch.t, n, batch.timing_wall_s))
@@ -157,11 +175,28 @@ class LatencyAggregator:
     def window(self) -> LatencyStats:
         return latency_stats(self._window.ordered(), self.throughput_window())
 
+    def set_recorded(self, figures: Mapping[str, float]) -> None:
+        """Since-start figures a recording carries for more inferences than its times file holds
+        (trtui's exports): `total()` reports them, with the measured throughput."""
+        self._recorded = dict(figures)
+
     def total(self) -> LatencyStats:
+        recorded = self._recorded
+        if recorded is not None and int(recorded.get("count", 0)) > self.count:
+            return LatencyStats(
+                count=int(recorded["count"]),
+                last=self._last,
+                **{k: recorded.get(k) for k in ("mean", "median", "p90", "p95", "p99", "min", "max", "std")},
+                throughput_per_s=self.throughput_total(),
+            )
         if self.count == 0:
             return LatencyStats(0, throughput_per_s=self.throughput_total())
-        sample = self._reservoir[: self._reservoir_filled]
-        p50, p90, p95, p99 = np.percentile(sample, (50, 90, 95, 99))
+        if self._finished and self._all is not None:
+            if self._exact is None:
+                self._exact = summary_percentiles(np.concatenate(self._all))
+            p50, p90, p95, p99 = self._exact
+        else:
+            p50, p90, p95, p99 = summary_percentiles(self._reservoir[: self._reservoir_filled])
         return LatencyStats(
             count=self.count,
             last=self._last,

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.model import FloatArray, IntArray, LayerSummaryTable, ProfiledIteration, frozen_array
+from trtui.stats.percentiles import trtexec_indices
 from trtui.stats.snapshot import LayerTable
 
 _PCTS = (50.0, 90.0, 99.0)
@@ -63,23 +64,23 @@ class _RowRing:
 
 
 def _sorted_percentiles(srt: npt.NDArray[Any], valid: npt.NDArray[Any], qs: tuple[float, ...]) -> FloatArray:
-    """numpy's default ("linear") percentiles of each row of `srt` (sorted, NaN last), where row i
-    has `valid[i]` real values. Rows without values give NaN."""
+    """Percentiles of each row of `srt` (sorted, NaN last), where row i has `valid[i]` real values,
+    by trtexec's definitions (trtui/stats/percentiles.py): 50 is the median (the mean of the two
+    middle values for an even count), others the nearest rank. Rows without values give NaN."""
     n = srt.shape[0]
     out = np.full((len(qs), n), np.nan)
     has = valid > 0
     if not has.any():
         return out
     rows = np.arange(n)[has]
-    last = (valid[has] - 1).astype(np.float64)
+    counts = valid[has].astype(np.int64)
     for k, q in enumerate(qs):
-        pos = q / 100.0 * last
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, valid[has] - 1)
-        frac = pos - lo
-        a = srt[rows, lo].astype(np.float64)
-        b = srt[rows, hi].astype(np.float64)
-        out[k, has] = a + (b - a) * frac
+        if q == 50.0:
+            hi = counts // 2
+            lo = np.where(counts % 2 == 1, hi, hi - 1)
+            out[k, has] = (srt[rows, lo].astype(np.float64) + srt[rows, hi].astype(np.float64)) / 2.0
+        else:
+            out[k, has] = srt[rows, trtexec_indices(counts, q)].astype(np.float64)
     return out
 
 
@@ -306,11 +307,11 @@ class LayerAggregator:
             last_ms=frozen_array(nan),
             mean_ms=frozen_array(s.mean_ms),
             median_ms=frozen_array(s.median_ms),
-            p90_ms=frozen_array(nan),
-            p99_ms=frozen_array(nan),
-            min_ms=frozen_array(nan),
-            max_ms=frozen_array(nan),
-            std_ms=frozen_array(nan),
+            p90_ms=frozen_array(s.extra.get("p90_ms", nan)),
+            p99_ms=frozen_array(s.extra.get("p99_ms", nan)),
+            min_ms=frozen_array(s.extra.get("min_ms", nan)),
+            max_ms=frozen_array(s.extra.get("max_ms", nan)),
+            std_ms=frozen_array(s.extra.get("std_ms", nan)),
             total_ms=frozen_array(s.total_ms),
             share_pct=frozen_array(share),
             iterations=s.iterations,

@@ -41,6 +41,9 @@ from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
 SORT_CYCLE = tuple(SORT_KEYS)
 NARROW = 125  # below this width the side panels move under the table
 SHORT = 32  # below this height (when narrow) the panels get compact
+TINY = 20  # below this height (when narrow) the table keeps the rows; z shows the panels
+PANEL_OTHER_ROWS = 13  # header, footer and the latency panel's lines besides its histogram
+PANEL_HIST_MAX = 16
 ZOOMS = ("normal", "table", "panels")
 MAX_REFRESH_S = 5.0
 
@@ -166,9 +169,18 @@ class TrtuiApp(App[int]):
         narrow = event.size.width < NARROW
         self.set_class(narrow, "-narrow")
         self.set_class(narrow and event.size.height < SHORT, "-short")
-        for panel in self.query(Panel):
-            panel.hist_rows = 2 if (narrow and event.size.height < SHORT) else 4
+        self.set_class(narrow and event.size.height < TINY, "-tiny")
+        self._size_panels()
         self.call_after_refresh(self._refresh_table_header)
+
+    def _size_panels(self) -> None:
+        """Histogram rows: compact on short terminals; panels-only zoom uses the rows it has."""
+        height = self.size.height
+        rows = 2 if (self.has_class("-narrow") and height < SHORT) else 4
+        if self.zoom == "panels":
+            rows = max(rows, min(PANEL_HIST_MAX, height - PANEL_OTHER_ROWS))
+        for panel in self.query(Panel):
+            panel.hist_rows = rows
 
     # -- updates ---------------------------------------------------------------------------------
 
@@ -309,9 +321,18 @@ class TrtuiApp(App[int]):
 
     # -- actions ---------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A replay has nothing to pause: no "p Pause" in the footer."""
+        replay = self.last_update is not None and self.last_update.profile.info.kind == "recording"
+        return not (action == "pause" and replay)
+
     def action_pause(self) -> None:
         if not self.feed.can_control:
             self.notify("read only: this run does not take control from here", timeout=3)
+            return
+        info = self.last_update.profile.info if self.last_update is not None else None
+        if info is not None and info.kind == "recording":
+            self.notify("a recording is read at once: nothing runs, nothing to pause", timeout=3)
             return
         if self.last_update is not None and self.last_update.profile.state in ("finished", "error"):
             self.notify(f"the run has {self.last_update.profile.state}: nothing to pause", timeout=3)
@@ -417,7 +438,9 @@ class TrtuiApp(App[int]):
         self.zoom = ZOOMS[(ZOOMS.index(self.zoom) + 1) % len(ZOOMS)]
         for z in ZOOMS:
             self.set_class(self.zoom == z and z != "normal", f"-zoom-{z}")
+        self._size_panels()
         self.call_after_refresh(self._refresh_table_header)
+        self.call_after_refresh(self._refocus)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -442,6 +465,7 @@ class TrtuiApp(App[int]):
         label = self.last_update.profile.info.label if self.last_update is not None else "trtui"
 
         def chosen(result: tuple[str, str] | None) -> None:
+            self.call_after_refresh(self._refocus)  # not the hidden filter box
             if result is not None:
                 kind, path = result
                 if kind == "svg":
@@ -450,6 +474,14 @@ class TrtuiApp(App[int]):
                     self.export(kind, path)
 
         self.push_screen(ExportScreen(label.split(" ")[0], self.export_available()), chosen)
+
+    def _refocus(self) -> None:
+        """Focus the table after a modal; nothing when it is hidden (panels-only zoom), so that
+        keys go to the screen's bindings and never to a hidden input."""
+        if self.query_one("#table-box").display:
+            self.view.focus()
+        else:
+            self.set_focus(None)
 
     def export(self, kind: str, path: str) -> None:
         """Write one export; errors become a notification, never a crash."""

@@ -40,10 +40,17 @@ def _cells(*values: str) -> tuple[Text, ...]:
     return tuple(Text(v, justify="right" if _NUMERIC.match(v) else "left") for v in values)
 
 
+def _how_cell(d: LayerDelta) -> str:
+    """How the pair was matched, with the helper layers grouped in: "sequence +1/2"."""
+    grouped = f" +{len(d.a_members)}/{len(d.b_members)}" if d.a_members or d.b_members else ""
+    return d.how + grouped
+
+
 def _precision_cell(d: LayerDelta) -> str:
-    if d.precision_changed:
-        return f"{d.a_precision} -> {d.b_precision}"
-    return d.a_precision or d.b_precision or "?"
+    a, b = d.a_label or d.a_precision, d.b_label or d.b_precision
+    if d.precision_changed or (a and b and a != b):
+        return f"{a} -> {b}"
+    return a or b or "?"
 
 
 def _tactic_cell(d: LayerDelta) -> str:
@@ -84,6 +91,8 @@ def summary_text(c: Comparison) -> str:
         f"{len(c.only_b)} only in B; precision changed {len(c.precision_changes)}, "
         f"tactic changed {len(c.tactic_changes)}"
     )
+    if c.matched_pct_a is not None and c.matched_pct_b is not None:
+        lines.append(f"matched time: {c.matched_pct_a:.1f}% of A, {c.matched_pct_b:.1f}% of B")
     lines += [f"[i]note: {escape(n)}[/i]" for n in c.notices]
     return "\n".join(lines)
 
@@ -128,7 +137,9 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         c = self.comparison
         lt = self.query_one("#layer-table", DataTable)
-        lt.add_columns("layer", "A ms", "B ms", "B-A ms", "change", "precision", "tactic")
+        lt.add_columns(
+            "layer", "A ms", "B ms", "B-A ms", "change", "precision", "tactic", "matched by", "B layer"
+        )
         self.fill_layers()
         for table_id, groups in (("#type-table", c.by_type), ("#precision-table", c.by_precision)):
             t = self.query_one(table_id, DataTable)
@@ -137,9 +148,13 @@ class CompareScreen(Screen[None]):
         ch = self.query_one("#change-table", DataTable)
         ch.add_columns("layer", "what", "A", "B")
         for d in c.precision_changes:
-            ch.add_row(*_cells(clip(d.name), "precision", d.a_precision or "", d.b_precision or ""))
+            ch.add_row(*_cells(clip(d.name), "precision", d.a_label or "", d.b_label or ""))
         for d in c.tactic_changes:
             ch.add_row(*_cells(clip(d.name), "tactic", d.a_tactic or "", d.b_tactic or ""))
+        for r in c.residuals:  # where the residual Adds / element-wise layers run, on each side
+            a = f"{r.a_precision or '?'} (in {r.a_inputs or '?'})" if r.a_name else "-"
+            b = f"{r.b_precision or '?'} (in {r.b_inputs or '?'})" if r.b_name else "-"
+            ch.add_row(*_cells(clip(r.a_name or r.b_name or ""), "element-wise", a, b))
         un = self.query_one("#unmatched-table", DataTable)
         un.add_columns("side", "layer", "ms", "type", "precision")
         for side, only in (("A", c.only_a), ("B", c.only_b)):
@@ -186,6 +201,8 @@ class CompareScreen(Screen[None]):
                     pct(d.delta_pct),
                     _precision_cell(d),
                     _tactic_cell(d),
+                    _how_cell(d),
+                    "=" if d.b_name == d.name else clip(d.b_name),
                 ),
                 key=d.name,
             )

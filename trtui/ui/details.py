@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from trtui import format as fmt
 from trtui.model import LayerInfo, SourceInfo, TensorInfo
+from trtui.precision import layer_label
 
 HISTORY_POINTS = 120  # per layer
 HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
@@ -116,7 +117,7 @@ def details_text(
         t.append("type      ", style="dim")
         t.append(f"{info.type or 'n/a'}\n", style="cyan")
         t.append("precision ", style="dim")
-        t.append(f"{info.precision or 'n/a'}\n", style="magenta")
+        t.append(f"{layer_label(info) or 'n/a'}\n", style="magenta")
         t.append("tactic    ", style="dim")
         t.append(f"{info.tactic or 'n/a'}\n")
         if info.origin:
@@ -145,6 +146,8 @@ def details_text(
             f"mean {fmt.ms(first.mean_ms)} -> {fmt.ms(last.mean_ms)} ms\n",
             style="dim",
         )
+    elif source.kind == "recording":
+        t.append("history   none: a recording holds one summary per layer, not a time series\n", style="dim")
     else:
         t.append("history   builds up while the layer is selected\n", style="dim")
     if info is not None and group_size is None:

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.model import LayerInfo
+from trtui.precision import layer_label
 from trtui.stats.groups import layer_type
 from trtui.stats.snapshot import LayerTable
 
@@ -28,6 +29,7 @@ SORT_KEYS: dict[str, str] = {
 }
 NUMERIC_SORTS = ("share", "mean", "median", "p99", "delta")
 TEXT_SORTS = ("name", "type", "precision")
+STICKY_SORTS = ("share", "mean", "median", "p99")
 SIGNIFICANT_CHANGE = 5.0  # percent: coloured in the change column
 
 
@@ -57,6 +59,7 @@ COLUMNS = (
 # Columns dropped first when the table is too narrow for the layer name to get MIN_NAME cells.
 DROP_ORDER = ("spark", "median", "bar", "precision", "type", "delta", "rank")
 MIN_NAME = 24
+PREC_WIDTH, PREC_WIDTH_MAX = 5, 9  # "FP16" .. "INT8→FP32"
 
 NO_INFO = LayerInfo(name="")
 
@@ -67,7 +70,7 @@ class NameCache:
     def __init__(self, names: tuple[str, ...], infos: dict[str, LayerInfo]) -> None:
         self.names = names
         self.types = [layer_type(infos.get(n)) for n in names]
-        self.precisions = [(infos.get(n) or NO_INFO).precision or "" for n in names]
+        self.precisions = [layer_label(infos.get(n)) or "" for n in names]
         self.index = {n: i for i, n in enumerate(names)}
         self._lower: list[str] | None = None
         self._orders: dict[str, npt.NDArray[Any]] = {}
@@ -102,10 +105,12 @@ def order_for(
     filter_text: str,
     delta: npt.NDArray[Any] | None = None,
     cache: NameCache | None = None,
+    values: npt.NDArray[Any] | None = None,
 ) -> npt.NDArray[Any]:
     """Row indices of `table` sorted by `key` (descending for numbers, ascending for text, unless
     `reverse`), keeping only layers whose name or type contains `filter_text` (case-insensitive).
-    NaN (unknown) values always sort last."""
+    NaN (unknown) values always sort last. `values`: what to sort a numeric key by instead of the
+    column (the view's sticky values, see sticky_sort.py)."""
     cache = cache if cache is not None and cache.matches(table.names) else NameCache(table.names, infos)
     n = len(table)
     if key in TEXT_SORTS:
@@ -116,7 +121,9 @@ def order_for(
         idx = idx[cache.mask(filter_text)[idx]]
     if key == "order" or key in TEXT_SORTS or len(idx) == 0:
         return idx[::-1] if reverse else idx
-    if key == "delta":
+    if values is not None and len(values) == n:
+        col = values
+    elif key == "delta":
         col = delta if delta is not None and len(delta) == n else np.full(n, np.nan)
     else:
         col = {

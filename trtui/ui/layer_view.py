@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from trtui import format as fmt
 from trtui.model import LayerInfo
+from trtui.precision import layer_label
 from trtui.stats.groups import group_by_type, layer_type
 from trtui.stats.snapshot import LayerTable
 from trtui.ui.grouping import baseline_array, change_pct
@@ -32,13 +33,17 @@ from trtui.ui.layer_order import (
     COLUMNS,
     DROP_ORDER,
     MIN_NAME,
+    PREC_WIDTH,
+    PREC_WIDTH_MAX,
     SIGNIFICANT_CHANGE,
+    STICKY_SORTS,
     TEXT_SORTS,
     Column,
     NameCache,
     order_for,
 )
 from trtui.ui.layer_order import SORT_KEYS as SORT_KEYS  # app.py imports it from here
+from trtui.ui.sticky_sort import StickyOrder, noise
 
 
 class LayerView(ScrollView, can_focus=True):
@@ -84,8 +89,10 @@ class LayerView(ScrollView, can_focus=True):
         self._last_layer: str | None = None  # the layer under the cursor before grouping
         self._layer_cache = NameCache((), {})
         self._group_cache = NameCache((), {})
-        self._cols_key: tuple[int, bool, bool] | None = None
+        self._cols_key: tuple[int, bool, bool, int] | None = None
+        self.prec_width = PREC_WIDTH  # the precision column: wider for labels like "INT8→FP32"
         self._cols: list[tuple[Column, int]] = []
+        self._sticky = StickyOrder()
         self.renders = 0  # lines rendered (for tests and the cost meter)
         self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
@@ -94,6 +101,8 @@ class LayerView(ScrollView, can_focus=True):
     def set_infos(self, layers: tuple[LayerInfo, ...]) -> None:
         self.infos = {layer.name: layer for layer in layers}
         self._layer_cache = NameCache((), {})
+        longest = max((len(layer_label(x) or "") for x in layers), default=0)
+        self.prec_width = min(max(PREC_WIDTH, longest), PREC_WIDTH_MAX)
 
     def show(self, table: LayerTable) -> None:
         self.layer_table = table
@@ -130,8 +139,16 @@ class LayerView(ScrollView, can_focus=True):
 
     def _reorder(self) -> None:
         cache = self.name_cache
+        sticky = None
+        if self.sort_key in STICKY_SORTS:  # noise does not reshuffle the rows
+            t = self.table
+            col = {"share": t.share_pct, "mean": t.mean_ms, "median": t.median_ms, "p99": t.p99_ms}
+            sticky = self._sticky.update(
+                t.names, self.sort_key, self.sort_reverse, col[self.sort_key], noise(t, self.sort_key)
+            )
         self.order = order_for(
-            self.table, self.infos, self.sort_key, self.sort_reverse, self.filter_text, self.delta, cache
+            self.table, self.infos, self.sort_key, self.sort_reverse, self.filter_text, self.delta, cache,
+            sticky,
         )
         self.virtual_size = Size(self.row_width, len(self.order))
         # Keep the cursor on the same layer while the order changes under it.
@@ -255,6 +272,9 @@ class LayerView(ScrollView, can_focus=True):
         """Cells available to a row (the widget's width less the vertical scrollbar)."""
         return self.scrollable_content_region.width
 
+    def _width(self, c: Column) -> int:
+        return self.prec_width if c.key == "precision" else c.width
+
     def visible_columns(self, width: int) -> list[Column]:
         cols = [
             c
@@ -262,19 +282,19 @@ class LayerView(ScrollView, can_focus=True):
             if (c.key != "delta" or self.baseline) and (c.key != "type" or not self.grouped)
         ]
         for key in DROP_ORDER:
-            fixed = sum(c.width + 1 for c in cols if c.width)
+            fixed = sum(self._width(c) + 1 for c in cols if c.width)
             if width - fixed >= MIN_NAME:
                 break
             cols = [c for c in cols if c.key != key]
         return cols
 
     def column_widths(self, width: int) -> list[tuple[Column, int]]:
-        key = (width, bool(self.baseline), self.grouped)
+        key = (width, bool(self.baseline), self.grouped, self.prec_width)
         if key != self._cols_key:
             cols = self.visible_columns(width)
-            fixed = sum(c.width + 1 for c in cols if c.width)
+            fixed = sum(self._width(c) + 1 for c in cols if c.width)
             flex = max(width - fixed, 12)
-            self._cols = [(c, c.width or flex) for c in cols]
+            self._cols = [(c, self._width(c) or flex) for c in cols]
             self._cols_key = key
         return self._cols
 
@@ -322,7 +342,7 @@ class LayerView(ScrollView, can_focus=True):
             elif key == "p99":
                 text = fmt.ms(float(t.p99_ms[i]))
             elif key == "share":
-                text = fmt.pct(share)
+                text = fmt.share(share)
                 style = _BOLD if share >= 5.0 else _PLAIN
             elif key == "bar":
                 text = fmt.bar(share / self._max_share if self._max_share > 0 else 0.0, w)

@@ -45,7 +45,8 @@ def header_text(
         "starting": "dim",
     }.get(p.state, "bold")
     t.append("  ")
-    t.append(p.state.upper(), style=state_style)
+    replay = info.kind == "recording" and p.state != "error"
+    t.append("REPLAY" if replay else p.state.upper(), style="bold cyan" if replay else state_style)
     t.append(f"  {fmt.duration(p.elapsed_s)}")
     if own_cpu_pct is not None:
         over = cpu_budget_pct is not None and own_cpu_pct > cpu_budget_pct
@@ -84,10 +85,11 @@ def spike_marks(trend: Sequence[TrendPoint], events: Sequence[TelemetryEvent], w
 
 def latency_text(update: Update, width: int, hist_rows: int = 4) -> Text:
     p = update.profile
-    w = p.latency_window
+    replay = p.info.kind == "recording"
+    w = p.latency_total if replay else p.latency_window  # a recording: every recorded inference
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append("Latency", style="bold")
-    t.append(" unprofiled, rolling\n", style="dim")
+    t.append(" recorded trace, all inferences\n" if replay else " unprofiled, rolling\n", style="dim")
     t.append(f"p50 {fmt.ms(w.median)}  p90 {fmt.ms(w.p90)}\n")
     t.append(f"p99 {fmt.ms(w.p99)}  max {fmt.ms(w.max)} ms\n")
     tput = w.throughput_per_s

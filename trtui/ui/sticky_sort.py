@@ -1,0 +1,83 @@
+"""A sort order that noise does not reshuffle (pure; numpy only).
+
+A live table sorted by share or time reorders every refresh when layers differ by less than the
+noise of their estimates (ResNet's top 20 layers lie within 0.1 percentage point). Here two
+neighbouring rows swap only when the lower one is *clearly* ahead: by more than the sum of their
+noises (`NOISE_SE` standard errors of the figure; std / sqrt(count) for a mean, scaled by share /
+mean for a share). Starting from the previous order, odd-even passes swap such neighbours until none
+is left, so real changes move a row at once and noise moves nothing. The first order (or a new sort
+key, new rows, a big change) is a plain sort. Rows without a spread (a recording) sort exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from trtui.stats.snapshot import LayerTable
+
+NOISE_SE = 2.0  # standard errors
+MAX_PASSES = 64  # beyond this many odd-even passes, a plain sort is cheaper
+_SCALE = {"share": 1.0, "mean": 1.0, "median": 1.25, "p99": 3.0}  # standard error of each figure
+
+
+def noise(table: LayerTable, key: str) -> npt.NDArray[Any]:
+    """The noise of column `key` of each row (0 where unknown)."""
+    n = len(table)
+    if key not in _SCALE or n == 0:
+        return np.zeros(n)
+    with np.errstate(all="ignore"):
+        count = np.asarray(table.count, dtype=np.float64)
+        se = np.asarray(table.std_ms, dtype=np.float64) / np.sqrt(np.maximum(count, 1.0))
+        if key == "share":
+            se = se * np.asarray(table.share_pct) / np.asarray(table.mean_ms)
+        out = NOISE_SE * _SCALE[key] * se
+    return np.where(np.isfinite(out) & (out > 0), out, 0.0)
+
+
+def settle(order: npt.NDArray[Any], keys: npt.NDArray[Any], tol: npt.NDArray[Any]) -> npt.NDArray[Any] | None:
+    """`order` (row indices, best first by `keys`, larger first) after swapping neighbours whose
+    keys are clearly inverted (by more than the sum of their `tol`); None after MAX_PASSES."""
+    order = order.copy()
+    for _ in range(MAX_PASSES):
+        swapped = False
+        for start in (0, 1):
+            a = order[start:-1:2] if len(order) > start + 1 else order[:0]
+            b = order[start + 1 :: 2][: len(a)]
+            with np.errstate(invalid="ignore"):
+                clear = keys[b] - keys[a] > tol[a] + tol[b]
+            if clear.any():
+                swapped = True
+                ia = np.arange(start, start + 2 * len(a), 2)[clear]
+                order[ia], order[ia + 1] = b[clear], a[clear]
+        if not swapped:
+            return order
+    return None
+
+
+class StickyOrder:
+    """The display order of one table's rows for one sort key, kept across refreshes."""
+
+    def __init__(self) -> None:
+        self._names: tuple[str, ...] | None = None
+        self._sort: tuple[str, bool] | None = None
+        self._order: npt.NDArray[Any] | None = None
+
+    def update(
+        self, names: tuple[str, ...], key: str, reverse: bool, values: npt.NDArray[Any], tol: npt.NDArray[Any]
+    ) -> npt.NDArray[Any]:
+        """Sort values for `order_for` that reproduce the settled order (rank based)."""
+        vals = np.asarray(values, dtype=np.float64)
+        keys = np.where(np.isfinite(vals), vals if not reverse else -vals, -np.inf)  # unknown last
+        same = (key, reverse) == self._sort and (names is self._names or names == self._names)
+        order = None
+        if same and self._order is not None and len(self._order) == len(vals):
+            order = settle(self._order, keys, np.asarray(tol, dtype=np.float64))
+        if order is None:
+            order = np.argsort(-keys, kind="stable")
+        self._names, self._sort, self._order = names, (key, reverse), order
+        rank = np.empty(len(order), dtype=np.float64)
+        rank[order] = np.arange(len(order), dtype=np.float64)
+        return rank if reverse else -rank
