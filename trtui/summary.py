@@ -11,6 +11,7 @@ from typing import Any
 
 from trtui import __version__
 from trtui.session import Update
+from trtui.stats.energy_report import energy_dict
 from trtui.stats.snapshot import LatencyStats, LayerTable
 
 SCHEMA = "trtui.summary/1"
@@ -104,4 +105,5 @@ def summary_dict(update: Update) -> dict[str, Any]:
         },
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),
         "notices": list(p.notices),
+        "energy": energy_dict(update.energy),  # energy per inference; null without power readings
     }

@@ -37,6 +37,7 @@ from trtui.layer_info import layer_to_json
 from trtui.model import LayerInfo, SourceInfo
 from trtui.recording.files import recording_stem
 from trtui.session import Update
+from trtui.stats.energy_report import energy_dict
 from trtui.stats.snapshot import LatencyStats, LayerTable
 
 TIMING_NOTE = (
@@ -204,6 +205,7 @@ def metadata_dicts(
             "latency_order": "min, max, mean, median, p90, p95, p99",
             "timing_note": TIMING_NOTE,
             "settings": dict(settings),
+            "energy": energy_dict(update.energy),
         },
     }
     attrs: dict[str, Any] = {"Name": device, "Simulated": simulated}
