@@ -13,6 +13,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from trtui.analysis.run import RunData
+from trtui.analysis.run_energy import EnergyDelta, energy_deltas, energy_notices
 from trtui.analysis.views import UNKNOWN, layer_times, tactic_family
 from trtui.recording.readers import base_name
 from trtui.stats.snapshot import LatencyStats
@@ -103,6 +104,7 @@ class Comparison:
     matched_total: StatDelta  # sum over matched layers only
     end_to_end: tuple[StatDelta, ...]  # latency statistics and throughput; empty when unknown
     notices: tuple[str, ...]
+    energy: tuple[EnergyDelta, ...] = ()  # J per inference, per scope, where either side has it
 
     @property
     def precision_changes(self) -> tuple[LayerDelta, ...]:
@@ -234,6 +236,8 @@ def compare(a: RunData, b: RunData) -> Comparison:
     )
     if families_changed:
         notices.append(f"{families_changed} matched layer(s) changed tactic family")
+    energy = energy_deltas(a.energy, b.energy)
+    notices.extend(energy_notices(energy))
     return Comparison(
         a=_side(a),
         b=_side(b),
@@ -246,6 +250,7 @@ def compare(a: RunData, b: RunData) -> Comparison:
         matched_total=_stat("matched layer sum", ma, mb),
         end_to_end=_end_to_end(a.latency, b.latency),
         notices=tuple(notices),
+        energy=energy,
     )
 
 
