@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "telemetry": "telemetry",
     "compare": "compare",
     "analyze": "analyze",
+    "check": "check",
 }
 
 PROG = "trtui"
