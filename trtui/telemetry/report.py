@@ -35,6 +35,7 @@ ROWS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("governor", "GPU governor", str),
     ("power_w", "power", _num(".1f", "W")),
     ("power_limit_w", "power limit", _num(".1f", "W")),
+    ("energy_mj", "energy counter (since driver load)", lambda v: f"{v / 1000.0:,.1f} J"),
     ("temperature_c", "temperature", _num(".1f", "C")),
     ("throttle_reasons", "clock-event reasons", _reasons),
     ("pcie_gen", "PCIe generation", str),
@@ -56,6 +57,7 @@ def sample_to_dict(
         value = getattr(sample, field)
         out[field] = list(value) if isinstance(value, tuple) else value
     out["rails_w"] = None if sample.rails_w is None else dict(sample.rails_w)
+    out["rail_roles"] = _roles_dict(sample)
     out["thermal_c"] = None if sample.thermal_c is None else dict(sample.thermal_c)
     out["sources"] = dict(sample.sources)
     out["notice"] = sample.notice
@@ -63,6 +65,40 @@ def sample_to_dict(
     if unsupported is not None:
         out["unsupported"] = {k: dict(v) for k, v in unsupported.items()}
     return out
+
+
+def _roles_dict(sample: TelemetrySample) -> dict[str, Any] | None:
+    """Which rails trtui uses for GPU and module energy (Jetson); None without rails."""
+    if not sample.rails_w:
+        return None
+    from trtui.telemetry.power_rails import rail_roles
+
+    roles = rail_roles(name for name, _ in sample.rails_w)
+    return {
+        "board": roles.board,
+        "gpu": list(roles.gpu),
+        "gpu_label": roles.gpu_label,
+        "module": list(roles.module),
+        "module_label": roles.module_label,
+        "not_added": list(roles.not_added),
+        "gpu_w": roles.gpu_w(sample.rails_w),
+        "module_w": roles.module_w(sample.rails_w),
+    }
+
+
+def _role_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
+    roles = _roles_dict(sample)
+    if roles is None:
+        return []
+    rows = []
+    if roles["gpu_label"]:
+        rows.append(("GPU energy rail", f"{roles['gpu_w']:.2f} W", roles["gpu_label"]))
+    if roles["module_label"] and roles["module_w"] is not None:
+        note = f"; {', '.join(roles['not_added'])} inside VIN_SYS_5V0, not added" if roles["not_added"] else ""
+        rows.append(("module power", f"{roles['module_w']:.2f} W", roles["module_label"] + note))
+    else:
+        rows.append(("module power", NA, f"not known for this board ({roles['board']}): rails by label"))
+    return rows
 
 
 def table_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
@@ -77,6 +113,7 @@ def table_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
         rows.extend((f"rail {name}", f"{watts:.2f} W", rail_src) for name, watts in sample.rails_w)
     else:
         rows.append(("rails", NA, ""))
+    rows.extend(_role_rows(sample))
     zone_src = sources.get("thermal_c", "")
     if sample.thermal_c:
         rows.extend((f"thermal {name}", f"{c:.1f} C", zone_src) for name, c in sample.thermal_c)
