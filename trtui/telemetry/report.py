@@ -94,7 +94,8 @@ def _role_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
     if roles["gpu_label"]:
         rows.append(("GPU energy rail", f"{roles['gpu_w']:.2f} W", roles["gpu_label"]))
     if roles["module_label"] and roles["module_w"] is not None:
-        note = f"; {', '.join(roles['not_added'])} inside VIN_SYS_5V0, not added" if roles["not_added"] else ""
+        nested = ", ".join(roles["not_added"])
+        note = f"; {nested} inside VIN_SYS_5V0, not added" if nested else ""
         rows.append(("module power", f"{roles['module_w']:.2f} W", roles["module_label"] + note))
     else:
         rows.append(("module power", NA, f"not known for this board ({roles['board']}): rails by label"))
