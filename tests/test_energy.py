@@ -246,7 +246,9 @@ def test_simulated_energy_is_labelled() -> None:
             )
         )
     assert energy_lines(tr.snapshot())[-1] == "energy is SIMULATED (not measured)"
-    assert all("(simulated)" in line for line, style in panel_energy_lines(tr.snapshot()) if style == "bold")
+    assert "simulated GPU power" in panel_energy_lines(tr.snapshot())[1][0]
+    tr.add(EnergyPoint(t=2.0, inferences=40, gpu_w=500.0, gpu_rail="NVML GPU board power", simulated=True))
+    assert panel_energy_lines(tr.snapshot())[1][0].strip().startswith("SIMULATED NVML")
     block = energy_dict(tr.snapshot())
     assert block is not None and block["simulated"] is True
 

@@ -104,25 +104,25 @@ def energy_lines(e: EnergySnapshot | None, whole_run: bool = False) -> list[str]
 
 
 def panel_energy_lines(e: EnergySnapshot | None) -> list[tuple[str, str]]:
-    """(text, style) lines for the GPU panel: per scope W now, J/inference and inferences/J,
-    then the rail and window in dim text."""
+    """(text, style) lines for the GPU panel: per scope W now (module), J/inference and
+    inferences/J, then the rail, method and window in dim text (simulated said there)."""
     if e is None or (e.gpu_rail is None and e.module_rail is None):
         return []
     out: list[tuple[str, str]] = []
-    sim = " (simulated)" if e.simulated else ""
     for scope, now in (("gpu", e.gpu_now_w), ("module", e.module_now_w)):
         f = e.figure(scope)
-        if f is None and (scope == "module" and e.module_rail is None):
+        if f is None and scope == "module" and e.module_rail is None:
             continue
-        name = "energy GPU" if scope == "gpu" else "energy mod"
-        watts = f"{now:.1f} W now  " if now is not None and scope == "module" else ""
+        name = "energy GPU" if scope == "gpu" else "energy module"
+        watts = f"{now:.1f} W  " if now is not None and scope == "module" else ""
+        rail = f.rail if f is not None else (e.gpu_rail if scope == "gpu" else e.module_rail) or ""
+        sim = "SIMULATED " if e.simulated and "simulated" not in rail.lower() else ""
         if f is None:
-            out.append((f"{name} {watts}collecting…{sim}", "dim"))
+            out.append((f"{name} {watts}collecting…", "dim"))
+            out.append((f"      {sim}{rail}", "dim"))
             continue
-        out.append(
-            (f"{name} {watts}{j_text(f.j_per_inference)}/inf  {per_j_text(f.inferences_per_j)}{sim}", "bold")
-        )
-        out.append((f"      {f.rail}; {f.method}; {f.window}", "dim"))
+        out.append((f"{name} {watts}{j_text(f.j_per_inference)}/inf  {per_j_text(f.inferences_per_j)}", "bold"))
+        out.append((f"      {sim}{f.rail}; {f.method}; {f.window}", "dim"))
         if f.net_j_per_inference is not None and e.idle is not None:
             out.append(
                 (
