@@ -121,7 +121,8 @@ def panel_energy_lines(e: EnergySnapshot | None) -> list[tuple[str, str]]:
             out.append((f"{name} {watts}collecting…", "dim"))
             out.append((f"      {sim}{rail}", "dim"))
             continue
-        out.append((f"{name} {watts}{j_text(f.j_per_inference)}/inf  {per_j_text(f.inferences_per_j)}", "bold"))
+        figures = f"{j_text(f.j_per_inference)}/inf  {per_j_text(f.inferences_per_j)}"
+        out.append((f"{name} {watts}{figures}", "bold"))
         out.append((f"      {sim}{f.rail}; {f.method}; {f.window}", "dim"))
         if f.net_j_per_inference is not None and e.idle is not None:
             out.append(
