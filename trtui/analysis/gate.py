@@ -244,11 +244,22 @@ def _energy_checks(base: dict[str, RunEnergy], cand: dict[str, RunEnergy], s: Ga
 def _layer_checks(base: RunData, cand: RunData, s: GateSettings) -> tuple[list[Check], list[str]]:
     c = compare(base, cand)
     checks = []
+    untimed = 0
     for d in c.layers:
+        if d.a_ms <= 0 and d.b_ms <= 0:
+            untimed += 1  # no time on either side (not in the profiles): nothing to judge
+            continue
+        name = f"layer {d.name}"
+        if d.a_ms <= 0:  # a layer that took no time before and does now
+            grew = d.b_ms > s.layer_floor_ms
+            status: Status = "fail" if grew else "pass"
+            reason = f"{d.b_ms:.4f} ms, 0 ms in the baseline" + ("" if grew else " (below the floor)")
+            checks.append(Check(name, "layer", "ms", d.a_ms, d.b_ms, None, None, None, True, status, reason))
+            continue
         below_floor = abs(d.delta_ms) < s.layer_floor_ms
         checks.append(
             _check(
-                f"layer {d.name}",
+                name,
                 "layer",
                 "ms",
                 d.a_ms,
@@ -266,7 +277,9 @@ def _layer_checks(base: RunData, cand: RunData, s: GateSettings) -> tuple[list[C
             f"layers: {len(c.layers)} matched; {len(c.only_a)} only in the baseline, "
             f"{len(c.only_b)} only in the candidate (not judged)"
         )
-    if not c.layers:
+    if untimed:
+        notes.append(f"layers: {untimed} matched layer(s) without time on either side (not judged)")
+    if not checks:
         notes.append("--layers: no per-layer times matched on both sides")
     return checks, notes
 
