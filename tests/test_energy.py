@@ -115,9 +115,9 @@ def test_paused_steps_measure_idle_and_give_net_figures() -> None:
     whole = snap.figure("gpu", True)
     assert whole is not None
     assert whole.inferences == 4000
-    # the step from running (300 W) into the pause is idle time, not work
+    # the step from running (300 W) into the pause is neither work nor idle
     assert whole.window_s == pytest.approx(4.0) and whole.energy_j == pytest.approx(1200.0)
-    assert snap.idle.gpu_w == pytest.approx((180.0 * 0.5 + 60.0 * 3.5) / 4.0)
+    assert snap.idle.gpu_w == pytest.approx(60.0) and snap.idle.seconds == pytest.approx(3.5)
     assert whole.net_j_per_inference == pytest.approx((300.0 - snap.idle.gpu_w) * 4.0 / 4000)
 
 

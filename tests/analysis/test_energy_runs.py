@@ -135,3 +135,51 @@ def test_a_malformed_energy_block_is_one_clear_error(
     assert main(["compare", str(bad), str(demo_runs[1]), "--text"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "energy.whole_run.gpu.j_per_inference is a string" in err[0]
+
+
+def test_pausing_measures_the_idle_baseline_and_net_energy() -> None:
+    from trtui.sources.simulated import SimulatedTelemetry
+
+    clock = Clock()
+    options = RunOptions(seed=2)
+    source = SimulatedSource(options, clock=clock)
+    session = Session(source, SimulatedTelemetry(source, clock=clock), options, clock=clock)
+    session.open()
+
+    def step(n: int) -> None:
+        for _ in range(n):
+            clock.t += 0.5
+            session.ingest(source.read(0.0))
+            session._sample_telemetry()
+
+    try:
+        step(6)
+        assert session.build_update().energy.idle is None  # type: ignore[union-attr]
+        session.set_paused(True)
+        step(6)
+        session.set_paused(False)
+        step(4)
+        energy = session.build_update().energy
+    finally:
+        session.close()
+    assert energy is not None and energy.idle is not None
+    assert energy.idle.how == "measured while paused"
+    assert energy.idle.gpu_w == pytest.approx(70.0)  # the simulator's idle power
+    whole = energy.figure("gpu", whole_run=True)
+    assert whole is not None and whole.idle_w == energy.idle.gpu_w
+    assert whole.net_j_per_inference is not None and 0 < whole.net_j_per_inference < whole.j_per_inference  # type: ignore[operator]
+
+
+def test_idle_baseline_option_before_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    args = ["profile", "demo", "--duration", "1.5", "--idle-baseline", "1", "--quiet", "--json", str(out)]
+    assert main(args) == 0
+    energy = json.loads(out.read_text())["energy"]
+    idle = energy["idle_baseline"]
+    assert "--idle-baseline" in idle["how"] and idle["gpu_w"] == pytest.approx(70.0)
+    gpu = energy["whole_run"]["gpu"]
+    assert gpu["idle_w"] == pytest.approx(70.0)
+    assert gpu["net_j_per_inference"] == pytest.approx(
+        (gpu["mean_w"] - 70.0) * gpu["window_s"] / gpu["inferences"]
+    )
+    assert main(["profile", "demo", "--idle-baseline", "0"]) == 2  # must be positive

@@ -12,6 +12,7 @@ reported separately:
 Each consecutive pair of samples is one step: its energy, its duration and the inferences
 completed in it. Steps while the run is paused are not counted as work; they measure the idle
 power (the idle baseline), unless a baseline was measured before the run (`--idle-baseline S`).
+A step into or out of a pause is neither (its power is part work, part idle).
 A figure is given only for a window of at least `MIN_WINDOW_S` (the counter updates every
 ~20-100 ms). Every figure carries the rail it measured, how (counter or integrated power) and
 its window.
@@ -214,7 +215,9 @@ class EnergyTracker:
         step = _step(last, p)
         if step is None:
             return
-        idle = p.paused or last.paused
+        if p.paused != last.paused:
+            return  # a step into or out of a pause is neither work nor idle
+        idle = p.paused
         for i, scope in enumerate(SCOPES):
             j = step.energy[i]
             if j is None:
