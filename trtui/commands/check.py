@@ -59,7 +59,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the run to judge: a trtexec recording (file or folder), a trtui summary, an engine "
         "file (run live) or 'demo'",
     )
-    p.add_argument("--baseline", required=True, metavar="PATH", help="the reference run (same kinds)")
+    # --baseline is checked in run(), so that argparse reports an unknown option before it
+    p.add_argument("--baseline", metavar="PATH", help="the reference run (same kinds); required")
     p.add_argument(
         "--max-regression",
         type=percent,
@@ -181,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
     from trtui.analysis.gate import gate
     from trtui.analysis.gate_report import gate_dict, gate_junit, gate_markdown, gate_text
 
+    if args.baseline is None:
+        raise UserError("check needs --baseline PATH (a recording, a trtui summary, an engine or 'demo')")
     check_output_file(args.json, "--json", allow_stdout=True)
     check_output_file(args.junit, "--junit")
     check_output_file(args.markdown, "--markdown", allow_stdout=True)
