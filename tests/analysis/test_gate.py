@@ -330,6 +330,20 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(err) == 1 and words in err[0]
 
 
+def test_nothing_in_common_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = FIXTURES / "resnet18-a100-fp16"
+    if not folder.is_dir():
+        pytest.skip(f"no {folder}")
+    only_profile = tmp_path / "p"
+    only_profile.mkdir()
+    for f in folder.glob("*.profile.json"):
+        shutil.copy(f, only_profile / f.name)
+    assert main(["check", str(only_profile), "--baseline", str(only_profile)]) == 2
+    assert "nothing to judge" in capsys.readouterr().err
+    # with --layers the layers are judged, so it is not empty
+    assert main(["check", str(only_profile), "--baseline", str(only_profile), "--layers", "--quiet"]) == 0
+
+
 def test_export_dir_needs_a_live_candidate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = need_fixtures()[0]
     assert main(["check", str(folder), "--baseline", str(folder), "--export-dir", str(tmp_path / "x")]) == 2

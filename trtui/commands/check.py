@@ -207,6 +207,11 @@ def run(args: argparse.Namespace) -> int:
         layer_floor_ms=args.layer_floor_ms,
     )
     result = gate(baseline, candidate, settings)
+    if all(c.status == "skipped" for c in result.checks):
+        raise UserError(
+            f"nothing to judge: {args.baseline} and {args.candidate} have no end-to-end latency, "
+            "throughput or energy in common (a trtexec recording needs its times file, --exportTimes)"
+        )
     to_stdout = "-" in (str(args.json), str(args.markdown))
     if args.json is not None:
         _write(args.json, json.dumps(gate_dict(result), indent=2, allow_nan=False) + "\n")
