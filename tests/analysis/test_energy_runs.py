@@ -112,6 +112,10 @@ def test_compare_shows_energy_a_vs_b(demo_runs: tuple[Path, Path, Path]) -> None
     assert data["energy"][0]["a_j"] == pytest.approx(a.energy["gpu"].j_per_inference)
     text = comparison_text(c)
     assert "Energy per inference (whole run)" in text and "GPU (simulated GPU power)" in text
+    from trtui.ui.compare_app import summary_text
+
+    screen = summary_text(c)
+    assert "energy/inf GPU" in screen and "mJ" in screen
 
 
 def test_a_recording_from_trtexec_has_no_energy_and_compare_says_so(

@@ -348,3 +348,10 @@ def test_export_dir_needs_a_live_candidate(tmp_path: Path, capsys: pytest.Captur
     folder = need_fixtures()[0]
     assert main(["check", str(folder), "--baseline", str(folder), "--export-dir", str(tmp_path / "x")]) == 2
     assert "live candidate" in capsys.readouterr().err
+
+
+def test_energy_on_one_side_only_is_said(exported: tuple[Path, Path]) -> None:
+    trtexec = load_gate_run(need_fixtures()[0], "baseline")
+    r = gate(trtexec, load_gate_run(exported[0], "candidate"), GateSettings(resamples=200))
+    assert not any(c.kind == "energy" for c in r.checks)
+    assert "energy: only the candidate has energy per inference; not compared" in r.notices

@@ -338,6 +338,9 @@ def gate(base: GateRun, cand: GateRun, settings: GateSettings | None = None) -> 
     checks += _energy_checks(dict(base.run.energy), dict(cand.run.energy), s)
     if base.run.energy and cand.run.energy and not any(c.kind == "energy" for c in checks):
         notices.append("energy: the two runs measured different scopes; not compared")
+    elif bool(base.run.energy) != bool(cand.run.energy):
+        has = "baseline" if base.run.energy else "candidate"
+        notices.append(f"energy: only the {has} has energy per inference; not compared")
     if s.layers:
         layer_checks, notes = _layer_checks(base.run, cand.run, s)
         checks += layer_checks

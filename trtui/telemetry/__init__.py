@@ -6,4 +6,6 @@
 - `poller`: `TelemetryPoller`, sampling on a background thread (with a pause back-off).
 - `history`: pure ring buffers -> `TelemetrySnapshot`, and latency-spike correlation.
 - `report`: the table and JSON of `trtui telemetry`.
+- `power_rails`: Jetson rails by I2C driver path, and which rail is the GPU / the whole module.
+- `idle_baseline`: idle power measured before a run (`--idle-baseline S`).
 """
