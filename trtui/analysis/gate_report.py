@@ -156,7 +156,9 @@ def gate_junit(r: GateResult) -> str:
     """JUnit XML: <testsuites><testsuite name="trtui check"> with one <testcase> per check."""
     failures = len(r.failures)
     skipped = sum(1 for c in r.checks if c.status == "skipped")
-    suites = ET.Element("testsuites", name="trtui check", tests=str(len(r.checks)), failures=str(failures))
+    suites = ET.Element(
+        "testsuites", name="trtui check", tests=str(len(r.checks)), failures=str(failures), errors="0", time="0"
+    )
     suite = ET.SubElement(
         suites,
         "testsuite",
@@ -165,6 +167,7 @@ def gate_junit(r: GateResult) -> str:
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
+        time="0",
     )
     props = ET.SubElement(suite, "properties")
     for key, value in (
