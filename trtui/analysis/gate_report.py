@@ -157,7 +157,12 @@ def gate_junit(r: GateResult) -> str:
     failures = len(r.failures)
     skipped = sum(1 for c in r.checks if c.status == "skipped")
     suites = ET.Element(
-        "testsuites", name="trtui check", tests=str(len(r.checks)), failures=str(failures), errors="0", time="0"
+        "testsuites",
+        name="trtui check",
+        tests=str(len(r.checks)),
+        failures=str(failures),
+        errors="0",
+        time="0",
     )
     suite = ET.SubElement(
         suites,
