@@ -141,6 +141,7 @@ def test_counter_that_goes_back_falls_back_to_power_for_that_step() -> None:
         tr.add(EnergyPoint(t=t, inferences=n, counter_mj=mj, gpu_w=100.0, gpu_rail="NVML GPU board power"))
     f = tr.snapshot().figure("gpu", True)
     assert f is not None and f.method == "counter + integrated power"
+    assert f.rail == f"{COUNTER} + NVML GPU board power"
     assert f.energy_j == pytest.approx(50.0 + 50.0 + 50.0)
 
 

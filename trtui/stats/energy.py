@@ -258,8 +258,10 @@ class EnergyTracker:
             method = "counter"
         else:
             method = "integrated power"
-        if method != "counter" and rail == COUNTER:
-            rail = self._last.gpu_rail if self._last is not None and self._last.gpu_rail else rail
+        power_rail = self._last.gpu_rail if self._last is not None else None
+        if scope == "gpu" and method != "counter" and rail == COUNTER and power_rail:
+            # the counter did not advance (or went back) in some steps: those used the power reading
+            rail = power_rail if method == "integrated power" else f"{COUNTER} + {power_rail}"
         mean_w = s.energy / s.dt
         n = s.inferences
         idle_w = None if idle is None else (idle.gpu_w if scope == "gpu" else idle.module_w)
