@@ -106,4 +106,6 @@ def summary_dict(update: Update) -> dict[str, Any]:
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),
         "notices": list(p.notices),
         "energy": energy_dict(update.energy),  # energy per inference; null without power readings
+        # the rolling window's per-inference latencies (trtui check bootstraps from them)
+        "latency_samples_ms": [float(f"{x:.6g}") for x in p.recent_latencies_ms.tolist()],
     }

@@ -355,3 +355,28 @@ def test_energy_on_one_side_only_is_said(exported: tuple[Path, Path]) -> None:
     r = gate(trtexec, load_gate_run(exported[0], "candidate"), GateSettings(resamples=200))
     assert not any(c.kind == "energy" for c in r.checks)
     assert "energy: only the candidate has energy per inference; not compared" in r.notices
+
+
+def test_a_summary_carries_samples_for_the_bootstrap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tmp_path / "base.json"
+    assert main(["profile", "demo", "--duration", "1.5", "--quiet", "--json", str(base)]) == 0
+    doc = json.loads(base.read_text())
+    samples = doc["latency_samples_ms"]
+    assert 100 < len(samples) <= 4096 and all(s > 0 for s in samples)
+    run = load_gate_run(base, "baseline")
+    assert run.latencies_ms is not None and len(run.latencies_ms) == len(samples)
+    report = tmp_path / "r.json"
+    assert main(["check", str(base), "--baseline", str(base), "--json", str(report), "--quiet"]) == 0
+    med = json.loads(report.read_text())["checks"][0]
+    assert med["name"] == "median latency" and med["ci_low_pct"] is not None
+    doc["latency_samples_ms"] = [1.0, "x"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["check", str(bad), "--baseline", str(base)]) == 2
+    assert "latency_samples_ms must be a list of numbers" in capsys.readouterr().err
+    del doc["latency_samples_ms"]  # an older summary: judged by the threshold alone
+    bad.write_text(json.dumps(doc))
+    r = gate(load_gate_run(base, "baseline"), load_gate_run(bad, "candidate"), GateSettings(resamples=200))
+    assert any("judged by the threshold alone" in n for n in r.notices)

@@ -4,6 +4,7 @@ times, `*.timing.json`, are the bootstrap's samples) or a trtui JSON summary (st
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,20 @@ def gate_run_from_recording(rec: Recording) -> GateRun:
     return GateRun(run, lat, tput)
 
 
+def summary_samples(value: object, path: Path) -> np.ndarray[Any, Any] | None:
+    """A summary's `latency_samples_ms` (older summaries have none: None)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
+    ):
+        raise UserError(f"{path}: latency_samples_ms must be a list of numbers")
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise UserError(f"{path}: latency_samples_ms holds a negative or non-finite latency")
+    return arr if len(arr) else None
+
+
 def load_gate_run(path: Path, role: str) -> GateRun:
     """`role` ("baseline"/"candidate") names the side in error messages."""
     path = Path(path)
@@ -39,5 +54,7 @@ def load_gate_run(path: Path, role: str) -> GateRun:
             run = run_from_summary(parse_summary(obj), path)
         except UserError as err:
             raise UserError(f"{path}: {err}") from None
-        return GateRun(run, None, run.latency.throughput_per_s if run.latency else None)
+        raw = obj.get("latency_samples_ms") if isinstance(obj, dict) else None
+        samples = summary_samples(raw, path)
+        return GateRun(run, samples, run.latency.throughput_per_s if run.latency else None)
     return gate_run_from_recording(load_recording(path, preread=(obj, notes)))
