@@ -3,6 +3,7 @@ and which the module on each board, and NVML's total energy counter (fake NVML).
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -178,3 +179,34 @@ def test_table_says_module_is_unknown_on_an_unknown_board(tmp_path: Path) -> Non
     with TelemetrySampler(fake.orin_nvgpu(), roots=tree.roots, tegrastats=None) as sampler:
         text = format_table(sampler.sample())
     assert "rail RAIL_A" in text and "not known for this board" in text
+
+
+def test_watch_gives_energy_between_samples_from_the_counter(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    counter = iter(range(1_000_000, 100_000_000, 50_000))  # +50 J per sample
+    _use(
+        monkeypatch,
+        trees.datacenter(tmp_path),
+        fake.h100(values={"nvmlDeviceGetTotalEnergyConsumption": lambda: next(counter)}),
+    )
+    assert main(["telemetry", "--json", "--watch", "0.05", "--count", "3"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert rows[0]["energy_since_last"] is None
+    for prev, row in itertools.pairwise(rows):
+        delta = row["energy_since_last"]
+        assert delta["energy_j"] == pytest.approx(50.0)
+        assert delta["seconds"] == pytest.approx(row["t"] - prev["t"])
+        assert delta["mean_w"] == pytest.approx(50.0 / delta["seconds"])
+    assert main(["telemetry", "--watch", "0.05", "--count", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("energy since the last sample: 50.00 J") == 1 and "(NVML energy counter)" in out
+
+
+def test_counter_delta_refuses_a_counter_that_went_back() -> None:
+    from trtui.telemetry.report import counter_delta
+    from trtui.telemetry.sample import TelemetrySample
+
+    a, b = TelemetrySample(t=1.0, energy_mj=5000.0), TelemetrySample(t=2.0, energy_mj=100.0)
+    assert counter_delta(a, b) is None and counter_delta(None, b) is None
+    assert counter_delta(b, TelemetrySample(t=2.0, energy_mj=200.0)) is None  # no time passed

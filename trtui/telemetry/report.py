@@ -133,3 +133,24 @@ def format_table(sample: TelemetrySample) -> str:
     lines.append(f"{'metric':<{w0}}  {'value':<{w1}}  source")
     lines.extend(f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows)
     return "\n".join(lines)
+
+
+def counter_delta(prev: TelemetrySample | None, cur: TelemetrySample) -> dict[str, float] | None:
+    """Energy between two samples from NVML's counter: joules, seconds and average watts; None
+    without a counter on both, or when it went back (driver reload) or no time passed."""
+    if prev is None or prev.energy_mj is None or cur.energy_mj is None:
+        return None
+    dt = cur.t - prev.t
+    dj = (cur.energy_mj - prev.energy_mj) / 1000.0
+    if dt <= 0 or dj < 0:
+        return None
+    return {"energy_j": dj, "seconds": dt, "mean_w": dj / dt}
+
+
+def counter_line(delta: dict[str, float] | None) -> str | None:
+    if delta is None:
+        return None
+    return (
+        f"energy since the last sample: {delta['energy_j']:,.2f} J over {delta['seconds']:.2f} s "
+        f"= {delta['mean_w']:.1f} W average (NVML energy counter)"
+    )
