@@ -114,6 +114,8 @@ def test_paused_steps_measure_idle_and_give_net_figures() -> None:
     assert snap.idle is not None and snap.idle.how == "measured while paused"
     whole = snap.figure("gpu", True)
     assert whole is not None
+    window = snap.figure("gpu")  # the last running window stays on show while paused
+    assert window is not None and window.mean_w == pytest.approx(300.0)
     assert whole.inferences == 4000
     # the step from running (300 W) into the pause is neither work nor idle
     assert whole.window_s == pytest.approx(4.0) and whole.energy_j == pytest.approx(1200.0)
@@ -152,6 +154,10 @@ def test_long_gaps_are_not_integrated_and_time_must_not_go_back() -> None:
     assert tr.snapshot().total == ()
     with pytest.raises(ValueError):
         tr.add(EnergyPoint(t=1.0, inferences=0))
+    tr.add(EnergyPoint(t=60.5, inferences=60_500, gpu_w=100.0, gpu_rail="r"))  # still in order
+    tr.add(EnergyPoint(t=61.5, inferences=61_500, gpu_w=100.0, gpu_rail="r"))
+    f = tr.snapshot().figure("gpu", True)
+    assert f is not None and f.window_s == pytest.approx(1.5)
     with pytest.raises(ValueError):
         EnergyTracker(window_s=0.1)
 

@@ -202,6 +202,8 @@ class EnergyTracker:
         self._given_idle = IdleBaseline(gpu_w, module_w, seconds, how)
 
     def add(self, p: EnergyPoint) -> None:
+        if self._last is not None and p.t < self._last.t:
+            raise ValueError("energy points must arrive in time order")
         last, self._last = self._last, p
         self._simulated = self._simulated or p.simulated
         if p.gpu_rail is not None or p.counter_mj is not None:
@@ -210,8 +212,6 @@ class EnergyTracker:
             self._rails["module"] = p.module_rail
         if last is None:
             return
-        if p.t < last.t:
-            raise ValueError("energy points must arrive in time order")
         step = _step(last, p)
         if step is None:
             return
@@ -228,10 +228,10 @@ class EnergyTracker:
                     self._idle[scope].add(step, j, counter)
             else:
                 self._total[scope].add(step, j, counter)
-        if not idle:
+        if not idle:  # while paused, the last running window stays on show
             self._recent.append(step)
-        while self._recent and self._recent[0].t_end <= p.t - self.window_s:
-            self._recent.popleft()
+            while self._recent and self._recent[0].t_end <= p.t - self.window_s:
+                self._recent.popleft()
 
     # ---- results --------------------------------------------------------------------------
     def idle_baseline(self) -> IdleBaseline | None:
