@@ -320,6 +320,8 @@ def test_a_live_candidate_against_an_export(
         (["check", "demo", "--baseline", "demo", "--json", "-", "--markdown", "-"], "cannot both"),
         (["check", "demo", "--baseline", "demo", "--junit", "/no/such/dir/r.xml"], "does not exist"),
         (["check", "demo", "--baseline", "demo", "--confidence", "2"], "between 0.5 and 0.999"),
+        (["check", "demo", "--baseline", "demo", "--ci-seed", "-3"], "must be between 0 and"),
+        (["check", "demo", "--baseline", "demo", "--seed", "-1"], "must be between 0 and"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

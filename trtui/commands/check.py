@@ -95,7 +95,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="bootstrap resamples (default 2000)",
     )
-    p.add_argument("--ci-seed", type=int, default=0, metavar="N", help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--ci-seed", type=int_in(0, 2**32 - 1), default=0, metavar="N", help="bootstrap seed (default 0)"
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the result as JSON ('-' for stdout)")
     p.add_argument("--junit", type=Path, metavar="PATH", help="write a JUnit XML report")
     p.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown summary ('-' for stdout)")
@@ -107,7 +109,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="print nothing (the exit code says it)")
     add_run_arguments(p, demo=False)  # its --layers N (simulator size) would clash with ours
-    p.add_argument("--seed", type=int, default=0, help="live runs: simulated engine / random inputs seed")
+    p.add_argument(
+        "--seed",
+        type=int_in(0, 2**32 - 1),
+        default=0,
+        help="live runs: simulated engine / random inputs seed",
+    )
 
 
 def is_live(spec: str) -> bool:
