@@ -8,8 +8,9 @@
 The layers within trtui (rules over the import graph of `arch_scan`), lowest first:
 
 1. the model: `trtui.model`, `trtui.clock_reasons`, the pure rules on its values (`trtui.precision`:
-   what a layer computes in; `trtui.format`: numbers as text), and the telemetry value types
-   `trtui.telemetry.sample` / `trtui.telemetry.history`;
+   what a layer computes in; `trtui.format`: numbers as text; `trtui.rail_roles`: which power rail
+   is the GPU's), the leaf helpers every layer may raise or word with (`trtui.errors`,
+   `trtui.json_kind`), and the telemetry value types `trtui.telemetry.sample` / `trtui.telemetry.history`;
 2. the aggregators: `trtui.stats.*` and the pure analysis `trtui.analysis.*` (plus the telemetry
    history, an aggregator of samples). They import only layers 1 and 2 (`MODEL_LAYER`);
 3. readers and sources (`trtui.recording`, `trtui.sources`, `trtui.telemetry` samplers,
@@ -171,6 +172,9 @@ MODEL_LAYER = (
     "trtui.model",
     "trtui.precision",
     "trtui.format",
+    "trtui.rail_roles",
+    "trtui.errors",
+    "trtui.json_kind",
     "trtui.clock_reasons",
     "trtui.telemetry.sample",
     "trtui.telemetry.history",
@@ -362,6 +366,8 @@ def test_no_import_cycle_between_modules() -> None:
     graph = module_graph(edges(PACKAGE))
     assert "trtui.session" in graph
     assert cycles(graph) == []
+
+
 def test_test_and_benchmark_scaffolding_stays_out_of_the_package() -> None:
     """The synthetic CUDA workload (kernels compiled with pycuda) is scaffolding for tests/gpu and bench/:
     it lives in bench/_synthetic.py, and nothing in the installed package compiles kernels or imports

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare",
     "analyze": "analyze",
     "sweep": "sweep",
+    "check": "check",
 }
 
 PROG = "trtui"

@@ -18,3 +18,4 @@ class RunOptions:
     seed: int = 0  # simulator / random inputs
     layers: int | None = None  # simulator: scale to N layers
     window: int = 256  # rolling window (iterations) of the statistics
+    idle_baseline_s: float = 0.0  # --idle-baseline S: measure idle power for S s before the run

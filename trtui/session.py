@@ -26,6 +26,7 @@ from trtui.model import SourceBatch
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.sources.protocol import ProfileSource
+from trtui.stats.energy import EnergyTracker, point_from_sample
 from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import ProfileSnapshot, RunState, TrendPoint
@@ -78,6 +79,7 @@ class Session:
         self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
         self._tel_history = TelemetryHistory(TELEMETRY_HISTORY)
         self._tel_latest: TelemetrySample | None = None
+        self._energy = EnergyTracker()
         self._events: deque[TelemetryEvent] = deque(maxlen=MAX_EVENTS)
         self._pending_spikes: deque[float] = deque(maxlen=MAX_EVENTS)
         self._profiled_gpu: deque[float] = deque(maxlen=256)
@@ -189,6 +191,7 @@ class Session:
 
     def open(self) -> None:
         """Start the source (raises UserError on a bad source)."""
+        self._measure_idle_baseline()
         self.source.start()
         self._started = True
         self._t0 = self._clock()
@@ -261,6 +264,21 @@ class Session:
             return  # a clock that went backwards: drop the sample rather than the history
         self._tel_latest = sample
         self._tel_history.push(sample)
+        done = self.latency.count + self.layers.iterations
+        self._energy.add(point_from_sample(sample, done, self.paused))
+
+    def _measure_idle_baseline(self) -> None:
+        """`--idle-baseline S`: idle power before the source starts (energy net of idle)."""
+        seconds = self.options.idle_baseline_s
+        if seconds <= 0 or self.telemetry is None:
+            return
+        from trtui.idle_baseline import measure_idle_baseline
+
+        idle = measure_idle_baseline(self.telemetry, seconds)
+        if idle is None:
+            self._notices.append("--idle-baseline: the telemetry reports no power; no idle baseline")
+        else:
+            self._energy.set_idle_baseline(idle.gpu_w, idle.module_w, idle.seconds, idle.how)
 
     def _reset_stats(self) -> None:
         self.layers.reset()
@@ -268,6 +286,7 @@ class Session:
         self._trend.clear()
         self._tick_latencies.clear()
         self._profiled_gpu.clear()
+        self._energy.reset()
         self._t0 = self._clock()
 
     def ingest(self, batch: SourceBatch) -> None:
@@ -323,6 +342,7 @@ class Session:
             cost,
             events=tuple(self._events),
             settings=self._settings,
+            energy=self._energy.snapshot() if self._tel_latest is not None else None,
         )
 
     def snapshot(self) -> ProfileSnapshot:

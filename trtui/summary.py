@@ -11,6 +11,7 @@ from typing import Any
 
 from trtui import __version__
 from trtui.run_facts import summary_fields
+from trtui.stats.energy_report import energy_dict
 from trtui.stats.snapshot import LatencyStats, LayerTable
 from trtui.stats.update import Update
 
@@ -107,4 +108,7 @@ def summary_dict(update: Update) -> dict[str, Any]:
         },
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),
         "notices": list(p.notices),
+        "energy": energy_dict(update.energy),  # energy per inference; null without power readings
+        # the rolling window's per-inference latencies (trtui check bootstraps from them)
+        "latency_samples_ms": [float(f"{x:.6g}") for x in p.recent_latencies_ms.tolist()],
     }

@@ -75,6 +75,7 @@ def test_what_does_not_fit_keeps_the_previous_configuration() -> None:
 def test_telemetry_follows_the_configuration() -> None:
     src = SimulatedSource()
     tel = SimulatedTelemetry(src)
+    src.read(0.0)  # running (before its first read the simulator is idle: an idle baseline)
     base = tel.sample()
     src.reconfigure(1, 1)
     small = tel.sample()

@@ -171,6 +171,11 @@ class FakeNvml:
     def nvmlDeviceGetPowerUsage(self, handle: Any) -> Any:
         return self._answer("nvmlDeviceGetPowerUsage")
 
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle: Any) -> Any:
+        """mJ since "driver load": a number, or a callable (for a counter that advances)."""
+        value = self._answer("nvmlDeviceGetTotalEnergyConsumption")
+        return value() if callable(value) else value
+
     def nvmlDeviceGetEnforcedPowerLimit(self, handle: Any) -> Any:
         return self._answer("nvmlDeviceGetEnforcedPowerLimit")
 
@@ -215,6 +220,7 @@ def h100(pid: int | None = None, **overrides: Any) -> FakeNvml:
         "nvmlDeviceGetMaxClockInfo": {0: 1980, 1: 1980, 2: 2619},
         "nvmlDeviceGetPowerUsage": 312456,
         "nvmlDeviceGetEnforcedPowerLimit": 700000,
+        "nvmlDeviceGetTotalEnergyConsumption": 123_456_789,
         "nvmlDeviceGetTemperature": 61,
         "nvmlDeviceGetCurrentClocksEventReasons": 0x4 | 0x40,
         "nvmlDeviceGetCurrPcieLinkGeneration": 5,

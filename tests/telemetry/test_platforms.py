@@ -37,6 +37,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
         "governor": ("nvhost_podgov", "sysfs"),
         "power_w": (5.072 * 1.015, "sysfs:VDD_GPU_SOC"),
         "power_limit_w": (None, None),
+        "energy_mj": (None, None),
         "rails_w": (
             (
                 ("VDD_GPU_SOC", 5.148),
@@ -79,6 +80,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
         "governor": ("performance", "sysfs"),
         "power_w": (5.080 * 1.012, "sysfs:VDD_GPU_SOC"),
         "power_limit_w": (None, None),
+        "energy_mj": (None, None),
         "rails_w": ((("VDD_GPU_SOC", 5.141), ("VDD_CPU_CV", 1.585), ("VIN_SYS_5V0", 5.459)), "sysfs"),
         "temperature_c": (47.625, "sysfs"),
         "thermal_c": (
@@ -114,6 +116,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
         "governor": ("nvhost_podgov", "sysfs"),
         "power_w": (2.1, "sysfs:VDD_GPU"),
         "power_limit_w": (None, None),
+        "energy_mj": (None, None),
         "rails_w": (
             (("VDD_GPU", 2.1), ("VDD_CPU_SOC_MSS", 6.5), ("VIN_SYS_5V0", 4.5), ("ina238", 24.111)),
             "sysfs",
@@ -145,6 +148,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
         "governor": (None, None),
         "power_w": (312.456, "nvml"),
         "power_limit_w": (700.0, "nvml"),
+        "energy_mj": (123_456_789.0, "nvml"),  # mJ, NVML total energy counter
         "rails_w": (None, None),  # the host's coretemp/power_meter hwmon are not GPU rails
         "temperature_c": (61.0, "nvml"),
         "thermal_c": (None, None),  # x86 thermal zones are not the GPU

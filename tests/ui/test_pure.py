@@ -189,3 +189,17 @@ def test_format_change() -> None:
     assert fmt.change(-3.0) == "-3.0%"
     assert fmt.change(250.0) == "+250%"
     assert fmt.change(float("nan")) == "-" and fmt.change(None) == "-"
+
+
+def test_gpu_panel_shows_energy_per_inference_with_rail_and_window() -> None:
+    d = Driver()
+    first = d.step()
+    assert "energy GPU collecting" in str(gpu_text(first, 60))  # under a second: no figure yet
+    for _ in range(5):
+        update = d.step()
+    text = str(gpu_text(update, 60))
+    assert update.energy is not None
+    f = update.energy.figure("gpu")
+    assert f is not None and f.inferences > 0
+    assert "mJ/inf" in text and "inf/J" in text
+    assert "simulated GPU power; integrated power; last 2.5 s" in text

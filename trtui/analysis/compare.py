@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from trtui.analysis.matching import match_layers
 from trtui.analysis.residuals import ResidualRow, residual_rows
 from trtui.analysis.run import RunData
+from trtui.analysis.run_energy import EnergyDelta, energy_deltas, energy_notices
 from trtui.analysis.views import UNKNOWN, layer_times, tactic_family
 from trtui.precision import layer_label
 from trtui.stats.groups import layer_type
@@ -116,6 +117,7 @@ class Comparison:
     matched_pct_a: float | None = None  # share of A's layer time in matched pairs
     matched_pct_b: float | None = None
     residuals: tuple[ResidualRow, ...] = ()  # element-wise / residual-Add layers on each side
+    energy: tuple[EnergyDelta, ...] = ()  # J per inference, per scope, where either side has it
 
     @property
     def precision_changes(self) -> tuple[LayerDelta, ...]:
@@ -237,6 +239,8 @@ def compare(a: RunData, b: RunData) -> Comparison:
     )
     if families_changed:
         notices.append(f"{families_changed} matched layer(s) changed tactic family")
+    energy = energy_deltas(a.energy, b.energy)
+    notices.extend(energy_notices(energy))
     return Comparison(
         a=_side(a),
         b=_side(b),
@@ -252,6 +256,7 @@ def compare(a: RunData, b: RunData) -> Comparison:
         matched_pct_a=pct_a,
         matched_pct_b=pct_b,
         residuals=residual_rows(m, dict(a.infos), dict(b.infos), a_t, b_t),
+        energy=energy,
     )
 
 

@@ -147,6 +147,24 @@ def _group_delta_rows(groups: Sequence[GroupDelta]) -> list[tuple[str, ...]]:
     ]
 
 
+def energy_table(c: Comparison) -> list[str]:
+    """Energy per inference A vs B (J), per scope, with the rail each side measured."""
+    if not c.energy:
+        return []
+    rows = []
+    for d in c.energy:
+        scope = "GPU" if d.scope == "gpu" else "module"
+        rail = d.a_rail if d.same_rail else f"A {d.a_rail or 'n/a'}; B {d.b_rail or 'n/a'}"
+        rows.append((f"{scope} ({rail})", fmt_j(d.a_j), fmt_j(d.b_j), fmt_j(d.delta_j), pct(d.delta_pct)))
+    return ["Energy per inference (whole run)", *table(("", "A", "B", "B-A", "change"), rows), ""]
+
+
+def fmt_j(x: float | None) -> str:
+    from trtui.stats.energy_report import j_text
+
+    return j_text(x)
+
+
 def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
     """The comparison as text: `top` largest layer changes, `listed` names per list."""
     lines = []
@@ -158,6 +176,7 @@ def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
     if c.end_to_end:
         lines += ["End-to-end (unprofiled inferences; ms, throughput per s)", *table(
             ("", "A", "B", "B-A", "change"), _stat_rows(c.end_to_end)), ""]
+    lines += energy_table(c)
     lines += ["Sum of layer times per inference (ms)", *table(
         ("", "A", "B", "B-A", "change"), _stat_rows((c.total, c.matched_total))), ""]
     lines.append(_matched_line(c))

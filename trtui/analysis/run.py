@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trtui.analysis.run_energy import RunEnergy, energy_from_snapshot
 from trtui.model import LayerInfo
 from trtui.stats.snapshot import LatencyStats, LayerTable
 
@@ -25,6 +26,7 @@ class RunData:
     origin: str = "recording"  # "recording", "summary", "live"
     path: str | None = None
     notices: tuple[str, ...] = ()
+    energy: Mapping[str, RunEnergy] = field(default_factory=dict)  # by scope: "gpu", "module"
 
     def info(self, name: str) -> LayerInfo | None:
         return self.infos.get(name)
@@ -51,4 +53,5 @@ def run_from_update(update: Update, label: str | None = None) -> RunData:
         origin="recording" if info.kind == "recording" else "live",
         path=info.path,
         notices=p.notices,
+        energy=energy_from_snapshot(update.energy),
     )

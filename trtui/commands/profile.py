@@ -140,5 +140,8 @@ def print_report(update: Update, top: int) -> None:
             f"{fmt.ms(table.median_ms[i], 9)} {fmt.ms(table.p99_ms[i], 9)}  {table.names[i]}"
             for i in order
         )
+    from trtui.stats.energy_report import energy_lines
+
+    lines.extend(f"energy: {line}" for line in energy_lines(update.energy, whole_run=True))
     lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
     print("\n".join(lines))

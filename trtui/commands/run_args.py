@@ -86,6 +86,14 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
         metavar="N",
         help="rolling statistics window, in profiled iterations (default 256)",
     )
+    g.add_argument(
+        "--idle-baseline",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="measure idle power for S seconds before the run; energy per inference is then also "
+        "given net of idle (otherwise idle is measured while paused)",
+    )
     if demo:
         g.add_argument(
             "--layers",
@@ -119,4 +127,5 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         seed=getattr(args, "seed", 0),
         layers=layers,
         window=args.window,
+        idle_baseline_s=getattr(args, "idle_baseline", None) or 0.0,
     )

@@ -76,7 +76,7 @@ def make_sampler(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trtui.telemetry.report import format_table, sample_to_dict
+    from trtui.telemetry.report import counter_delta, counter_line, format_table, sample_to_dict
 
     if args.count is not None and args.watch is None:
         raise UserError("--count needs --watch SECONDS (a single sample is the default)")
@@ -94,21 +94,28 @@ def run(args: argparse.Namespace) -> int:
             sampler.wait_for_tegrastats(2.0)
             sample = sampler.sample()
         taken = 0
+        prev = None
         while True:
+            delta = counter_delta(prev, sample)  # --watch: energy between samples (NVML counter)
             if args.json:
                 unsupported = sampler.why_missing() if hasattr(sampler, "why_missing") else None
                 data = sample_to_dict(sample, unsupported)
+                if args.watch:
+                    data["energy_since_last"] = delta
                 print(json.dumps(data, indent=None if args.watch else 2, sort_keys=False))
             else:
                 if args.watch and taken:
                     print()
                 print(format_table(sample))
+                line = counter_line(delta)
+                if line:
+                    print(line)
             sys.stdout.flush()
             taken += 1
             if args.watch is None or (args.count is not None and taken >= args.count):
                 return 0
             time.sleep(args.watch)
-            sample = sampler.sample()
+            prev, sample = sample, sampler.sample()
     except KeyboardInterrupt:
         return 0
     finally:

@@ -260,6 +260,13 @@ class NvmlDevice:
         mw = self._call("nvmlDeviceGetPowerUsage")
         return float(mw) / 1000.0 if mw else None
 
+    def total_energy_mj(self) -> float | None:
+        """NVML's total energy counter: millijoules since the driver loaded (Volta and newer;
+        it updates every ~20-100 ms, so energy is taken as a difference over >= ~1 s)."""
+        self._nvgpu_guard()
+        mj = self._call("nvmlDeviceGetTotalEnergyConsumption")
+        return None if mj is None else float(mj)
+
     def power_limit_w(self) -> float | None:
         self._nvgpu_guard()
         mw = self._call("nvmlDeviceGetEnforcedPowerLimit")

@@ -39,6 +39,7 @@ from trtui.model import LayerInfo, SourceInfo
 from trtui.paths import check_output_folder
 from trtui.recording.files import recording_stem
 from trtui.recording.roundtrip import export_section
+from trtui.stats.energy_report import energy_dict
 from trtui.stats.snapshot import LatencyStats, LayerTable
 from trtui.stats.update import Update
 
@@ -208,6 +209,7 @@ def metadata_dicts(
             "timing_note": TIMING_NOTE,
             "settings": dict(settings),
             **export_section(update),  # what trtexec's formats cannot carry (roundtrip.py)
+            "energy": energy_dict(update.energy),
         },
     }
     attrs: dict[str, Any] = {"Name": device, "Simulated": simulated}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from trtui.analysis.run import RunData, infos_by_name
+from trtui.analysis.run_energy import RunEnergy, energy_from_block
+from trtui.errors import UserError
 from trtui.recording.inputs import SummaryFile, load_input
 from trtui.recording.loader import Recording
 from trtui.recording.summary_reader import SummaryDoc
@@ -35,7 +37,18 @@ def run_from_recording(rec: Recording) -> RunData:
         origin="recording",
         path=str(rec.path),
         notices=rec.notices,
+        energy=_recording_energy(rec),
     )
+
+
+def _recording_energy(rec: Recording) -> dict[str, RunEnergy]:
+    """A trtui export's energy (run metadata, "trtui" -> "energy"); trtexec records none."""
+    if rec.run_meta is None:
+        return {}
+    try:
+        return energy_from_block(rec.run_meta.trtui.get("energy"), "trtui.energy")
+    except UserError as err:
+        raise UserError(f"{rec.path}: run metadata: {err}") from None
 
 
 def run_from_summary(doc: SummaryDoc, path: Path) -> RunData:
@@ -49,6 +62,7 @@ def run_from_summary(doc: SummaryDoc, path: Path) -> RunData:
         origin="summary",
         path=str(path),
         notices=doc.notices,
+        energy=energy_from_block(doc.raw.get("energy")),
     )
 
 

@@ -208,7 +208,7 @@ class SimulatedTelemetry:
         t = s.sim_time
         throttled = s.throttled()
         wobble = math.sin(t / 7.0)
-        busy = not s._paused
+        busy = not s._paused and s._last_wall is not None  # idle before start (--idle-baseline)
         sm = (1755.0 if throttled else 1980.0) if busy else 345.0
         temp = 62.0 + 6.0 * ((t % THROTTLE_PERIOD_S) / THROTTLE_PERIOD_S) + wobble
         if throttled:

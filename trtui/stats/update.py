@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trtui.stats.energy import EnergySnapshot
 from trtui.stats.snapshot import ProfileSnapshot
 from trtui.telemetry.history import TelemetryEvent
 from trtui.telemetry.sample import TelemetrySample
@@ -28,3 +29,4 @@ class Update:
     settings: tuple[tuple[str, str], ...] = ()
     # Updates that were merged away before this one was published (a slow consumer); 0 normally.
     dropped: int = 0
+    energy: EnergySnapshot | None = None  # energy per inference (None without telemetry)

@@ -35,6 +35,7 @@ ROWS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("governor", "GPU governor", str),
     ("power_w", "power", _num(".1f", "W")),
     ("power_limit_w", "power limit", _num(".1f", "W")),
+    ("energy_mj", "energy counter (since driver load)", lambda v: f"{v / 1000.0:,.1f} J"),
     ("temperature_c", "temperature", _num(".1f", "C")),
     ("throttle_reasons", "clock-event reasons", _reasons),
     ("pcie_gen", "PCIe generation", str),
@@ -56,6 +57,7 @@ def sample_to_dict(
         value = getattr(sample, field)
         out[field] = list(value) if isinstance(value, tuple) else value
     out["rails_w"] = None if sample.rails_w is None else dict(sample.rails_w)
+    out["rail_roles"] = _roles_dict(sample)
     out["thermal_c"] = None if sample.thermal_c is None else dict(sample.thermal_c)
     out["sources"] = dict(sample.sources)
     out["notice"] = sample.notice
@@ -63,6 +65,41 @@ def sample_to_dict(
     if unsupported is not None:
         out["unsupported"] = {k: dict(v) for k, v in unsupported.items()}
     return out
+
+
+def _roles_dict(sample: TelemetrySample) -> dict[str, Any] | None:
+    """Which rails trtui uses for GPU and module energy (Jetson); None without rails."""
+    if not sample.rails_w:
+        return None
+    from trtui.telemetry.power_rails import rail_roles
+
+    roles = rail_roles(name for name, _ in sample.rails_w)
+    return {
+        "board": roles.board,
+        "gpu": list(roles.gpu),
+        "gpu_label": roles.gpu_label,
+        "module": list(roles.module),
+        "module_label": roles.module_label,
+        "not_added": list(roles.not_added),
+        "gpu_w": roles.gpu_w(sample.rails_w),
+        "module_w": roles.module_w(sample.rails_w),
+    }
+
+
+def _role_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
+    roles = _roles_dict(sample)
+    if roles is None:
+        return []
+    rows = []
+    if roles["gpu_label"]:
+        rows.append(("GPU energy rail", f"{roles['gpu_w']:.2f} W", roles["gpu_label"]))
+    if roles["module_label"] and roles["module_w"] is not None:
+        nested = ", ".join(roles["not_added"])
+        note = f"; {nested} inside VIN_SYS_5V0, not added" if nested else ""
+        rows.append(("module power", f"{roles['module_w']:.2f} W", roles["module_label"] + note))
+    else:
+        rows.append(("module power", NA, f"not known for this board ({roles['board']}): rails by label"))
+    return rows
 
 
 def table_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
@@ -77,6 +114,7 @@ def table_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
         rows.extend((f"rail {name}", f"{watts:.2f} W", rail_src) for name, watts in sample.rails_w)
     else:
         rows.append(("rails", NA, ""))
+    rows.extend(_role_rows(sample))
     zone_src = sources.get("thermal_c", "")
     if sample.thermal_c:
         rows.extend((f"thermal {name}", f"{c:.1f} C", zone_src) for name, c in sample.thermal_c)
@@ -95,3 +133,24 @@ def format_table(sample: TelemetrySample) -> str:
     lines.append(f"{'metric':<{w0}}  {'value':<{w1}}  source")
     lines.extend(f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows)
     return "\n".join(lines)
+
+
+def counter_delta(prev: TelemetrySample | None, cur: TelemetrySample) -> dict[str, float] | None:
+    """Energy between two samples from NVML's counter: joules, seconds and average watts; None
+    without a counter on both, or when it went back (driver reload) or no time passed."""
+    if prev is None or prev.energy_mj is None or cur.energy_mj is None:
+        return None
+    dt = cur.t - prev.t
+    dj = (cur.energy_mj - prev.energy_mj) / 1000.0
+    if dt <= 0 or dj < 0:
+        return None
+    return {"energy_j": dj, "seconds": dt, "mean_w": dj / dt}
+
+
+def counter_line(delta: dict[str, float] | None) -> str | None:
+    if delta is None:
+        return None
+    return (
+        f"energy since the last sample: {delta['energy_j']:,.2f} J over {delta['seconds']:.2f} s "
+        f"= {delta['mean_w']:.1f} W average (NVML energy counter)"
+    )

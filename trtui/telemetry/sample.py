@@ -32,6 +32,7 @@ class TelemetrySample:
     # power (W) and temperature (degrees C)
     power_w: float | None = None
     power_limit_w: float | None = None
+    energy_mj: float | None = None  # NVML total energy counter (mJ since the driver loaded)
     rails_w: tuple[tuple[str, float], ...] | None = None  # Jetson INA3221/hwmon rails
     temperature_c: float | None = None
     thermal_c: tuple[tuple[str, float], ...] | None = None  # thermal zones by type

@@ -236,6 +236,14 @@ class TelemetrySampler:
     def _sys_rails(self) -> Any:
         return self._once("rails", self.jetson.rails_w)
 
+    def _i2c_rails(self) -> Any:
+        """INA3221 rails by their I2C driver folder, where /sys/class/hwmon does not list them."""
+        if not self._is_tegra():
+            raise NotSupported("not a Jetson")
+        from trtui.telemetry.power_rails import read_rails
+
+        return read_rails(self.roots)
+
     def _sys_gpu_power(self) -> Any:
         rail = pick_gpu_rail(self._sys_rails())
         return None if rail is None else Labeled(rail[1], f"sysfs:{rail[0]}")
@@ -361,10 +369,15 @@ class TelemetrySampler:
                 ),
             ),
             Metric("power_limit", ("power_limit_w",), (("nvml", lambda: nv().power_limit_w()),)),
+            Metric("energy", ("energy_mj",), (("nvml", lambda: nv().total_energy_mj()),)),
             Metric(
                 "rails",
                 ("rails_w",),
-                (("sysfs", self._sys_rails), ("tegrastats", lambda: tf(lambda r: r.rails_w or None))),
+                (
+                    ("sysfs", self._sys_rails),
+                    ("i2c", self._i2c_rails),
+                    ("tegrastats", lambda: tf(lambda r: r.rails_w or None)),
+                ),
             ),
             Metric(
                 "temperature",

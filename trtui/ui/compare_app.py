@@ -82,6 +82,11 @@ def summary_text(c: Comparison) -> str:
             unit = " inf/s" if s.stat == "throughput" else " ms"
             lines.append(row(f"end-to-end {s.stat}", ms(s.a, d) + unit, ms(s.b, d) + unit,
                              signed(s.delta, d), pct(s.delta_pct)))
+    for e in c.energy:  # energy per inference, where either side measured it
+        from trtui.stats.energy_report import j_text
+
+        label = "energy/inf GPU" if e.scope == "gpu" else "energy/inf module"
+        lines.append(row(label, j_text(e.a_j), j_text(e.b_j), j_text(e.delta_j), pct(e.delta_pct)))
     t = c.total
     lines.append(
         row("sum of layer times", ms(t.a) + " ms", ms(t.b) + " ms", signed(t.delta), pct(t.delta_pct))

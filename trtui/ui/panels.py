@@ -200,12 +200,22 @@ def gpu_text(update: Update, width: int) -> Text:
         t.append("throttle " + ", ".join(reasons) + "\n", style="bold red")
     else:
         t.append("throttle none\n", style="dim")
+    append_energy(t, update)
     suspicious = [e for e in update.events if e.suspicious]
     if suspicious:
         last = suspicious[-1]
         t.append(f"{SPIKE_MARK} {len(suspicious)} p99 jump(s) with clock/thermal events\n", style="bold red")
         t.append("  last: " + (", ".join(last.findings) or "?") + "\n", style="red")
     return t
+
+
+def append_energy(t: Text, update: Update) -> None:
+    """The GPU panel's energy lines: W now, J/inference and inferences/J per scope, each with
+    its rail and window (see `trtui.stats.energy_report`)."""
+    from trtui.stats.energy_report import panel_energy_lines
+
+    for line, style in panel_energy_lines(update.energy):
+        t.append(line + "\n", style=style)
 
 
 class Panel(Static):
