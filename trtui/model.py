@@ -13,6 +13,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from trtui.kernels.records import KernelCapture
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -86,6 +88,7 @@ class ProfiledIteration:
     names: tuple[str, ...]
     times_ms: FloatArray
     gpu_ms: float | None = None  # CUDA-event time of the whole profiled iteration, if measured
+    kernels: KernelCapture | None = None  # --kernels: what the kernel tracer recorded around it
 
 
 @dataclass(frozen=True, slots=True)

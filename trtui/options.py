@@ -18,3 +18,5 @@ class RunOptions:
     seed: int = 0  # simulator / random inputs
     layers: int | None = None  # simulator: scale to N layers
     window: int = 256  # rolling window (iterations) of the statistics
+    kernels: bool = False  # --kernels: record the GPU kernels of profiled inferences (off by default)
+    trace_path: str | None = None  # profile --trace FILE: Chrome trace of the profiled inferences

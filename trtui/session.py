@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.errors import UserError
+from trtui.kernels.aggregate import KernelAggregator
 from trtui.model import SourceBatch
 from trtui.options import RunOptions
 from trtui.sources.protocol import ProfileSource
@@ -32,6 +33,7 @@ TREND_POINTS = 240
 TELEMETRY_HISTORY = 240
 MAX_NOTICES = 50
 MAX_EVENTS = 20
+TRACE_INFERENCES = 100  # profiled inferences kept for --trace
 PAUSED_TELEMETRY_FACTOR = 4.0  # sample telemetry this much less often while paused
 
 
@@ -88,6 +90,10 @@ class Session:
         self._started = False
         self._shown_data = False  # publish at once when the first data arrives
         self.last_update: Update | None = None
+        # --kernels: kernel statistics of the profiled inferences (and what --trace writes)
+        self.kernels: KernelAggregator | None = None
+        if self.options.kernels:
+            self.kernels = KernelAggregator(keep_for_trace=TRACE_INFERENCES if self.options.trace_path else 0)
 
     # -- control (any thread) --------------------------------------------------------------------
 
@@ -197,6 +203,8 @@ class Session:
         self._trend.clear()
         self._tick_latencies.clear()
         self._profiled_gpu.clear()
+        if self.kernels is not None:
+            self.kernels.reset()
         self._t0 = self._clock()
 
     def ingest(self, batch: SourceBatch) -> None:
@@ -205,6 +213,8 @@ class Session:
             self.layers.add(it)
             if it.gpu_ms is not None:
                 self._profiled_gpu.append(it.gpu_ms)
+            if self.kernels is not None:
+                self.kernels.add_iteration(it)
         if batch.summary is not None:
             self.layers.set_summary(batch.summary)
         self.latency.add(batch)
@@ -291,4 +301,5 @@ class Session:
             profiler_tax_pct=tax_pct,
             notices=tuple(self._notices),
             error=self._error,
+            kernels=self.kernels.snapshot() if self.kernels is not None else None,
         )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from trtui.kernels.simulated import SimulatedKernels
 from trtui.model import ProfiledIteration, SourceBatch, SourceInfo, frozen_array
 from trtui.options import RunOptions
 from trtui.sources.simulated_engine import BATCH, SimLayer, layer_costs, resnet50_layers, scaled_layers
@@ -54,6 +55,9 @@ class SimulatedSource:
         self._paused = False
         self._wake = threading.Event()
         self._stopped = False
+        self._kernels: SimulatedKernels | None = None  # --kernels: simulated kernel captures
+        if self.options.kernels:
+            self._kernels = SimulatedKernels([x.info for x in self.layers], self.options.seed)
         self._info = self._make_info()
 
     # -- description -----------------------------------------------------------------------------
@@ -64,6 +68,8 @@ class SimulatedSource:
         mix = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in kinds.most_common())
         every = self._every
         mode = "timing + profiling " + (f"1 in {every}" if every else "off") + ", CUDA graph on (simulated)"
+        if self.options.kernels:
+            mode += ", kernels (simulated)"
         label = "resnet50" if not self.options.layers else f"resnet50x{len(self.layers)}"
         return SourceInfo(
             kind="simulated",
@@ -154,7 +160,8 @@ class SimulatedSource:
             times[spike] *= self._rng.uniform(1.5, 4.0, int(spike.sum()))
             times += EVENT_OVERHEAD_MS * 0.2  # per-layer events make layers look a bit slower
             gpu_ms = float(times.sum()) + EVENT_OVERHEAD_MS * len(times) + GRAPH_LAUNCH_MS
-            profiled.append(ProfiledIteration(self._names, frozen_array(times), gpu_ms))
+            kernels = self._kernels.capture(self._names, times, self.sim_time) if self._kernels else None
+            profiled.append(ProfiledIteration(self._names, frozen_array(times), gpu_ms, kernels))
         timed_s = float(lat.sum()) / 1000.0
         prof_s = sum(p.gpu_ms or 0.0 for p in profiled) / 1000.0
         self.sim_time += timed_s + prof_s
