@@ -1,7 +1,7 @@
 """The architecture's import rules, checked on the source (AST) and on live processes.
 
 - Only `trtui/gpu/` may import the GPU stack (tensorrt, tensorrt_lean, tensorrt_lean_bindings,
-  pycuda, pynvml, cuda-python's `cuda`).
+  pycuda, pynvml, cuda-python's `cuda`, cupti-python's `cupti`, `nvtx`).
 - Only `trtui/ui/` may import textual (rich is fine anywhere).
 - Building the CLI parser and `trtui --version` load none of them.
 """
@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "trtui"
-GPU_MODULES = {"tensorrt", "tensorrt_lean", "tensorrt_lean_bindings", "pycuda", "pynvml", "cuda"}
+GPU_MODULES = {"tensorrt", "tensorrt_lean", "tensorrt_lean_bindings", "pycuda", "pynvml", "cuda", "cupti", "nvtx"}
 UI_MODULES = {"textual"}
 HEAVY = sorted(GPU_MODULES | UI_MODULES)
 

@@ -31,6 +31,7 @@ from trtui.gpu.profiler import LayerSamples, make_profiler
 from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import Holder, Resources, Session
+from trtui.kernels.tracer import KernelTracer
 from trtui.model import SourceBatch, SourceInfo
 from trtui.options import RunOptions
 from trtui.shapes import InputProfile, format_shape, resolve_shapes
@@ -120,6 +121,7 @@ class EngineRequest:
     graphs_factory: Callable[[], GraphBackend] | None = None  # None: CUDA graphs unavailable
     loop_config: LoopConfig | None = None
     notices: list[str] = field(default_factory=list)
+    kernel_tracer: KernelTracer | None = None  # --kernels: traces the profiled inferences
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -306,7 +308,10 @@ def build_engine_session(
                 graph_note = "cuda-python not available"
                 req.notices.append(str(err))
     cfg = req.loop_config or LoopConfig(use_graphs=opts.cuda_graph, profile_every=opts.profile_every)
-    loop = InferenceLoop(driver, lanes, cfg, emit, graphs=graphs, profiled=profiled)
+    tracer = req.kernel_tracer if profiled is not None else None
+    if tracer is not None:
+        res.add_cuda("kernel tracer", tracer.close)
+    loop = InferenceLoop(driver, lanes, cfg, emit, graphs=graphs, profiled=profiled, kernel_tracer=tracer)
     res.add_cuda("loop", loop.close)  # destroys graphs and events before buffers and streams go
     for note in req.notices:
         loop.notice(note)
