@@ -69,7 +69,7 @@ def summary_dict(update: Update) -> dict[str, Any]:
     info = p.info
     tel = update.telemetry
     device = info.device or (tel.device_name if tel else None)
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "trtui_version": __version__,
         "source": {
@@ -105,3 +105,8 @@ def summary_dict(update: Update) -> dict[str, Any]:
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),
         "notices": list(p.notices),
     }
+    if p.kernels is not None:  # --kernels
+        from trtui.kernels.report import kernels_dict
+
+        out["kernels"] = kernels_dict(p.kernels)
+    return out

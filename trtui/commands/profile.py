@@ -35,6 +35,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write the run as a trtexec-compatible recording (profile, layer info, times, metadata)",
     )
+    p.add_argument(
+        "--trace",
+        type=Path,
+        metavar="FILE",
+        help="write the profiled inferences' layers and kernels as a Chrome trace (Perfetto, "
+        "chrome://tracing); turns --kernels on",
+    )
     p.add_argument("--top", type=int, default=10, metavar="N", help="layers to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     add_run_arguments(p)
@@ -45,6 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     check_output_file(args.json, "--json")
     check_output_file(args.csv, "--csv")
+    check_output_file(args.trace, "--trace")
     if args.export_dir is not None and args.export_dir.exists() and not args.export_dir.is_dir():
         raise UserError(f"--export-dir {args.export_dir}: exists and is not a folder")
     options = options_from_args(args)
@@ -60,6 +68,12 @@ def run(args: argparse.Namespace) -> int:
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     write_outputs(update, args)
+    if args.trace is not None:
+        from trtui.kernels.trace import trace_events, write_trace
+
+        captured = session.kernels.trace_captures() if session.kernels is not None else ()
+        info = update.profile.info
+        write_trace(args.trace, trace_events(captured, simulated=info.simulated, device=info.device))
     if not args.quiet:
         print_report(update, args.top)
     return 0
@@ -122,5 +136,9 @@ def print_report(update: Update, top: int) -> None:
             f"{fmt.ms(table.median_ms[i], 9)} {fmt.ms(table.p99_ms[i], 9)}  {table.names[i]}"
             for i in order
         )
+    if p.kernels is not None:
+        from trtui.kernels.report import kernel_lines
+
+        lines.extend(kernel_lines(p.kernels, top))
     lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
     print("\n".join(lines))

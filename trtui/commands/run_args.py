@@ -79,6 +79,12 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
         help="profile one inference in every N (0: never; latency is never taken from profiled inferences)",
     )
     g.add_argument(
+        "--kernels",
+        action="store_true",
+        help="record the GPU kernels of the profiled inferences (CUPTI: pip install 'trtui[kernels]'; "
+        "simulated in the demo); off by default, never touches latency",
+    )
+    g.add_argument(
         "--window",
         type=int_in(8, 100_000),
         default=256,
@@ -106,6 +112,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     source = getattr(args, "source", "demo")
     if layers is not None and source != "demo":
         raise UserError("--layers only applies to the simulated demo engine ('trtui demo --layers N')")
+    trace = getattr(args, "trace", None)
+    kernels = bool(getattr(args, "kernels", False) or trace is not None)
+    if kernels and args.profile_every == 0:
+        raise UserError("--kernels and --trace record profiled inferences: they need --profile-every N > 0")
     return RunOptions(
         shapes=shapes,
         streams=getattr(args, "streams", 1),
@@ -118,4 +128,6 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         seed=getattr(args, "seed", 0),
         layers=layers,
         window=args.window,
+        kernels=kernels,
+        trace_path=str(trace) if trace is not None else None,
     )

@@ -1,0 +1,89 @@
+"""The kernels block of the JSON summary, and the text lines `trtui profile` prints."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from trtui.kernels.aggregate import KernelRow, KernelSnapshot, LayerKernels
+from trtui.kernels.names import short_name
+
+
+def _num(x: float | None) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _row(r: KernelRow) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "name": r.name,
+        "short": r.short,
+        "mangled": r.raw_name if r.raw_name != r.name else None,
+        "family": r.family,
+        "per_inference": _num(r.per_inference),
+        "mean_ms": _num(r.mean_ms),
+        "median_ms": _num(r.median_ms),
+        "total_ms": _num(r.total_ms),
+        "share_pct": _num(r.share_pct),
+    }
+    if r.layer is None:
+        d["layers"] = r.layers
+    return d
+
+
+def _layer(lk: LayerKernels) -> dict[str, Any]:
+    return {
+        "layer": lk.layer or None,
+        "layer_ms": _num(lk.layer_ms),
+        "kernel_sum_ms": _num(lk.kernel_sum_ms),
+        "gap_ms": _num(lk.gap_ms),
+        "launches_per_inference": _num(lk.launches),
+        "kernels": [_row(r) for r in lk.kernels],
+    }
+
+
+def kernels_dict(k: KernelSnapshot, top: int = 50) -> dict[str, Any]:
+    """Per-inference times in ms over the last `captures` profiled inferences."""
+    return {
+        "simulated": k.simulated,
+        "attribution": k.method,
+        "attribution_text": k.method_text,
+        "attribution_counts": dict(k.method_counts),
+        "captures": k.captures,
+        "total_captures": k.total_captures,
+        "kernel_sum_ms": _num(k.kernel_sum_ms),
+        "tracing_cost_ms_per_profiled_inference": _num(k.cost_ms),
+        "tracing_cost_total_s": _num(k.total_cost_s),
+        "dropped_records": k.dropped,
+        "layers": [_layer(lk) for lk in k.layers],
+        "top_kernels": [_row(r) for r in k.top[:top]],
+        "families": [
+            {
+                "family": f.family,
+                "kernels": f.kernels,
+                "total_ms": _num(f.total_ms),
+                "share_pct": _num(f.share_pct),
+            }
+            for f in k.families
+        ],
+    }
+
+
+def kernel_lines(k: KernelSnapshot, top: int = 5) -> list[str]:
+    tag = " (simulated)" if k.simulated else ""
+    n = sum(lk.launches for lk in k.layers)
+    lines = [
+        f"kernels{tag}: {n:.1f} per inference, sum {k.kernel_sum_ms:.4f} ms; attributed {k.method_text}",
+        f"kernel tracing cost: {k.cost_ms:.3f} ms host time per profiled inference "
+        f"({k.total_captures} traced; timed inferences are never traced)",
+    ]
+    if k.top:
+        lines.append(f"top {min(top, len(k.top))} kernels:")
+        lines.append(f"  {'share':>7} {'ms/inf':>9} {'count':>6}  kernel")
+        lines.extend(
+            f"  {r.share_pct:6.2f}% {r.total_ms:9.4f} {r.per_inference:6.1f}  {short_name(r.name, 100)}"
+            for r in k.top[:top]
+        )
+    return lines
