@@ -40,7 +40,7 @@ def test_captures_are_simulated_and_follow_the_layer_plans() -> None:
     for layer in src.layers:
         assert by_layer[layer.info.name] == [name for name, _ in kernel_plan(layer.info)]
     # each layer's kernels fit in its profiler time, less a launch gap
-    for li, name in enumerate(att.layers):
+    for li in range(len(att.layers)):
         ksum = sum(k.duration_ns for k, j in zip(att.kernels, att.kernel_layer, strict=True) if j == li) / 1e6
         assert 0.5 * it.times_ms[li] < ksum < it.times_ms[li] * 1.1
 
