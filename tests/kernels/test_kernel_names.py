@@ -10,7 +10,10 @@ from trtui.analysis.views import tactic_family
 from trtui.kernels.names import demangle, demangle_all, fallback_demangle, kernel_family, short_name
 
 CUTLASS = "_ZN7cutlass6KernelINS_4gemm6kernel4GemmILi128EEEEEvNT_6ParamsE"
-TORCH = "_ZN2at6native29vectorized_elementwise_kernelILi4ENS0_11FillFunctorIfEENS_6detail5ArrayIPcLi1EEEEEviT0_T1_"
+TORCH = (
+    "_ZN2at6native29vectorized_elementwise_kernelILi4ENS0_11FillFunctorIfEENS_6detail5ArrayIPcLi1EEEEE"
+    "viT0_T1_"
+)
 XMMA = (
     "sm90_xmma_fprop_implicit_gemm_f16f16_f16f16_f16_nhwckrsc_nhwc_tilesize128x128x64_warpgroupsize1x1x1_"
     "execute_segment_k_off_kernel__5x_cublas"
