@@ -18,7 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "trtui"
-GPU_MODULES = {"tensorrt", "tensorrt_lean", "tensorrt_lean_bindings", "pycuda", "pynvml", "cuda", "cupti", "nvtx"}
+GPU_MODULES = {
+    "tensorrt", "tensorrt_lean", "tensorrt_lean_bindings", "pycuda", "pynvml", "cuda", "cupti", "nvtx",
+}
 UI_MODULES = {"textual"}
 HEAVY = sorted(GPU_MODULES | UI_MODULES)
 
