@@ -31,6 +31,7 @@ from trtui.sources.protocol import ProfileSource
 from trtui.telemetry.sample import TelemetrySource
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, details_text
 from trtui.ui.grouping import placeholder_table
+from trtui.ui.kernels_screen import KernelsScreen, kernel_section
 from trtui.ui.layer_view import SORT_KEYS, LayerView
 from trtui.ui.panels import HeaderBar, Panel, header_text
 from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
@@ -69,6 +70,7 @@ class TrtuiApp(App[int]):
         Binding("t", "top", "Top"),
         Binding("z", "zoom", "Zoom"),
         Binding("e", "export", "Export"),
+        Binding("K", "kernels", "Kernels", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -183,6 +185,8 @@ class TrtuiApp(App[int]):
         screen = self.screen
         if isinstance(screen, DetailsScreen):
             screen.refresh_details()
+        if isinstance(screen, KernelsScreen):
+            screen.refresh_kernels()
 
     def _remember_selected(self) -> None:
         """Keep a short history of the layer under the cursor (for the details view)."""
@@ -258,7 +262,14 @@ class TrtuiApp(App[int]):
         if group and name in view.table.names:
             size = view.group_sizes[view.table.names.index(name)]
         history = self.layer_history.get(f"type:{name}" if group else name)
-        return details_text(name, info, stats, history, self.session.source.info, width, size)
+        snap = self.last_update.profile.kernels if self.last_update is not None else None
+        kernels = None if group or snap is None else kernel_section(snap.for_layer(name), snap, width)
+        return details_text(name, info, stats, history, self.session.source.info, width, size, kernels)
+
+    def action_kernels(self) -> None:
+        """All kernels across the engine (--kernels)."""
+        if not isinstance(self.screen, KernelsScreen):
+            self.push_screen(KernelsScreen())
 
     @on(LayerView.Selected)
     def _layer_selected(self, message: LayerView.Selected) -> None:
@@ -444,6 +455,9 @@ class TrtuiApp(App[int]):
         yield SystemCommand("Zoom", "cycle table+panels / table / panels (z)", self.action_zoom)
         yield SystemCommand(
             "Export", "recording folder, layers CSV, or SVG screenshot (e)", self.action_export
+        )
+        yield SystemCommand(
+            "Kernels", "top kernels and kernel families across the engine (K)", self.action_kernels
         )
         yield SystemCommand("Help", "keys (?)", self.action_help)
 

@@ -34,6 +34,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("r", "reset all statistics"),
     ("z", "zoom: table and panels / the table alone / the panels alone"),
     ("e", "export: recording folder, layers CSV, or an SVG screenshot"),
+    ("K", "kernels: top kernels and kernel families (--kernels; Enter on a layer lists its own)"),
     ("?", "this help"),
     ("Ctrl+P", "command palette (every action by name)"),
     ("q", "quit (also Ctrl+C)"),
