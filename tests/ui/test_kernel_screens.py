@@ -24,9 +24,8 @@ class KernelDriver(Driver):
         self.clock = FakeClock()
         options = RunOptions(seed=0, kernels=True)
         self.source = SimulatedSource(options, clock=self.clock)
-        self.session = Session(
-            self.source, SimulatedTelemetry(self.source, clock=self.clock), options, refresh_s=0.5, clock=self.clock
-        )
+        telemetry = SimulatedTelemetry(self.source, clock=self.clock)
+        self.session = Session(self.source, telemetry, options, refresh_s=0.5, clock=self.clock)
         self.session.open()
 
 
