@@ -46,11 +46,20 @@ def test_kernels_launched_outside_layer_ranges_stay_unattributed() -> None:
     assert layers_of(att)[-1] == ""
 
 
-def test_ranges_of_another_thread_do_not_count() -> None:
+def test_ranges_of_other_threads_do_not_count() -> None:
     cap = build_capture(LAYERS)
-    moved = tuple(NvtxRange(r.name, r.start_ns, r.end_ns, THREAD + 1, r.domain) for r in cap.ranges)
+    moved = tuple(
+        NvtxRange(r.name, r.start_ns, r.end_ns, THREAD + 1 + i % 2, r.domain) for i, r in enumerate(cap.ranges)
+    )
     att = attribute(KernelCapture(cap.kernels, cap.launches, moved), NAMES, TIMES)
     assert att.method == "stream order"  # no range on the launching thread: fall back
+
+
+def test_one_thread_under_two_numberings_is_one_thread() -> None:
+    cap = build_capture(LAYERS)
+    renumbered = tuple(NvtxRange(r.name, r.start_ns, r.end_ns, 123456789, r.domain) for r in cap.ranges)
+    att = attribute(KernelCapture(cap.kernels, cap.launches, renumbered), NAMES, TIMES)
+    assert att.method == "nvtx" and layers_of(att) == expected()
 
 
 def test_without_ranges_kernels_follow_the_profiler_boundaries() -> None:

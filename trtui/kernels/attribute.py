@@ -58,6 +58,12 @@ def _by_nvtx(
             by_thread.setdefault(r.thread, []).append(r)
     if not by_thread or not launches:
         return None
+    launch_threads = {c.thread for c in launches.values()}
+    if len(by_thread) == 1 and len(launch_threads) == 1 and not launch_threads & by_thread.keys():
+        # one thread each, under two id schemes (a tracer may number threads differently for API
+        # calls and for NVTX markers): the same thread
+        (only,) = by_thread.values()
+        by_thread = {next(iter(launch_threads)): only}
     starts: dict[int, list[int]] = {}
     for thread, rs in by_thread.items():
         rs.sort(key=lambda r: (r.start_ns, -r.end_ns))
