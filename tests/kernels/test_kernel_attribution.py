@@ -49,7 +49,8 @@ def test_kernels_launched_outside_layer_ranges_stay_unattributed() -> None:
 def test_ranges_of_other_threads_do_not_count() -> None:
     cap = build_capture(LAYERS)
     moved = tuple(
-        NvtxRange(r.name, r.start_ns, r.end_ns, THREAD + 1 + i % 2, r.domain) for i, r in enumerate(cap.ranges)
+        NvtxRange(r.name, r.start_ns, r.end_ns, THREAD + 1 + i % 2, r.domain)
+        for i, r in enumerate(cap.ranges)
     )
     att = attribute(KernelCapture(cap.kernels, cap.launches, moved), NAMES, TIMES)
     assert att.method == "stream order"  # no range on the launching thread: fall back
