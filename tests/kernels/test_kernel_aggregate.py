@@ -110,8 +110,18 @@ def test_unattributed_kernels_are_a_group_of_their_own() -> None:
     assert k.unattributed.launches == pytest.approx(4.0)
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.step = 0.0  # added at every read: the cost a rebuild "takes"
+
+    def __call__(self) -> float:
+        self.t += self.step
+        return self.t
+
+
 def test_cost_is_counted_and_snapshot_is_reused_until_new_data() -> None:
-    agg = KernelAggregator()
+    agg = KernelAggregator(clock=Clock())
     add(agg)
     s1 = agg.snapshot()
     assert s1 is not None and s1.cost_ms >= 1.0  # the 1 ms the tracer reported, plus our own
@@ -119,6 +129,19 @@ def test_cost_is_counted_and_snapshot_is_reused_until_new_data() -> None:
     add(agg)
     s2 = agg.snapshot()
     assert s2 is not s1 and s2 is not None and s2.total_cost_s >= 0.002
+
+
+def test_rebuilds_are_spaced_by_ten_times_their_cost() -> None:
+    clock = Clock()
+    clock.step = 0.01  # each clock read: 10 ms later, so a rebuild "costs" 10 ms
+    agg = KernelAggregator(clock=clock)
+    add(agg)
+    s1 = agg.snapshot()
+    add(agg)
+    assert agg.snapshot() is s1  # new data, but the next rebuild is not due yet
+    clock.t += 1.0
+    s2 = agg.snapshot()
+    assert s2 is not s1 and s2 is not None and s2.total_captures == 2
 
 
 def test_trace_keeps_the_first_inferences_only() -> None:

@@ -13,15 +13,18 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+import numpy as np
 
 from trtui.kernels.attribute import METHOD_TEXT, Attribution, Method, attribute
 from trtui.kernels.names import demangle_all, kernel_family, short_name
 from trtui.model import ProfiledIteration
 
 MEDIAN_SAMPLES = 32
+REBUILD_FACTOR = 10.0  # rebuild the snapshot at most once per 10x its own cost (<= ~10% of a core)
 DEFAULT_WINDOW = 64
 UNATTRIBUTED = ""  # the layer key of kernels outside every layer
 
@@ -114,7 +117,13 @@ class _Reduced:
 class KernelAggregator:
     """Not thread-safe: one consumer thread (the session's) adds and snapshots."""
 
-    def __init__(self, window: int = DEFAULT_WINDOW, keep_for_trace: int = 0) -> None:
+    def __init__(
+        self,
+        window: int = DEFAULT_WINDOW,
+        keep_for_trace: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
         self.window = max(1, window)
         self.keep_for_trace = keep_for_trace
         self.reset()
@@ -126,6 +135,7 @@ class KernelAggregator:
         self._order: dict[str, int] = {}  # layer -> engine order (first seen)
         self._win: deque[_Reduced] = deque()
         self._names: dict[str, str] = {}
+        self._label_cache: dict[str, tuple[str, str, str]] = {}
         self._total = 0
         self._total_cost = 0.0
         self._dropped = 0
@@ -133,6 +143,8 @@ class KernelAggregator:
         self._last_method: Method = "none"
         self._trace: list[Attribution] = []
         self._cached: KernelSnapshot | None = None
+        self._stale: KernelSnapshot | None = None
+        self._next_build = 0.0
 
     @property
     def total_captures(self) -> int:
@@ -154,7 +166,7 @@ class KernelAggregator:
 
     def add(self, att: Attribution, cost_s: float = 0.0, simulated: bool = False, dropped: int = 0) -> None:
         cpu0 = time.thread_time()
-        self._cached = None
+        self._cached = None  # (`_stale` stays: it may be handed out until the next rebuild is due)
         self._simulated = self._simulated or simulated
         self._dropped += dropped
         if len(self._trace) < self.keep_for_trace:
@@ -203,22 +215,38 @@ class KernelAggregator:
             if self._layer_n[name] <= 0:
                 del self._layer_sum[name], self._layer_n[name]
 
+    def _labels(self, raw: str) -> tuple[str, str, str]:
+        """(demangled, short, family) of a recorded kernel name, computed once per name."""
+        got = self._label_cache.get(raw)
+        if got is None:
+            full = self._names.get(raw, raw)
+            got = self._label_cache[raw] = (full, short_name(full), kernel_family(full))
+        return got
+
     def snapshot(self) -> KernelSnapshot | None:
-        """None before the first capture; the same object until something new arrives."""
+        """None before the first capture; the same object until something new arrives, and at
+        most one rebuild per `REBUILD_FACTOR` x the last rebuild's cost (big engines: the kernel
+        statistics then refresh less often than the layer table, keeping their CPU share bounded)."""
         if not self._total:
             return None
+        if self._stale is not None and self._clock() < self._next_build:
+            return self._stale
         if self._cached is not None:
             return self._cached
         cpu0 = time.thread_time()
+        wall0 = self._clock()
         n_cap = len(self._win)
         layer_mean = {n: self._layer_sum[n] / self._layer_n[n] for n in self._layer_sum}
         rows_by_layer: dict[str, list[KernelRow]] = {}
         engine: dict[str, list[float]] = {}  # raw -> [launches, sum_ns, layers]
         engine_recent: dict[str, list[int]] = {}
-        for (layer, raw), acc in self._keys.items():
-            if acc.count <= 0:
-                continue
-            full = self._names.get(raw, raw)
+        live = [(key, acc) for key, acc in self._keys.items() if acc.count > 0]
+        recent = np.full((len(live), MEDIAN_SAMPLES), np.nan)
+        for i, (_key, acc) in enumerate(live):
+            recent[i, : len(acc.recent)] = acc.recent
+        medians = np.nanmedian(recent, axis=1) / 1e6 if len(live) else recent[:, 0]
+        for i, ((layer, raw), acc) in enumerate(live):
+            full, short, family = self._labels(raw)
             mean_ms = acc.sum_ns / acc.count / 1e6
             per_inf = acc.count / n_cap
             total = acc.sum_ns / n_cap / 1e6
@@ -226,8 +254,7 @@ class KernelAggregator:
             share = 100.0 * total / lm if lm else 0.0
             rows_by_layer.setdefault(layer, []).append(
                 KernelRow(
-                    raw, full, short_name(full), kernel_family(full), layer or None, per_inf, mean_ms,
-                    statistics.median(acc.recent) / 1e6, total, share,
+                    raw, full, short, family, layer or None, per_inf, mean_ms, float(medians[i]), total, share
                 )
             )
             e = engine.setdefault(raw, [0.0, 0.0, 0.0])
@@ -251,11 +278,11 @@ class KernelAggregator:
             )
         top: list[KernelRow] = []
         for raw, (launches, sum_ns, nl) in engine.items():
-            full = self._names.get(raw, raw)
+            full, short, family = self._labels(raw)
             total = sum_ns / n_cap / 1e6
             top.append(
                 KernelRow(
-                    raw, full, short_name(full), kernel_family(full), None, launches / n_cap,
+                    raw, full, short, family, None, launches / n_cap,
                     sum_ns / launches / 1e6, statistics.median(engine_recent[raw]) / 1e6, total,
                     100.0 * sum_ns / all_ns if all_ns else 0.0, int(nl),
                 )
@@ -275,7 +302,9 @@ class KernelAggregator:
         self._total_cost += cost_now
         mean_cost = (sum(r.cost_s for r in self._win) + cost_now) / n_cap
         by_layer = {lk.layer: lk for lk in layers}
-        self._cached = KernelSnapshot(
+        done = self._clock()
+        self._next_build = done + REBUILD_FACTOR * (done - wall0)
+        self._cached = self._stale = KernelSnapshot(
             simulated=self._simulated,
             method=self._last_method,
             method_counts=tuple(sorted(methods.items())),
