@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ def test_profile_demo_kernels_json_and_trace(tmp_path: Path, capsys: pytest.Capt
         == 0
     )
     text = capsys.readouterr().out
+    assert re.search(rf"trace: \d+ profiled inferences -> {re.escape(str(trace))}", text)
     assert "kernels (simulated):" in text and "kernel tracing cost:" in text and "kernels:\n" in text
     s = json.loads(out.read_text())
     k = s["kernels"]

@@ -74,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         captured = session.kernels.trace_captures() if session.kernels is not None else ()
         info = update.profile.info
         write_trace(args.trace, trace_events(captured, simulated=info.simulated, device=info.device))
+        if not args.quiet:
+            what = f"{len(captured)} profiled inferences" if captured else "no kernels recorded (see notices)"
+            print(f"trace: {what} -> {args.trace}")
     if not args.quiet:
         print_report(update, args.top)
     return 0
