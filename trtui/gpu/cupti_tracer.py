@@ -84,10 +84,11 @@ def loaded_libcupti(maps: str = "/proc/self/maps") -> list[str]:
 
 def libcupti_path(cupti: Any, maps: str = "/proc/self/maps") -> str:
     """The exact file of the libcupti that cupti-python uses (loading it if needed)."""
+    load_error: str | None = None
     try:
-        cupti.get_timestamp()  # any call loads the library
+        cupti.get_timestamp()  # any call loads the library (it may fail later, e.g. without a driver)
     except Exception as exc:
-        raise CuptiUnavailable(f"cupti-python cannot load libcupti: {_one_line(exc)}") from None
+        load_error = _one_line(exc)
     path: str | None = None
     try:
         from cuda.pathfinder import load_nvidia_dynamic_lib
@@ -104,6 +105,7 @@ def libcupti_path(cupti: Any, maps: str = "/proc/self/maps") -> str:
         raise CuptiUnavailable(
             "cannot tell which libcupti cupti-python loaded"
             + (f" ({len(mapped)} are loaded)" if mapped else "")
+            + (f": {load_error}" if load_error else "")
         )
     return path
 
