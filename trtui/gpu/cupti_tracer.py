@@ -196,10 +196,10 @@ class CuptiKernelTracer:
         flags = int(getattr(a, "flags_", getattr(a, "flags", 0)))
         if flags & self._f_start:
             what = "start"
-        elif flags & self._f_end:
+        elif flags & self._f_end or flags == 0:  # (cupti-python 13.4 does not name MARKER_END)
             what = "end"
         else:
-            return None
+            return None  # instantaneous or sync markers
         thread = 0
         if int(getattr(a, "object_kind", -1)) == self._thread_kind:
             thread = int(a.object_id.pt.thread_id)
