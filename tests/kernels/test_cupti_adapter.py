@@ -63,6 +63,7 @@ class FakeCupti:
         self.callbacks: Any = None
         self.fail_enable = fail_enable
         self.flushes = 0
+        self.finalized = False
 
     def get_timestamp(self) -> int:
         return 1
@@ -77,6 +78,9 @@ class FakeCupti:
 
     def activity_disable(self, kind: int) -> None:
         self.enabled.discard(int(kind))
+
+    def finalize(self) -> None:
+        self.finalized = True
 
     def activity_flush_all(self, flag: int) -> None:
         self.flushes += 1
@@ -145,6 +149,7 @@ def test_only_the_traced_window_is_recorded_and_attributed() -> None:
     assert tracer.collect() is None  # nothing since
     tracer.close()
     tracer.close()
+    assert fake.finalized and fake.enabled == set()
 
 
 @pytest.mark.parametrize(

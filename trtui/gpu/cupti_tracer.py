@@ -246,6 +246,8 @@ class CuptiKernelTracer:
                 self._c.activity_disable(k)
         with contextlib.suppress(Exception):
             self._c.activity_flush_all(1)
+        with contextlib.suppress(Exception):
+            self._c.finalize()  # detach CUPTI: no tracing overhead is left behind
 
 
 def open_kernel_tracer() -> tuple[CuptiKernelTracer | None, list[str]]:
