@@ -108,5 +108,5 @@ def summary_dict(update: Update) -> dict[str, Any]:
     if p.kernels is not None:  # --kernels
         from trtui.kernels.report import kernels_dict
 
-        out["kernels"] = kernels_dict(p.kernels)
+        out["kernels"] = kernels_dict(p.kernels, {layer.name: layer for layer in info.layers})
     return out

@@ -142,6 +142,6 @@ def print_report(update: Update, top: int) -> None:
     if p.kernels is not None:
         from trtui.kernels.report import kernel_lines
 
-        lines.extend(kernel_lines(p.kernels, top))
+        lines.extend(kernel_lines(p.kernels, top, {layer.name: layer for layer in info.layers}))
     lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
     print("\n".join(lines))

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from trtui.kernels.aggregate import KernelRow, KernelSnapshot, LayerKernels
 from trtui.kernels.names import short_name
+from trtui.model import LayerInfo
+
+
+def is_fused_block(name: str, info: LayerInfo | None) -> bool:
+    """A Myelin-compiled block (`{ForeignNode[...]}`): one layer row, many kernels inside."""
+    kind = ((info.type if info is not None else None) or "").lower()
+    return "myelin" in kind or "foreignnode" in kind or "ForeignNode" in name
 
 
 def _num(x: float | None) -> float | None:
@@ -33,9 +41,11 @@ def _row(r: KernelRow) -> dict[str, Any]:
     return d
 
 
-def _layer(lk: LayerKernels) -> dict[str, Any]:
+def _layer(lk: LayerKernels, info: LayerInfo | None) -> dict[str, Any]:
     return {
         "layer": lk.layer or None,
+        "fused_block": is_fused_block(lk.layer, info),
+        "onnx_nodes": list(info.onnx_nodes) if info is not None else [],
         "layer_ms": _num(lk.layer_ms),
         "kernel_sum_ms": _num(lk.kernel_sum_ms),
         "gap_ms": _num(lk.gap_ms),
@@ -44,8 +54,12 @@ def _layer(lk: LayerKernels) -> dict[str, Any]:
     }
 
 
-def kernels_dict(k: KernelSnapshot, top: int = 50) -> dict[str, Any]:
-    """Per-inference times in ms over the last `captures` profiled inferences."""
+def kernels_dict(
+    k: KernelSnapshot, infos: Mapping[str, LayerInfo] | None = None, top: int = 50
+) -> dict[str, Any]:
+    """Per-inference times in ms over the last `captures` profiled inferences; `infos` (layer
+    details by name) add each layer's ONNX nodes beside its kernels."""
+    by = infos or {}
     return {
         "simulated": k.simulated,
         "attribution": k.method,
@@ -57,7 +71,7 @@ def kernels_dict(k: KernelSnapshot, top: int = 50) -> dict[str, Any]:
         "tracing_cost_ms_per_profiled_inference": _num(k.cost_ms),
         "tracing_cost_total_s": _num(k.total_cost_s),
         "dropped_records": k.dropped,
-        "layers": [_layer(lk) for lk in k.layers],
+        "layers": [_layer(lk, by.get(lk.layer)) for lk in k.layers],
         "top_kernels": [_row(r) for r in k.top[:top]],
         "families": [
             {
@@ -71,7 +85,7 @@ def kernels_dict(k: KernelSnapshot, top: int = 50) -> dict[str, Any]:
     }
 
 
-def kernel_lines(k: KernelSnapshot, top: int = 5) -> list[str]:
+def kernel_lines(k: KernelSnapshot, top: int = 5, infos: Mapping[str, LayerInfo] | None = None) -> list[str]:
     tag = " (simulated)" if k.simulated else ""
     n = sum(lk.launches for lk in k.layers)
     lines = [
@@ -85,5 +99,18 @@ def kernel_lines(k: KernelSnapshot, top: int = 5) -> list[str]:
         lines.extend(
             f"  {r.share_pct:6.2f}% {r.total_ms:9.4f} {r.per_inference:6.1f}  {short_name(r.name, 100)}"
             for r in k.top[:top]
+        )
+    by = infos or {}
+    for lk in k.layers:
+        info = by.get(lk.layer)
+        if not is_fused_block(lk.layer, info) or not lk.kernels:
+            continue
+        nodes = len(info.onnx_nodes) if info is not None else 0
+        lines.append(
+            f"fused block {lk.layer}: {lk.launches:.0f} kernels, sum {lk.kernel_sum_ms:.4f} ms"
+            + (f", {nodes} ONNX nodes" if nodes else "")
+        )
+        lines.extend(
+            f"  {r.share_pct:6.2f}% {r.total_ms:9.4f}  {short_name(r.name, 90)}" for r in lk.kernels[:top]
         )
     return lines
