@@ -7,7 +7,14 @@ import shutil
 import pytest
 
 from trtui.analysis.views import tactic_family
-from trtui.kernels.names import demangle, demangle_all, fallback_demangle, kernel_family, short_name
+from trtui.kernels.names import (
+    demangle,
+    demangle_all,
+    distinct_short_names,
+    fallback_demangle,
+    kernel_family,
+    short_name,
+)
 
 CUTLASS = "_ZN7cutlass6KernelINS_4gemm6kernel4GemmILi128EEEEEvNT_6ParamsE"
 TORCH = (
@@ -61,3 +68,15 @@ def test_families_are_analyze_tactic_families() -> None:
     assert kernel_family(XMMA) == tactic_family(XMMA) == "xmma fprop implicit gemm"
     assert kernel_family("__myl_AddMulMean_0x1") == "myelin"
     assert kernel_family("void cutlass::Kernel<x>(p)") == tactic_family("void cutlass::Kernel<x>(p)")
+
+
+def test_names_that_shorten_alike_show_where_they_differ() -> None:
+    b = XMMA.replace("128x128x64", "64x64x64")
+    cut_a = "void cutlass::Kernel2<cutlass_80_tensorop_h16816gemm_128x128_32x3_nn_align8>(Params)"
+    cut_b = "void cutlass::Kernel2<cutlass_80_tensorop_h16816gemm_64x64_64x5_nn_align8>(Params)"
+    got = distinct_short_names([XMMA, b, cut_a, cut_b, "void other<int>(int)"], 40)
+    assert len(set(got)) == 5 and all(len(s) <= 40 for s in got)
+    assert "128x128x64" in got[0] and "64x64x64" in got[1]
+    assert "128x128" in got[2] and "64x64" in got[3] and not got[2].startswith("void")
+    assert got[4] == "other<…>"  # unique: the plain short name
+    assert distinct_short_names([XMMA, XMMA], 40) == [short_name(XMMA, 40)] * 2  # same kernel twice

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from trtui.analysis.views import tactic_family
 
@@ -163,6 +163,39 @@ def short_name(demangled: str, limit: int = SHORT_LIMIT) -> str:
     if len(t) > limit:
         t = t[: limit - 1] + ELLIPSIS
     return t
+
+
+def _common_prefix_len(texts: Sequence[str]) -> int:
+    first, last = min(texts), max(texts)  # the extremes share the least
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return n
+
+
+def distinct_short_names(names: Sequence[str], limit: int = SHORT_LIMIT) -> list[str]:
+    """Short names for a list of full (demangled) names, where names that would shorten alike show
+    the part where they differ instead: head … the differing part …"""
+    shorts = [short_name(n, limit) for n in names]
+    groups: dict[str, list[int]] = {}
+    for i, sh in enumerate(shorts):
+        groups.setdefault(sh, []).append(i)
+    for idx in groups.values():
+        fulls = {names[i] for i in idx}
+        if len(fulls) < 2:
+            continue
+        common = _common_prefix_len([f[5:] if f.startswith("void ") else f for f in fulls])
+        head = max(limit // 3, 4)
+        room = max(limit - head - 2, 8)
+        for i in idx:
+            full = names[i][5:] if names[i].startswith("void ") else names[i]
+            start = max(common - 6, head)
+            if start <= head + 1:
+                shorts[i] = full[: limit - 1] + ELLIPSIS if len(full) > limit else full
+                continue
+            tail = full[start : start + room]
+            shorts[i] = full[:head] + ELLIPSIS + tail + (ELLIPSIS if start + room < len(full) else "")
+    return shorts
 
 
 def kernel_family(demangled: str) -> str:

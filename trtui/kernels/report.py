@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trtui.kernels.aggregate import KernelRow, KernelSnapshot, LayerKernels
-from trtui.kernels.names import short_name
+from trtui.kernels.names import distinct_short_names
 from trtui.model import LayerInfo
 
 
@@ -96,9 +96,11 @@ def kernel_lines(k: KernelSnapshot, top: int = 5, infos: Mapping[str, LayerInfo]
     if k.top:
         lines.append(f"top {min(top, len(k.top))} kernels:")
         lines.append(f"  {'share':>7} {'ms/inf':>9} {'count':>6}  kernel")
+        rows = k.top[:top]
+        shorts = distinct_short_names([r.name for r in rows], 100)
         lines.extend(
-            f"  {r.share_pct:6.2f}% {r.total_ms:9.4f} {r.per_inference:6.1f}  {short_name(r.name, 100)}"
-            for r in k.top[:top]
+            f"  {r.share_pct:6.2f}% {r.total_ms:9.4f} {r.per_inference:6.1f}  {sh}"
+            for r, sh in zip(rows, shorts, strict=True)
         )
     by = infos or {}
     for lk in k.layers:
@@ -110,7 +112,9 @@ def kernel_lines(k: KernelSnapshot, top: int = 5, infos: Mapping[str, LayerInfo]
             f"fused block {lk.layer}: {lk.launches:.0f} kernels, sum {lk.kernel_sum_ms:.4f} ms"
             + (f", {nodes} ONNX nodes" if nodes else "")
         )
+        rows = lk.kernels[:top]
+        shorts = distinct_short_names([r.name for r in rows], 90)
         lines.extend(
-            f"  {r.share_pct:6.2f}% {r.total_ms:9.4f}  {short_name(r.name, 90)}" for r in lk.kernels[:top]
+            f"  {r.share_pct:6.2f}% {r.total_ms:9.4f}  {sh}" for r, sh in zip(rows, shorts, strict=True)
         )
     return lines

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from trtui import format as fmt
 from trtui.kernels.aggregate import KernelSnapshot, LayerKernels
-from trtui.kernels.names import short_name
+from trtui.kernels.names import distinct_short_names
 
 OFF_HINT = (
     "Kernels are off. Run with --kernels (an engine: needs cupti-python, pip install 'trtui[kernels]'; "
@@ -50,11 +50,12 @@ def kernel_section(lk: LayerKernels | None, snap: KernelSnapshot | None, width: 
     )
     name_w = max(width - 36, 20)
     t.append(f"  {'share':>6} {'mean µs':>8} {'median':>7} {'count':>5}  kernel\n", style="dim")
-    for r in lk.kernels:
+    shorts = distinct_short_names([r.name for r in lk.kernels], name_w)
+    for r, short in zip(lk.kernels, shorts, strict=True):
         share = fmt.pct(r.share_pct, 6, 1)
         t.append(f"  {share} {_us(r.mean_ms):>8} {_us(r.median_ms):>7} {r.per_inference:5.1f}  ")
-        t.append(short_name(r.name, name_w) + "\n", style="cyan")
-    longer = [r for r in lk.kernels if short_name(r.name, name_w) != r.name]
+        t.append(short + "\n", style="cyan")
+    longer = [r for r, short in zip(lk.kernels, shorts, strict=True) if short != r.name]
     if longer:
         t.append("  full names\n", style="dim")
         for r in longer:
@@ -91,10 +92,11 @@ def kernels_view(snap: KernelSnapshot | None, width: int, top: int = TOP_KERNELS
     kernels.add_column("family", style="magenta", no_wrap=True, max_width=24)
     kernels.add_column("kernel", style="cyan", no_wrap=True)
     name_w = max(width - 70, 20)
-    for r in snap.top[:top]:
+    rows = snap.top[:top]
+    for r, short in zip(rows, distinct_short_names([r.name for r in rows], name_w), strict=True):
         kernels.add_row(
             fmt.pct(r.share_pct, 6, 1), f"{r.total_ms:.4f}", f"{r.per_inference:.1f}", _us(r.mean_ms),
-            str(r.layers), r.family, short_name(r.name, name_w),
+            str(r.layers), r.family, short,
         )
     fams = Table(title="\nTime by kernel family", title_justify="left", expand=False, box=None)
     fams.add_column("share", justify="right")
