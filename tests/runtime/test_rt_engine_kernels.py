@@ -85,6 +85,7 @@ def test_profiled_inferences_carry_kernel_captures(
     src = open_engine_source(path, RunOptions(profile_every=2, kernels=True))
     src.start()
     try:
+        assert "kernels (CUPTI)" in (src.info.mode or "")
         got = run_until_profiled(src)
     finally:
         src.stop()
@@ -106,6 +107,7 @@ def test_without_cupti_python_one_notice_and_the_run_goes_on(
         got = run_until_profiled(src)
     finally:
         src.stop()
+    assert "kernels" not in (src.info.mode or "")
     notes = [n for b in got for n in b.notices if "kernels are off" in n]
     assert len(notes) == 1 and "cupti-python" in notes[0]
     its = [p for b in got for p in b.profiled]

@@ -322,6 +322,8 @@ def build_engine_session(
 
     aux = int(getattr(engine, "num_aux_streams", 0) or 0)
     mode = _mode_string(opts, loop, graph_note, profiled is not None)
+    if tracer is not None:
+        mode += ", kernels (CUPTI)"
     info = SourceInfo(
         kind="engine",
         label=label,
