@@ -92,6 +92,8 @@ def test_profiled_inferences_carry_kernel_captures(
     its = [p for b in got for p in b.profiled]
     assert len(its) >= 3 and all(it.kernels is not None for it in its)
     assert ORDER.index("tracer") < ORDER.index("tensorrt")  # NVTX injection before TensorRT
+    # the timed context emits no NVTX ranges (nothing for CUPTI to do there); the profiled one does
+    assert [e for e in fk.JOURNAL if e.startswith("nvtx")] == ["nvtx0=NONE"]
     assert tracer.closed
 
 
@@ -108,6 +110,7 @@ def test_without_cupti_python_one_notice_and_the_run_goes_on(
     finally:
         src.stop()
     assert "kernels" not in (src.info.mode or "")
+    assert not [e for e in fk.JOURNAL if e.startswith("nvtx")]
     notes = [n for b in got for n in b.notices if "kernels are off" in n]
     assert len(notes) == 1 and "cupti-python" in notes[0]
     its = [p for b in got for p in b.profiled]

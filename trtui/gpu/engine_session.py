@@ -68,6 +68,8 @@ TRT_NAMES_USED: tuple[str, ...] = (
     "ICudaEngine.profiling_verbosity",
     "ICudaEngine.create_engine_inspector",
     "IExecutionContext.set_optimization_profile_async",
+    "IExecutionContext.nvtx_verbosity",
+    "ProfilingVerbosity.NONE",
     "IExecutionContext.set_input_shape",
     "IExecutionContext.infer_shapes",
     "IExecutionContext.get_tensor_shape",
@@ -251,6 +253,8 @@ def build_engine_session(
         ctx_h = new_context(f"execution context {i}")
         ctx = ctx_h.obj
         configure(ctx, stream)
+        if req.kernel_tracer is not None:  # --kernels: only the profiled context's NVTX ranges matter
+            ctx.nvtx_verbosity = trt.ProfilingVerbosity.NONE
         specs = _tensor_specs(engine, ctx, names, is_input, shape_tensors, value_requests, host_loc)
         missing = [m for m in ctx.infer_shapes() if m not in shape_tensors]
         if missing:
