@@ -158,3 +158,13 @@ def test_simulated_flag_is_kept() -> None:
     agg.add(attribute(build_capture(LAYERS), NAMES, [0.005, 0.006]), simulated=True)
     k = agg.snapshot()
     assert k is not None and k.simulated and not math.isnan(k.kernel_sum_ms)
+
+
+def test_a_layer_time_the_profiler_did_not_give_is_skipped() -> None:
+    agg = KernelAggregator()
+    add(agg, layer_ms=(0.005, float("nan")))
+    add(agg, layer_ms=(0.005, 0.006))
+    k = agg.snapshot()
+    assert k is not None
+    block = k.for_layer("block")
+    assert block is not None and block.layer_ms == pytest.approx(0.006)

@@ -10,6 +10,7 @@ unless a name says "per launch".
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import Counter, deque
@@ -185,7 +186,7 @@ class KernelAggregator:
             acc = self._keys[key]
             acc.count += n
             acc.sum_ns += s
-        layer_ms = dict(zip(att.layers, att.layer_ms, strict=True))
+        layer_ms = {n: ms for n, ms in zip(att.layers, att.layer_ms, strict=True) if math.isfinite(ms)}
         for name, ms in layer_ms.items():
             self._order.setdefault(name, len(self._order))
             self._layer_sum[name] = self._layer_sum.get(name, 0.0) + ms
