@@ -98,3 +98,11 @@ def test_no_ranges_and_no_layer_times_is_no_attribution() -> None:
 def test_a_layer_name_missing_from_the_profiler_is_not_invented() -> None:
     att = attribute(build_capture(LAYERS), NAMES[:2], TIMES[:2])
     assert layers_of(att) == [n if n in NAMES[:2] else "" for n in expected()]
+
+
+def test_stream_order_ignores_a_missing_layer_time() -> None:
+    cap = build_capture(LAYERS, with_ranges=False)
+    att = attribute(cap, NAMES, [TIMES[0], float("nan"), TIMES[2]])
+    assert att.method == "stream order"
+    assert NAMES[1] not in layers_of(att)  # a layer without a time gets no slice
+    assert layers_of(att)[0] == NAMES[0] and layers_of(att)[-1] == NAMES[2]

@@ -17,6 +17,7 @@ Pure: no GPU import.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -92,7 +93,8 @@ def _by_nvtx(
 def _by_stream_order(kernels: Sequence[KernelRecord], layer_ms: Sequence[float]) -> list[int] | None:
     if not kernels or not layer_ms:
         return None
-    total = float(sum(max(t, 0.0) for t in layer_ms))
+    layer_ms = [t if math.isfinite(t) and t > 0 else 0.0 for t in layer_ms]
+    total = float(sum(layer_ms))
     if total <= 0:
         return None
     t0 = kernels[0].start_ns
@@ -101,7 +103,7 @@ def _by_stream_order(kernels: Sequence[KernelRecord], layer_ms: Sequence[float])
     bounds: list[float] = []
     acc = 0.0
     for t in layer_ms:
-        acc += max(t, 0.0)
+        acc += t
         bounds.append(t0 + span * acc / total)
     last = len(bounds) - 1
     out = []
