@@ -256,6 +256,11 @@ def test_kernels_land_in_their_nvtx_ranges(env: dict[str, Any], tmp_path: Path) 
         print(
             f"  range {r.name!r} domain={r.domain} thread={r.thread} {(r.end_ns - r.start_ns) / 1e3:.1f} us"
         )
+    print(
+        f"  launch threads {sorted({c.thread for c in cap.launches})}, "
+        f"range threads {sorted({r.thread for r in cap.ranges})}, "
+        f"kernel names {sorted({k.name for k in cap.kernels})}"
+    )
     assert len(cap.kernels) == len(expected), (
         "kernels launched after end() were recorded, or some are missing"
     )
