@@ -1,7 +1,7 @@
 """The architecture's import rules, checked on the source (AST) and on live processes.
 
 - Only `trtui/gpu/` may import the GPU stack (tensorrt, tensorrt_lean, tensorrt_lean_bindings,
-  pycuda, pynvml, cuda-python's `cuda`).
+  pycuda, pynvml, cuda-python's `cuda`, cupti-python's `cupti`, `nvtx`).
 - Only `trtui/ui/` may import textual (rich is fine anywhere).
 - Building the CLI parser and `trtui --version` load none of them.
 
@@ -11,8 +11,10 @@ The layers within trtui (rules over the import graph of `arch_scan`), lowest fir
    what a layer computes in; `trtui.format`: numbers as text; `trtui.rail_roles`: which power rail
    is the GPU's), the leaf helpers every layer may raise or word with (`trtui.errors`,
    `trtui.json_kind`), and the telemetry value types `trtui.telemetry.sample` / `trtui.telemetry.history`;
-2. the aggregators: `trtui.stats.*` and the pure analysis `trtui.analysis.*` (plus the telemetry
-   history, an aggregator of samples). They import only layers 1 and 2 (`MODEL_LAYER`);
+2. the aggregators: `trtui.stats.*`, the pure analysis `trtui.analysis.*`, the kernel statistics
+   (`trtui.kernels.aggregate` with its pure helpers `attribute` and `names`; the kernel records
+   themselves are values of layer 1, `trtui.kernel_records`) and the telemetry history, an
+   aggregator of samples. They import only layers 1 and 2 (`MODEL_LAYER`);
 3. readers and sources (`trtui.recording`, `trtui.sources`, `trtui.telemetry` samplers,
    `trtui.gpu`), then the session runner `trtui.session`;
 4. the UI (`trtui.ui`) reads published updates, formatting helpers and the aggregators' values; it
@@ -44,7 +46,9 @@ from arch_scan import Edge, cycles, edges, module_graph, package_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "trtui"
-GPU_MODULES = {"tensorrt", "tensorrt_lean", "tensorrt_lean_bindings", "pycuda", "pynvml", "cuda"}
+GPU_MODULES = {
+    "tensorrt", "tensorrt_lean", "tensorrt_lean_bindings", "pycuda", "pynvml", "cuda", "cupti", "nvtx",
+}
 UI_MODULES = {"textual"}
 HEAVY = sorted(GPU_MODULES | UI_MODULES)
 
@@ -173,6 +177,10 @@ MODEL_LAYER = (
     "trtui.precision",
     "trtui.format",
     "trtui.rail_roles",
+    "trtui.kernel_records",
+    "trtui.kernels.aggregate",
+    "trtui.kernels.attribute",
+    "trtui.kernels.names",
     "trtui.errors",
     "trtui.json_kind",
     "trtui.clock_reasons",
@@ -181,7 +189,14 @@ MODEL_LAYER = (
     "trtui.stats",
     "trtui.analysis",
 )
-AGGREGATORS = ("trtui.stats", "trtui.analysis", "trtui.telemetry.history")
+AGGREGATORS = (
+    "trtui.stats",
+    "trtui.analysis",
+    "trtui.telemetry.history",
+    "trtui.kernels.aggregate",
+    "trtui.kernels.attribute",
+    "trtui.kernels.names",
+)
 UI = ("trtui.ui",)
 UI_MUST_NOT_USE = (
     "trtui.sources",

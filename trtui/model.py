@@ -15,6 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from trtui.kernel_records import KernelCapture
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -97,6 +99,7 @@ class RunFacts:
     recorded_mode: str | None = None  # the mode line a trtui recording carries
     separate_profiling: bool | None = None  # trtexec: per-layer times came from a separate run
     spin_wait: bool | None = None  # trtexec --useSpinWait
+    kernels: str | None = None  # kernel recording around profiled inferences: "CUPTI", "simulated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,7 @@ class ProfiledIteration:
     names: tuple[str, ...]
     times_ms: FloatArray
     gpu_ms: float | None = None  # CUDA-event time of the whole profiled iteration, if measured
+    kernels: KernelCapture | None = None  # --kernels: what the kernel tracer recorded around it
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,3 +19,5 @@ class RunOptions:
     layers: int | None = None  # simulator: scale to N layers
     window: int = 256  # rolling window (iterations) of the statistics
     idle_baseline_s: float = 0.0  # --idle-baseline S: measure idle power for S s before the run
+    kernels: bool = False  # --kernels: record the GPU kernels of profiled inferences (off by default)
+    trace_path: str | None = None  # profile --trace FILE: Chrome trace of the profiled inferences

@@ -66,6 +66,10 @@ def mode_line(f: RunFacts) -> str:
     parts = [profiling_text(f), graphs_text(f)]
     if f.transfers is not None:
         parts.append("transfers included" if f.transfers else "no transfers")
+    if f.kernels is not None and not f.simulated:
+        parts.append(f"kernels ({f.kernels})")
+    elif f.kernels is not None:
+        parts.append("kernels")
     line = ", ".join(p for p in parts if p)
     return f"{line} (simulated)" if f.simulated else line
 

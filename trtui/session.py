@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.errors import UserError
+from trtui.kernels.aggregate import KernelAggregator
 from trtui.model import SourceBatch
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
@@ -39,6 +40,7 @@ TREND_POINTS = 240
 TELEMETRY_HISTORY = 240
 MAX_NOTICES = 50
 MAX_EVENTS = 20
+TRACE_INFERENCES = 100  # profiled inferences kept for --trace
 PAUSED_TELEMETRY_FACTOR = 4.0  # sample telemetry this much less often while paused
 TICK_S = 0.5  # the statistics tick: fixed for a run, whatever shows the updates
 
@@ -99,6 +101,10 @@ class Session:
         self._settings = tuple(
             (k, str(v)) for k, v in dataclasses.asdict(self.options).items()
         ) + (("tick_s", str(tick_s)),)
+        # --kernels: kernel statistics of the profiled inferences (and what --trace writes)
+        self.kernels: KernelAggregator | None = None
+        if self.options.kernels:
+            self.kernels = KernelAggregator(keep_for_trace=TRACE_INFERENCES if self.options.trace_path else 0)
 
     # -- control (any thread) --------------------------------------------------------------------
 
@@ -287,6 +293,8 @@ class Session:
         self._tick_latencies.clear()
         self._profiled_gpu.clear()
         self._energy.reset()
+        if self.kernels is not None:
+            self.kernels.reset()
         self._t0 = self._clock()
 
     def ingest(self, batch: SourceBatch) -> None:
@@ -295,6 +303,8 @@ class Session:
             self.layers.add(it)
             if it.gpu_ms is not None:
                 self._profiled_gpu.append(it.gpu_ms)
+            if self.kernels is not None:
+                self.kernels.add_iteration(it)
         if batch.summary is not None:
             self.layers.set_summary(batch.summary)
         if batch.profiled_gpu_ms is not None:  # a recording that carries it (trtui's exports)
@@ -393,4 +403,5 @@ class Session:
             profiler_tax_pct=tax_pct,
             notices=tuple(self._notices),
             error=self._error,
+            kernels=self.kernels.snapshot() if self.kernels is not None else None,
         )

@@ -72,7 +72,7 @@ def summary_dict(update: Update) -> dict[str, Any]:
     info = p.info
     tel = update.telemetry
     device = info.device or (tel.device_name if tel else None)
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "trtui_version": __version__,
         "source": {
@@ -112,3 +112,8 @@ def summary_dict(update: Update) -> dict[str, Any]:
         # the rolling window's per-inference latencies (trtui check bootstraps from them)
         "latency_samples_ms": [float(f"{x:.6g}") for x in p.recent_latencies_ms.tolist()],
     }
+    if p.kernels is not None:  # --kernels
+        from trtui.kernels.report import kernels_dict
+
+        out["kernels"] = kernels_dict(p.kernels, {layer.name: layer for layer in info.layers})
+    return out

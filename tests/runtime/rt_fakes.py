@@ -421,7 +421,7 @@ class ICudaEngine:
 
 class IExecutionContext:
     __slots__ = (
-        "_addresses", "_allocators", "_engine", "_enqueues", "_id", "_pending", "_profiled_enqueues",
+        "_addresses", "_allocators", "_engine", "_enqueues", "_id", "_nvtx", "_pending", "_profiled_enqueues",
         "_shapes", "enqueue_emits_profile", "profiler",
     )  # fmt: skip
 
@@ -436,8 +436,18 @@ class IExecutionContext:
         self._pending: tuple[FakeStream, float, list[tuple[str, float]]] | None = None
         self.enqueue_emits_profile = True
         self.profiler: IProfiler | None = None
+        self._nvtx = engine.profiling_verbosity
         note(f"context+{ident}")
         ENQUEUES[ident] = 0
+
+    @property
+    def nvtx_verbosity(self) -> ProfilingVerbosity:
+        return self._nvtx
+
+    @nvtx_verbosity.setter
+    def nvtx_verbosity(self, value: ProfilingVerbosity) -> None:
+        self._nvtx = value
+        note(f"nvtx{self._id}={value.name}")
 
     def set_optimization_profile_async(self, index: int, stream: int) -> bool:
         return index < self._engine.num_optimization_profiles

@@ -451,3 +451,23 @@ def test_reconfigure_goes_through_the_gpu_process(tmp_path: Path, in_child: None
         assert any(src.read(0.1).latencies_ms.size for _ in range(30))
     finally:
         src.stop()
+
+
+def test_kernel_captures_cross_the_process_boundary() -> None:
+    """--kernels on an engine: the tracer runs in the GPU process, its records travel in the frames."""
+    from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
+
+    capture = KernelCapture(
+        kernels=(KernelRecord("_Z4spinPf", 100, 250, 7, 11), KernelRecord("sm90_xmma_gemm", 260, 400, 7, 12)),
+        launches=(LaunchCall(11, 90, 95, 3), LaunchCall(12, 96, 99, 3)),
+        ranges=(NvtxRange("conv1 + relu", 80, 100, 3, "TensorRT"), NvtxRange("fc", 95, 120, 3, None)),
+        cost_s=0.002,
+        simulated=False,
+        dropped=1,
+    )
+    names = ("conv1 + relu", "fc")
+    batch = SourceBatch(t=1.0, profiled=(ProfiledIteration(names, frozen_array([0.15, 0.14]), 0.3, capture),))
+    got = codec.BatchDecoder().decode(codec.BatchEncoder().encode(batch))
+    assert got.profiled[0].kernels == capture
+    plain = SourceBatch(t=1.0, profiled=(ProfiledIteration(names, frozen_array([0.15, 0.14])),))
+    assert codec.BatchDecoder().decode(codec.BatchEncoder().encode(plain)).profiled[0].kernels is None

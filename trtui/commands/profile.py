@@ -47,6 +47,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write the run as a trtexec-compatible recording (profile, layer info, times, metadata)",
     )
+    p.add_argument(
+        "--trace",
+        type=Path,
+        metavar="FILE",
+        help="write the profiled inferences' layers and kernels as a Chrome trace (Perfetto, "
+        "chrome://tracing); turns --kernels on",
+    )
     p.add_argument("--top", type=top_count, default=10, metavar="N", help="layers to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     add_run_arguments(p)
@@ -59,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--json-indent must be between 0 and 16, not {args.json_indent}")
     check_output_file(args.json, "--json", allow_stdout=True)
     check_output_file(args.csv, "--csv", allow_stdout=True)
+    check_output_file(args.trace, "--trace")
     if json_to_stdout(args.json) and json_to_stdout(args.csv):
         raise UserError("--json - and --csv -: only one of them can go to stdout")
     check_output_folder(args.export_dir, "--export-dir")
@@ -75,7 +83,17 @@ def run(args: argparse.Namespace) -> int:
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     write_outputs(update, args)
-    if not args.quiet and not (json_to_stdout(args.json) or json_to_stdout(args.csv)):  # stdout: that alone
+    quiet = args.quiet or json_to_stdout(args.json) or json_to_stdout(args.csv)  # stdout: that alone
+    if args.trace is not None:
+        from trtui.kernels.trace import trace_events, write_trace
+
+        captured = session.kernels.trace_captures() if session.kernels is not None else ()
+        info = update.profile.info
+        write_trace(args.trace, trace_events(captured, simulated=info.simulated, device=info.device))
+        if not quiet:
+            what = f"{len(captured)} profiled inferences" if captured else "no kernels recorded (see notices)"
+            print(f"trace: {what} -> {args.trace}")
+    if not quiet:
         print_report(update, args.top)
     return 0
 
@@ -143,5 +161,9 @@ def print_report(update: Update, top: int) -> None:
     from trtui.stats.energy_report import energy_lines
 
     lines.extend(f"energy: {line}" for line in energy_lines(update.energy, whole_run=True))
+    if p.kernels is not None:
+        from trtui.kernels.report import kernel_lines
+
+        lines.extend(kernel_lines(p.kernels, top, {layer.name: layer for layer in info.layers}))
     lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
     print("\n".join(lines))

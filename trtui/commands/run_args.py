@@ -80,6 +80,12 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
         "latency is never taken from profiled inferences)",
     )
     g.add_argument(
+        "--kernels",
+        action="store_true",
+        help="record the GPU kernels of the profiled inferences (CUPTI: pip install 'trtui[kernels]'; "
+        "simulated in the demo); off by default, never touches latency",
+    )
+    g.add_argument(
         "--window",
         type=int_in(8, 100_000),
         default=256,
@@ -115,6 +121,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     source = getattr(args, "source", "demo")
     if layers is not None and source != "demo":
         raise UserError("--layers only applies to the simulated demo engine ('trtui demo --layers N')")
+    trace = getattr(args, "trace", None)
+    kernels = bool(getattr(args, "kernels", False) or trace is not None)
+    if kernels and args.profile_every == 0:
+        raise UserError("--kernels and --trace record profiled inferences: they need --profile-every N > 0")
     return RunOptions(
         shapes=shapes,
         streams=getattr(args, "streams", 1),
@@ -128,4 +138,6 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         layers=layers,
         window=args.window,
         idle_baseline_s=getattr(args, "idle_baseline", None) or 0.0,
+        kernels=kernels,
+        trace_path=str(trace) if trace is not None else None,
     )

@@ -18,6 +18,7 @@ guarded by `hasattr`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from trtui.gpu.reshape import EngineReshaper, LaneParts
 from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.trt_module import TrtModule
 from trtui.gpu.worker import Holder, Resources, Session
+from trtui.kernels.tracer import KernelTracer
 from trtui.model import RunFacts, SourceBatch, SourceInfo, precision_mix
 from trtui.options import RunOptions
 from trtui.run_facts import ultralytics_facts
@@ -73,6 +75,8 @@ TRT_NAMES_USED: tuple[str, ...] = (
     "ICudaEngine.profiling_verbosity",
     "ICudaEngine.create_engine_inspector",
     "IExecutionContext.set_optimization_profile_async",
+    "IExecutionContext.nvtx_verbosity",
+    "ProfilingVerbosity.NONE",
     "IExecutionContext.set_input_shape",
     "IExecutionContext.infer_shapes",
     "IExecutionContext.get_tensor_shape",
@@ -127,6 +131,7 @@ class EngineRequest:
     loop_config: LoopConfig | None = None
     notices: list[str] = field(default_factory=list)
     on_engine: Callable[[Any], None] | None = None  # called with the engine once loaded (the tuner's sizes)
+    kernel_tracer: KernelTracer | None = None  # --kernels: traces the profiled inferences
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -255,6 +260,8 @@ def build_engine_session(
         ctx_h = new_context(f"execution context {i}")
         ctx = ctx_h.obj
         configure(ctx, stream, shapes)
+        if req.kernel_tracer is not None:  # --kernels: only the profiled context's NVTX ranges matter
+            ctx.nvtx_verbosity = trt.ProfilingVerbosity.NONE
         specs = _tensor_specs(engine, ctx, names, is_input, shape_tensors, value_requests, host_loc)
         missing = [m for m in ctx.infer_shapes() if m not in shape_tensors]
         if missing:
@@ -315,7 +322,10 @@ def build_engine_session(
                 graph_note = "cuda-python not available"
                 req.notices.append(str(err))
     cfg = req.loop_config or LoopConfig(use_graphs=opts.cuda_graph, profile_every=opts.profile_every)
-    loop = InferenceLoop(driver, lanes, cfg, emit, graphs=graphs, profiled=profiled)
+    tracer = req.kernel_tracer if profiled is not None else None
+    if tracer is not None:
+        res.add_cuda("kernel tracer", tracer.close)
+    loop = InferenceLoop(driver, lanes, cfg, emit, graphs=graphs, profiled=profiled, kernel_tracer=tracer)
     res.add_cuda("loop", loop.close)  # destroys graphs and events before buffers and streams go
     for note in req.notices:
         loop.notice(note)
@@ -343,6 +353,8 @@ def build_engine_session(
     assert lane0_buffers is not None
     facts = _run_facts(req, cfg, loop, graph_note, profiled is not None, n_streams, aux,
                        lane0_buffers.total_bytes)
+    if tracer is not None:
+        facts = dataclasses.replace(facts, kernels="CUPTI")
     info = SourceInfo(
         kind="engine",
         label=label,

@@ -37,6 +37,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from trtui.kernel_records import KernelCapture
+from trtui.kernels.tracer import KernelTracer
 from trtui.model import ProfiledIteration, SourceBatch, frozen_array
 
 Work = Callable[[int], bool]  # enqueue one inference on this raw stream handle; False = failed
@@ -129,6 +131,7 @@ class InferenceLoop:
         graphs: GraphBackend | None = None,
         profiled: ProfiledWork | None = None,
         clock: Callable[[], float] = time.monotonic,
+        kernel_tracer: KernelTracer | None = None,
     ) -> None:
         if not lanes:
             raise ValueError("the loop needs at least one lane")
@@ -139,6 +142,7 @@ class InferenceLoop:
         self._graphs = graphs if config.use_graphs else None
         self._profiled = profiled if config.profile_every > 0 else None
         self._clock = clock
+        self._tracer = kernel_tracer  # --kernels: traces the profiled inferences only
         self.stats = LoopStats()
         self.depth = max(1, config.depth)
         self.graphs_on = False
@@ -431,7 +435,11 @@ class InferenceLoop:
         pstart, pend = self._pevents
         pstart.record(s0)
         profiled = self._profiled
+        if self._tracer is not None:
+            self._tracer.begin()
         ok = self._call(lambda: profiled.launch(lane0.handle))
+        if self._tracer is not None:
+            self._tracer.end()
         if ok is not True:
             self.notice(f"the profiled inference failed ({ok}); per-layer times are off")
             self._profiled = None
@@ -459,9 +467,10 @@ class InferenceLoop:
         self._pending_profile = False
         assert self._profiled is not None
         names, times = self._profiled.collect()
+        kernels = self._collect_kernels()
         if names:
             self._profiled_out.append(
-                ProfiledIteration(names=names, times_ms=frozen_array(times), gpu_ms=gpu_ms)  # type: ignore[arg-type]
+                ProfiledIteration(names=names, times_ms=frozen_array(times), gpu_ms=gpu_ms, kernels=kernels)  # type: ignore[arg-type]
             )
             self.stats.profiled += 1
         elif self.stats.profiled == 0 and not any("no layer times" in n for n in self._notices):
@@ -471,6 +480,17 @@ class InferenceLoop:
         cost = gpu_s + (self._clock() - t0)
         self._last_profile_cost = cost
         self.stats.profile_wall_s += cost
+
+    def _collect_kernels(self) -> KernelCapture | None:
+        """The kernel tracer's records of the profiled inference that just completed."""
+        if self._tracer is None:
+            return None
+        try:
+            return self._tracer.collect()
+        except Exception as exc:
+            self.notice(f"kernel tracing stopped: {' '.join(str(exc).split()) or type(exc).__name__}")
+            self._tracer = None
+            return None
 
     def _apply_reconfig(self) -> None:
         self._end_segment()

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
 from trtui.model import (
     LayerInfo,
     ProfiledIteration,
@@ -177,6 +178,34 @@ def decode_info(payload: bytes) -> SourceInfo:
 # ------------------------------------------------------------------------------ SourceBatch
 
 
+def _capture_json(c: KernelCapture | None) -> dict[str, Any] | None:
+    """A profiled inference's kernel capture (--kernels) as JSON: records as compact lists."""
+    if c is None:
+        return None
+    return {
+        "k": [[k.name, k.start_ns, k.end_ns, k.stream, k.correlation_id] for k in c.kernels],
+        "l": [[x.correlation_id, x.start_ns, x.end_ns, x.thread] for x in c.launches],
+        "r": [[r.name, r.start_ns, r.end_ns, r.thread, r.domain] for r in c.ranges],
+        "cost": c.cost_s,
+        "sim": c.simulated,
+        "dropped": c.dropped,
+    }
+
+
+def _capture(d: Mapping[str, Any]) -> KernelCapture:
+    return KernelCapture(
+        kernels=tuple(KernelRecord(str(n), int(a), int(b), int(s), int(c)) for n, a, b, s, c in d["k"]),
+        launches=tuple(LaunchCall(int(c), int(a), int(b), int(t)) for c, a, b, t in d["l"]),
+        ranges=tuple(
+            NvtxRange(str(n), int(a), int(b), int(t), None if dom is None else str(dom))
+            for n, a, b, t, dom in d["r"]
+        ),
+        cost_s=float(d["cost"]),
+        simulated=bool(d["sim"]),
+        dropped=int(d["dropped"]),
+    )
+
+
 class BatchEncoder:
     """Encodes batches; remembers which layer-name tuples the other side already has."""
 
@@ -198,7 +227,7 @@ class BatchEncoder:
                 known = (it.names, len(self._ids))
                 self._ids[id(it.names)] = known
                 new_names[str(known[1])] = list(it.names)
-            profiled.append([known[1], int(it.times_ms.size), it.gpu_ms])
+            profiled.append([known[1], int(it.times_ms.size), it.gpu_ms, _capture_json(it.kernels)])
             arrays.append(np.ascontiguousarray(it.times_ms, dtype="<f8").tobytes())
         head = encode_json(
             {
@@ -242,13 +271,16 @@ class BatchDecoder:
             n_streams = int(head["streams"])
             streams = take(n_streams, "<i8") if n_streams >= 0 else None
             profiled = []
-            for names_id, size, gpu_ms in head["profiled"]:
+            for entry in head["profiled"]:
+                names_id, size, gpu_ms = entry[:3]
+                kernels = _capture(entry[3]) if len(entry) > 3 and entry[3] is not None else None
                 names = self._names[int(names_id)]
                 times = take(int(size), "<f8")
                 if times.size != len(names):
                     raise FrameError("a profiled iteration's times do not match its layer names")
                 times.setflags(write=False)
-                profiled.append(ProfiledIteration(names, times, None if gpu_ms is None else float(gpu_ms)))
+                gpu = None if gpu_ms is None else float(gpu_ms)
+                profiled.append(ProfiledIteration(names, times, gpu, kernels))
             return SourceBatch(
                 t=float(head["t"]),
                 latencies_ms=frozen_array(latencies),

@@ -65,6 +65,12 @@ class EngineSource:
         from trtui.gpu.cuda_check import check_cuda_device
 
         facts = check_cuda_device(self._options.device)
+        kernel_tracer: Any = None
+        kernel_notes: list[str] = []
+        if self._options.kernels:  # before TensorRT loads: NVTX must reach CUPTI from its first call
+            from trtui.gpu.cupti_tracer import open_kernel_tracer
+
+            kernel_tracer, kernel_notes = open_kernel_tracer()
         from trtui.gpu.trt_module import load_trt_module
 
         trt = load_trt_module()
@@ -84,6 +90,8 @@ class EngineSource:
             device=facts,
             metadata=dict(self._file.metadata) if self._file.metadata else None,
             graphs_factory=graphs_factory,
+            notices=kernel_notes,
+            kernel_tracer=kernel_tracer,
         )
         self._worker = GpuWorker(
             PycudaPlatform(self._options.device),

@@ -49,6 +49,10 @@ def open_source(spec: str, options: RunOptions) -> ProfileSource:
         return SimulatedSource(options)
     path = check_readable(spec)
     if path.is_dir() or looks_like_json(path):
+        if options.kernels:
+            raise UserError(
+                f"{spec}: a trtexec recording has no kernel records (--kernels and --trace need an engine)"
+            )
         from trtui.recording.source import open_recording
 
         return open_recording(path)

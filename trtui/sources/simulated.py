@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from trtui.kernels.simulated import SimulatedKernels
 from trtui.model import ProfiledIteration, RunFacts, SourceBatch, SourceInfo, frozen_array
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
@@ -61,6 +62,9 @@ class SimulatedSource:
         self.batch = BATCH
         self.streams = 1
         self._scale = 1.0
+        self._kernels: SimulatedKernels | None = None  # --kernels: simulated kernel captures
+        if self.options.kernels:
+            self._kernels = SimulatedKernels([x.info for x in self.layers], self.options.seed)
         self._info = self._make_info()
 
     # -- description -----------------------------------------------------------------------------
@@ -69,7 +73,10 @@ class SimulatedSource:
         kinds = Counter(layer.info.precision or "?" for layer in self.layers)
         total = sum(kinds.values())
         mix = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in kinds.most_common())
-        facts = RunFacts(profile_every=self._every, cuda_graphs=True, simulated=True, streams=self.streams)
+        facts = RunFacts(
+            profile_every=self._every, cuda_graphs=True, simulated=True, streams=self.streams,
+            kernels="simulated" if self.options.kernels else None,
+        )
         label = "resnet50" if not self.options.layers else f"resnet50x{len(self.layers)}"
         return SourceInfo(
             kind="simulated",
@@ -178,7 +185,8 @@ class SimulatedSource:
             times[spike] *= self._rng.uniform(1.5, 4.0, int(spike.sum()))
             times += EVENT_OVERHEAD_MS * 0.2  # per-layer events make layers look a bit slower
             gpu_ms = float(times.sum()) + EVENT_OVERHEAD_MS * len(times) + GRAPH_LAUNCH_MS
-            profiled.append(ProfiledIteration(self._names, frozen_array(times), gpu_ms))
+            kernels = self._kernels.capture(self._names, times, self.sim_time) if self._kernels else None
+            profiled.append(ProfiledIteration(self._names, frozen_array(times), gpu_ms, kernels))
         timed_s = float(lat.sum()) / 1000.0 / self.streams  # concurrent inferences overlap
         prof_s = sum(p.gpu_ms or 0.0 for p in profiled) / 1000.0
         self.sim_time += timed_s + prof_s

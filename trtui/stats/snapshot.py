@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from trtui.model import FloatArray, IntArray, SourceInfo, frozen_array
+
+if TYPE_CHECKING:
+    from trtui.kernels.aggregate import KernelSnapshot
 
 RunState = Literal["starting", "running", "paused", "finished", "error"]
 
@@ -147,6 +150,7 @@ class ProfileSnapshot:
     profiler_tax_pct: float | None
     notices: tuple[str, ...]
     error: str | None = None
+    kernels: KernelSnapshot | None = None  # --kernels: per-layer and engine-wide kernel statistics
 
     @property
     def sum_is_latency(self) -> bool:

@@ -34,6 +34,7 @@ from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, details_text
 from trtui.ui.grouping import placeholder_table
+from trtui.ui.kernels_screen import KernelsScreen, kernel_section
 from trtui.ui.layer_view import SORT_KEYS, LayerView
 from trtui.ui.panels import HeaderBar, Panel, header_text
 from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
@@ -76,6 +77,7 @@ class TrtuiApp(App[int]):
         Binding("z", "zoom", "Zoom"),
         Binding("e", "export", "Export"),
         Binding("c", "reconfigure", "Batch/streams", show=False),
+        Binding("K", "kernels", "Kernels", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -226,6 +228,8 @@ class TrtuiApp(App[int]):
         screen = self.screen
         if isinstance(screen, DetailsScreen):
             screen.refresh_details()
+        if isinstance(screen, KernelsScreen):
+            screen.refresh_kernels()
 
     def _remember_selected(self) -> None:
         """Keep a short history of the layer under the cursor (for the details view)."""
@@ -304,7 +308,14 @@ class TrtuiApp(App[int]):
         history = self.layer_history.get(f"type:{name}" if group else name)
         if self.last_update is None:
             return Text("no data yet")
-        return details_text(name, info, stats, history, self.last_update.profile.info, width, size)
+        snap = self.last_update.profile.kernels
+        kernels = None if group or snap is None else kernel_section(snap.for_layer(name), snap, width)
+        return details_text(name, info, stats, history, self.last_update.profile.info, width, size, kernels)
+
+    def action_kernels(self) -> None:
+        """All kernels across the engine (--kernels)."""
+        if not isinstance(self.screen, KernelsScreen):
+            self.push_screen(KernelsScreen())
 
     @on(LayerView.Selected)
     def _layer_selected(self, message: LayerView.Selected) -> None:
@@ -528,6 +539,9 @@ class TrtuiApp(App[int]):
         yield SystemCommand("Zoom", "cycle table+panels / table / panels (z)", self.action_zoom)
         yield SystemCommand(
             "Export", "recording folder, layers CSV, or SVG screenshot (e)", self.action_export
+        )
+        yield SystemCommand(
+            "Kernels", "top kernels and kernel families across the engine (K)", self.action_kernels
         )
         yield SystemCommand("Help", "keys (?)", self.action_help)
 

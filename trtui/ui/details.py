@@ -106,6 +106,7 @@ def details_text(
     source: SourceInfo,
     width: int,
     group_size: int | None = None,
+    kernels: Text | None = None,
 ) -> Text:
     t = Text()
     t.append(name + "\n", style="bold")
@@ -163,6 +164,8 @@ def details_text(
             t.append(f"\nONNX nodes fused into it ({len(info.onnx_nodes)})\n", style="bold")
             for node in info.onnx_nodes:
                 t.append(f"  {node}\n")
+        if kernels is not None:  # --kernels: beside the ONNX nodes (a Myelin block's inside)
+            t.append_text(kernels)
         if info.params:
             t.append("\nparameters\n", style="bold")
             for k, v in list(info.params.items())[:20]:

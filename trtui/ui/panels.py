@@ -111,6 +111,10 @@ def latency_text(update: Update, width: int, hist_rows: int = 4) -> Text:
         if p.profiler_tax_pct is not None and p.profiler_tax_ms is not None:
             t.append("profiler tax ")
             t.append(f"{p.profiler_tax_pct:+.1f}% ({p.profiler_tax_ms:+.3f} ms)\n", style="yellow")
+        if p.kernels is not None:  # --kernels: its own cost, beside the profiler's
+            t.append("kernel tracing ")
+            t.append(f"{p.kernels.cost_ms:.3f} ms/prof.", style="yellow")
+            t.append(" sim\n" if p.kernels.simulated else "\n", style="dim")
         if not p.sum_is_latency:
             t.append("*aux streams: layers overlap, not a latency\n", style="dim")
     for k, s in enumerate(p.per_stream):

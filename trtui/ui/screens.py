@@ -35,6 +35,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("z", "zoom: table and panels / the table alone / the panels alone"),
     ("e", "export: recording folder, layers CSV, or an SVG screenshot"),
     ("c", "batch / streams picker: another batch size or number of contexts (statistics restart)"),
+    ("K", "kernels: top kernels and kernel families (--kernels; Enter on a layer lists its own)"),
     ("?", "this help"),
     ("Ctrl+P", "command palette (every action by name)"),
     ("q", "quit (also Ctrl+C)"),
