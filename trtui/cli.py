@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "telemetry": "telemetry",
     "compare": "compare",
     "analyze": "analyze",
+    "serve": "serve",
+    "attach": "attach",
 }
 
 PROG = "trtui"
