@@ -97,6 +97,8 @@ class RemoteFeed:
         self.retry_at: float | None = None  # time.monotonic() of the next attempt while lost
         self.last_update: Update | None = None  # the newest update from the server
         self.messages = 0
+        self._info_key: SourceInfo | None = None
+        self._info: SourceInfo | None = None
         self.reconnects = 0
 
     # -- UpdateFeed ------------------------------------------------------------------------------
@@ -239,6 +241,12 @@ class RemoteFeed:
     # -- publishing ------------------------------------------------------------------------------
 
     def _received(self, update: Update, control: bool) -> None:
+        info = update.profile.info
+        if self._info is None or self._info_key is not info:  # the decoder keeps an unchanged info
+            self._info_key = info
+            self._info = dataclasses.replace(info, label=f"{info.label} @ {self.name}")
+        shown = self._info
+        update = dataclasses.replace(update, profile=dataclasses.replace(update.profile, info=shown))
         self._control = control
         self.connected = True
         self.last_error = None
@@ -253,7 +261,7 @@ class RemoteFeed:
         self.retry_at = time.monotonic() + wait_s
         base = self.last_update or placeholder(self.name)
         p = base.profile
-        info = dataclasses.replace(p.info, label=f"{p.info.label} — CONNECTION LOST to {self.name}, retrying")
+        info = dataclasses.replace(p.info, label=f"{p.info.label} — CONNECTION LOST, retrying")
         notice = f"connection to {self.url} lost: {reason}; retrying in {wait_s:.1f} s"
         profile = dataclasses.replace(p, info=info, notices=(*p.notices[-49:], notice))
         self._publish(dataclasses.replace(base, profile=profile))
