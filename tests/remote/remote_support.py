@@ -47,7 +47,14 @@ def demo_updates(n: int, layers: int | None = None, seed: int = 1, step_s: float
 class InProcessServer:
     """A `RunServer` on a free loopback port over a hub the test publishes to."""
 
-    def __init__(self, token: str | None = None, control: bool = False, rate: float = 1000.0, **kw: object):
+    def __init__(
+        self,
+        token: str | None = None,
+        control: bool = False,
+        rate: float = 1000.0,
+        port: int = 0,
+        **kw: object,
+    ):
         self.hub = UpdateHub()
         self.actions: list[str] = []
         self.tap = LatencyTap(SimulatedSource())
@@ -62,7 +69,7 @@ class InProcessServer:
             return json.dumps(summary_dict(u)).encode() if u else b"{}"
 
         self.server = RunServer(
-            ("127.0.0.1", 0),
+            ("127.0.0.1", port),
             self.hub,
             metrics,
             snapshot,
