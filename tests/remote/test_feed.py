@@ -115,7 +115,7 @@ def test_a_wrong_token_is_reported(feed_for: Callable[..., tuple[RemoteFeed, Col
     srv = InProcessServer(token=TOKEN)
     srv.hub.publish(UPDATES[0])
     try:
-        feed, out = feed_for(srv.url, "wrong-token-0123456789")
+        feed, _ = feed_for(srv.url, "wrong-token-0123456789")
         wait_until(lambda: feed.last_error is not None)
         assert "401" in (feed.last_error or "") and not feed.connected
         ok, _ = feed_for(srv.url, TOKEN)
