@@ -111,6 +111,9 @@ def served(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: SIGINT at its default even when the test runner was started in the
+        # background (where the shell ignores it, and Python would then ignore it too).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stderr is not None
