@@ -45,7 +45,9 @@ def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str], says: st
         (["attach", "http://127.0.0.1:1"], "needs a terminal"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
     one_line_error(capsys, argv, says)
 
 
@@ -110,7 +112,18 @@ def test_signals_stop_serve_cleanly(sig: signal.Signals) -> None:
 
 def test_duration_ends_the_run() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "trtui", "serve", "demo", "--listen", "127.0.0.1:0", "--duration", "0.5", "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "trtui",
+            "serve",
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--duration",
+            "0.5",
+            "--quiet",
+        ],
         capture_output=True,
         text=True,
         timeout=30,

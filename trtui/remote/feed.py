@@ -241,6 +241,7 @@ class RemoteFeed:
     # -- publishing ------------------------------------------------------------------------------
 
     def _received(self, update: Update, control: bool) -> None:
+        self.last_update = update  # as the server sent it (the fleet overview reads it)
         info = update.profile.info
         if self._info is None or self._info_key is not info:  # the decoder keeps an unchanged info
             self._info_key = info
@@ -251,7 +252,6 @@ class RemoteFeed:
         self.connected = True
         self.last_error = None
         self.retry_at = None
-        self.last_update = update
         self.messages += 1
         self._publish(update)
 
@@ -259,9 +259,10 @@ class RemoteFeed:
         self.connected = False
         self.last_error = reason
         self.retry_at = time.monotonic() + wait_s
-        base = self.last_update or placeholder(self.name)
+        base = self.last_update or placeholder("")
         p = base.profile
-        info = dataclasses.replace(p.info, label=f"{p.info.label} — CONNECTION LOST, retrying")
+        where = f"{p.info.label} @ {self.name}" if p.info.label else self.name
+        info = dataclasses.replace(p.info, label=f"{where} — CONNECTION LOST, retrying")
         notice = f"connection to {self.url} lost: {reason}; retrying in {wait_s:.1f} s"
         profile = dataclasses.replace(p, info=info, notices=(*p.notices[-49:], notice))
         self._publish(dataclasses.replace(base, profile=profile))

@@ -10,6 +10,7 @@ from trtui import format as fmt
 from trtui.stats.update import Update
 
 COLUMNS = ("device", "engine", "kind", "state", "p50 ms", "p99 ms", "inf/s", "GPU util", "power", "temp")
+WIDTHS = (21, 22, 9, 24, 7, 7, 8, 8, 7, 6)  # a 140-column terminal holds every column
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def fleet_row(
         state,
         fmt.ms(p.latency_window.median),
         fmt.ms(p.latency_window.p99),
-        "n/a" if tp is None or not math.isfinite(tp) else f"{tp:.1f}",
+        "n/a" if tp is None or not math.isfinite(tp) else f"{tp:,.0f}",
         fmt.pct(tel.gpu_util_pct if tel else None, 0, 0),
         fmt.num(tel.power_w if tel else None, " W"),
         fmt.num(tel.temperature_c if tel else None, " °C"),
@@ -76,5 +77,5 @@ def fleet_row(
 
 
 def _lost(error: str, retry_in_s: float | None) -> str:
-    retry = "" if retry_in_s is None else f", retry in {max(retry_in_s, 0.0):.0f} s"
-    return f"LOST ({error[:60]}{retry})"
+    retry = "" if retry_in_s is None else f" (retry {max(retry_in_s, 0.0):.0f} s)"
+    return f"LOST{retry}: {error[:60]}"

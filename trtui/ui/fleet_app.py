@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from trtui.errors import UserError
 from trtui.remote.feed import RemoteFeed
-from trtui.remote.fleet import COLUMNS, FleetRow, fleet_row
+from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row
 from trtui.stats.update import Update
 
 NUMERIC = {"p50 ms", "p99 ms", "inf/s", "GPU util", "power", "temp"}
@@ -57,8 +57,8 @@ class FleetApp(App[int | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name)
+        for name, width in zip(COLUMNS, WIDTHS, strict=True):
+            table.add_column(name, key=name, width=width)
         for i, row in enumerate(self.rows):
             table.add_row(*self._cells(row), key=str(i))
         table.focus()
