@@ -103,11 +103,19 @@ def run() -> list[dict[str, Any]]:
             proc.kill()
     ratio = loaded / quiet if quiet else float("nan")
     note = f"{SCRAPERS} scrapers, {PHASE_S:.0f} s per phase, simulated engine; goal >= 0.95"
-    return [
-        {"name": "serve: throughput under scrape load / quiet", "value": ratio, "unit": "x", "command": COMMAND,
-         "note": note, "ratio": ratio, "baseline": 0.95},
-        {"name": "serve: quiet throughput", "value": quiet, "unit": "inf/s", "command": COMMAND,
-         "note": "simulated engine, no scrapers"},
-        {"name": "serve: /metrics scrapes served", "value": scrapes, "unit": "scrapes/s", "command": COMMAND,
-         "note": f"{SCRAPERS} concurrent scrapers; {sum(failed)} failed or refused"},
-    ]  # fmt: skip
+    rows = [
+        ("serve: throughput under scrape load / quiet", ratio, "x", note),
+        ("serve: quiet throughput", quiet, "inf/s", "simulated engine, no scrapers"),
+        (
+            "serve: /metrics scrapes served",
+            scrapes,
+            "scrapes/s",
+            f"{SCRAPERS} scrapers; {sum(failed)} failed",
+        ),
+    ]
+    out: list[dict[str, Any]] = [
+        {"name": name, "value": float(value), "unit": unit, "command": COMMAND, "note": text}
+        for name, value, unit, text in rows
+    ]
+    out[0].update(ratio=ratio, baseline=0.95)
+    return out
