@@ -192,7 +192,10 @@ class Handler(BaseHTTPRequestHandler):
                 body = self.server.hub.rendered("snapshot", self.server.render_snapshot)
                 self._reply(200, body, "application/json")
         elif path == "/stream":
-            self._stream()
+            if self.command == "HEAD":
+                self._reply(405, b"GET the stream\n")
+            else:
+                self._stream()
         elif path == "/":
             self._reply(200, b"trtui serve: /metrics /snapshot /stream\n")
         else:
