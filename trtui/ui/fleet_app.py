@@ -79,7 +79,9 @@ class FleetApp(App[int | None]):
 
     def on_unmount(self) -> None:
         for feed in self.feeds:
-            feed.stop(timeout=1.0)
+            feed.stop(timeout=0.0)  # all of them stop at once...
+        for feed in self.feeds:
+            feed.stop(timeout=1.0)  # ...then each thread is waited for
 
     @staticmethod
     def _cells(row: FleetRow) -> list[Text]:
