@@ -79,3 +79,13 @@ def test_a_fleet_of_three_drill_in_and_back_and_one_lost(tmp_path: Path) -> None
         tmux.keys("q")
         screen = tmux.wait_for(lambda s: "TRTUI-EXIT=" in s, timeout=15)
         assert "TRTUI-EXIT=0" in screen and "Traceback" not in screen
+
+
+def test_a_hangup_in_a_drilled_in_device_ends_the_fleet_too() -> None:
+    with served() as (_, url), tmux_running(f"attach {url} http://127.0.0.1:9") as tmux:
+        tmux.wait_for(lambda s: "RUNNING" in s and "LOST" in s, timeout=20)
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "conv1 + relu" in s, timeout=20)
+        os.kill(tmux.app_pid(), signal.SIGHUP)  # an SSH disconnect: no way back to the overview
+        screen = tmux.wait_for(lambda s: "TRTUI-EXIT=" in s, timeout=15)
+        assert "TRTUI-EXIT=0" in screen and "Traceback" not in screen

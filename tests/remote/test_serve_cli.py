@@ -131,3 +131,12 @@ def test_duration_ends_the_run() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert out.returncode == 0 and out.stderr == ""
+
+
+def test_snapshot_json_never_carries_non_finite_numbers() -> None:
+    from trtui.commands.serve import _finite
+
+    assert _finite({"a": [1.0, float("nan"), {"b": float("-inf")}], "NaN name": "NaN"}) == {
+        "a": [1.0, None, {"b": None}],
+        "NaN name": "NaN",
+    }

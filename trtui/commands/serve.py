@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from trtui.commands.run_args import add_run_arguments, int_in, options_from_args, positive_float
 from trtui.errors import UserError
@@ -88,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
         return bytes(generate_latest(registry))
 
     def snapshot(update: Update | None) -> bytes:
-        return json.dumps(summary_dict(update), allow_nan=False).encode() + b"\n" if update else b"{}\n"
+        if update is None:
+            return b"{}\n"
+        return json.dumps(_finite(summary_dict(update)), allow_nan=False).encode() + b"\n"
 
     def control(action: str) -> None:
         if action == "reset":
@@ -133,6 +137,17 @@ def run(args: argparse.Namespace) -> int:
         assert final is not None
         raise UserError(final.profile.error or "the source failed")
     return 0
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe: a non-finite float (should one slip through) becomes null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _failed(update: Update | None) -> bool:

@@ -18,7 +18,6 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from trtui.errors import UserError
 from trtui.remote.feed import RemoteFeed
 from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row
 from trtui.stats.update import Update
@@ -122,15 +121,21 @@ class FleetApp(App[int | None]):
 def run_fleet(
     urls: list[str], token: str | None, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0
 ) -> int:
-    """The overview until q; Enter shows one device's live screen, whose q comes back here."""
-    from trtui.ui.app import run_app
+    """The overview until q; Enter shows one device's live screen, whose q comes back here.
+    SIGTERM or SIGHUP (an SSH disconnect) ends both."""
+    from trtui.ui.app import TrtuiApp
 
     while True:
         app = FleetApp(urls, token, refresh_s=refresh_s)
         choice = app.run()
         if choice is None:
             return 0
+        feed = RemoteFeed(urls[choice], token)
+        device = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
         try:
-            run_app(RemoteFeed(urls[choice], token), refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
-        except UserError:
-            continue  # that run failed: its error was on its screen; back to the overview
+            device.run()
+        finally:
+            feed.stop()
+        if device.signalled:
+            return 0
+        # A run that failed showed its error on its screen; back to the overview either way.
