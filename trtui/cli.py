@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "analyze": "analyze",
     "sweep": "sweep",
     "check": "check",
+    "serve": "serve",
+    "attach": "attach",
 }
 
 PROG = "trtui"

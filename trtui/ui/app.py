@@ -106,6 +106,7 @@ class TrtuiApp(App[int]):
         self.updates_applied = 0
         self.own_cpu_pct: float | None = None
         self.error: str | None = None
+        self.signalled = False  # it ended on SIGTERM/SIGHUP (the fleet overview then ends too)
         self._cpu_mark = (process_time(), wall_time())
         self._cost_measures = 0
         self._last_header: Text | None = None
@@ -157,6 +158,7 @@ class TrtuiApp(App[int]):
     def _on_signal(self) -> None:
         # Stop the engine first (the feed stops its source), then leave the terminal. If the terminal
         # is gone (SIGHUP), leaving it can block on a write: the process ends within 1.5 s regardless.
+        self.signalled = True
         arm_exit_watchdog(1.5)
         self.feed.stop(timeout=1.0)
         self.exit(0)

@@ -1,0 +1,121 @@
+"""`trtui serve` under scrape load: 50 concurrent scrapers of /metrics for 30 s on loopback must
+leave the run's throughput within 5% of the same run without them (simulated engine).
+
+The served demo runs in its own process (`trtui serve demo --rate 100000`, so that every scrape
+is served, not refused by the rate limit); the scrapers are threads of this process, each
+scraping as fast as it is answered. Throughput is read from /snapshot (inferences over
+duration) for a quiet phase, then for the loaded phase, of `TRTUI_BENCH_REMOTE_S` seconds each
+(default 30). The ratio is loaded / quiet throughput; the goal is >= 0.95.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+COMMAND = "python -m bench remote"
+SCRAPERS = 50
+PHASE_S = float(os.environ.get("TRTUI_BENCH_REMOTE_S", "30"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def _count(port: int) -> tuple[int, float]:
+    status, body = _get(port, "/snapshot")
+    if status != 200:
+        raise RuntimeError(f"/snapshot answered {status}")
+    summary = json.loads(body)
+    return int(summary["iterations"]), time.monotonic()
+
+
+def _throughput(port: int, seconds: float) -> float:
+    n0, t0 = _count(port)
+    time.sleep(seconds)
+    n1, t1 = _count(port)
+    return (n1 - n0) / (t1 - t0)
+
+
+def run() -> list[dict[str, Any]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trtui", "serve", "demo", "--listen", "127.0.0.1:0", "--rate", "100000"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        m = re.search(r":(\d+)\s*$", proc.stderr.readline())
+        if not m:
+            raise RuntimeError("trtui serve did not start")
+        port = int(m.group(1))
+        time.sleep(3.0)  # warm-up: the first ticks, imports
+        quiet = _throughput(port, PHASE_S)
+        stop = threading.Event()
+        served = [0] * SCRAPERS
+        failed = [0] * SCRAPERS
+
+        def scrape(i: int) -> None:
+            while not stop.is_set():
+                try:
+                    status, _ = _get(port, "/metrics")
+                except OSError:
+                    failed[i] += 1
+                    continue
+                if status == 200:
+                    served[i] += 1
+                else:
+                    failed[i] += 1
+
+        threads = [threading.Thread(target=scrape, args=(i,), daemon=True) for i in range(SCRAPERS)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        s0 = sum(served)
+        loaded = _throughput(port, PHASE_S)
+        scrapes = (sum(served) - s0) / PHASE_S
+        stop.set()
+        for t in threads:
+            t.join(15)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    ratio = loaded / quiet if quiet else float("nan")
+    note = f"{SCRAPERS} scrapers, {PHASE_S:.0f} s per phase, simulated engine; goal >= 0.95"
+    rows = [
+        ("serve: throughput under scrape load / quiet", ratio, "x", note),
+        ("serve: quiet throughput", quiet, "inf/s", "simulated engine, no scrapers"),
+        (
+            "serve: /metrics scrapes served",
+            scrapes,
+            "scrapes/s",
+            f"{SCRAPERS} scrapers; {sum(failed)} failed",
+        ),
+    ]
+    out: list[dict[str, Any]] = [
+        {"name": name, "value": float(value), "unit": unit, "command": COMMAND, "note": text}
+        for name, value, unit, text in rows
+    ]
+    out[0].update(ratio=ratio, baseline=0.95)
+    return out

@@ -1,0 +1,70 @@
+"""`trtui serve`'s GPU metrics from a real NVIDIA GPU: the real telemetry sampler's readings come
+out of /metrics in base units (bytes, hertz, ratio, watts, degrees C), agreeing with NVML.
+
+No engine is needed (the run is the simulated engine; only its telemetry is swapped for the real
+GPU's, so its series still say simulated="true"). Skips without pynvml or a driver.
+Run with: pytest -m gpu tests/gpu/test_serve_metrics_gpu.py -s
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.gpu
+
+MIB = 1024 * 1024
+
+
+def _nvml() -> Any:
+    pynvml = pytest.importorskip("pynvml", reason="pynvml (nvidia-ml-py) is not installed")
+    try:
+        pynvml.nvmlInit()
+    except Exception as err:
+        pytest.skip(f"no NVIDIA driver: {err}")
+    if pynvml.nvmlDeviceGetCount() < 1:
+        pytest.skip("NVML sees no GPU")
+    return pynvml
+
+
+def test_gpu_metrics_come_from_nvml_in_base_units() -> None:
+    nv = _nvml()
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from trtui.options import RunOptions
+    from trtui.remote.metrics import RunCollector, registry_for
+    from trtui.session import Session
+    from trtui.sources.simulated import SimulatedSource
+    from trtui.telemetry.sampler import TelemetrySampler
+
+    sampler = TelemetrySampler(device_index=0)
+    src = SimulatedSource(RunOptions())
+    ses = Session(src)
+    ses.open()
+    try:
+        time.sleep(0.3)
+        ses.ingest(src.read(0.1))
+        sample = sampler.sample()
+        update = dataclasses.replace(ses.build_update(), telemetry=sample)
+    finally:
+        ses.close()
+        sampler.close()
+    body = generate_latest(registry_for(RunCollector(lambda: update, None))).decode()
+    values = {
+        s.name: s.value for f in text_string_to_metric_families(body) for s in f.samples if "gpu" in s.name
+    }
+    print("SERVE-GPU", json.dumps(values))
+    handle = nv.nvmlDeviceGetHandleByIndex(0)
+    total = nv.nvmlDeviceGetMemoryInfo(handle).total
+    assert values["trtui_gpu_memory_total_bytes"] == pytest.approx(total, rel=0.01)
+    assert 0 < values["trtui_gpu_memory_used_bytes"] <= total
+    assert 0.0 <= values["trtui_gpu_utilization_ratio"] <= 1.0
+    assert 1e8 < values["trtui_gpu_sm_clock_hertz"] < 5e9  # 100 MHz .. 5 GHz
+    assert 10 < values["trtui_gpu_power_watts"] < 2000
+    assert 0 < values["trtui_gpu_temperature_celsius"] < 120
+    assert values.get("trtui_gpu_throttled") in (0.0, 1.0)

@@ -1,0 +1,55 @@
+"""`UpdateHub`: holds the newest `Update` of a served run and wakes the stream handlers.
+
+The session thread calls `publish`; HTTP handler threads read `latest()` or wait for a newer
+version. Rendered forms (the /snapshot JSON, the /metrics text) are cached per version, so that
+many scrapers of one update cost one rendering, not one each.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from trtui.stats.update import Update
+
+
+class UpdateHub:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._update: Update | None = None
+        self.version = 0
+        self.closed = False
+        self._cache: dict[str, tuple[int, bytes]] = {}
+        self._cache_lock = threading.Lock()
+
+    def publish(self, update: Update) -> None:
+        with self._cond:
+            self._update = update
+            self.version += 1
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def latest(self) -> Update | None:
+        return self._update
+
+    def wait_newer(self, version: int, timeout: float) -> tuple[int, Update | None]:
+        """The newest (version, update) once `version` is outdated, or after `timeout` (then the
+        version may be unchanged)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.version != version or self.closed, timeout)
+            return self.version, self._update
+
+    def rendered(self, key: str, render: Callable[[Update | None], bytes]) -> bytes:
+        """`render(latest)` once per version and key."""
+        with self._cache_lock:
+            version, update = self.version, self._update
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+            body = render(update)
+            self._cache[key] = (version, body)
+            return body

@@ -1,0 +1,326 @@
+"""Decoding "trtui.wire/1" messages (see `trtui.remote.wire`) back into `Update`s, strictly: any
+deviation raises `WireError` (the attacher shows one notice and reconnects), never anything else."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from trtui.model import LayerInfo, RunFacts, SourceInfo, TensorInfo
+from trtui.remote import checks as c
+from trtui.remote.checks import WireError
+from trtui.remote.wire import (
+    EVENT_PAIRS,
+    LATENCY_FIELDS,
+    STAT_COLUMNS,
+    TELEMETRY_HISTORY,
+    WIRE,
+)
+from trtui.stats.snapshot import LatencyStats, LayerTable, ProfileSnapshot, TrendPoint
+from trtui.stats.update import Update
+from trtui.telemetry.history import TelemetryEvent
+from trtui.telemetry.sample import TelemetrySample
+
+KINDS = ("simulated", "engine", "recording")
+STATES = ("starting", "running", "paused", "finished", "error")
+MAX_LAYERS = 200_000
+MAX_NOTICES = 1000
+MAX_EVENTS = 1000
+
+_FLOAT = "float"
+_OPT_FLOAT = "opt_float"
+_OPT_STR = "opt_str"
+_BOOL = "bool"
+_OPT_INT = "opt_int"
+_NUM_PAIRS = "num_pairs"
+_STR_PAIRS = "str_pairs"
+_OPT_STRS = "opt_strs"
+SAMPLE_KINDS: dict[str, str] = {
+    "t": _FLOAT,
+    "simulated": _BOOL,
+    "unified_memory": _BOOL,
+    "device_name": _OPT_STR,
+    "governor": _OPT_STR,
+    "nvpmodel": _OPT_STR,
+    "notice": _OPT_STR,
+    "rails_w": _NUM_PAIRS,
+    "thermal_c": _NUM_PAIRS,
+    "throttle_reasons": _OPT_STRS,
+    "pcie_gen": _OPT_INT,
+    "pcie_width": _OPT_INT,
+    "sources": _STR_PAIRS,
+    "extra": _STR_PAIRS,
+}
+
+
+def _sample(x: Any, where: str) -> TelemetrySample:
+    d = c.obj(x, where)
+    values: dict[str, Any] = {}
+    for name in TelemetrySample.__dataclass_fields__:
+        kind = SAMPLE_KINDS.get(name, _OPT_FLOAT)
+        v, w = d.get(name), f"{where}.{name}"
+        if kind == _FLOAT:
+            values[name] = c.number(v, w)
+        elif kind == _OPT_FLOAT:
+            values[name] = c.opt_number(v, w)
+        elif kind == _BOOL:
+            values[name] = c.boolean(v, w)
+        elif kind == _OPT_STR:
+            values[name] = c.opt_string(v, w)
+        elif kind == _OPT_INT:
+            values[name] = c.opt_integer(v, w, 0, 1 << 20)
+        elif kind == _NUM_PAIRS:
+            values[name] = None if v is None else c.num_pairs(v, w, 1000)
+        elif kind == _OPT_STRS:
+            values[name] = None if v is None else c.strings(v, w, 1000)
+        else:
+            values[name] = c.str_pairs(v, w, 1000)
+    return TelemetrySample(**values)
+
+
+def _tensor(x: Any, where: str) -> TensorInfo:
+    d = c.obj(x, where)
+    shape = d.get("shape")
+    return TensorInfo(
+        c.string(d.get("name"), f"{where}.name"),
+        None if shape is None else tuple(c.integer(n, f"{where}.shape", -1) for n in c.lst(shape, where, 64)),
+        c.opt_string(d.get("dtype"), f"{where}.dtype"),
+        c.opt_string(d.get("format"), f"{where}.format"),
+        c.opt_string(d.get("location"), f"{where}.location"),
+    )
+
+
+def _param(v: Any, where: str, depth: int = 0) -> object:
+    if v is None or isinstance(v, (bool, int, str)):
+        return c.string(v, where) if isinstance(v, str) else v
+    if isinstance(v, list) and depth < 3:
+        return [_param(x, where, depth + 1) for x in c.lst(v, where, 10_000)]
+    return c.number(v, where)
+
+
+def _layer(x: Any, where: str) -> LayerInfo:
+    d = c.obj(x, where)
+    params = c.obj(d.get("params"), f"{where}.params")
+    if len(params) > 1000:
+        raise WireError(f"{where}.params: too many entries")
+    return LayerInfo(
+        name=c.string(d.get("name"), f"{where}.name"),
+        type=c.opt_string(d.get("type"), f"{where}.type"),
+        precision=c.opt_string(d.get("precision"), f"{where}.precision"),
+        tactic=c.opt_string(d.get("tactic"), f"{where}.tactic"),
+        inputs=tuple(_tensor(t, f"{where}.inputs") for t in c.lst(d.get("inputs"), where, 1000)),
+        outputs=tuple(_tensor(t, f"{where}.outputs") for t in c.lst(d.get("outputs"), where, 1000)),
+        origin=c.opt_string(d.get("origin"), f"{where}.origin"),
+        onnx_nodes=c.strings(d.get("onnx_nodes"), f"{where}.onnx_nodes", 10_000),
+        stream_id=c.opt_integer(d.get("stream_id"), f"{where}.stream_id", 0, 1 << 16),
+        params={c.string(k, f"{where}.params"): _param(v, f"{where}.params.{k}") for k, v in params.items()},
+        output_precision=c.opt_string(d.get("output_precision"), f"{where}.output_precision"),
+    )
+
+
+def _facts(x: Any) -> RunFacts | None:
+    """How the run measures (`RunFacts`), every field checked against its declared type."""
+    if x is None:
+        return None
+    d = c.obj(x, "info.facts")
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(RunFacts):
+        v, where = d.get(f.name), f"info.facts.{f.name}"
+        kind = str(f.type)
+        if v is None and "None" in kind:
+            values[f.name] = None
+        elif kind.startswith("int"):
+            values[f.name] = c.integer(v, where, 0, 1 << 31)
+        elif kind.startswith("float"):
+            values[f.name] = c.number(v, where)
+        elif kind.startswith("bool"):
+            values[f.name] = c.boolean(v, where)
+        elif kind.startswith("str"):
+            values[f.name] = c.string(v, where)
+        elif kind.startswith("tuple[tuple[str, str]"):
+            values[f.name] = c.str_pairs(v, where, 100)
+        else:
+            raise WireError(f"{where}: a field this attacher cannot read")
+    return RunFacts(**values)
+
+
+def _info(x: Any) -> SourceInfo:
+    d = c.obj(x, "info")
+    extra = c.obj(d.get("extra"), "info.extra")
+    if len(extra) > 1000:
+        raise WireError("info.extra: too many entries")
+    shapes = []
+    for i, pair in enumerate(c.lst(d.get("shapes"), "info.shapes", 1000)):
+        pair = c.lst(pair, f"info.shapes[{i}]", 2)
+        if len(pair) != 2:
+            raise WireError(f"info.shapes[{i}]: expected [name, shape]")
+        dims = tuple(c.integer(n, "info.shapes", -1) for n in c.lst(pair[1], "info.shapes", 64))
+        shapes.append((c.string(pair[0], "info.shapes"), dims))
+    return SourceInfo(
+        kind=c.choice(d.get("kind"), "info.kind", KINDS),  # type: ignore[arg-type]
+        label=c.string(d.get("label"), "info.label", 1000),
+        simulated=c.boolean(d.get("simulated"), "info.simulated"),
+        path=c.opt_string(d.get("path"), "info.path"),
+        device=c.opt_string(d.get("device"), "info.device"),
+        trt_module=c.opt_string(d.get("trt_module"), "info.trt_module"),
+        trt_version=c.opt_string(d.get("trt_version"), "info.trt_version"),
+        precision=c.opt_string(d.get("precision"), "info.precision"),
+        shapes=tuple(shapes),
+        mode=c.opt_string(d.get("mode"), "info.mode"),
+        streams=c.integer(d.get("streams"), "info.streams", 1, 1024),
+        aux_streams=c.integer(d.get("aux_streams"), "info.aux_streams", 0, 1024),
+        layers=tuple(
+            _layer(x, f"info.layers[{i}]") for i, x in enumerate(c.lst(d.get("layers"), "info", MAX_LAYERS))
+        ),
+        extra={c.string(k, "info.extra"): c.string(v, "info.extra") for k, v in extra.items()},
+        facts=_facts(d.get("facts")),
+        duration_s=c.opt_number(d.get("duration_s"), "info.duration_s"),
+    )
+
+
+def _latency(x: Any, where: str) -> LatencyStats:
+    d = c.obj(x, where)
+    values = {name: c.opt_number(d.get(name), f"{where}.{name}") for name in LATENCY_FIELDS}
+    return LatencyStats(c.integer(d.get("count"), f"{where}.count"), **values)
+
+
+def _event(x: Any, where: str) -> TelemetryEvent:
+    d = c.obj(x, where)
+    pairs = {}
+    for name in EVENT_PAIRS:
+        pair = c.lst(d.get(name), f"{where}.{name}", 2)
+        if len(pair) != 2:
+            raise WireError(f"{where}.{name}: expected [before, at]")
+        pairs[name] = (c.opt_number(pair[0], where), c.opt_number(pair[1], where))
+    reasons = d.get("throttle_reasons")
+    return TelemetryEvent(
+        t=c.number(d.get("t"), f"{where}.t"),
+        label=c.string(d.get("label"), f"{where}.label", 1000),
+        sample_t=c.opt_number(d.get("sample_t"), f"{where}.sample_t"),
+        throttle_reasons=None if reasons is None else c.strings(reasons, where, 100),
+        new_reasons=c.strings(d.get("new_reasons"), where, 100),
+        findings=c.strings(d.get("findings"), where, 100),
+        suspicious=c.boolean(d.get("suspicious"), f"{where}.suspicious"),
+        **pairs,
+    )
+
+
+def _trend(x: Any) -> tuple[TrendPoint, ...]:
+    d = c.obj(x, "trend")
+    t = c.array(d.get("t"), "trend.t", "f8", (None,))
+    n = len(t)
+    if n > 100_000:
+        raise WireError("trend: too long")
+    cols = [c.array(d.get(k), f"trend.{k}", "f8", (n,)) for k in ("p50", "p99", "throughput_per_s")]
+    if not np.all(np.isfinite(t)):
+        raise WireError("trend.t: not finite")
+
+    def opt(v: float) -> float | None:
+        return float(v) if np.isfinite(v) else None
+
+    return tuple(TrendPoint(float(t[i]), opt(cols[0][i]), opt(cols[1][i]), opt(cols[2][i])) for i in range(n))
+
+
+class WireDecoder:
+    """Decodes the messages of one connection, in order (keeps what the encoder omits)."""
+
+    def __init__(self) -> None:
+        self.info: SourceInfo | None = None
+        self.control = False
+        self._names: dict[str, tuple[str, ...]] = {}
+        self._total: LayerTable | None = None
+        self._history: deque[TelemetrySample] = deque(maxlen=TELEMETRY_HISTORY)
+
+    def decode_line(self, line: bytes | str) -> Update:
+        try:
+            msg = json.loads(line)
+        except (ValueError, RecursionError):
+            raise WireError("not JSON") from None
+        return self.decode(msg)
+
+    def _table(self, x: Any, slot: str) -> LayerTable:
+        d = c.obj(x, slot)
+        names_x = d.get("names")
+        if names_x is None:
+            if slot not in self._names:
+                raise WireError(f"{slot}: names omitted before they were sent")
+            names = self._names[slot]
+        else:
+            names = c.strings(names_x, f"{slot}.names", MAX_LAYERS)
+            last = self._names.get(slot)
+            names = last if last == names and last is not None else names  # keep identity stable
+            self._names[slot] = names
+        n = len(names)
+        if c.integer(d.get("n"), f"{slot}.n") != n:
+            raise WireError(f"{slot}: {n} names but n={d.get('n')}")
+        cols = {k: c.array(d.get(k), f"{slot}.{k}", "f4", (n,)) for k in STAT_COLUMNS}
+        return LayerTable(
+            names=names,
+            count=c.array(d.get("count"), f"{slot}.count", "i8", (n,)),
+            iterations=c.integer(d.get("iterations"), f"{slot}.iterations"),
+            recent_ms=c.array(d.get("recent_ms"), f"{slot}.recent_ms", "f4", (None, n)),
+            **cols,
+        )
+
+    def decode(self, x: Any) -> Update:
+        msg = c.obj(x, "message")
+        if msg.get("wire") != WIRE:
+            raise WireError(f"not a {WIRE} message (wire={str(msg.get('wire'))[:40]!r})")
+        simulated = c.boolean(msg.get("simulated"), "simulated")
+        control = c.boolean(msg.get("control"), "control")
+        if "info" in msg:
+            info = _info(msg["info"])
+            self.info = info if info != self.info or self.info is None else self.info
+        if self.info is None:
+            raise WireError("the first message has no source info")
+        if simulated != self.info.simulated:
+            raise WireError("simulated flag disagrees with the source info")
+        window = self._table(msg.get("layers_window"), "window")
+        if "layers_total" in msg:
+            self._total = self._table(msg["layers_total"], "total")
+        if self._total is None:
+            raise WireError("the first message has no layers_total")
+        tel = msg.get("telemetry")
+        telemetry = None if tel is None else _sample(tel, "telemetry")
+        new = [_sample(s, "telemetry_new") for s in c.lst(msg.get("telemetry_new"), "telemetry_new", 10_000)]
+        for s in new:
+            if self._history and s.t < self._history[-1].t:
+                raise WireError("telemetry_new: samples out of time order")
+            self._history.append(s)
+        p = c.obj(msg.get("profile"), "profile")
+        profile = ProfileSnapshot(
+            info=self.info,
+            seq=c.integer(msg.get("seq"), "seq"),
+            t=c.opt_number(p.get("t"), "profile.t") or 0.0,
+            elapsed_s=c.opt_number(p.get("elapsed_s"), "profile.elapsed_s") or 0.0,
+            state=c.choice(p.get("state"), "profile.state", STATES),  # type: ignore[arg-type]
+            layers_window=window,
+            layers_total=self._total,
+            latency_window=_latency(p.get("latency_window"), "latency_window"),
+            latency_total=_latency(p.get("latency_total"), "latency_total"),
+            per_stream=tuple(
+                _latency(s, "per_stream") for s in c.lst(p.get("per_stream"), "per_stream", 1024)
+            ),
+            recent_latencies_ms=c.array(p.get("recent_latencies_ms"), "recent_latencies_ms", "f4", (None,)),
+            trend=_trend(p.get("trend")),
+            layer_sum_ms=c.opt_number(p.get("layer_sum_ms"), "layer_sum_ms"),
+            profiled_gpu_ms=c.opt_number(p.get("profiled_gpu_ms"), "profiled_gpu_ms"),
+            profiler_tax_ms=c.opt_number(p.get("profiler_tax_ms"), "profiler_tax_ms"),
+            profiler_tax_pct=c.opt_number(p.get("profiler_tax_pct"), "profiler_tax_pct"),
+            notices=c.strings(p.get("notices"), "notices", MAX_NOTICES),
+            error=c.opt_string(p.get("error"), "profile.error"),
+        )
+        self.control = control
+        return Update(
+            profile,
+            telemetry,
+            tuple(self._history),
+            c.opt_number(msg.get("cost_s"), "cost_s") or 0.0,
+            events=tuple(_event(e, "events") for e in c.lst(msg.get("events"), "events", MAX_EVENTS)),
+            settings=c.str_pairs(msg.get("settings"), "settings", 1000),
+            dropped=c.integer(msg.get("dropped"), "dropped"),
+        )
