@@ -239,7 +239,8 @@ class RunCollector(Collector):
             for reason in s.throttle_reasons[:32]:
                 reasons.add_metric([sim, reason[:MAX_LABEL]], 1.0)
             yield reasons
-        figures = [f for f in (update.energy.window if update.energy is not None else ()) if f.j_per_inference]
+        window = update.energy.window if update.energy is not None else ()
+        figures = [f for f in window if f.j_per_inference]
         if figures:  # the pipeline's energy over its window (NVML counter or Jetson rails), per scope
             energy = GaugeMetricFamily(
                 "trtui_energy_per_inference_joules",
@@ -250,9 +251,12 @@ class RunCollector(Collector):
                 energy.add_metric([sim, f.scope, f.rail[:MAX_LABEL]], float(f.j_per_inference or 0.0))
             yield energy
         else:
-            tp = update.profile.latency_window.throughput_per_s or update.profile.latency_total.throughput_per_s
+            p = update.profile
+            tp = p.latency_window.throughput_per_s or p.latency_total.throughput_per_s
             if s.power_w is not None and tp:
-                yield from gauge("trtui_energy_per_inference_joules", "board power / throughput", s.power_w / tp)
+                yield from gauge(
+                    "trtui_energy_per_inference_joules", "board power / throughput", s.power_w / tp
+                )
 
 
 def _scale(x: float | None, factor: float) -> float | None:
