@@ -1,0 +1,87 @@
+"""`trtui sweep` through the unchanged CLI on a real GPU, with the GPU-backed TensorRT stand-in
+(`tests/gpu/standin/`): a dynamic-batch engine whose kernels' work grows with the batch (one
+wave of the GPU per 8 samples), loaded once and swept over batch sizes and concurrent contexts.
+
+Expected shape, from the work model: latency is flat up to batch 8 (the GPU is not full), then
+doubles with each doubling; samples/s grows ~linearly to batch 8, then levels off (the knee);
+two contexts at batch 1 run side by side; a batch outside the profile does not fit and the sweep
+goes on. Run with: pytest -m gpu tests/gpu/test_gpu_sweep_standin.py -s
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from test_gpu_standin_cli import ROOT, env, standin  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.gpu
+
+SPEC: dict[str, Any] = {
+    "inputs": [
+        {
+            "name": "input",
+            "dtype": "FLOAT",
+            "shape": [-1, 3, 64, 64],
+            "min": [1, 3, 64, 64],
+            "opt": [1, 3, 64, 64],
+            "max": [64, 3, 64, 64],
+        }
+    ],
+    "outputs": [{"name": "output", "dtype": "FLOAT", "shape": [-1, 10], "follow": "input"}],
+    "layers": ["conv1", "conv2", "fc"],
+    "layer_ms": [0.10, 0.15, 0.05],
+    "fill": 0.125,  # one sample fills 1/8 of the GPU's resident blocks
+}
+
+
+def test_sweep_curves_on_the_gpu(standin: ModuleType, tmp_path: Path) -> None:  # noqa: F811
+    engine = tmp_path / "dyn.engine"
+    engine.write_bytes(standin.plan(**SPEC))
+    out = tmp_path / "sweep.json"
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trtui",
+            "sweep",
+            str(engine),
+            "--batch",
+            "1..64,128",
+            "--streams",
+            "1,2",
+            "--duration",
+            "1.5",
+            "--headless",
+            "--json",
+            str(out),
+        ],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    print(res.stdout[-4000:])
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(out.read_text())
+    assert not doc["simulated"]
+    points = {(p["batch"], p["streams"]): p for p in doc["points"]}
+    for streams in (1, 2):
+        assert points[(128, streams)]["status"] != "ok"  # outside the profile: reported, the sweep went on
+    ok = {k: p for k, p in points.items() if p["status"] == "ok"}
+    one = {b: ok[(b, 1)] for b in (1, 2, 4, 8, 16, 32, 64)}
+    med = {b: p["median_ms"] for b, p in one.items()}
+    sps = {b: p["samples_per_s"] for b, p in one.items()}
+    assert med[8] < 1.3 * med[1]  # the GPU is not full yet: latency stays
+    assert med[64] > 5 * med[8]  # 8 waves against 1
+    assert sps[8] > 5 * sps[1]  # throughput grew with the batch...
+    assert sps[64] < 1.3 * sps[16]  # ...and levelled off
+    assert ok[(1, 2)]["inferences_per_s"] > 1.6 * ok[(1, 1)]["inferences_per_s"]  # side by side
+    knee = doc["knee"]
+    assert knee is not None and 4 <= knee["batch"] <= 16
