@@ -29,8 +29,10 @@ CASES = {
 def main() -> None:
     facts = check_cuda_device(0)
     trt = load_trt_module()
-    print(f"device: {facts.name} cc {facts.compute_capability} driver {facts.driver_version}; "
-          f"module {trt.name} {trt.version} lean={trt.lean}")
+    print(
+        f"device: {facts.name} cc {facts.compute_capability} driver {facts.driver_version}; "
+        f"module {trt.name} {trt.version} lean={trt.lean}"
+    )
     for label, data in CASES.items():
         store = LogStore(min_severity=VERBOSE)
 

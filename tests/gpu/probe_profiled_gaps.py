@@ -45,9 +45,11 @@ def main() -> None:
                 events[-1].synchronize()
                 layers.append([events[i].time_till(events[i + 1]) * 1000 for i in range(6)])
             arr: Any = np.array(layers)
-            print(f"{label}: per-layer us median {np.median(arr, axis=0).round(1).tolist()}, "
-                  f"sum {np.median(arr.sum(axis=1)):.1f} us, host launch of 6 kernels+7 events "
-                  f"{np.median(host_us):.1f} us")
+            print(
+                f"{label}: per-layer us median {np.median(arr, axis=0).round(1).tolist()}, "
+                f"sum {np.median(arr.sum(axis=1)):.1f} us, host launch of 6 kernels+7 events "
+                f"{np.median(host_us):.1f} us"
+            )
         w.free()
         blocker.free()
         del stream, events

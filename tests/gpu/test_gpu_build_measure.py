@@ -75,8 +75,14 @@ def clean(stderr: str) -> bool:
 
 
 def test_the_tuner_measures_what_the_live_run_measures(engine_file: Path, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(engine_file)], env=env(), capture_output=True,
-                          text=True, timeout=300, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(engine_file)],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert clean(done.stderr), done.stderr
     tuned = json.loads(done.stdout.strip().splitlines()[-1])
@@ -86,16 +92,34 @@ def test_the_tuner_measures_what_the_live_run_measures(engine_file: Path, tmp_pa
 
     out = tmp_path / "live.json"
     live = subprocess.run(
-        [sys.executable, "-m", "trtui", "profile", str(engine_file), "--duration", "4",
-         "--profile-every", "0", "--json", str(out), "--quiet"],
-        env=env(), capture_output=True, text=True, timeout=300, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "trtui",
+            "profile",
+            str(engine_file),
+            "--duration",
+            "4",
+            "--profile-every",
+            "0",
+            "--json",
+            str(out),
+            "--quiet",
+        ],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
     )
     assert live.returncode == 0, live.stderr
     assert clean(live.stderr), live.stderr
     summary = json.loads(out.read_text())
     assert summary["source"]["mode"] == "timing only, CUDA graph on, no transfers"
     median = summary["latency_ms"]["median"]
-    print(f"\ntuner median {tuned['latency_ms']:.4f} ms, live median {median:.4f} ms "
-          f"(kernels {sum(SPEC['layer_ms']):.2f} ms)")
+    print(
+        f"\ntuner median {tuned['latency_ms']:.4f} ms, live median {median:.4f} ms "
+        f"(kernels {sum(SPEC['layer_ms']):.2f} ms)"
+    )
     assert tuned["latency_ms"] == pytest.approx(median, rel=0.03)
     assert tuned["latency_ms"] == pytest.approx(sum(SPEC["layer_ms"]), rel=0.10)

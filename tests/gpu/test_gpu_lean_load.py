@@ -100,8 +100,9 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
         ("script.engine", b"#!/bin/sh\necho hi\n", "a text file"),
     ],
 )
-def test_open_engine_source_on_non_engines(gpu: None, tmp_path: Path, name: str, data: bytes,
-                                           fragment: str) -> None:
+def test_open_engine_source_on_non_engines(
+    gpu: None, tmp_path: Path, name: str, data: bytes, fragment: str
+) -> None:
     path = write(tmp_path, name, data)
     with pytest.raises(UserError) as info:
         src = open_engine_source(path, RunOptions())
@@ -123,8 +124,12 @@ def test_cli_exits_2_with_one_line(gpu: None, tmp_path: Path) -> None:
     }
     for name, data in cases.items():
         path = write(tmp_path, name, data)
-        proc = subprocess.run([sys.executable, "-m", "trtui", "profile", str(path), "--duration", "1"],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "trtui", "profile", str(path), "--duration", "1"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         print(f"\n[trtui profile {name}] rc={proc.returncode} stderr={proc.stderr.strip()!r}")
         assert proc.returncode == 2
         lines = proc.stderr.strip().splitlines()

@@ -43,8 +43,9 @@ def graphs_or_skip() -> Any:
     return CudaGraphs()
 
 
-def run_synthetic(seconds: float, *, graphs: bool, results: dict[str, Any] | None = None,
-                  **kw: Any) -> tuple[GpuWorker, list[SourceBatch]]:
+def run_synthetic(
+    seconds: float, *, graphs: bool, results: dict[str, Any] | None = None, **kw: Any
+) -> tuple[GpuWorker, list[SourceBatch]]:
     from bench._synthetic import build_synthetic_session
 
     cfg = kw.pop("config", None) or LoopConfig(use_graphs=graphs, profile_every=0, warmup_s=0.3)
@@ -94,9 +95,11 @@ def test_graphs_keep_the_gpu_busy(cuda: Any) -> None:
     busy_wall = float(batch.latencies_ms.sum()) / 1000 / batch.timing_wall_s
     own_ns, count = res["own"]
     kernel_busy = batch.latencies_ms.size * 20 * own_ns / count / 1e9 / batch.timing_wall_s
-    print(f"\n[graphs on] {batch.latencies_ms.size / batch.timing_wall_s:.0f} it/s, idle between iterations "
-          f"{100 * stats.idle_fraction:.2f}% of GPU time, event time {100 * busy_wall:.1f}% and kernel time "
-          f"{100 * kernel_busy:.1f}% of timing wall time, depth {res['depth']}")
+    print(
+        f"\n[graphs on] {batch.latencies_ms.size / batch.timing_wall_s:.0f} it/s, idle between iterations "
+        f"{100 * stats.idle_fraction:.2f}% of GPU time, event time {100 * busy_wall:.1f}% and kernel time "
+        f"{100 * kernel_busy:.1f}% of timing wall time, depth {res['depth']}"
+    )
     assert batch.error is None and batch.latencies_ms.size > 1000
     assert stats.idle_fraction < 0.02
     assert busy_wall > 0.95
@@ -110,9 +113,11 @@ def test_without_graphs_the_loop_still_queues_ahead(cuda: Any) -> None:
     busy_wall = float(batch.latencies_ms.sum()) / 1000 / batch.timing_wall_s
     own_ns, count = res["own"]
     kernel_busy = batch.latencies_ms.size * 20 * own_ns / count / 1e9 / batch.timing_wall_s
-    print(f"\n[graphs off] {batch.latencies_ms.size / batch.timing_wall_s:.0f} it/s, idle "
-          f"{100 * stats.idle_fraction:.2f}%, event time {100 * busy_wall:.1f}% and kernel time "
-          f"{100 * kernel_busy:.1f}% of timing wall time")
+    print(
+        f"\n[graphs off] {batch.latencies_ms.size / batch.timing_wall_s:.0f} it/s, idle "
+        f"{100 * stats.idle_fraction:.2f}%, event time {100 * busy_wall:.1f}% and kernel time "
+        f"{100 * kernel_busy:.1f}% of timing wall time"
+    )
     assert not res["graphs_on"] and batch.latencies_ms.size > 500
     assert busy_wall > 0.5
 
@@ -126,8 +131,10 @@ def test_event_timings_agree_with_the_kernels_own_cost(cuda: Any, graphs: bool) 
     own_per_kernel_ms = own_ns / count / 1e6
     expected = 5 * own_per_kernel_ms
     median = float(np.median(batch.latencies_ms))
-    print(f"\n[{'graphs' if graphs else 'plain'}] event median {median * 1000:.1f} us, kernels' own "
-          f"{expected * 1000:.1f} us ({count} kernels)")
+    print(
+        f"\n[{'graphs' if graphs else 'plain'}] event median {median * 1000:.1f} us, kernels' own "
+        f"{expected * 1000:.1f} us ({count} kernels)"
+    )
     assert own_per_kernel_ms == pytest.approx(0.2, rel=0.02)  # the kernels spin what they were told
     assert expected * 0.995 <= median <= expected * 1.03 + 0.01
 
@@ -135,16 +142,19 @@ def test_event_timings_agree_with_the_kernels_own_cost(cuda: Any, graphs: bool) 
 def test_profiled_inferences_report_layers_and_never_count_as_latency(cuda: Any) -> None:
     res: dict[str, Any] = {}
     cfg = LoopConfig(use_graphs=True, profile_every=5, warmup_s=0.2, profile_budget=0.5)
-    _, out = run_synthetic(1.5, graphs=True, results=res, kernels=5, kernel_us=100.0, profiled=True,
-                           config=cfg)
+    _, out = run_synthetic(
+        1.5, graphs=True, results=res, kernels=5, kernel_us=100.0, profiled=True, config=cfg
+    )
     batch = merge_batches(out, 0.0)
     its = batch.profiled
     assert len(its) > 20
     assert all(p.names == tuple(f"layer{i}" for i in range(6)) for p in its)
     layer_sum = np.array([p.times_ms.sum() for p in its])
     gpu = np.array([p.gpu_ms for p in its])
-    print(f"\n[profiling] {len(its)} profiled, sum of layers {layer_sum.mean() * 1000:.1f} us, profiled GPU "
-          f"{gpu.mean() * 1000:.1f} us, unprofiled {np.median(batch.latencies_ms) * 1000:.1f} us")
+    print(
+        f"\n[profiling] {len(its)} profiled, sum of layers {layer_sum.mean() * 1000:.1f} us, profiled GPU "
+        f"{gpu.mean() * 1000:.1f} us, unprofiled {np.median(batch.latencies_ms) * 1000:.1f} us"
+    )
     # 6 "layers" of 100 us each, queued behind timing work (no idle start): the per-layer events
     # cost a few microseconds each, never less than the kernels themselves
     assert np.all(layer_sum >= 0.6 * 0.995)
@@ -162,8 +172,10 @@ def test_resources_are_freed(cuda: Any) -> None:
         assert merge_batches(out, 0.0).notices == ()  # no release errors
         assert "held memory" in worker.resources.released and "loop" in worker.resources.released
     after = free_memory(cuda)
-    print(f"\n[memory] free before {before / 2**20:.0f} MiB, after 3 runs holding 1 GiB each "
-          f"{after / 2**20:.0f} MiB")
+    print(
+        f"\n[memory] free before {before / 2**20:.0f} MiB, after 3 runs holding 1 GiB each "
+        f"{after / 2**20:.0f} MiB"
+    )
     assert abs(before - after) < 64 << 20
 
 
@@ -173,14 +185,15 @@ def test_a_failing_enqueue_is_survived_and_reported(cuda: Any) -> None:
     assert "inference failed on stream 0: enqueue returned False" in batch.notices
     assert batch.error is None and batch.finished
     failed_at = next(i for i, b in enumerate(out) if b.notices)
-    after = sum(b.latencies_ms.size for b in out[failed_at + 1:])
+    after = sum(b.latencies_ms.size for b in out[failed_at + 1 :])
     assert after > 100  # inference went on after the failure
 
 
 def test_an_enqueue_that_keeps_failing_ends_the_run(cuda: Any) -> None:
     before = free_memory(cuda)
-    worker, out = run_synthetic(3.0, graphs=False, kernels=4, kernel_us=50.0, fail_from=300,
-                                hold_bytes=512 << 20)
+    worker, out = run_synthetic(
+        3.0, graphs=False, kernels=4, kernel_us=50.0, fail_from=300, hold_bytes=512 << 20
+    )
     batch = merge_batches(out, 0.0)
     assert batch.finished and batch.error == "inference keeps failing on stream 0: enqueue returned False"
     assert not worker.alive

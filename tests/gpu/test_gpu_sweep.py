@@ -76,8 +76,17 @@ def test_batch_and_stream_curves_on_a_real_gpu(engine_path: Path) -> None:
     src = open_engine_source(engine_path, RunOptions(profile_every=0))
     batches = (1, 4, 16, 64, 128, 256, 512)
     planned = plan_points(batches, (1, 2))
-    settings = settings_for(str(engine_path), engine_path.name, False, planned, duration_s=1.5,
-                            warmup_s=0.3, until_stable=False, budget_ms=None, knee_gain=0.10)
+    settings = settings_for(
+        str(engine_path),
+        engine_path.name,
+        False,
+        planned,
+        duration_s=1.5,
+        warmup_s=0.3,
+        until_stable=False,
+        budget_ms=None,
+        knee_gain=0.10,
+    )
     runner = SweepRunner(src, settings)
     try:
         result = runner.run()
@@ -108,9 +117,29 @@ def test_batch_and_stream_curves_on_a_real_gpu(engine_path: Path) -> None:
 def test_cli_sweep_writes_json(engine_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "sweep.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "trtui", "sweep", str(engine_path), "--batch", "1..64", "--streams", "1,2",
-         "--duration", "0.5", "--warmup", "0.2", "--p99-budget", "50ms", "--headless", "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "trtui",
+            "sweep",
+            str(engine_path),
+            "--batch",
+            "1..64",
+            "--streams",
+            "1,2",
+            "--duration",
+            "0.5",
+            "--warmup",
+            "0.2",
+            "--p99-budget",
+            "50ms",
+            "--headless",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     print(proc.stdout)
     assert proc.returncode == 0, proc.stderr

@@ -64,7 +64,7 @@ def test_sweep_curves_on_the_gpu(standin: ModuleType, tmp_path: Path) -> None:  
         env=env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=200,
         cwd=ROOT,
     )
     print(res.stdout[-4000:])
@@ -75,7 +75,7 @@ def test_sweep_curves_on_the_gpu(standin: ModuleType, tmp_path: Path) -> None:  
     for streams in (1, 2):
         assert points[(128, streams)]["status"] != "ok"  # outside the profile: reported, the sweep went on
     ok = {k: p for k, p in points.items() if p["status"] == "ok"}
-    one = {b: ok[(b, 1)] for b in (1, 2, 4, 8, 16, 32, 64)}
+    one = {b: ok[(b, 1)] for b in (1, 2, 8, 16, 64)}
     med = {b: p["median_ms"] for b, p in one.items()}
     sps = {b: p["samples_per_s"] for b, p in one.items()}
     assert med[8] < 1.3 * med[1]  # the GPU is not full yet: latency stays

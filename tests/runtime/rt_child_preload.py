@@ -32,3 +32,8 @@ else:
 trt_module.load_trt_module = lambda names=(): _module  # type: ignore[assignment]
 worker_mod.PycudaPlatform = lambda device=0: fk.FakePlatform()  # type: ignore[assignment,misc]
 cuda_graphs.CudaGraphs = fk.FakeGraphs  # type: ignore[assignment,misc]
+
+if os.environ.get("TRTUI_FAKE_STDERR"):  # what a driver or library prints in the GPU process
+    import sys
+
+    print(os.environ["TRTUI_FAKE_STDERR"], file=sys.stderr, flush=True)

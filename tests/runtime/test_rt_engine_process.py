@@ -471,3 +471,20 @@ def test_kernel_captures_cross_the_process_boundary() -> None:
     assert got.profiled[0].kernels == capture
     plain = SourceBatch(t=1.0, profiled=(ProfiledIteration(names, frozen_array([0.15, 0.14])),))
     assert codec.BatchDecoder().decode(codec.BatchEncoder().encode(plain)).profiled[0].kernels is None
+
+
+def test_the_gpu_processs_warnings_become_notices(
+    tmp_path: Path, in_child: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the GPU process prints (a driver's or pycuda's warning: "context could not be cleaned
+    up") is not lost in its pipe: warning lines arrive as notices (on the screen, in the JSON)."""
+    warning = "PyCUDA WARNING: a clean-up operation failed (out-of-thread context could not be cleaned up)"
+    monkeypatch.setenv("TRTUI_FAKE_STDERR", warning)
+    options = RunOptions(profile_every=0)
+    src = EngineProcessSource(check_engine_request(engine(tmp_path), options), options)
+    src.start()
+    try:
+        notices = [n for b in collect(src, latencies=5) for n in b.notices]
+    finally:
+        src.stop()
+    assert f"GPU process: {warning}" in notices, notices

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -31,6 +32,8 @@ from trtui.sources.merge import merge_batches
 
 STOP_WAIT_S = 1.0  # how long the child gets to stop by itself before it is terminated
 STDERR_LINES = 20
+MAX_STDERR_NOTICES = 20
+WARNING_WORDS = re.compile(r"warn|error|could not be cleaned up|traceback", re.IGNORECASE)
 
 
 class _ChildError(UserError):
@@ -129,11 +132,18 @@ class EngineProcessSource:
     # -- the child's output ---------------------------------------------------------------------
 
     def _read_stderr(self) -> None:
+        """Keep the GPU process's last lines (for a crash's message); its warnings and errors
+        (TensorRT's log, CUDA's "context could not be cleaned up") become notices."""
         assert self._proc is not None and self._proc.stderr is not None
+        said = 0
         for raw in self._proc.stderr:
             line = raw.decode("utf-8", "replace").rstrip()
-            if line:
-                self._stderr.append(line)
+            if not line:
+                continue
+            self._stderr.append(line)
+            if WARNING_WORDS.search(line) and said < MAX_STDERR_NOTICES:
+                said += 1
+                self._out.put(SourceBatch(t=time.monotonic(), notices=(f"GPU process: {line[:300]}",)))
 
     def _read_batches(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
