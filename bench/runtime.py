@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from bench._timing import median_seconds
-from trtui.gpu.profiler import LayerSamples, make_profiler
+from trtui.gpu.runtime.profiler import LayerSamples, make_profiler
 from trtui.model import ProfiledIteration, frozen_array
 from trtui.stats.layers import LayerAggregator
 
@@ -108,8 +108,8 @@ def _loop_rows() -> list[dict[str, Any]]:
     except Exception:
         return []
     from bench._synthetic import build_synthetic_session
-    from trtui.gpu.loop import LoopConfig
-    from trtui.gpu.worker import GpuWorker, PycudaPlatform
+    from trtui.gpu.runtime.loop import LoopConfig
+    from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
     from trtui.sources.merge import merge_batches
 
     rows: list[dict[str, Any]] = []
@@ -117,7 +117,7 @@ def _loop_rows() -> list[dict[str, Any]]:
         g: Any = None
         if graphs:
             try:
-                from trtui.gpu.cuda_graphs import CudaGraphs
+                from trtui.gpu.runtime.cuda_graphs import CudaGraphs
 
                 g = CudaGraphs()
             except Exception:

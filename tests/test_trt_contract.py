@@ -23,8 +23,8 @@ trt: ModuleType = pytest.importorskip(
     "tensorrt_lean_bindings", reason="the TensorRT lean bindings are part of the test extras (x86-64 Linux)"
 )
 
-from trtui.gpu import engine_session  # noqa: E402
-from trtui.gpu.trt_module import TrtModule  # noqa: E402
+from trtui.gpu.runtime import engine_session  # noqa: E402
+from trtui.gpu.runtime.trt_module import TrtModule  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent / "runtime"))
 import rt_fakes  # noqa: E402
@@ -51,7 +51,7 @@ def exists(dotted: str) -> bool:
 
 @pytest.mark.parametrize("name", engine_session.TRT_NAMES_USED)
 def test_runtime_adapter_names_exist_in_the_lean_bindings(name: str) -> None:
-    assert exists(name), f"{name} is used by trtui/gpu/engine_session.py but missing in {trt.__name__}"
+    assert exists(name), f"{name} is used by gpu/runtime/engine_session.py but missing in {trt.__name__}"
 
 
 @pytest.mark.parametrize("name", engine_session.TRT_FULL_ONLY_NAMES)
@@ -68,10 +68,10 @@ def test_capability_checks_see_the_lean_module_as_lean() -> None:
 
 def test_full_only_names_are_used_only_behind_capability_checks() -> None:
     src = {p: Path(p).read_text() for p in (engine_session.__file__,
-                                            importlib.import_module("trtui.gpu.inspector").__file__)}
+                                            importlib.import_module("trtui.gpu.runtime.inspector").__file__)}
     session = src[engine_session.__file__]
     assert "if trt_module.has_plugin_init:\n        trt.init_libnvinfer_plugins(" in session
-    inspector = src[importlib.import_module("trtui.gpu.inspector").__file__]
+    inspector = src[importlib.import_module("trtui.gpu.runtime.inspector").__file__]
     guard = inspector.index("if not trt.has_inspector:")
     assert guard < inspector.index("engine.create_engine_inspector()")
 
@@ -111,13 +111,13 @@ def test_fake_covers_every_name_the_adapter_uses() -> None:
 
 def _builder_names() -> list[tuple[str, bool]]:
     try:
-        builder = importlib.import_module("trtui.gpu.builder")
+        builder = importlib.import_module("trtui.gpu.build.builder")
     except ImportError:
         return []
     return list(getattr(builder, "TRT_NAMES_USED", ()))
 
 
-@pytest.mark.skipif(not _builder_names(), reason="trtui/gpu/builder.py has no TRT_NAMES_USED yet")
+@pytest.mark.skipif(not _builder_names(), reason="trtui/gpu/build/builder.py has no TRT_NAMES_USED yet")
 @pytest.mark.parametrize("entry", _builder_names(), ids=lambda e: e[0])
 def test_builder_names(entry: tuple[str, bool]) -> None:
     name, full_only = entry
@@ -125,11 +125,11 @@ def test_builder_names(entry: tuple[str, bool]) -> None:
         assert not exists(name) or name.split(".")[0] not in FULL_ONLY_CLASSES, (
             f"{name} is marked full-only but exists in the lean bindings")
     else:
-        assert exists(name), f"{name} is used by trtui/gpu/builder.py but missing in {trt.__name__}"
+        assert exists(name), f"{name} is used by trtui/gpu/build/builder.py but missing in {trt.__name__}"
 
 
 def test_enum_members_used_by_name_match_io_buffers() -> None:
-    from trtui.gpu.io_buffers import DTYPE_BITS
+    from trtui.gpu.runtime.io_buffers import DTYPE_BITS
 
     real = set(trt.DataType.__members__)
     assert real <= set(DTYPE_BITS), f"DataType members without a size in io_buffers: {real - set(DTYPE_BITS)}"

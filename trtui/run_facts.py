@@ -3,7 +3,7 @@ header, `trtui profile`'s text report and the JSON summary's `source.mode`, and 
 (aux streams, Ultralytics metadata). Every source -- simulated, engine, recording -- describes its
 run with facts; this module turns them into text, so the same fact always reads the same.
 
-Profiling, as the engine loop does it (`trtui.gpu.loop`): "1 in N inferences" means that after N-1
+Profiling, as the engine loop does it (`trtui.gpu.runtime.loop`): "1 in N inferences" means that after N-1
 timed inferences (at least one; with several streams, rounded up to whole rounds of one inference
 per stream) one profiled inference runs alone, and profiling never takes more than
 `profile_time_cap` of the time (so profiled runs are sparser when they are long).

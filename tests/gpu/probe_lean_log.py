@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from trtui.errors import UserError
-from trtui.gpu.cuda_check import check_cuda_device
-from trtui.gpu.engine_session import load_engine
-from trtui.gpu.trt_logger import VERBOSE, LogStore
-from trtui.gpu.trt_module import load_trt_module
-from trtui.gpu.worker import GpuWorker, PycudaPlatform
+from trtui.gpu.runtime.cuda_check import check_cuda_device
+from trtui.gpu.runtime.engine_session import load_engine
+from trtui.gpu.runtime.trt_logger import VERBOSE, LogStore
+from trtui.gpu.runtime.trt_module import load_trt_module
+from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
 
 CASES = {
     "empty": b"",

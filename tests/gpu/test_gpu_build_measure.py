@@ -1,5 +1,5 @@
 """The tuner's latency and the live run's latency come from one code path, on a real GPU: the build
-child's `measure()` (trtui/gpu/build_measure.py) times an engine of the GPU-backed TensorRT stand-in
+child's `measure()` (trtui/gpu/build/build_measure.py) times an engine of the GPU-backed TensorRT stand-in
 (`tests/gpu/standin/`: real CUDA kernels per layer) with the live run's worker, adapter, buffers,
 CUDA graphs and inference loop, and `trtui profile ENGINE --profile-every 0` gives the same median
 (within run-to-run noise) for the same engine. No TensorRT builder is needed: the engine is already
@@ -35,7 +35,7 @@ SPEC: dict[str, Any] = {
 MEASURE = """
 import json, sys
 import tensorrt
-from trtui.gpu import build_measure
+from trtui.gpu.build import build_measure
 
 class Logger:
     def log(self, severity, msg):

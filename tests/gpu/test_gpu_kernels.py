@@ -144,7 +144,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     pytest.importorskip("cupti", reason="cupti-python is not installed")
     if int(drv.cuInit(0)[0]) != 0 or _check(drv.cuDeviceGetCount()) < 1:
         pytest.skip("no usable CUDA device")
-    from trtui.gpu.cupti_tracer import (
+    from trtui.gpu.runtime.cupti_tracer import (
         CuptiKernelTracer,
         import_cupti,
         loaded_libcupti,

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from trtui.gpu.loop import LoopConfig
-from trtui.gpu.worker import GpuWorker, PycudaPlatform
+from trtui.gpu.runtime.loop import LoopConfig
+from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
 from trtui.model import SourceBatch
 from trtui.sources.merge import merge_batches
 
@@ -38,7 +38,7 @@ def cuda() -> Any:
 
 def graphs_or_skip() -> Any:
     pytest.importorskip("cuda.bindings.runtime", reason="cuda-python is not installed")
-    from trtui.gpu.cuda_graphs import CudaGraphs
+    from trtui.gpu.runtime.cuda_graphs import CudaGraphs
 
     return CudaGraphs()
 

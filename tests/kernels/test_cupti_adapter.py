@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from trtui.gpu import cupti_tracer as ct
+from trtui.gpu.runtime import cupti_tracer as ct
 from trtui.kernels.attribute import attribute
 
 

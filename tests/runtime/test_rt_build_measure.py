@@ -1,4 +1,4 @@
-"""The tuner's build child measures a built engine with the live run's code (trtui/gpu/build_measure.py
+"""The tuner's build child measures a built engine with the live run's code (gpu/build/build_measure.py
 `measure`): the same worker, engine adapter, buffers and inference loop as `trtui profile ENGINE`, here
 over the runtime fakes (virtual GPU clock). A spy on InferenceLoop shows that both go through it, and
 the same fake engine gives the same median both ways."""
@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 import rt_fakes as fk
 
-import trtui.gpu.cuda_check as cuda_check
-import trtui.gpu.cuda_graphs as cuda_graphs
-import trtui.gpu.engine_session as engine_session
-import trtui.gpu.trt_module as trt_module
-import trtui.gpu.worker as worker_mod
+import trtui.gpu.runtime.cuda_check as cuda_check
+import trtui.gpu.runtime.cuda_graphs as cuda_graphs
+import trtui.gpu.runtime.engine_session as engine_session
+import trtui.gpu.runtime.trt_module as trt_module
+import trtui.gpu.runtime.worker as worker_mod
 from trtui.errors import MissingDependency, UserError
-from trtui.gpu import build_measure
-from trtui.gpu.cuda_check import DeviceFacts
-from trtui.gpu.loop import InferenceLoop
+from trtui.gpu.build import build_measure
+from trtui.gpu.runtime.cuda_check import DeviceFacts
+from trtui.gpu.runtime.loop import InferenceLoop
 from trtui.options import RunOptions
 from trtui.sources.engine import open_engine_source
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import rt_fakes as fk
 
-import trtui.gpu.cuda_check as cuda_check
-import trtui.gpu.cuda_graphs as cuda_graphs
-import trtui.gpu.cupti_tracer as cupti_tracer
-import trtui.gpu.trt_module as trt_module
-import trtui.gpu.worker as worker_mod
-from trtui.gpu.cuda_check import DeviceFacts
+import trtui.gpu.runtime.cuda_check as cuda_check
+import trtui.gpu.runtime.cuda_graphs as cuda_graphs
+import trtui.gpu.runtime.cupti_tracer as cupti_tracer
+import trtui.gpu.runtime.trt_module as trt_module
+import trtui.gpu.runtime.worker as worker_mod
+from trtui.gpu.runtime.cuda_check import DeviceFacts
 from trtui.kernel_records import KernelCapture, KernelRecord
 from trtui.model import SourceBatch
 from trtui.options import RunOptions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trtui.gpu.load_errors import explain_load_failure, explain_out_of_memory
+from trtui.gpu.runtime.load_errors import explain_load_failure, explain_out_of_memory
 
 CASES = [
     (["IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion "

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import rt_fakes as fk
 
-from trtui.gpu.loop import InferenceLoop, Lane, LoopConfig, LoopError
+from trtui.gpu.runtime.loop import InferenceLoop, Lane, LoopConfig, LoopError
 from trtui.model import SourceBatch
 
 

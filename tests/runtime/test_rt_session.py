@@ -12,11 +12,11 @@ import pytest
 import rt_fakes as fk
 
 from trtui.errors import UserError
-from trtui.gpu.cuda_check import DeviceFacts
-from trtui.gpu.engine_session import EngineRequest, build_engine_session
-from trtui.gpu.loop import LoopConfig
-from trtui.gpu.trt_module import TrtModule
-from trtui.gpu.worker import GpuWorker
+from trtui.gpu.runtime.cuda_check import DeviceFacts
+from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
+from trtui.gpu.runtime.loop import LoopConfig
+from trtui.gpu.runtime.trt_module import TrtModule
+from trtui.gpu.runtime.worker import GpuWorker
 from trtui.model import SourceBatch
 from trtui.options import RunOptions
 from trtui.run_facts import worded

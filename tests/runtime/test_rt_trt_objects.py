@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from trtui.gpu.profiler import LayerSamples, make_profiler
-from trtui.gpu.trt_logger import ERROR, INFO, VERBOSE, WARNING, LogStore, make_logger
+from trtui.gpu.runtime.profiler import LayerSamples, make_profiler
+from trtui.gpu.runtime.trt_logger import ERROR, INFO, VERBOSE, WARNING, LogStore, make_logger
 
 trt = pytest.importorskip("tensorrt_lean_bindings", reason="the TensorRT lean bindings are test extras")
 

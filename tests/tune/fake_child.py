@@ -1,4 +1,4 @@
-"""A stand-in for `python -m trtui.gpu.builder build`, run as a real child process by the tests.
+"""A stand-in for `python -m trtui.gpu.build.builder build`, run as a real child process by the tests.
 
     python fake_child.py MODE ENGINE [ARGS...]
 
@@ -59,7 +59,7 @@ def main() -> int:
         ok(engine)
         return 0
     if mode == "segv":
-        faulthandler.enable()  # as trtui.gpu.builder does
+        faulthandler.enable()  # as trtui.gpu.build.builder does
         progress(1)
         print("[TRT] [I] about to crash", file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGSEGV)

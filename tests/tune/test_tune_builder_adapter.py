@@ -1,4 +1,4 @@
-"""The TensorRT builder adapter (trtui/gpu/builder.py): its list of TensorRT names against the real lean
+"""The TensorRT builder adapter (trtui/gpu/build/builder.py): its list of TensorRT names against the real lean
 bindings and against the fake module the end-to-end tests run it with, and its behaviour without
 TensorRT. (Real builds were not run: no TensorRT builder can be installed in this workplace.)"""
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from trtui.gpu import builder
+from trtui.gpu.build import builder
 from trtui.tune import protocol
 from trtui.tune.real import format_shapes, parse_probe
 
@@ -89,7 +89,7 @@ def test_the_fake_used_by_the_end_to_end_tests_covers_the_list_with_real_names_o
 
 
 def test_importing_the_adapter_needs_no_tensorrt() -> None:
-    probe = ("import sys, trtui.gpu.builder; "
+    probe = ("import sys, trtui.gpu.build.builder; "
              "print([m for m in ('tensorrt', 'pycuda', 'pynvml') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -97,11 +97,11 @@ def test_importing_the_adapter_needs_no_tensorrt() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorrt") is not None, reason="a tensorrt module is installed")
 def test_child_without_tensorrt() -> None:
-    done = subprocess.run([sys.executable, "-m", "trtui.gpu.builder", "probe"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "trtui.gpu.build.builder", "probe"], capture_output=True,
                           text=True, check=True)
     probe = parse_probe(done.stdout)
     assert probe is not None and not probe.full and "not installed" in (probe.reason or "")
-    done = subprocess.run([sys.executable, "-m", "trtui.gpu.builder", "build", "m.onnx", "--pool",
+    done = subprocess.run([sys.executable, "-m", "trtui.gpu.build.builder", "build", "m.onnx", "--pool",
                            "WORKSPACE", "--limit", "1048576", "--engine", "x.engine"], capture_output=True,
                           text=True, check=False)
     assert done.returncode == builder.EXIT_FATAL

@@ -1,5 +1,5 @@
 """`trtui tune` end to end: the demo headless, bad input as one-line errors, the missing builder, and
-real child builds through `python -m trtui.gpu.builder` against a fake `tensorrt` module."""
+real child builds through `python -m trtui.gpu.build.builder` against a fake `tensorrt` module."""
 
 from __future__ import annotations
 

@@ -62,24 +62,24 @@ class EngineSource:
         if self._started:
             raise RuntimeError("EngineSource.start() called twice")
         self._started = True
-        from trtui.gpu.cuda_check import check_cuda_device
+        from trtui.gpu.runtime.cuda_check import check_cuda_device
 
         facts = check_cuda_device(self._options.device)
         kernel_tracer: Any = None
         kernel_notes: list[str] = []
         if self._options.kernels:  # before TensorRT loads: NVTX must reach CUPTI from its first call
-            from trtui.gpu.cupti_tracer import open_kernel_tracer
+            from trtui.gpu.runtime.cupti_tracer import open_kernel_tracer
 
             kernel_tracer, kernel_notes = open_kernel_tracer()
-        from trtui.gpu.trt_module import load_trt_module
+        from trtui.gpu.runtime.trt_module import load_trt_module
 
         trt = load_trt_module()
-        from trtui.gpu.engine_session import EngineRequest, build_engine_session
-        from trtui.gpu.worker import GpuWorker, PycudaPlatform
+        from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
+        from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
 
         graphs_factory = None
         if self._options.cuda_graph:
-            from trtui.gpu.cuda_graphs import CudaGraphs
+            from trtui.gpu.runtime.cuda_graphs import CudaGraphs
 
             graphs_factory = CudaGraphs
         req = EngineRequest(
@@ -121,7 +121,7 @@ class EngineSource:
 
     def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
         """Another batch (within the optimization profile) and/or number of contexts, with the same
-        engine (see `trtui.gpu.reshape`). Raises DoesNotFit (the previous configuration goes on)."""
+        engine (see `trtui.gpu.runtime.reshape`). Raises DoesNotFit (the previous configuration goes on)."""
         if streams is not None and not 1 <= streams <= MAX_STREAMS:
             raise DoesNotFit(f"{streams} streams: between 1 and {MAX_STREAMS}", "other")
         if self._worker is None or self._finished is not None:

@@ -1,7 +1,7 @@
 """Running each build in a child process, so that a crash, an OOM kill or a hang cannot take the
 tuner down.
 
-`ChildProcessBuilder` starts one child per build (by default `python -m trtui.gpu.builder build ...`),
+`ChildProcessBuilder` starts one child per build (by default `python -m trtui.gpu.build.builder build ...`),
 in its own session so that killing it kills whatever it started. It reads the child's stdout and
 stderr on two threads, turns protocol lines (`trtui.tune.protocol`) into progress and log events and
 every other line into a raw log line, and ends the child on a timeout or a cancel with SIGKILL.

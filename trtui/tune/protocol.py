@@ -1,4 +1,4 @@
-"""The line protocol between the tuner and its build child (`python -m trtui.gpu.builder`).
+"""The line protocol between the tuner and its build child (`python -m trtui.gpu.build.builder`).
 
 The child prints one JSON object per line on stdout, each with `"trtui": 1` and an `"ev"`:
 
@@ -7,7 +7,7 @@ The child prints one JSON object per line on stdout, each with `"trtui": 1` and 
 - `{"ev": "result", "engine_bytes", "device_memory_bytes", "weights_bytes", "io_bytes", "latency_ms",
   "build_s", "note"}`: the engine is built and already renamed into place
 - `{"ev": "error", "kind": "fatal"|"build_failed", "message"}`
-- `{"ev": "probe", ...}`: the answer to `probe` (see `trtui.gpu.builder`)
+- `{"ev": "probe", ...}`: the answer to `probe` (see `trtui.gpu.build.builder`)
 
 Anything else on stdout or stderr (TensorRT and CUDA print there directly too) is a raw log line.
 """

@@ -1,4 +1,4 @@
-"""Real builds: the child-process builder wired to `python -m trtui.gpu.builder`, and the probe that
+"""Real builds: the child-process builder wired to `python -m trtui.gpu.build.builder`, and the probe that
 asks a child (never this process) whether TensorRT's builder is installed and how much device memory
 is free. The parent never imports tensorrt and never creates a CUDA context."""
 
@@ -12,7 +12,7 @@ from trtui.tune import protocol
 from trtui.tune.child import ChildProcessBuilder, ChildRequest, python_module_argv
 from trtui.tune.sizes import Pool
 
-BUILDER_MODULE = "trtui.gpu.builder"
+BUILDER_MODULE = "trtui.gpu.build.builder"
 
 Shapes = tuple[tuple[str, tuple[int, ...]], ...]
 
@@ -29,7 +29,7 @@ def format_shapes(shapes: Shapes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """What `python -m trtui.gpu.builder probe` found."""
+    """What `python -m trtui.gpu.build.builder probe` found."""
 
     full: bool  # the full tensorrt module, with the builder, imports
     tensorrt_version: str | None
@@ -100,7 +100,7 @@ def real_builder(
     bf16: bool = False,
     device: int = 0,
 ) -> ChildProcessBuilder:
-    """A `ChildProcessBuilder` that builds `onnx` with `python -m trtui.gpu.builder build`."""
+    """A `ChildProcessBuilder` that builds `onnx` with `python -m trtui.gpu.build.builder build`."""
     extra: list[str] = []
     if shapes:
         extra += ["--shapes", format_shapes(shapes)]

@@ -1,5 +1,5 @@
-"""A fake full `tensorrt` module for running `python -m trtui.gpu.builder` where no TensorRT builder can
-be installed. It defines exactly the names listed in `trtui.gpu.builder.TRT_NAMES_USED` (a test checks
+"""A fake full `tensorrt` module for running `python -m trtui.gpu.build.builder` where no TensorRT builder can
+be installed. It defines exactly the names listed in `trtui.gpu.build.builder.TRT_NAMES_USED` (a test checks
 that), so the adapter cannot use a name that the contract test does not check against the real
 bindings.
 

@@ -1,1 +1,1 @@
-"""A fake pycuda (only `pycuda.driver`, as much as trtui.gpu.builder's latency measurement uses)."""
+"""A fake pycuda (only `pycuda.driver`, as much as trtui.gpu.build.builder's latency measurement uses)."""

@@ -1,7 +1,7 @@
 """Fake `cuda.bindings.runtime` (cuda-python) for the tuner's build child: stream capture, graph
 instantiate, launch and destroy on the streams of the fake pycuda driver (`rt_fakes`' virtual GPU
 clock), with the same semantics as `rt_fakes.FakeGraphs`: capturing records the enqueued cost, a
-launch enqueues it again. Only the calls `trtui.gpu.cuda_graphs` makes."""
+launch enqueues it again. Only the calls `trtui.gpu.runtime.cuda_graphs` makes."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from trtui.errors import MissingDependency, NoGpu, UserError
-from trtui.gpu.loop import InferenceLoop, LoopError
+from trtui.gpu.runtime.loop import InferenceLoop, LoopError
 from trtui.model import SourceBatch, SourceInfo
 
 
@@ -124,7 +124,7 @@ class Session:
 
     info: SourceInfo
     loop: InferenceLoop
-    reshaper: Any = None  # changes batch/streams while running (trtui.gpu.reshape), where supported
+    reshaper: Any = None  # changes batch/streams while running (trtui.gpu.runtime.reshape), where supported
 
 
 SetupFn = Callable[[Any, Resources, Callable[[SourceBatch], None]], Session]

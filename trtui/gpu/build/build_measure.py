@@ -1,4 +1,4 @@
-"""The tuner's measurement of a built engine, in the build child (`trtui.gpu.builder`): its sizes as
+"""The tuner's measurement of a built engine, in the build child (`trtui.gpu.build.builder`): its sizes as
 TensorRT reports them, and its latency timed by the live run's own code -- the GPU worker with the
 device's primary context (`PycudaPlatform`), the engine adapter (`build_engine_session`: buffers,
 contexts, CUDA graphs) and the inference loop, with profiling off and one stream, as
@@ -90,12 +90,12 @@ def time_like_a_live_run(
     profiling off and one stream, as `trtui profile ENGINE --profile-every 0` runs it. After the
     loop's warm-up, about `seconds` of timed inferences (at least MIN_SAMPLES); the median of their
     CUDA-event latencies. Raises UserError (pycuda missing, no usable device, a setup failure)."""
-    from trtui.gpu.cuda_check import DeviceFacts
-    from trtui.gpu.cuda_graphs import CudaGraphs
-    from trtui.gpu.engine_session import EngineRequest, build_engine_session
-    from trtui.gpu.loop import LoopConfig
-    from trtui.gpu.trt_module import TrtModule
-    from trtui.gpu.worker import GpuWorker, PycudaPlatform
+    from trtui.gpu.runtime.cuda_check import DeviceFacts
+    from trtui.gpu.runtime.cuda_graphs import CudaGraphs
+    from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
+    from trtui.gpu.runtime.loop import LoopConfig
+    from trtui.gpu.runtime.trt_module import TrtModule
+    from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
     from trtui.options import RunOptions
 
     options = RunOptions(shapes=tuple(shapes.items()), streams=1, transfers=False, cuda_graph=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trtui.gpu.trt_module import TrtModule
+from trtui.gpu.runtime.trt_module import TrtModule
 from trtui.layer_info import parse_layer_info
 from trtui.model import LayerInfo
 

@@ -27,16 +27,16 @@ from typing import Any
 import numpy as np
 
 from trtui.errors import UserError
-from trtui.gpu.cuda_check import DeviceFacts
-from trtui.gpu.inspector import inspect_layers
-from trtui.gpu.io_buffers import IoBuffers, TensorSpec, make_output_allocator, tensor_bytes
-from trtui.gpu.load_errors import explain_load_failure, explain_out_of_memory
-from trtui.gpu.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
-from trtui.gpu.profiler import LayerSamples, make_profiler
-from trtui.gpu.reshape import EngineReshaper, LaneParts
-from trtui.gpu.trt_logger import WARNING, LogStore, make_logger
-from trtui.gpu.trt_module import TrtModule
-from trtui.gpu.worker import Holder, Resources, Session
+from trtui.gpu.runtime.cuda_check import DeviceFacts
+from trtui.gpu.runtime.inspector import inspect_layers
+from trtui.gpu.runtime.io_buffers import IoBuffers, TensorSpec, make_output_allocator, tensor_bytes
+from trtui.gpu.runtime.load_errors import explain_load_failure, explain_out_of_memory
+from trtui.gpu.runtime.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
+from trtui.gpu.runtime.profiler import LayerSamples, make_profiler
+from trtui.gpu.runtime.reshape import EngineReshaper, LaneParts
+from trtui.gpu.runtime.trt_logger import WARNING, LogStore, make_logger
+from trtui.gpu.runtime.trt_module import TrtModule
+from trtui.gpu.runtime.worker import Holder, Resources, Session
 from trtui.kernels.tracer import KernelTracer
 from trtui.model import RunFacts, SourceBatch, SourceInfo, precision_mix
 from trtui.options import RunOptions

@@ -1,7 +1,7 @@
 """The TensorRT builder adapter: the one module that builds engines. It runs in a child process.
 
-    python -m trtui.gpu.builder probe [--device N]
-    python -m trtui.gpu.builder build MODEL.onnx --pool workspace --limit BYTES --engine OUT
+    python -m trtui.gpu.build.builder probe [--device N]
+    python -m trtui.gpu.build.builder build MODEL.onnx --pool workspace --limit BYTES --engine OUT
         [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--device N] [--measure-s S]
 
 It prints protocol lines (`trtui.tune.protocol`) on stdout: TensorRT's logger messages, its progress
@@ -14,7 +14,7 @@ precision flags only on 10 (11 is strongly typed: precision comes from the ONNX)
 `device_memory_size_v2` (10.1+; `device_memory_size` on 10.0). tensorrt, pycuda and pynvml are imported
 inside functions, so importing this module needs none of them.
 
-The built engine is measured like a live run: `trtui.gpu.build_measure.measure()` times it with the
+The built engine is measured like a live run: `trtui.gpu.build.build_measure.measure()` times it with the
 live run's worker, adapter, buffers and inference loop (profiling off, CUDA graphs as the live run
 uses them), so the tuner's latencies and `trtui profile`'s come from the same code. `--measure-s S`
 (default 1, or $TRTUI_BUILD_MEASURE_S) is how long it times.
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from trtui.atomic import write_atomic
-from trtui.gpu.build_measure import MEASURE_ENV, MEASURE_S, measure
+from trtui.gpu.build.build_measure import MEASURE_ENV, MEASURE_S, measure
 from trtui.tune import protocol
 
 # Every TensorRT name this module uses, as (dotted name, full_only). full_only=True: not to be found in
@@ -44,7 +44,7 @@ from trtui.tune import protocol
 # module has, and three names that TensorRT 11 removed and this module uses only on 10 (marked in the
 # comments). The contract test checks every full_only=False name against the real lean bindings.
 # OPTIONAL_TRT_NAMES are guarded with hasattr or a version check before use. The built engine is
-# timed by the live run's adapter (`trtui.gpu.engine_session`), whose names are in its own
+# timed by the live run's adapter (`trtui.gpu.runtime.engine_session`), whose names are in its own
 # TRT_NAMES_USED (checked by tests/test_trt_contract.py).
 TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
     ("__version__", False),
@@ -322,7 +322,7 @@ def probe(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m trtui.gpu.builder", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m trtui.gpu.build.builder", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     pr = sub.add_parser("probe")
     pr.add_argument("--device", type=int, default=0)
