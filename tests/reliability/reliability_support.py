@@ -162,8 +162,14 @@ with open(spec["stdout"], "wb") as out, open(spec["stderr"], "wb") as err:
     proc = subprocess.Popen(spec["argv"], cwd=spec["cwd"], stdin=subprocess.DEVNULL, stdout=out,
                             stderr=err, start_new_session=True)
     deadline = time.monotonic() + spec["delay"]
+    # until_child: the delay is a minimum; wait (up to 20 s more) until a child process exists
+    # (a loaded machine can take longer than the delay to start one)
+    hard_deadline = deadline + (20.0 if spec.get("until_child") else 0.0)
     seen = {}
-    while time.monotonic() < deadline and proc.poll() is None:
+    def waiting():
+        now = time.monotonic()
+        return now < deadline or (not seen and now < hard_deadline)
+    while proc.poll() is None and waiting():
         for pid, state, comm in descendants(proc.pid):
             seen[pid] = comm
         time.sleep(0.05)
@@ -203,6 +209,7 @@ def supervise(
     timeout: float = 10.0,
     group: bool = False,
     env: dict[str, str] | None = None,
+    until_child: bool = False,
 ) -> dict[str, object]:
     """Run `python -m trtui ARGS` under the subreaper supervisor; send `signum` after `delay` s.
 
@@ -217,6 +224,7 @@ def supervise(
             "delay": delay,
             "timeout": timeout,
             "group": group,
+            "until_child": until_child,
             "stdout": f"{tmp}/stdout",
             "stderr": f"{tmp}/stderr",
         }
@@ -225,7 +233,7 @@ def supervise(
             capture_output=True,
             text=True,
             env=cli_env(env),
-            timeout=delay + timeout + 30,
+            timeout=delay + timeout + 30 + (20 if until_child else 0),
         )
         assert proc.returncode == 0, proc.stderr
         report: dict[str, object] = json.loads(proc.stdout)
