@@ -93,7 +93,7 @@ def test_snapshot_before_any_data_is_503_and_unknown_paths_404() -> None:
 
 
 def test_the_stream_sends_decodable_events(srv: InProcessServer) -> None:
-    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=20)  # generous: CI machines are shared
     sock.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
     f = sock.makefile("rb")
     assert b"200" in f.readline()
