@@ -29,20 +29,25 @@ from trtui.sources.protocol import ProfileSource
 MAX_STREAMS = 64
 
 
+def info_before_start(engine_file: EngineFile, options: RunOptions) -> SourceInfo:
+    """What is known of an engine before it is loaded (its layers, device and mode come later)."""
+    return SourceInfo(
+        kind="engine",
+        label=engine_file.path.name,
+        simulated=False,
+        path=str(engine_file.path),
+        shapes=options.shapes,
+        streams=options.streams,
+    )
+
+
 class EngineSource:
     """Runs a TensorRT engine on the GPU (see the module docstring)."""
 
     def __init__(self, engine_file: EngineFile, options: RunOptions) -> None:
         self._file = engine_file
         self._options = options
-        self._info = SourceInfo(
-            kind="engine",
-            label=engine_file.path.name,
-            simulated=False,
-            path=str(engine_file.path),
-            shapes=options.shapes,
-            streams=options.streams,
-        )
+        self._info = info_before_start(engine_file, options)
         self._worker: Any = None
         self._finished: SourceBatch | None = None
         self._started = False

@@ -52,14 +52,9 @@ class EngineProcessSource:
     def __init__(self, engine_file: EngineFile, options: RunOptions) -> None:
         self._file = engine_file
         self._options = options
-        self._info = SourceInfo(
-            kind="engine",
-            label=engine_file.path.name,
-            simulated=False,
-            path=str(engine_file.path),
-            shapes=options.shapes,
-            streams=options.streams,
-        )
+        from trtui.sources.engine import info_before_start
+
+        self._info = info_before_start(engine_file, options)
         self._proc: subprocess.Popen[bytes] | None = None
         self._out: queue.Queue[SourceBatch] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
