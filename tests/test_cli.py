@@ -124,3 +124,9 @@ def test_layers_only_for_demo(tmp_path: Path) -> None:
 def test_ui_needs_a_terminal() -> None:
     proc = run_cli("demo")  # stdout is a pipe here
     assert_one_line_error(proc, "terminal", "trtui profile")
+
+
+def test_a_negative_or_huge_seed_is_one_line() -> None:
+    for seed in ("-1", str(2**40)):
+        res = run_cli("profile", "demo", "--duration", "0.2", "--seed", seed)
+        assert res.returncode == 2 and res.stderr.count("\n") == 1 and "--seed" in res.stderr, res.stderr
