@@ -108,7 +108,9 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
             metavar="N",
             help="simulated engine only: scale to N layers (stress test)",
         )
-        g.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0, help="simulated engine / random inputs seed")
+        g.add_argument(
+            "--seed", type=int_in(0, 2**32 - 1), default=0, help="simulated engine / random inputs seed"
+        )
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
