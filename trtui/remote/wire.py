@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from trtui.model import LayerInfo, SourceInfo, TensorInfo
-from trtui.stats.snapshot import LatencyStats, LayerTable, ProfileSnapshot, TrendPoint
+from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable, ProfileSnapshot, TrendPoint
 from trtui.stats.update import Update
 from trtui.telemetry.history import TelemetryEvent
 from trtui.telemetry.sample import TelemetrySample
@@ -41,18 +41,7 @@ RECENT_CELLS = 65_536
 MAX_LATENCIES = 4096
 TELEMETRY_HISTORY = 240
 
-STAT_COLUMNS = (
-    "last_ms",
-    "mean_ms",
-    "median_ms",
-    "p90_ms",
-    "p99_ms",
-    "min_ms",
-    "max_ms",
-    "std_ms",
-    "total_ms",
-    "share_pct",
-)
+STAT_COLUMNS = LAYER_STAT_COLUMNS  # the layer table's columns, in the snapshot's order
 LATENCY_FIELDS = ("last", "mean", "median", "p90", "p95", "p99", "min", "max", "std", "throughput_per_s")
 SAMPLE_FIELDS = tuple(f.name for f in dataclasses.fields(TelemetrySample))
 EVENT_PAIRS = ("sm_clock_mhz", "mem_clock_mhz", "temperature_c", "power_w", "gpu_util_pct")
