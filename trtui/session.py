@@ -256,6 +256,16 @@ class Session:
                 self._publish()
                 next_tick = max(next_tick + self.tick_s, now + self.tick_s / 4)
 
+    def run_for(self, seconds: float) -> Update:
+        """Headless: start the source, run the pipeline for `seconds` (a recording ends sooner), stop
+        it, and return the last update. The caller handles interrupts (KeyboardInterrupt passes)."""
+        try:
+            self.open()
+            self.loop(until=self._clock() + seconds)
+            return self.build_update()
+        finally:
+            self.close()
+
     def close(self) -> None:
         try:
             self.source.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -152,12 +151,7 @@ def live_run(spec: str, args: argparse.Namespace, role: str, export_dir: Path | 
     if not args.quiet:
         print(f"running the {role} {spec} for {args.duration:g} s...", file=sys.stderr)
     with interrupt_on_term():
-        try:
-            session.open()
-            session.loop(until=time.monotonic() + args.duration)
-            update = session.build_update()
-        finally:
-            session.close()
+        update = session.run_for(args.duration)
     if update.profile.state == "error":
         raise UserError(f"{role} {spec}: {update.profile.error or 'the source failed'}")
     if export_dir is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from trtui import format as fmt
@@ -74,12 +73,7 @@ def run(args: argparse.Namespace) -> int:
     source = open_source(args.source, options)
     session = Session(source, telemetry_for(source, options), options)
     with interrupt_on_term():
-        try:
-            session.open()
-            session.loop(until=time.monotonic() + args.duration)
-            update = session.build_update()
-        finally:
-            session.close()
+        update = session.run_for(args.duration)
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     write_outputs(update, args)
