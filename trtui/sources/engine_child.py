@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import queue
 import signal
 import sys
 import threading
@@ -58,14 +59,17 @@ class _Controls(threading.Thread):
     """Reads CONTROL frames from the parent; the end of the stream (or a broken one) means stop.
 
     A reconfiguration (`{"op": "reconfigure", "id", "batch", "streams"}`) is answered with a REPLY
-    frame, written under `io_lock` like every batch: the parent drops the batches that came before
-    the reply (they ran the old configuration)."""
+    frame. This thread does not write it: it hands it to the serving loop (`replies`), which writes
+    it between two batches. Every batch read before the change completed is written before the
+    reply, so the parent can drop what came before the reply (it ran the old configuration). (A lock
+    shared with the serving loop starved this thread on a GPU: the loop, never short of batches,
+    took the lock back the moment it let it go, and a reply waited 20 s.)"""
 
     def __init__(
-        self, inp: IO[bytes], out: IO[bytes], source: Any, stop: threading.Event, io_lock: threading.Lock
+        self, inp: IO[bytes], source: Any, stop: threading.Event, replies: queue.SimpleQueue[dict[str, Any]]
     ) -> None:
         super().__init__(name="trtui-child-controls", daemon=True)
-        self._inp, self._out, self._source, self._stop, self._io_lock = inp, out, source, stop, io_lock
+        self._inp, self._source, self._stop, self._replies = inp, source, stop, replies
 
     def _reconfigure(self, msg: dict[str, Any]) -> None:
         from dataclasses import asdict
@@ -83,8 +87,7 @@ class _Controls(threading.Thread):
             reply.update(does_not_fit=str(err), problem=err.problem)
         except UserError as err:
             reply["error"] = str(err)
-        with self._io_lock:
-            codec.write_frame(self._out, codec.REPLY, codec.encode_json(reply))
+        self._replies.put(reply)
 
     def run(self) -> None:
         try:
@@ -105,6 +108,15 @@ class _Controls(threading.Thread):
         except (codec.FrameError, OSError, ValueError):
             pass
         self._stop.set()
+
+
+def _write_replies(out: IO[bytes], replies: queue.SimpleQueue[dict[str, Any]]) -> None:
+    while True:
+        try:
+            reply = replies.get_nowait()
+        except queue.Empty:
+            return
+        codec.write_frame(out, codec.REPLY, codec.encode_json(reply))
 
 
 def _trim(batch: SourceBatch, dropped: list[int]) -> SourceBatch:
@@ -140,8 +152,8 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
         return 0
     codec.write_frame(out, codec.INFO, codec.encode_info(source.info))
     encoder = codec.BatchEncoder()
-    io_lock = threading.Lock()
-    _Controls(inp, out, source, stop, io_lock).start()
+    replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+    _Controls(inp, source, stop, replies).start()
     dropped = [0]
     said_dropped = 0
     last_said = 0.0
@@ -153,18 +165,18 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
                 stop.set()
             if stop.is_set():
                 source.stop()  # the final batch (finished) follows from the worker
-            with io_lock:  # a reconfiguration's reply waits at most READ_S for this
-                batch = _trim(source.read(READ_S), dropped)
-                finished = batch.finished
-                notices: tuple[str, ...] = ()
-                now = time.monotonic()
-                if dropped[0] > said_dropped and (now - last_said > 10.0 or finished):
-                    notices = (
-                        f"{dropped[0]} profiled inferences were not shown: the display fell behind the GPU",
-                    )
-                    said_dropped, last_said = dropped[0], now
-                if batch.latencies_ms.size or batch.profiled or batch.notices or notices or finished:
-                    codec.write_frame(out, codec.BATCH, encoder.encode(batch, notices))
+            _write_replies(out, replies)  # after every batch read before the change (see _Controls)
+            batch = _trim(source.read(READ_S), dropped)
+            finished = batch.finished
+            notices: tuple[str, ...] = ()
+            now = time.monotonic()
+            if dropped[0] > said_dropped and (now - last_said > 10.0 or finished):
+                notices = (
+                    f"{dropped[0]} profiled inferences were not shown: the display fell behind the GPU",
+                )
+                said_dropped, last_said = dropped[0], now
+            if batch.latencies_ms.size or batch.profiled or batch.notices or notices or finished:
+                codec.write_frame(out, codec.BATCH, encoder.encode(batch, notices))
     except (BrokenPipeError, OSError):
         pass  # the parent is gone: stop the engine and free the GPU
     finally:
