@@ -34,7 +34,7 @@ import numpy.typing as npt
 from trtui import __version__
 from trtui.atomic import atomic_open, write_json_atomic, write_text_atomic
 from trtui.errors import UserError
-from trtui.layer_info import layer_to_json
+from trtui.layer_info_writer import layer_to_json
 from trtui.model import LayerInfo, SourceInfo
 from trtui.paths import check_output_folder
 from trtui.recording.files import recording_stem
