@@ -4,7 +4,8 @@ takes minutes on a real machine; these figures are what trtui adds around them).
 - builder log classification: lines per second through `classify_line` + `summarize`, on a mix of
   real builder lines (tests/tune/tune_real_logs.py style), against a baseline of one bare regex search
   per line (the least any line filter must do).
-- search decision: microseconds `next_step` takes to choose the next limit after 10 attempts.
+- search decision: microseconds `next_step` takes to choose the next limit after a finished
+  simulated search's attempts (at most 10; 7 with the seed-0 model).
 - child-process build overhead: wall ms of one `ChildProcessBuilder.build` whose child imports trtui's
   protocol, writes a small engine atomically and reports a result, against a bare `python -c pass`
   started and waited for with `subprocess.run`.
@@ -85,7 +86,7 @@ def search_decision() -> list[dict[str, Any]]:
     plan = make_plan(WORKSPACE, int(5.85 * GIB), "bench")
     attempts = list(TuneSession(plan, SimulatedBuilder(SimulatedModel.generate(0)), "b").run().attempts)[:10]
     per = median_seconds(lambda: [next_step(plan, attempts) for _ in range(200)]) / 200
-    return [_row("tune: next_step after 10 attempts", per * 1e6, "us",
+    return [_row(f"tune: next_step after {len(attempts)} attempts", per * 1e6, "us",
                  "the pure search's decision for the next limit (once per build)")]
 
 
