@@ -15,12 +15,9 @@ Run with: pytest -m gpu tests/gpu/test_gpu_kernels.py -s (prints what was measur
 
 from __future__ import annotations
 
-import ctypes
 import json
-import os
-import shutil
-import subprocess
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,10 @@ import numpy as np
 import pytest
 
 from trtui.kernel_records import KernelCapture
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "standin"))
+from nvtx_ranges import any_nvtx
+
 from trtui.kernels.attribute import attribute
 from trtui.kernels.trace import check_trace, trace_events, write_trace
 
@@ -47,20 +48,6 @@ extern "C" __global__ void trtui_spin_c(unsigned long long ns) {
     do { asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t)); } while (t - t0 < ns);
 }
 """
-SHIM = r"""
-#include <nvtx3/nvToolsExt.h>
-static nvtxDomainHandle_t dom;
-int trtui_domain_push(const char* name) {
-    if (!dom) dom = nvtxDomainCreateA("TensorRT");
-    nvtxEventAttributes_t a = {0};
-    a.version = NVTX_VERSION; a.size = NVTX_EVENT_ATTRIB_STRUCT_SIZE;
-    a.messageType = NVTX_MESSAGE_TYPE_ASCII; a.message.ascii = name;
-    return nvtxDomainRangePushEx(dom, &a);
-}
-int trtui_domain_pop(void) { return nvtxDomainRangePop(dom); }
-int trtui_push(const char* name) { return nvtxRangePushA(name); }
-int trtui_pop(void) { return nvtxRangePop(); }
-"""
 # layer -> spin times (us) of its kernels; "layer_b" launches three, as a fused block would
 LAYERS: dict[str, tuple[int, ...]] = {
     "layer_a": (300,),
@@ -76,65 +63,6 @@ def _check(result: Any) -> Any:
     if int(err) != 0:
         raise RuntimeError(f"CUDA call failed: {err}")
     return rest[0] if len(rest) == 1 else (tuple(rest) if rest else None)
-
-
-class Nvtx:
-    def __init__(
-        self,
-        push: Callable[[str], Any],
-        pop: Callable[[], Any],
-        outer_push: Callable[[str], Any],
-        outer_pop: Callable[[], Any],
-        how: str,
-    ) -> None:
-        self.push, self.pop, self.outer_push, self.outer_pop, self.how = push, pop, outer_push, outer_pop, how
-
-
-def _nvtx_shim(tmp: Path) -> Nvtx | None:
-    cc = shutil.which("cc") or shutil.which("gcc")
-    inc = [
-        p
-        for p in ("/usr/local/cuda/include", os.environ.get("CUDA_HOME", "") + "/include")
-        if p and Path(p, "nvtx3", "nvToolsExt.h").exists()
-    ]
-    if cc is None or not inc:
-        return None
-    src = tmp / "nvtx_shim.c"
-    src.write_text(SHIM)
-    lib = tmp / "libtrtui_nvtx_shim.so"
-    done = subprocess.run(
-        [cc, "-shared", "-fPIC", "-O1", f"-I{inc[0]}", str(src), "-o", str(lib), "-ldl"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        print("nvtx shim build failed:", done.stderr[-500:])
-        return None
-    so = ctypes.CDLL(str(lib))
-    for fn in ("trtui_domain_push", "trtui_push"):
-        getattr(so, fn).argtypes = [ctypes.c_char_p]
-    return Nvtx(
-        lambda n: so.trtui_domain_push(n.encode()),
-        so.trtui_domain_pop,
-        lambda n: so.trtui_push(n.encode()),
-        so.trtui_pop,
-        "C shim (NVTX v3 headers, domain ranges)",
-    )
-
-
-def _nvtx_package() -> Nvtx | None:
-    try:
-        import nvtx  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return Nvtx(
-        lambda n: nvtx.push_range(message=n, domain="TensorRT"),
-        lambda: nvtx.pop_range(domain="TensorRT"),
-        lambda n: nvtx.push_range(n),
-        nvtx.pop_range,
-        "nvtx package",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +84,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     path, notices = prepare_nvtx_injection(cupti)
     print(f"\nNVTX_INJECTION64_PATH={path}; loaded libcupti: {loaded_libcupti()}; notices: {notices}")
     tracer = CuptiKernelTracer(cupti)
-    nv = _nvtx_shim(tmp_path_factory.mktemp("nvtx")) or _nvtx_package()
+    nv = any_nvtx(tmp_path_factory.mktemp("nvtx"))
     if nv is None:
         pytest.skip("no way to emit NVTX ranges: neither a C compiler with CUDA's nvtx3 headers nor `nvtx`")
     print(f"NVTX via {nv.how}")

@@ -214,13 +214,22 @@ class IExecutionContext(_fk.IExecutionContext):
             flags = cu.CUevent_flags.CU_EVENT_DEFAULT
             self._events = [_ok(cu.cuEventCreate(flags)) for _ in range(len(self._plan) + 1)]
         stream = cu.CUstream(stream_handle)
+        nv = _nvtx() if self.nvtx_verbosity != ProfilingVerbosity.NONE else None
+        if nv is not None:
+            nv.outer_push("ExecutionContext::enqueueV3")
         if profiled:
             _ok(cu.cuEventRecord(self._events[0], stream))
-        for i, (_name, kernel_ns) in enumerate(self._plan):
+        for i, (name, kernel_ns) in enumerate(self._plan):
+            if nv is not None:  # one range per layer around its launches, as TensorRT does
+                nv.push(name)
             for ns in kernel_ns:
                 kernels.launch(stream_handle, ns, blocks)
+            if nv is not None:
+                nv.pop()
             if profiled:
                 _ok(cu.cuEventRecord(self._events[i + 1], stream))
+        if nv is not None:
+            nv.outer_pop()
         self._report = profiled
         if profiled and self.enqueue_emits_profile:
             _ok(cu.cuStreamSynchronize(stream))
@@ -250,6 +259,24 @@ class EngineInspector:
 
     def get_engine_information(self, fmt: LayerInformationFormat) -> str:
         return json.dumps(self._doc)
+
+
+_NVTX: list[Any] = []
+
+
+def _nvtx() -> Any:
+    """TensorRT's NVTX ranges (`nvtx_ranges.Nvtx`, made on first use: the shim or the `nvtx` package;
+    None without either). Loaded from this folder by path: the folder need not be on sys.path."""
+    if not _NVTX:
+        import importlib.util
+
+        here = Path(__file__).with_name("nvtx_ranges.py")
+        spec = importlib.util.spec_from_file_location("trtui_standin_nvtx", here)
+        assert spec is not None and spec.loader is not None
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        _NVTX.append(mod.any_nvtx())
+    return _NVTX[0]
 
 
 def plan(**spec: Any) -> bytes:
