@@ -137,3 +137,23 @@ def test_reply_comes_promptly_and_after_the_old_batches(monkeypatch: pytest.Monk
         time.sleep(0.1)
         parent_in.close()
     assert not server.is_alive() and source.stopped.is_set()
+
+
+def test_every_run_option_reaches_the_gpu_process() -> None:
+    """Each field of RunOptions, set to a value other than its default, survives the JSON trip."""
+    import json
+    from dataclasses import fields
+
+    changed = RunOptions(
+        shapes=(("input", (4, 3, 224, 224)),), streams=3, transfers=True, cuda_graph=False, profile_every=7,
+        allow_host_code=True, plugins=("/x/libp.so",), device=1, seed=5, layers=99, window=512,
+        idle_baseline_s=2.5, kernels=True, trace_path="/tmp/t.json",
+    )
+    defaults = RunOptions()
+    assert all(getattr(changed, f.name) != getattr(defaults, f.name) for f in fields(RunOptions)), (
+        "a new RunOptions field: give it a non-default value above"
+    )
+    back = engine_child.options_from_json(json.loads(json.dumps(asdict(changed))))
+    assert back == changed
+    with pytest.raises(ValueError, match="unknown run options: bogus"):
+        engine_child.options_from_json({**asdict(defaults), "bogus": 1})

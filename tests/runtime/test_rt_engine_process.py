@@ -488,3 +488,17 @@ def test_the_gpu_processs_warnings_become_notices(
     finally:
         src.stop()
     assert f"GPU process: {warning}" in notices, notices
+
+
+def test_kernels_option_reaches_the_gpu_process(tmp_path: Path) -> None:
+    """`--kernels` through the GPU process: the child tries to open CUPTI (absent here) and says why
+    it cannot, once; the run goes on. (The option once stayed behind in the parent, and the GPU run
+    on the H200 recorded no kernels.)"""
+    path = detailed(tmp_path)
+    out = tmp_path / "out.json"
+    res = run_cli("profile", str(path), "--duration", "1", "--kernels", "--json", str(out))
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(out.read_text())
+    said = [n for n in summary["notices"] if n.startswith("kernels are off: ")]
+    assert len(said) == 1, summary["notices"]  # no CUPTI can trace the fake GPU, cupti-python or not
+    assert summary["iterations"] > 0

@@ -26,6 +26,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import fields
 from typing import IO, Any
 
 from trtui.errors import UserError
@@ -40,19 +41,18 @@ PRELOAD_ENV = "TRTUI_CHILD_PRELOAD"
 
 
 def options_from_json(d: dict[str, Any]) -> RunOptions:
-    return RunOptions(
-        shapes=tuple((str(n), tuple(int(x) for x in s)) for n, s in d.get("shapes", ())),
-        streams=int(d.get("streams", 1)),
-        transfers=bool(d.get("transfers", False)),
-        cuda_graph=bool(d.get("cuda_graph", True)),
-        profile_every=int(d.get("profile_every", 10)),
-        allow_host_code=bool(d.get("allow_host_code", False)),
-        plugins=tuple(str(p) for p in d.get("plugins", ())),
-        device=int(d.get("device", 0)),
-        seed=int(d.get("seed", 0)),
-        layers=d.get("layers"),
-        window=int(d.get("window", 256)),
-    )
+    """The parent's `asdict(RunOptions)` back, every field (a field left out here was silently
+    lost on its way to the GPU process: `--kernels` once was); JSON's lists become tuples again."""
+    known = {f.name for f in fields(RunOptions)}
+    unknown = set(d) - known
+    if unknown:
+        raise ValueError(f"unknown run options: {', '.join(sorted(unknown))}")
+    values = dict(d)
+    if "shapes" in values:
+        values["shapes"] = tuple((str(n), tuple(int(x) for x in s)) for n, s in values["shapes"])
+    if "plugins" in values:
+        values["plugins"] = tuple(str(p) for p in values["plugins"])
+    return RunOptions(**values)
 
 
 class _Controls(threading.Thread):
