@@ -39,10 +39,10 @@ def test_gpu_metrics_come_from_nvml_in_base_units() -> None:
     from trtui.options import RunOptions
     from trtui.remote.metrics import RunCollector, registry_for
     from trtui.session import Session
+    from trtui.sources.factory import gpu_telemetry
     from trtui.sources.simulated import SimulatedSource
-    from trtui.telemetry.sampler import TelemetrySampler
 
-    sampler = TelemetrySampler(device_index=0)
+    sampler = gpu_telemetry(0)
     src = SimulatedSource(RunOptions())
     ses = Session(src)
     ses.open()
