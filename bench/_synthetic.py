@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from trtui.gpu.runtime.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
+from trtui.gpu.runtime.loop import InferenceLoop
+from trtui.gpu.runtime.loop_types import GraphBackend, Lane, LoopConfig
 from trtui.gpu.runtime.worker import Holder, Resources, Session
 from trtui.model import RunFacts, SourceBatch, SourceInfo
 from trtui.run_facts import mode_line

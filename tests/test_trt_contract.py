@@ -67,9 +67,10 @@ def test_capability_checks_see_the_lean_module_as_lean() -> None:
 
 
 def test_full_only_names_are_used_only_behind_capability_checks() -> None:
-    src = {p: Path(p).read_text() for p in (engine_session.__file__,
+    loader = importlib.import_module("trtui.gpu.runtime.engine_load").__file__
+    src = {p: Path(p).read_text() for p in (loader,
                                             importlib.import_module("trtui.gpu.runtime.inspector").__file__)}
-    session = src[engine_session.__file__]
+    session = src[loader]
     assert "if trt_module.has_plugin_init:\n        trt.init_libnvinfer_plugins(" in session
     inspector = src[importlib.import_module("trtui.gpu.runtime.inspector").__file__]
     guard = inspector.index("if not trt.has_inspector:")

@@ -10,7 +10,7 @@ from typing import Any
 
 from trtui.errors import UserError
 from trtui.gpu.runtime.cuda_check import check_cuda_device
-from trtui.gpu.runtime.engine_session import load_engine
+from trtui.gpu.runtime.engine_load import load_engine
 from trtui.gpu.runtime.trt_logger import VERBOSE, LogStore
 from trtui.gpu.runtime.trt_module import load_trt_module
 from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform

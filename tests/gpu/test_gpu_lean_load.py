@@ -37,7 +37,7 @@ def gpu() -> None:
 def load_bytes(plan: bytes) -> str:
     """Deserialize raw bytes with the real lean runtime on the worker thread; the error it gives."""
     from trtui.gpu.runtime.cuda_check import check_cuda_device
-    from trtui.gpu.runtime.engine_session import load_engine
+    from trtui.gpu.runtime.engine_load import load_engine
     from trtui.gpu.runtime.trt_module import load_trt_module
     from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
 

@@ -208,6 +208,53 @@ class FakeGraphs:
         note("graph-")
 
 
+class FakeBatchGraphs(FakeGraphs):
+    """Also graphs of several inferences with timing events between them (`CudaGraphs.capture_batch`):
+    each inference's captured GPU time is what `batch_times` reads. A graph is never launched again
+    before the times of its last launch were read, nor read before that launch completed."""
+
+    def __init__(self, fail_batches: bool = False, fail_launch_after: int | None = None) -> None:
+        super().__init__()
+        self.fail_batches = fail_batches
+        self.fail_launch_after = fail_launch_after
+        self.batch_launches = 0
+        self.reads: list[list[float]] = []  # what each batch_times call read, in order
+
+    def capture_batch(self, stream: int, work: Callable[[int], bool], inferences: int) -> Any:
+        if self.fail_batches:
+            raise RuntimeError("event record nodes are not supported here")
+        s = STREAMS[stream]
+        each: list[float] = []
+        for _ in range(inferences):
+            s.capturing = []
+            try:
+                ok = work(stream)
+            finally:
+                captured, s.capturing = s.capturing, None
+            if not ok:
+                raise RuntimeError("the work cannot run inside a CUDA graph (enqueue returned False)")
+            each.append(sum(captured))
+        self.captures += 1
+        self.live += 1
+        return {"cost": sum(each), "each": each, "launches": 0, "reads": 0, "end": 0.0, "stream": s}
+
+    def launch(self, g: Any, stream: int) -> None:
+        if self.fail_launch_after is not None and self.launches >= self.fail_launch_after:
+            raise RuntimeError("cudaErrorLaunchFailure")
+        if "each" in g:
+            assert g["reads"] == g["launches"], "a graph launched again before its times were read"
+            g["launches"] += 1
+            self.batch_launches += 1
+        super().launch(g, stream)
+        g["end"] = STREAMS[stream].tail
+
+    def batch_times(self, g: Any) -> list[float]:
+        assert g["stream"].synced >= g["end"], "times read before the graph completed"
+        g["reads"] += 1
+        self.reads.append(list(g["each"]))
+        return list(g["each"])
+
+
 # ------------------------------------------------------------------ fake TensorRT
 
 

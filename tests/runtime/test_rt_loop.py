@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import rt_fakes as fk
 
-from trtui.gpu.runtime.loop import InferenceLoop, Lane, LoopConfig, LoopError
+from trtui.gpu.runtime.loop import InferenceLoop
+from trtui.gpu.runtime.loop_types import Lane, LoopConfig, LoopError
 from trtui.model import SourceBatch
 
 
@@ -318,3 +319,119 @@ def test_pause_stops_launching() -> None:
     finally:
         stop.set()
         th.join(5)
+
+
+# ---------------------------------------------------------------- several inferences per graph launch
+
+
+class Cycling(Work):
+    """GPU time per call cycles through `costs`: each inference in a captured graph keeps its own."""
+
+    def __init__(self, costs: list[float], stop: threading.Event, limit: int) -> None:
+        super().__init__(costs[0], stop, limit)
+        self.costs = costs
+
+    def __call__(self, handle: int) -> bool:
+        self.ms = self.costs[self.calls % len(self.costs)]
+        return super().__call__(handle)
+
+
+def run_for(loop: InferenceLoop, seconds: float) -> None:
+    stop = threading.Event()
+    t = threading.Timer(seconds, stop.set)
+    t.start()
+    loop.run(stop, threading.Event())
+    t.cancel()
+
+
+def batch_loop(work: Work, graphs: Any, **cfg: Any) -> tuple[InferenceLoop, list[SourceBatch]]:
+    driver = fk.FakeDriver()
+    out: list[SourceBatch] = []
+    config = LoopConfig(**{"warmup_s": 0.02, "flush_s": 0.0, "profile_every": 0, **cfg})
+    loop = InferenceLoop(driver, [Lane(0, driver.Stream(), work)], config, out.append, graphs=graphs)
+    return loop, out
+
+
+def test_short_inferences_run_several_per_graph_launch() -> None:
+    """A 0.1 ms inference: one launch carries ~1 ms (10 inferences); the queue is sized in time
+    (8 ms: 8 launches + 1); each inference's latency is its own GPU time."""
+    work = Work(0.1, threading.Event(), 10**9)
+    graphs = fk.FakeBatchGraphs()
+    loop, out = batch_loop(work, graphs, queue_ms=8.0, launch_ms=1.0)
+    run_for(loop, 0.3)
+    assert (loop.stats.per_launch, loop.depth) == (10, 9)
+    lats = lat(out)
+    np.testing.assert_allclose(lats, 0.1)
+    assert lats.size == loop.stats.iterations > 1000
+    assert lats.size == 10 * (graphs.batch_launches - 1)  # the first launch of the run is cold
+    calls = work.calls
+    assert calls == 2 + 10 * 10  # first run + one-inference graph + a ring of 10 graphs of 10: no more
+    run_for(loop, 0.05)
+    assert work.calls == calls  # only graph replays
+    loop.close()
+    assert graphs.live == 0
+
+
+def test_each_inference_in_a_graph_keeps_its_own_time() -> None:
+    work = Cycling([0.1, 0.3], threading.Event(), 10**9)
+    graphs = fk.FakeBatchGraphs()
+    loop, out = batch_loop(work, graphs, queue_ms=4.0, launch_ms=1.0)
+    run_for(loop, 0.3)
+    assert loop.stats.per_launch > 1
+    lats = lat(out)
+    assert set(np.round(lats, 6).tolist()) == {0.1, 0.3}
+    # in launch order, every graph's own per-inference times (the first launch is cold: not reported)
+    np.testing.assert_allclose(lats, np.concatenate(graphs.reads[1:]))
+    loop.close()
+
+
+def test_long_inferences_keep_one_per_launch() -> None:
+    work = Work(1.5, threading.Event(), 10**9)
+    graphs = fk.FakeBatchGraphs()
+    loop, out = batch_loop(work, graphs, queue_ms=8.0, launch_ms=1.0)
+    run_for(loop, 0.2)
+    assert (loop.stats.per_launch, loop.depth) == (1, 7)  # ceil(8 / 1.5) + 1
+    assert graphs.batch_launches == 0 and lat(out).size > 10
+    loop.close()
+
+
+def test_a_graph_of_several_that_cannot_be_captured_falls_back_with_a_notice() -> None:
+    work = Work(0.1, threading.Event(), 10**9)
+    loop, out = batch_loop(work, fk.FakeBatchGraphs(fail_batches=True), queue_ms=2.0, launch_ms=1.0)
+    run_for(loop, 0.2)
+    notices = [n for b in out for n in b.notices]
+    assert any(n.startswith("CUDA graphs of 10 inferences failed") for n in notices), notices
+    assert (loop.stats.per_launch, loop.depth) == (1, 21)  # sized again for one per launch
+    assert loop.graphs_on
+    np.testing.assert_allclose(lat(out), 0.1)
+    loop.close()
+
+
+def test_a_failed_launch_drains_the_graphs_in_flight_first() -> None:
+    """The ring's graphs in flight are read before they are destroyed; the plain enqueue goes on."""
+    work = Work(0.1, threading.Event(), 10**9)
+    graphs = fk.FakeBatchGraphs(fail_launch_after=40)
+    loop, out = batch_loop(work, graphs, queue_ms=4.0, launch_ms=1.0)
+    run_for(loop, 0.3)
+    notices = [n for b in out for n in b.notices]
+    assert any("CUDA graph launch failed" in n for n in notices)
+    assert not loop.graphs_on and loop.graph_note == "launch failed" and graphs.live == 0
+    np.testing.assert_allclose(lat(out), 0.1)
+    assert lat(out).size > 40 * 10
+    loop.close()
+
+
+def test_profiling_with_several_inferences_per_launch() -> None:
+    work = Work(0.1, threading.Event(), 10**9)
+    prof = Profiled(0.4, ("a", "b"))
+    driver = fk.FakeDriver()
+    out: list[SourceBatch] = []
+    cfg = LoopConfig(warmup_s=0.02, flush_s=0.0, profile_every=20, profile_budget=1.0, launch_ms=1.0)
+    loop = InferenceLoop(driver, [Lane(0, driver.Stream(), work)], cfg, out.append,
+                         graphs=fk.FakeBatchGraphs(), profiled=prof)
+    run_for(loop, 0.3)
+    assert loop.stats.per_launch == 10 and loop.stats.profiled > 10
+    np.testing.assert_allclose(lat(out), 0.1)  # latency never comes from a profiled inference
+    timed = lat(out).size
+    assert timed / loop.stats.profiled == pytest.approx(20, rel=0.2)  # whole launches of 10 between
+    loop.close()

@@ -14,7 +14,7 @@ import rt_fakes as fk
 from trtui.errors import UserError
 from trtui.gpu.runtime.cuda_check import DeviceFacts
 from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
-from trtui.gpu.runtime.loop import LoopConfig
+from trtui.gpu.runtime.loop_types import LoopConfig
 from trtui.gpu.runtime.trt_module import TrtModule
 from trtui.gpu.runtime.worker import GpuWorker
 from trtui.model import SourceBatch

@@ -93,7 +93,7 @@ def time_like_a_live_run(
     from trtui.gpu.runtime.cuda_check import DeviceFacts
     from trtui.gpu.runtime.cuda_graphs import CudaGraphs
     from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
-    from trtui.gpu.runtime.loop import LoopConfig
+    from trtui.gpu.runtime.loop_types import LoopConfig
     from trtui.gpu.runtime.trt_module import TrtModule
     from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
     from trtui.options import RunOptions

@@ -10,7 +10,7 @@ be captured), end the capture, clear the CUDA error, and report why, so the call
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trtui.errors import MissingDependency
@@ -24,6 +24,12 @@ class GraphCaptureError(Exception):
 class CapturedGraph:
     graph: Any
     exec: Any
+    # a graph of several inferences: the timing events recorded before, between and after them
+    events: list[Any] = field(default_factory=list)
+
+    @property
+    def inferences(self) -> int:
+        return max(1, len(self.events) - 1)
 
 
 def _import_cudart() -> Any:
@@ -61,30 +67,83 @@ class CudaGraphs:
 
     def capture(self, stream: int, work: Callable[[int], bool]) -> CapturedGraph:
         """Capture `work(stream)` into an instantiated graph. Raises GraphCaptureError."""
+        return self._capture(stream, work, 1, timed=False)
+
+    def capture_batch(self, stream: int, work: Callable[[int], bool], inferences: int) -> CapturedGraph:
+        """Capture `inferences` runs of `work` into one graph, with an event-record node before,
+        between and after them (CUDA events with timing): one launch runs them all, and
+        `batch_times` reads each one's GPU time once the graph completed. Raises GraphCaptureError."""
+        return self._capture(stream, work, max(1, int(inferences)), timed=True)
+
+    def batch_times(self, g: CapturedGraph) -> list[float]:
+        """Each inference's GPU time (ms) of the last completed launch of a `capture_batch` graph."""
         rt = self._rt
+        out: list[float] = []
+        for a, b in zip(g.events, g.events[1:], strict=False):
+            err, ms = rt.cudaEventElapsedTime(a, b)
+            if not self._ok(err):
+                self._clear_error()
+                raise RuntimeError(f"reading a CUDA graph's event times failed: {self._text(err)}")
+            out.append(float(ms))
+        return out
+
+    def _new_events(self, n: int) -> list[Any]:
+        events: list[Any] = []
+        for _ in range(n):
+            err, ev = self._rt.cudaEventCreate()
+            if not self._ok(err):
+                self._destroy_events(events)
+                self._clear_error()
+                raise GraphCaptureError(f"cannot create timing events: {self._text(err)}")
+            events.append(ev)
+        return events
+
+    def _destroy_events(self, events: list[Any]) -> None:
+        for ev in events:
+            self._rt.cudaEventDestroy(ev)
+        events.clear()
+
+    def _capture(self, stream: int, work: Callable[[int], bool], n: int, timed: bool) -> CapturedGraph:
+        rt = self._rt
+        events = self._new_events(n + 1) if timed else []
+        external = getattr(rt, "cudaEventRecordExternal", 1)  # an event-record node, not a dependency
         mode = rt.cudaStreamCaptureMode.cudaStreamCaptureModeThreadLocal
         (err,) = rt.cudaStreamBeginCapture(stream, mode)
         if not self._ok(err):
+            self._destroy_events(events)
             self._clear_error()
             raise GraphCaptureError(f"cannot start capture: {self._text(err)}")
         failure: str | None = None
         try:
-            if not work(stream):
-                failure = "the work cannot run inside a CUDA graph (enqueue returned False)"
+            for i in range(n):
+                if timed:
+                    failure = self._record(events[i], stream, external)
+                if failure is None and not work(stream):
+                    failure = "the work cannot run inside a CUDA graph (enqueue returned False)"
+                if failure is not None:
+                    break
+            if timed and failure is None:
+                failure = self._record(events[n], stream, external)
         except Exception as exc:  # the enqueue raised while capturing
             failure = f"the work raised {type(exc).__name__}: {exc}"
         err, graph = rt.cudaStreamEndCapture(stream)
         if failure is not None or not self._ok(err):
             if graph is not None and self._ok(err):
                 rt.cudaGraphDestroy(graph)
+            self._destroy_events(events)
             self._clear_error()
             raise GraphCaptureError(failure or f"capture failed: {self._text(err)}")
         err, gexec = rt.cudaGraphInstantiate(graph, 0)
         if not self._ok(err):
             rt.cudaGraphDestroy(graph)
+            self._destroy_events(events)
             self._clear_error()
             raise GraphCaptureError(f"cannot instantiate the graph: {self._text(err)}")
-        return CapturedGraph(graph=graph, exec=gexec)
+        return CapturedGraph(graph=graph, exec=gexec, events=events)
+
+    def _record(self, event: Any, stream: int, flags: int) -> str | None:
+        (err,) = self._rt.cudaEventRecordWithFlags(event, stream, flags)
+        return None if self._ok(err) else f"cannot record a timing event in the graph: {self._text(err)}"
 
     def launch(self, g: CapturedGraph, stream: int) -> None:
         (err,) = self._rt.cudaGraphLaunch(g.exec, stream)
@@ -99,3 +158,4 @@ class CudaGraphs:
         if g.graph is not None:
             self._rt.cudaGraphDestroy(g.graph)
             g.graph = None
+        self._destroy_events(g.events)

@@ -19,7 +19,7 @@ guarded by `hasattr`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,22 @@ import numpy as np
 
 from trtui.errors import UserError
 from trtui.gpu.runtime.cuda_check import DeviceFacts
+from trtui.gpu.runtime.engine_load import load_engine
+from trtui.gpu.runtime.engine_tensors import (
+    bind,
+    dims,
+    is_oom,
+    make_work,
+    tensor_specs,
+)
 from trtui.gpu.runtime.inspector import inspect_layers
-from trtui.gpu.runtime.io_buffers import IoBuffers, TensorSpec, make_output_allocator, tensor_bytes
-from trtui.gpu.runtime.load_errors import explain_load_failure, explain_out_of_memory
-from trtui.gpu.runtime.loop import GraphBackend, InferenceLoop, Lane, LoopConfig
+from trtui.gpu.runtime.io_buffers import IoBuffers, TensorSpec, tensor_bytes
+from trtui.gpu.runtime.load_errors import explain_out_of_memory
+from trtui.gpu.runtime.loop import InferenceLoop
+from trtui.gpu.runtime.loop_types import GraphBackend, Lane, LoopConfig
 from trtui.gpu.runtime.profiler import LayerSamples, make_profiler
 from trtui.gpu.runtime.reshape import EngineReshaper, LaneParts
-from trtui.gpu.runtime.trt_logger import WARNING, LogStore, make_logger
+from trtui.gpu.runtime.trt_logger import WARNING
 from trtui.gpu.runtime.trt_module import TrtModule
 from trtui.gpu.runtime.worker import Holder, Resources, Session
 from trtui.kernels.tracer import KernelTracer
@@ -134,31 +143,6 @@ class EngineRequest:
     kernel_tracer: KernelTracer | None = None  # --kernels: traces the profiled inferences
 
 
-def _dtype_name(dtype: Any) -> str:
-    name = getattr(dtype, "name", None)
-    return str(name) if name else str(dtype).rsplit(".", 1)[-1]
-
-
-def _dims(value: Any) -> tuple[int, ...]:
-    return tuple(int(d) for d in value)
-
-
-def _is_oom(exc: BaseException) -> bool:
-    return type(exc).__name__ == "MemoryError" or "out of memory" in str(exc).lower()
-
-
-def _profile_values(engine: Any, name: str) -> list[list[int]] | None:
-    for args in ((0, name), (name, 0)):
-        try:
-            vals = engine.get_tensor_profile_values(*args)
-        except TypeError:
-            continue
-        except Exception:
-            return None
-        return [list(v) for v in vals] if vals else None
-    return None
-
-
 class _ProfiledTrt:
     """The profiled inference for the loop: a context with the profiler attached. With --transfers it
     copies like a timed inference does, so that its GPU time compares with the latencies."""
@@ -204,9 +188,9 @@ def build_engine_session(
     for n in names:
         if not is_input[n] or n in shape_tensors:
             continue
-        shape = _dims(engine.get_tensor_shape(n))
+        shape = dims(engine.get_tensor_shape(n))
         if any(d < 0 for d in shape):
-            mn, opt, mx = (_dims(s) for s in engine.get_tensor_profile_shape(n, 0))
+            mn, opt, mx = (dims(s) for s in engine.get_tensor_profile_shape(n, 0))
             profiles.append(InputProfile(n, shape, mn, opt, mx))
         else:
             profiles.append(InputProfile(n, shape))
@@ -262,21 +246,21 @@ def build_engine_session(
         configure(ctx, stream, shapes)
         if req.kernel_tracer is not None:  # --kernels: only the profiled context's NVTX ranges matter
             ctx.nvtx_verbosity = trt.ProfilingVerbosity.NONE
-        specs = _tensor_specs(engine, ctx, names, is_input, shape_tensors, value_requests, host_loc)
+        specs = tensor_specs(engine, ctx, names, is_input, shape_tensors, value_requests, host_loc)
         missing = [m for m in ctx.infer_shapes() if m not in shape_tensors]
         if missing:
             raise UserError(f"the engine needs shapes for {', '.join(missing)}: give them with --shapes")
         try:
             bufs = IoBuffers(driver, specs, transfers=opts.transfers, rng=rng)
         except Exception as exc:
-            if _is_oom(exc):
+            if is_oom(exc):
                 free_now, _ = driver.mem_get_info()
                 need_io = sum(tensor_bytes(s) for s in specs)
                 raise explain_out_of_memory(f"the buffers of stream {i}", int(free_now), need_io) from None
             raise
         res.add_cuda(f"buffers {i}", bufs.free)
-        _bind(trt, ctx, bufs, allocators)
-        lane = Lane(index=i, stream=stream, work=_make_work(ctx_h, bufs, stream, opts.transfers))
+        bind(trt, ctx, bufs, allocators)
+        lane = Lane(index=i, stream=stream, work=make_work(ctx_h, bufs, stream, opts.transfers))
         return LaneParts(lane, ctx_h, bufs, stream_h, specs)
 
     parts = [build_lane(i, shapes) for i in range(n_streams)]
@@ -295,7 +279,7 @@ def build_engine_session(
             pctx = pctx_h.obj
             configure(pctx, lanes[0].stream, shapes)
             assert lane0_buffers is not None
-            _bind(trt, pctx, lane0_buffers, allocators)
+            bind(trt, pctx, lane0_buffers, allocators)
             samples = LayerSamples()
             prof_h = Holder(make_profiler(trt, samples))
             pctx.enqueue_emits_profile = False  # before attaching: enqueue stays asynchronous
@@ -303,7 +287,7 @@ def build_engine_session(
             res.add_trt("profiler", prof_h.release)
             res.add_trt("profiling context", pctx_h.release)  # the context goes before its profiler
             profiled = _ProfiledTrt(
-                pctx_h, samples, _make_work(pctx_h, lane0_buffers, lanes[0].stream, opts.transfers)
+                pctx_h, samples, make_work(pctx_h, lane0_buffers, lanes[0].stream, opts.transfers)
             )
 
     # ---- layer details, then the loop (first runs and graph capture happen here, before "ready")
@@ -342,8 +326,8 @@ def build_engine_session(
         def rebind(lane0: LaneParts, shapes: ShapeList) -> None:
             """The profiling context follows lane 0 (its shapes, buffers and stream)."""
             configure(prof_ctx.obj, lane0.lane.stream, shapes)
-            _bind(trt, prof_ctx.obj, lane0.buffers, allocators)
-            prof_run._work = _make_work(prof_ctx, lane0.buffers, lane0.lane.stream, opts.transfers)
+            bind(trt, prof_ctx.obj, lane0.buffers, allocators)
+            prof_run._work = make_work(prof_ctx, lane0.buffers, lane0.lane.stream, opts.transfers)
 
     reshaper = EngineReshaper(
         loop, build_lane, profiles, shapes, parts, mem_per_ctx=mem_per_ctx,
@@ -373,107 +357,6 @@ def build_engine_session(
         facts=facts,
     )
     return Session(info=info, loop=loop, reshaper=reshaper)
-
-
-def load_engine(
-    trt_module: TrtModule, plan: bytes, *, path: str, allow_host_code: bool, plugins: Sequence[str],
-    res: Resources, store: LogStore | None = None,
-) -> tuple[Any, LogStore, int]:
-    """Create the runtime (with a capturing logger), load plugins, deserialize. Returns the engine, the
-    log store and the log mark taken just before deserializing. Raises UserError (one line) on failure.
-    Needs a current CUDA context, and a usable GPU (checked before: see cuda_check)."""
-    trt = trt_module.module
-    store = store if store is not None else LogStore()
-    logger = make_logger(trt, store)
-    res.add_trt("logger", Holder(logger).release)  # released last among TensorRT objects
-    runtime_h = Holder(trt.Runtime(logger))
-    res.add_trt("runtime", runtime_h.release)
-    runtime = runtime_h.obj
-    if hasattr(runtime, "engine_host_code_allowed"):
-        runtime.engine_host_code_allowed = bool(allow_host_code)
-    if trt_module.has_plugin_init:
-        trt.init_libnvinfer_plugins(logger, "")
-    for lib in plugins:
-        handle = runtime.get_plugin_registry().load_library(str(lib))
-        if handle is None:
-            errs = store.messages_since(0, WARNING)
-            why = f": {errs[-1]}" if errs else ""
-            raise UserError(f"cannot load the plugin library {lib}{why}")
-    mark = store.mark()
-    engine_h = Holder(runtime.deserialize_cuda_engine(plan))
-    if engine_h.obj is None:
-        raise explain_load_failure(
-            store.messages_since(mark, WARNING) or store.messages_since(0, WARNING),
-            path=path, module=trt_module.display_name, version=trt_module.version, lean=trt_module.lean,
-        )
-    res.add_trt("engine", engine_h.release)
-    return engine_h.obj, store, mark
-
-
-def _tensor_specs(engine: Any, ctx: Any, names: list[str], is_input: dict[str, bool],
-                  shape_tensors: set[str], value_requests: dict[str, tuple[int, ...]],
-                  host_loc: Any) -> list[TensorSpec]:
-    specs = []
-    for n in names:
-        dtype = _dtype_name(engine.get_tensor_dtype(n))
-        shape = _dims(ctx.get_tensor_shape(n))
-        on_host = engine.get_tensor_location(n) == host_loc
-        values = None
-        if n in shape_tensors:
-            if n in value_requests:
-                values = value_requests[n]
-            else:
-                pv = _profile_values(engine, n)
-                values = tuple(pv[1]) if pv else None
-            if values is None:
-                raise UserError(
-                    f"the engine needs the values of shape input '{n}': give them with --shapes {n}:V1xV2"
-                )
-        max_out = None
-        if not is_input[n] and any(d < 0 for d in shape):
-            max_out = int(ctx.get_max_output_size(n))
-            if max_out < 0:
-                raise UserError(f"TensorRT reports no size bound for the data-dependent output '{n}'")
-        specs.append(
-            TensorSpec(
-                name=n,
-                is_input=is_input[n],
-                dtype=dtype,
-                shape=shape,
-                on_host=on_host,
-                vectorized_dim=int(engine.get_tensor_vectorized_dim(n)),
-                components=int(engine.get_tensor_components_per_element(n)),
-                max_output_bytes=max_out,
-                shape_values=values,
-            )
-        )
-    return specs
-
-
-def _bind(trt: Any, ctx: Any, bufs: IoBuffers, allocators: list[Any]) -> None:
-    """Set every tensor address; data-dependent outputs also get an output allocator."""
-    for name, buf in bufs.buffers.items():
-        if not ctx.set_tensor_address(name, buf.address):
-            raise UserError(f"TensorRT refused the buffer address of tensor '{name}'")
-        if buf.spec.data_dependent and not buf.spec.is_input:
-            alloc = make_output_allocator(trt, buf, lambda _n, _s: None)
-            allocators.append(alloc)
-            ctx.set_output_allocator(name, alloc)
-
-
-def _make_work(ctx_h: Holder, bufs: IoBuffers, stream: Any, transfers: bool) -> Callable[[int], bool]:
-    if not transfers:
-        def work(handle: int) -> bool:
-            return bool(ctx_h.obj.execute_async_v3(handle))
-        return work
-
-    def work_with_copies(handle: int) -> bool:
-        bufs.copy_in(stream)
-        ok = bool(ctx_h.obj.execute_async_v3(handle))
-        bufs.copy_out(stream)
-        return ok
-
-    return work_with_copies
 
 
 def _run_facts(req: EngineRequest, cfg: LoopConfig, loop: InferenceLoop, graph_note: str | None,

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from trtui.batch_shapes import BatchDoesNotFit, batch_of, shapes_for_batch
 from trtui.errors import UserError
 from trtui.gpu.runtime.io_buffers import IoBuffers, TensorSpec, tensor_bytes
-from trtui.gpu.runtime.loop import InferenceLoop, Lane
+from trtui.gpu.runtime.loop import InferenceLoop
+from trtui.gpu.runtime.loop_types import Lane
 from trtui.gpu.runtime.worker import Holder
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.shapes import InputProfile, ShapeList

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from trtui.errors import MissingDependency, NoGpu, UserError
-from trtui.gpu.runtime.loop import InferenceLoop, LoopError
+from trtui.gpu.runtime.loop import InferenceLoop
+from trtui.gpu.runtime.loop_types import LoopError
 from trtui.model import SourceBatch, SourceInfo
 
 
