@@ -164,7 +164,9 @@ def _measure(kernel_us: float, graphs: bool, per_graph: int, seconds: float) -> 
 
     worker = GpuWorker(PycudaPlatform(0), setup)
     worker.start(timeout=120)
+    cpu0 = time.process_time()  # this process: the loop's thread (the main thread sleeps)
     time.sleep(seconds)
+    cpu = time.process_time() - cpu0
     worker.stop()
     out = []
     while not worker.out.empty():
@@ -175,9 +177,12 @@ def _measure(kernel_us: float, graphs: bool, per_graph: int, seconds: float) -> 
     own_ns, count = res["own"]
     per_inference_s = 20 * own_ns / count / 1e9
     stats = res["stats"]
+    n = batch.latencies_ms.size
     return {
-        "its": batch.latencies_ms.size / batch.timing_wall_s,
-        "busy": batch.latencies_ms.size * per_inference_s / batch.timing_wall_s,
+        "its": n / batch.timing_wall_s,
+        "busy": float(batch.latencies_ms.sum()) / 1000 / batch.timing_wall_s,
+        "kernel": n * per_inference_s / batch.timing_wall_s,
+        "cpu_us": 1e6 * cpu / max(1, n),  # over the run, warm-up and captures included
         "per_launch": stats.per_launch,
         "depth": res.get("depth"),
         "idle": stats.idle_fraction,
@@ -210,8 +215,10 @@ def _loop_rows() -> list[dict[str, Any]]:
                     note = (
                         f"synthetic {engine} engine (20 kernels x {kernel_us:g} us), 1 stream, {where}; "
                         f"{m['per_launch']} inference(s) per launch, {m['depth']} launches in flight; busy = "
-                        f"the kernels' own run time (GPU global timer) / wall time; idle between launches "
-                        f"{100 * m['idle']:.2f}% of GPU time"
+                        f"the inferences' GPU time (CUDA events) / wall time; the kernels' own run time "
+                        f"(GPU global timer) is {100 * m['kernel']:.1f}% of wall time (the rest of an "
+                        f"inference is the GPU's gaps between its 20 dependent kernels); idle between "
+                        f"launches {100 * m['idle']:.2f}% of GPU time"
                     )
                     label = f"{engine} engine, {mode}, {where.split(' (')[0]}"
                     extra: dict[str, Any] = {}
@@ -222,6 +229,8 @@ def _loop_rows() -> list[dict[str, Any]]:
                         busy_name += f" (target >= {100 * target:.0f}%: {'met' if met else 'NOT met'})"
                     rows.append(_row(busy_name, 100 * m["busy"], "%", note, **extra))
                     rows.append(_row(f"loop iterations/s, {label}", m["its"], "it/s", note))
+                    rows.append(_row(f"loop kernel time share, {label}", 100 * m["kernel"], "%", note))
+                    rows.append(_row(f"loop host CPU per inference, {label}", m["cpu_us"], "us", note))
         finally:
             if ui is not None:
                 ui.close()

@@ -137,7 +137,8 @@ class LoopGraphs:
         self.per_launch = 1
 
     def close(self, lanes: Sequence[Lane]) -> None:
-        """At the end: like `drop`, but a failure to destroy is said."""
+        """At the end: like `drop`, but a failure to destroy is said; `on` keeps saying whether the
+        run used graphs."""
         for lane in lanes:
             for g in [*lane.batches, *([lane.graph] if lane.graph is not None else [])]:
                 if self._backend is None:
@@ -148,7 +149,6 @@ class LoopGraphs:
                     self._notice(f"destroying a CUDA graph failed: {exc}")
             lane.batches = []
             lane.graph = None
-        self.on = False
 
     def _drop_batches(self, lanes: Sequence[Lane]) -> None:
         for lane in lanes:
