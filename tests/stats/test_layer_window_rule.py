@@ -9,7 +9,7 @@ import pytest
 from trtui.model import ProfiledIteration, frozen_array
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.percentiles import min_samples_for, trtexec_index
-from trtui.stats.sample_ring import HARD_MAX_CELLS, MAX_CELLS, MIN_ROWS, SampleRing, ring_rows
+from trtui.stats.sample_ring import HARD_MAX_CELLS, MAX_CELLS, MIN_ROWS, RecentRows, SampleRing, ring_rows
 
 
 def test_the_floor_gives_p99_a_meaning() -> None:
@@ -112,8 +112,20 @@ def test_ring_keeps_time_order_through_wrap_and_resize() -> None:
     ring = SampleRing(4, 2)
     for k in range(7):
         ring.push(np.array([k, -k], dtype=np.float64), complete=True)
-    np.testing.assert_array_equal(ring.recent(3)[:, 0], [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(ring.data[0, ring.newest_slots(3)], [4.0, 5.0, 6.0])
     assert not ring.has_gaps
     small = ring.resized(2, 3)
-    np.testing.assert_array_equal(small.recent(5), [[5.0, -5.0, np.nan], [6.0, -6.0, np.nan]])
-    assert small.has_gaps and small.filled == 2
+    np.testing.assert_array_equal(small.data, [[5.0, 6.0], [-5.0, -6.0], [np.nan, np.nan]])
+    assert small.has_gaps and small.filled == 2 and small.head == 0
+    small.push(np.array([7.0, -7.0, 1.0]), complete=True)
+    np.testing.assert_array_equal(small.data[0, small.newest_slots()], [6.0, 7.0])
+
+
+def test_recent_rows_are_the_newest_oldest_first() -> None:
+    recent = RecentRows(3, 1)
+    recent.push(np.array([0.0]))
+    np.testing.assert_array_equal(recent.ordered(), [[0.0]])
+    for k in range(1, 5):
+        recent.push(np.array([float(k)]))
+    recent.grow(2)
+    np.testing.assert_array_equal(recent.ordered(), [[2.0, np.nan], [3.0, np.nan], [4.0, np.nan]])

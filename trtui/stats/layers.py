@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from trtui.model import FloatArray, IntArray, LayerSummaryTable, ProfiledIteration, frozen_array
 from trtui.stats.percentiles import min_samples_for
-from trtui.stats.sample_ring import HARD_MAX_CELLS, MAX_CELLS, SampleRing, ring_rows
+from trtui.stats.sample_ring import HARD_MAX_CELLS, MAX_CELLS, RecentRows, SampleRing, ring_rows
 from trtui.stats.sample_stats import OrderStats, SortBuffer, moments_over, order_stats, valid_counts
 from trtui.stats.snapshot import LayerTable
 
@@ -98,6 +98,7 @@ class LayerAggregator:
         self._max: FloatArray = np.full(n, -np.inf)
         self._last: FloatArray = np.full(n, np.nan)
         self._window = SampleRing(self._rows_for(self._window_rows, n), n)
+        self._recent = RecentRows(min(self._recent_count, self._window.rows), n)
         self._reservoir = SampleRing(self._rows_for(self._reservoir_rows, n), n)
         self._summary = None
 
@@ -133,6 +134,9 @@ class LayerAggregator:
         self._max = np.concatenate([self._max, np.full(extra, -np.inf)])
         self._last = np.concatenate([self._last, np.full(extra, np.nan)])
         self._window = self._fitted(self._window, self._window_rows, n)
+        rows = min(self._recent_count, self._window.rows)  # no more than the window holds
+        self._recent = self._recent.resized(rows, n) if rows != self._recent.rows else self._recent
+        self._recent.grow(n)
         self._reservoir = self._fitted(self._reservoir, self._reservoir_rows, n)
 
     def _fitted(self, ring: SampleRing, wanted: int, n: int) -> SampleRing:
@@ -157,6 +161,7 @@ class LayerAggregator:
             row[cols] = x
             self._add_some(cols, x)
         self._window.push(row, complete)
+        self._recent.push(row)
         # Reservoir sampling of whole iterations (Vitter's algorithm R): a uniform sample of
         # every iteration since start, for since-start percentiles with bounded memory.
         k = self.iterations
@@ -272,10 +277,10 @@ class LayerAggregator:
             mx = np.where(seen, self._max, np.nan)
         return self._table(count, order, mn, mx, mean, std, self._total.copy())
 
-    def _recent(self) -> FloatArray:
+    def _recent_table_rows(self) -> FloatArray:
         """The newest `recent` iterations, shared by the window and total tables of an iteration."""
         if self._recent_rows is None or self._recent_rows[0] != self.iterations:
-            self._recent_rows = (self.iterations, _sealed(self._window.recent(self._recent_count)))
+            self._recent_rows = (self.iterations, _sealed(self._recent.ordered()))
         return self._recent_rows[1]
 
     def _table(
@@ -305,7 +310,7 @@ class LayerAggregator:
             total_ms=_sealed(total),
             share_pct=_sealed(share),
             iterations=self.iterations,
-            recent_ms=self._recent(),
+            recent_ms=self._recent_table_rows(),
         )
 
     def _summary_table(self) -> LayerTable:

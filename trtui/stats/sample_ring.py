@@ -94,10 +94,6 @@ class SampleRing:
         k = self.filled if last is None else min(last, self.filled)
         return (np.arange(self.head - k, self.head, dtype=np.int64)) % self.rows
 
-    def recent(self, last: int) -> FloatArray:
-        """The newest `last` iterations as a float64 (iterations x layers) array, oldest first."""
-        return np.array(self.data[:, self.newest_slots(last)].T, dtype=np.float64)
-
     def resized(self, rows: int, cols: int) -> SampleRing:
         """A ring of `rows` slots and `cols` layers holding this one's newest iterations."""
         fresh = SampleRing(rows, cols)
@@ -109,3 +105,46 @@ class SampleRing:
         fresh.head = k % fresh.rows
         fresh.version = self.version + 1
         return fresh
+
+
+class RecentRows:
+    """The newest `rows` iterations, iteration-major (float32), for the per-layer sparklines:
+    kept apart from the layer-major window so that handing them out is one contiguous copy."""
+
+    def __init__(self, rows: int, cols: int) -> None:
+        self.rows = max(1, rows)
+        self.data: F32Array = np.full((self.rows, cols), np.nan, dtype=np.float32)
+        self.filled = 0
+        self.head = 0
+
+    def grow(self, cols: int) -> None:
+        extra = cols - int(self.data.shape[1])
+        if extra > 0:
+            pad = np.full((self.rows, extra), np.nan, dtype=np.float32)
+            self.data = np.concatenate([self.data, pad], axis=1)
+
+    def resized(self, rows: int, cols: int) -> RecentRows:
+        """A `RecentRows` of `rows` x `cols` holding this one's newest rows."""
+        fresh = RecentRows(rows, cols)
+        kept = self.ordered()[-fresh.rows :] if self.filled else np.empty((0, self.data.shape[1]))
+        k = len(kept)
+        fresh.data[:k, : self.data.shape[1]] = kept
+        fresh.filled = k
+        fresh.head = k % fresh.rows
+        return fresh
+
+    def push(self, row: FloatArray) -> None:
+        self.data[self.head] = row
+        self.head = (self.head + 1) % self.rows
+        self.filled = min(self.filled + 1, self.rows)
+
+    def ordered(self) -> FloatArray:
+        """The rows held, oldest first, as a new float64 array."""
+        out = np.empty((self.filled, self.data.shape[1]))
+        if self.filled < self.rows:
+            out[:] = self.data[: self.filled]
+        else:
+            k = self.rows - self.head
+            out[:k] = self.data[self.head :]
+            out[k:] = self.data[: self.head]
+        return out
