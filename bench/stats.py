@@ -194,8 +194,8 @@ def snapshot_building(n_layers: int) -> list[dict[str, Any]]:
             f"layer sample memory at {n_layers} layers",
             mib,
             "MiB",
-            f"window ({held} iterations) + reservoir ({agg.reservoir_capacity}) + sort buffer, float32; "
-            "rule: trtui/stats/sample_ring.py",
+            f"window ({held} iterations) + reservoir ({agg.reservoir_capacity}) + sort buffer "
+            "+ sparkline rows, float32; rule: trtui/stats/sample_ring.py",
         ),
     ]
 

@@ -63,8 +63,8 @@ def test_window_at_100k_layers_holds_enough_iterations_for_a_p99() -> None:
     # p99 of 128 samples drops the largest one: a percentile, not the maximum
     np.testing.assert_array_equal(w.p99_ms[:3], held[-2])
     np.testing.assert_array_equal(w.max_ms[:3], held[-1])
-    # bounded: the two rings and the sort buffer, float32, 128 iterations each
-    assert agg.sample_bytes == 3 * 4 * layers * MIN_ROWS
+    # bounded: the two rings and the sort buffer, float32, 128 iterations each; 32 sparkline rows
+    assert agg.sample_bytes == 4 * layers * (3 * MIN_ROWS + 32)
 
 
 def test_beyond_the_ceiling_tail_percentiles_are_unknown() -> None:

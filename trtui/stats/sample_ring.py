@@ -8,7 +8,7 @@ Sizing rule (`ring_rows`), for a ring that should hold `wanted` iterations of `l
 - beyond, fewer, but never fewer than `MIN_ROWS` (128) iterations, or than `wanted` when fewer
   were asked for: by trtexec's nearest rank a p99 over 100 or fewer samples is the maximum, and
   a p99 over 20 iterations is not a p99. From 15,625 layers on, memory grows with the layer count,
-  4 B x 128 per layer: 10 MB at 20,000 layers, 51 MB at 100,000;
+  4 B x 128 per layer and ring: 10 MB at 20,000 layers, 51 MB at 100,000;
 - the floor gives way only to a hard ceiling of `hard_max_cells` values (default 16,000,000,
   64 MB, reached at 125,000 layers): beyond it the ring holds `hard_max_cells // layers`
   iterations (at least 1), and the aggregator reports the tail percentiles that so few samples
