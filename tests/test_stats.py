@@ -81,16 +81,21 @@ def test_missing_layers_get_no_sample_and_new_layers_are_appended() -> None:
     np.testing.assert_allclose(w.total_ms, [9.0, 6.0, 15.0, 1.0])
 
 
-def test_memory_is_bounded_by_max_cells() -> None:
+def test_memory_is_bounded_by_max_cells_down_to_the_floor() -> None:
     names = tuple(f"l{i}" for i in range(20_000))
     agg = LayerAggregator(window=256, reservoir=256, max_cells=1_000_000)
     rng = np.random.default_rng(0)
-    for _ in range(80):
+    for _ in range(150):
         agg.add(ProfiledIteration(names, rng.random(20_000)))
-    assert agg._window.data.size <= 1_000_000 and agg._reservoir.data.size <= 1_000_000
+    # 1,000,000 cells would be 50 iterations: the floor keeps 128 (a p99 needs 101)
+    assert agg.window_capacity == agg.reservoir_capacity == 128
+    assert agg._window.data.size == agg._reservoir.data.size == 128 * 20_000
     w = agg.window()
-    assert len(w) == 20_000 and w.iterations == 80
-    assert int(w.count[0]) == agg._window.rows  # the window holds its last `rows` iterations
+    assert len(w) == 20_000 and w.iterations == 150
+    assert int(w.count[0]) == 128  # the window holds its last 128 iterations
+    small = LayerAggregator(window=256, reservoir=256, max_cells=1_000_000)
+    small.add(ProfiledIteration(names[:5_000], rng.random(5_000)))
+    assert small.window_capacity == 200  # above the floor, max_cells holds
 
 
 def test_snapshots_are_immutable_and_reset_forgets() -> None:

@@ -4,8 +4,18 @@ Layers are keyed by name (an engine built without layer names reports decimal in
 names too). The layer set may change between iterations (conditionals, profile switches): a layer
 missing from an iteration simply gets no sample in it.
 
-Memory: the window and the since-start reservoir hold float32 matrices of (rows x layers); rows
-shrink as the layer count grows so that each stays under `max_cells` values.
+Since start, count, sum, mean, standard deviation (Welford), min, max and the last value are
+exact, updated at `add`; the since-start percentiles come from a uniform reservoir sample of whole
+iterations (Vitter's algorithm R). The window holds the newest iterations. Both are float32
+`SampleRing`s sized by `sample_ring.ring_rows`: the requested number of iterations (256 by
+default) up to 2,000,000 values, never fewer than 128 iterations (so that a p99 is one) up to a
+ceiling of 16,000,000 values (125,000 layers); beyond that ceiling a ring holds fewer iterations
+and a p90/p99 that they cannot give is NaN (unknown). Memory: the two rings and one sort buffer,
+3 x 4 B x layers x iterations held, and the newest 32 iterations for the sparklines: 33 MB at
+20,000 layers, 166 MB at 100,000.
+
+`window()` and `total()` build immutable `LayerTable`s, cached until the next `add`; the
+reservoir's percentiles are cached until the reservoir changes (rarely, late in a long run).
 """
 
 from __future__ import annotations
@@ -16,72 +26,18 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.model import FloatArray, IntArray, LayerSummaryTable, ProfiledIteration, frozen_array
-from trtui.stats.percentiles import trtexec_indices
+from trtui.stats.percentiles import min_samples_for
+from trtui.stats.sample_ring import HARD_MAX_CELLS, MAX_CELLS, RecentRows, SampleRing, ring_rows
+from trtui.stats.sample_stats import OrderStats, SortBuffer, moments_over, order_stats, valid_counts
 from trtui.stats.snapshot import LayerTable
 
-_PCTS = (50.0, 90.0, 99.0)
+_DRAWS = 1024
 
 
-class _RowRing:
-    """A ring of rows (iterations) x columns (layers), NaN where a layer had no sample."""
-
-    def __init__(self, rows: int, cols: int) -> None:
-        self.rows = max(1, rows)
-        self.data: npt.NDArray[np.float32] = np.full((self.rows, cols), np.nan, dtype=np.float32)
-        self.filled = 0
-        self.head = 0  # next row to write
-        self.has_nan = False
-
-    def grow(self, cols: int) -> None:
-        extra = cols - self.data.shape[1]
-        if extra > 0:
-            pad = np.full((self.rows, extra), np.nan, dtype=np.float32)
-            self.data = np.concatenate([self.data, pad], axis=1)
-            if self.filled:
-                self.has_nan = True
-
-    def push(self, row: FloatArray, complete: bool) -> None:
-        self.data[self.head] = row
-        self.head = (self.head + 1) % self.rows
-        self.filled = min(self.filled + 1, self.rows)
-        if not complete:
-            self.has_nan = True
-
-    def ordered(self, last: int | None = None) -> FloatArray:
-        """The filled rows, oldest first (a float32 copy), optionally only the last `last`."""
-        if self.filled < self.rows:
-            rows = self.data[: self.filled]
-        else:
-            rows = np.concatenate([self.data[self.head :], self.data[: self.head]])
-        if last is not None:
-            rows = rows[-last:]
-        return np.array(rows)
-
-    def clear(self) -> None:
-        self.data.fill(np.nan)
-        self.filled = self.head = 0
-        self.has_nan = False
-
-
-def _sorted_percentiles(srt: npt.NDArray[Any], valid: npt.NDArray[Any], qs: tuple[float, ...]) -> FloatArray:
-    """Percentiles of each row of `srt` (sorted, NaN last), where row i has `valid[i]` real values,
-    by trtexec's definitions (trtui/stats/percentiles.py): 50 is the median (the mean of the two
-    middle values for an even count), others the nearest rank. Rows without values give NaN."""
-    n = srt.shape[0]
-    out = np.full((len(qs), n), np.nan)
-    has = valid > 0
-    if not has.any():
-        return out
-    rows = np.arange(n)[has]
-    counts = valid[has].astype(np.int64)
-    for k, q in enumerate(qs):
-        if q == 50.0:
-            hi = counts // 2
-            lo = np.where(counts % 2 == 1, hi, hi - 1)
-            out[k, has] = (srt[rows, lo].astype(np.float64) + srt[rows, hi].astype(np.float64)) / 2.0
-        else:
-            out[k, has] = srt[rows, trtexec_indices(counts, q)].astype(np.float64)
-    return out
+def _sealed(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`a`, made read-only: for arrays built for one snapshot and referenced by nobody else."""
+    a.setflags(write=False)
+    return a
 
 
 class LayerAggregator:
@@ -92,16 +48,36 @@ class LayerAggregator:
         window: int = 256,
         reservoir: int = 256,
         recent: int = 32,
-        max_cells: int = 2_000_000,
+        max_cells: int = MAX_CELLS,
         seed: int = 0,
+        hard_max_cells: int = HARD_MAX_CELLS,
     ) -> None:
         self._window_rows = window
         self._reservoir_rows = reservoir
-        self._recent = recent
+        self._recent_count = recent
         self._max_cells = max_cells
+        self._hard_max_cells = hard_max_cells
         self._rng = np.random.default_rng(seed)
+        self._draws: list[float] = []
         self._summary: LayerSummaryTable | None = None
+        self._sort = SortBuffer()
         self.reset()
+
+    @property
+    def window_capacity(self) -> int:
+        """Iterations the rolling window holds at the current layer count."""
+        return self._window.rows
+
+    @property
+    def reservoir_capacity(self) -> int:
+        """Iterations the since-start reservoir sample holds at the current layer count."""
+        return self._reservoir.rows
+
+    @property
+    def sample_bytes(self) -> int:
+        """Bytes held for samples: the window, the reservoir, the sort buffer, the sparkline rows."""
+        rings = self._window.data.nbytes + self._reservoir.data.nbytes + self._recent.data.nbytes
+        return int(rings) + self._sort.nbytes
 
     # -- ingestion -------------------------------------------------------------------------------
 
@@ -110,8 +86,11 @@ class LayerAggregator:
         self._index: dict[str, int] = {}
         self._last_names: tuple[str, ...] | None = None
         self._last_cols: npt.NDArray[Any] | None = None
+        self._in_order = False  # _last_cols is 0, 1, ..., n - 1
         self.iterations = 0
         self._cache: dict[tuple[str, int], LayerTable] = {}
+        self._reservoir_stats: tuple[int, OrderStats] | None = None
+        self._recent_rows: tuple[int, FloatArray] | None = None
         n = 0
         self._count: IntArray = np.zeros(n, dtype=np.int64)
         self._mean: FloatArray = np.zeros(n)
@@ -120,9 +99,13 @@ class LayerAggregator:
         self._min: FloatArray = np.full(n, np.inf)
         self._max: FloatArray = np.full(n, -np.inf)
         self._last: FloatArray = np.full(n, np.nan)
-        self._window = _RowRing(self._window_rows, n)
-        self._reservoir = _RowRing(self._reservoir_rows, n)
+        self._window = SampleRing(self._rows_for(self._window_rows, n), n)
+        self._recent = RecentRows(min(self._recent_count, self._window.rows), n)
+        self._reservoir = SampleRing(self._rows_for(self._reservoir_rows, n), n)
         self._summary = None
+
+    def _rows_for(self, wanted: int, layers: int) -> int:
+        return ring_rows(wanted, layers, self._max_cells, self._hard_max_cells)
 
     def _cols_for(self, names: tuple[str, ...]) -> npt.NDArray[Any]:
         if names is self._last_names and self._last_cols is not None:
@@ -140,6 +123,7 @@ class LayerAggregator:
         if new:
             self._grow(len(self.names))
         self._last_names, self._last_cols = names, cols
+        self._in_order = bool(np.array_equal(cols, np.arange(len(cols))))
         return cols
 
     def _grow(self, n: int) -> None:
@@ -151,37 +135,66 @@ class LayerAggregator:
         self._min = np.concatenate([self._min, np.full(extra, np.inf)])
         self._max = np.concatenate([self._max, np.full(extra, -np.inf)])
         self._last = np.concatenate([self._last, np.full(extra, np.nan)])
-        # Keep each matrix under max_cells values: fewer rows when there are many layers.
-        rows_cap = max(8, self._max_cells // max(n, 1))
-        for ring_name, wanted in (("_window", self._window_rows), ("_reservoir", self._reservoir_rows)):
-            ring: _RowRing = getattr(self, ring_name)
-            rows = min(wanted, rows_cap)
-            if rows != ring.rows:
-                old = ring.ordered()
-                fresh = _RowRing(rows, n)
-                for r in old[-rows:]:
-                    padded = np.full(n, np.nan)
-                    padded[: len(r)] = r
-                    fresh.push(padded, complete=False)
-                setattr(self, ring_name, fresh)
-            else:
-                ring.grow(n)
+        self._window = self._fitted(self._window, self._window_rows, n)
+        rows = min(self._recent_count, self._window.rows)  # no more than the window holds
+        self._recent = self._recent.resized(rows, n) if rows != self._recent.rows else self._recent
+        self._recent.grow(n)
+        self._reservoir = self._fitted(self._reservoir, self._reservoir_rows, n)
+
+    def _fitted(self, ring: SampleRing, wanted: int, n: int) -> SampleRing:
+        """`ring` with `n` layers, resized when the rule gives `n` layers another row count."""
+        rows = self._rows_for(wanted, n)
+        if rows != ring.rows:
+            return ring.resized(rows, n)
+        ring.grow(n)
+        return ring
 
     def add(self, it: ProfiledIteration) -> None:
         cols = self._cols_for(it.names)
         x = np.asarray(it.times_ms, dtype=np.float64)
         n = len(self.names)
         complete = len(cols) == n
-        if complete and cols is self._last_cols and n and cols[0] == 0 and cols[-1] == n - 1:
-            row = x  # the common case: same layers, same order
-            present = slice(None)
-            idx: slice | npt.NDArray[Any] = present
+        self.iterations += 1
+        if complete and self._in_order:  # the common case: same layers, same order
+            row = x
+            self._add_all(x)
         else:
             row = np.full(n, np.nan)
             row[cols] = x
-            idx = cols
-        self.iterations += 1
-        # Welford, vectorised over the layers present in this iteration.
+            self._add_some(cols, x)
+        self._window.push(row, complete)
+        self._recent.push(row)
+        # Reservoir sampling of whole iterations (Vitter's algorithm R): a uniform sample of
+        # every iteration since start, for since-start percentiles with bounded memory.
+        k = self.iterations
+        if k <= self._reservoir.rows:
+            self._reservoir.push(row, complete)
+        else:
+            j = int(self._uniform() * k)  # uniform in [0, k)
+            if j < self._reservoir.rows:
+                self._reservoir.write(j, row, complete)
+
+    def _uniform(self) -> float:
+        """A uniform draw in [0, 1), from a batch (one numpy call per add would cost a microsecond)."""
+        if not self._draws:
+            self._draws = self._rng.random(_DRAWS).tolist()
+        return self._draws.pop()
+
+    def _add_all(self, x: FloatArray) -> None:
+        """Welford and the exact since-start figures, in place, when every layer has a sample."""
+        count = self._count
+        count += 1
+        delta = x - self._mean
+        self._mean += delta / count
+        delta *= x - self._mean
+        self._m2 += delta
+        self._total += x
+        np.minimum(self._min, x, out=self._min)
+        np.maximum(self._max, x, out=self._max)
+        self._last[:] = x
+
+    def _add_some(self, idx: npt.NDArray[Any], x: FloatArray) -> None:
+        """`_add_all` for the layers `idx` of this iteration."""
         cnt = self._count[idx] + 1
         delta = x - self._mean[idx]
         mean = self._mean[idx] + delta / cnt
@@ -192,18 +205,6 @@ class LayerAggregator:
         self._min[idx] = np.minimum(self._min[idx], x)
         self._max[idx] = np.maximum(self._max[idx], x)
         self._last[idx] = x
-        self._window.push(row, complete)
-        # Reservoir sampling of whole iterations (Vitter's algorithm R): a uniform sample of
-        # every iteration since start, for since-start percentiles with bounded memory.
-        k = self.iterations
-        if k <= self._reservoir.rows:
-            self._reservoir.push(row, complete)
-        else:
-            j = int(self._rng.integers(0, k))
-            if j < self._reservoir.rows:
-                self._reservoir.data[j] = row
-                if not complete:
-                    self._reservoir.has_nan = True
 
     def set_summary(self, summary: LayerSummaryTable) -> None:
         """Use statistics a source aggregated itself (a recording) instead of samples."""
@@ -216,18 +217,14 @@ class LayerAggregator:
 
     # -- snapshots -------------------------------------------------------------------------------
 
-    def _recent_rows(self) -> FloatArray:
-        return self._window.ordered(self._recent)
-
     def window(self) -> LayerTable:
         """Statistics over the rolling window. Tables are immutable, so while no new iteration
-        arrived the previous one is returned again (at 20,000 layers a table costs ~20 ms)."""
+        arrived the previous one is returned again."""
         if self._summary is not None:
             return self._summary_table()
         key = ("window", self.iterations)
         if key not in self._cache:
-            rows = self._window.ordered()
-            self._cache[key] = self._table(rows, self._window.has_nan, totals=False)
+            self._cache[key] = self._window_table()
         return self._cached(key)
 
     def total(self) -> LayerTable:
@@ -236,8 +233,7 @@ class LayerAggregator:
             return self._summary_table()
         key = ("total", self.iterations)
         if key not in self._cache:
-            rows = self._reservoir.ordered()
-            self._cache[key] = self._table(rows, self._reservoir.has_nan, totals=True)
+            self._cache[key] = self._total_table()
         return self._cached(key)
 
     def _cached(self, key: tuple[str, int]) -> LayerTable:
@@ -246,52 +242,77 @@ class LayerAggregator:
             del self._cache[stale]
         return self._cache[key]
 
-    def _table(self, rows: FloatArray, has_nan: bool, totals: bool) -> LayerTable:
-        n = len(self.names)
-        if n == 0 or rows.shape[0] == 0:
+    def _order_stats(self, ring: SampleRing, wanted: int, moments: bool) -> tuple[OrderStats, Any]:
+        """Order statistics of `ring` (and its moments when asked), with the tail rule applied."""
+        gaps = ring.has_gaps
+        srt = self._sort.sorted_copy(ring.samples())
+        count = valid_counts(srt, gaps)
+        order = order_stats(srt, count, gaps)
+        mom = moments_over(srt, count, gaps) if moments else None
+        if ring.rows < wanted:  # cut by the memory ceiling: drop tails so few samples cannot give
+            nan = np.full(len(count), np.nan)
+            p90 = nan if ring.rows < min_samples_for(90.0) else order.p90
+            p99 = nan.copy() if ring.rows < min_samples_for(99.0) else order.p99
+            order = OrderStats(order.count, order.median, p90, p99, order.minimum, order.maximum)
+        return order, mom
+
+    def _window_table(self) -> LayerTable:
+        if not self.names or self._window.filled == 0:
             return LayerTable.empty()
-        # Layers x rows, each layer's samples sorted (NaN last): percentiles, min and max become
-        # index look-ups. Sorting the contiguous transpose is ~8x faster than np.percentile(axis=0).
-        srt = np.sort(np.ascontiguousarray(rows.T), axis=1)
-        has_nan = has_nan and bool(np.isnan(srt[:, -1]).any())  # NaN sorts last
-        valid = (~np.isnan(srt)).sum(axis=1) if has_nan else np.full(n, srt.shape[1])
-        pct = _sorted_percentiles(srt, valid, _PCTS)
-        with np.errstate(all="ignore"):
-            if totals:
-                count = self._count.copy()
-                seen = count > 0
-                mean = np.where(seen, self._mean, np.nan)
-                std = np.where(seen, np.sqrt(self._m2 / np.maximum(count, 1)), np.nan)
-                mn = np.where(seen, self._min, np.nan)
-                mx = np.where(seen, self._max, np.nan)
-                total = self._total.copy()
-            else:
-                count = valid.astype(np.int64)
-                safe = np.maximum(count, 1)
-                clean = np.nan_to_num(srt, nan=0.0) if has_nan else srt
-                total = clean.sum(axis=1, dtype=np.float64)
-                mean = np.where(count > 0, total / safe, np.nan)
-                dev = np.where(np.isnan(srt), 0.0, srt - mean[:, None]) if has_nan else srt - mean[:, None]
-                std = np.where(count > 0, np.sqrt((dev * dev).sum(axis=1, dtype=np.float64) / safe), np.nan)
-                mn = np.where(count > 0, srt[:, 0], np.nan)
-                mx = np.where(count > 0, srt[np.arange(n), np.maximum(count - 1, 0)], np.nan)
-            grand = float(np.nansum(total))
-            share = total / grand * 100.0 if grand > 0 else np.zeros(n)
+        order, mom = self._order_stats(self._window, self._window_rows, moments=True)
+        return self._table(order.count, order, order.minimum, order.maximum, mom.mean, mom.std, mom.total)
+
+    def _total_table(self) -> LayerTable:
+        if not self.names or self._reservoir.filled == 0:
+            return LayerTable.empty()
+        version = self._reservoir.version
+        if self._reservoir_stats is None or self._reservoir_stats[0] != version:
+            order, _ = self._order_stats(self._reservoir, self._reservoir_rows, moments=False)
+            self._reservoir_stats = (version, order)
+        order = self._reservoir_stats[1]
+        count = self._count.copy()
+        seen = count > 0
+        with np.errstate(invalid="ignore"):
+            mean = np.where(seen, self._mean, np.nan)
+            std = np.where(seen, np.sqrt(self._m2 / np.maximum(count, 1)), np.nan)
+            mn = np.where(seen, self._min, np.nan)
+            mx = np.where(seen, self._max, np.nan)
+        return self._table(count, order, mn, mx, mean, std, self._total.copy())
+
+    def _recent_table_rows(self) -> FloatArray:
+        """The newest `recent` iterations, shared by the window and total tables of an iteration."""
+        if self._recent_rows is None or self._recent_rows[0] != self.iterations:
+            self._recent_rows = (self.iterations, _sealed(self._recent.ordered()))
+        return self._recent_rows[1]
+
+    def _table(
+        self,
+        count: IntArray,
+        order: OrderStats,
+        mn: FloatArray,
+        mx: FloatArray,
+        mean: FloatArray,
+        std: FloatArray,
+        total: FloatArray,
+    ) -> LayerTable:
+        n = len(self.names)
+        grand = float(np.nansum(total))
+        share = total / grand * 100.0 if grand > 0 else np.zeros(n)
         return LayerTable(
             names=tuple(self.names),
-            count=frozen_array(count, np.int64),
+            count=_sealed(count),
             last_ms=frozen_array(self._last),
-            mean_ms=frozen_array(mean),
-            median_ms=frozen_array(pct[0]),
-            p90_ms=frozen_array(pct[1]),
-            p99_ms=frozen_array(pct[2]),
-            min_ms=frozen_array(mn),
-            max_ms=frozen_array(mx),
-            std_ms=frozen_array(std),
-            total_ms=frozen_array(total),
-            share_pct=frozen_array(share),
+            mean_ms=_sealed(mean),
+            median_ms=_sealed(order.median),
+            p90_ms=_sealed(order.p90),
+            p99_ms=_sealed(order.p99),
+            min_ms=_sealed(mn),
+            max_ms=_sealed(mx),
+            std_ms=_sealed(std),
+            total_ms=_sealed(total),
+            share_pct=_sealed(share),
             iterations=self.iterations,
-            recent_ms=frozen_array(self._recent_rows()),
+            recent_ms=self._recent_table_rows(),
         )
 
     def _summary_table(self) -> LayerTable:

@@ -11,6 +11,7 @@ even. Pure; one definition used for every finite set of times (recordings, summa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,19 @@ def trtexec_indices(n: npt.NDArray[Any], p: float) -> npt.NDArray[Any]:
     exclude = (fraction * counts.astype(np.float32)).astype(np.int64)  # float32 product, truncated
     out: npt.NDArray[Any] = np.maximum(counts - 1 - exclude, 0)
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def min_samples_for(p: float) -> int:
+    """The fewest times for which trtexec's percentile `p` (< 100) is not simply the maximum:
+    2 for the median's index, 10 for p90, 20 for p95, 101 for p99 (single-precision rounding
+    makes p99 of 100 times the maximum)."""
+    if not 0.0 <= p < 100.0:
+        raise ValueError(f"percentile {p} is not in [0, 100)")
+    n = 1
+    while trtexec_index(n, p) >= n - 1:
+        n += 1
+    return n
 
 
 def trtexec_percentile(sorted_values: npt.NDArray[Any] | Sequence[float], p: float) -> float:
