@@ -95,7 +95,8 @@ def test_kernels_and_trace_through_the_cli(standin: ModuleType, tmp_path: Path) 
             f"launches {lk['launches_per_inference']}"
         )
         assert lk["launches_per_inference"] == pytest.approx(KERNELS.get(name, 1))
-        assert lk["kernel_sum_ms"] == pytest.approx(lk["layer_ms"], rel=0.05)
+        # within a few percent, or a few microseconds for the shortest layers (event and launch overhead)
+        assert abs(lk["kernel_sum_ms"] - lk["layer_ms"]) <= max(0.05 * lk["layer_ms"], 0.005)
     assert layers["{ForeignNode[attn]}"]["fused_block"]
     doc = json.loads(trace.read_text())
     assert check_trace(doc) == []
