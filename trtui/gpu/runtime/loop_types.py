@@ -46,12 +46,14 @@ class BatchGraphBackend(GraphBackend, Protocol):
 @dataclass(frozen=True, slots=True)
 class LoopConfig:
     depth: int = 2  # minimum launches in flight per stream
-    queue_ms: float = 8.0  # grow the depth until this much GPU work is queued per stream
+    # Grow the depth until this much GPU work is queued per stream: the GPU rides out a host pause
+    # this long (the GPU process's own Python: encoding a batch at 20k layers takes a few ms).
+    queue_ms: float = 20.0
     use_graphs: bool = True
     # Short inferences: one graph launch runs several of them (timing events between them), so that
     # one launch carries about `launch_ms` of GPU work; at most `max_per_graph` inferences.
     launch_ms: float = 1.0
-    max_per_graph: int = 16
+    max_per_graph: int = 32
     profile_every: int = 10  # one profiled inference in N inferences (0: never); see ProfileScheduler
     profile_budget: float = 0.2  # at most this fraction of wall time in profiling windows
     warmup_s: float = 0.2  # inferences in this time after start are not reported
