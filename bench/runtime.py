@@ -218,6 +218,9 @@ def _loop_rows() -> list[dict[str, Any]]:
                         f"inference is the GPU's gaps between its 20 dependent kernels); idle between "
                         f"launches {100 * m['idle']:.2f}% of GPU time"
                     )
+                    if not graphs:
+                        note += ("; without graphs an inference's event time includes the GPU waiting for "
+                                 "the host's kernel launches inside it: read the kernel share")
                     label = f"{engine} engine, {mode}, {where.split(' (')[0]}"
                     extra: dict[str, Any] = {}
                     busy_name = f"loop GPU busy, {label}"
