@@ -87,3 +87,41 @@ def test_sweep_curves_on_the_gpu(standin: ModuleType, tmp_path: Path) -> None:  
     assert ok[(1, 2)]["inferences_per_s"] > 1.6 * ok[(1, 1)]["inferences_per_s"]  # side by side
     knee = doc["knee"]
     assert knee is not None and 4 <= knee["batch"] <= 16
+
+
+def test_live_picker_changes_the_batch_on_the_gpu(standin: ModuleType, tmp_path: Path) -> None:  # noqa: F811
+    """The live screen's `c` picker through the GPU process: batch 8 and 2 streams on the running
+    engine; the screen says the statistics restarted, the header shows the new shape, and the
+    latency grows as the work model says (batch 8 fills the GPU: about the same as batch 1; then
+    two contexts share it)."""
+    import shutil
+    import time
+    import uuid
+
+    from test_gpu_standin_cli import Tmux
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    engine = tmp_path / "dyn.engine"
+    engine.write_bytes(standin.plan(**SPEC))
+    name = f"trtui-pick-{uuid.uuid4().hex[:6]}"
+    cmd = f"cd {ROOT} && {sys.executable} -m trtui {engine}; echo TRTUI-EXIT=$?; sleep 9"
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", cmd],
+                   check=True, env=env(), timeout=10)
+    t = Tmux(name)
+    try:
+        t.wait_for(lambda s: "RUNNING" in s and "input 1x3x64x64" in s)
+        t.run("send-keys", "-t", name, "c")
+        time.sleep(1.0)
+        for key in ("C-u", "8", "Tab", "C-u", "2", "Enter"):  # one at a time: a burst is read as one sequence
+            t.run("send-keys", "-t", name, key)
+            time.sleep(0.3)
+        screen = t.wait_for(lambda s: "statistics restarted" in s, timeout=60)
+        print(f"\npicker: after the change:\n{screen}")
+        assert "now running batch 8, 2 streams" in screen
+        t.wait_for(lambda s: "input 8x3x64x64" in s, timeout=20)
+        t.run("send-keys", "-t", name, "q")
+        screen = t.wait_for(lambda s: "TRTUI-EXIT=" in s, timeout=10)
+        assert "TRTUI-EXIT=0" in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=10)
