@@ -16,14 +16,12 @@ pytest -m gpu tests/gpu/test_gpu_kernels_standin.py -s
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from test_gpu_standin_cli import ROOT, env, standin  # noqa: F401 (the fixture)
+from test_gpu_standin_cli import standin, trtui_cli  # noqa: F401 (the fixture)
 
 from trtui.kernels.trace import check_trace
 
@@ -45,28 +43,9 @@ def test_kernels_and_trace_through_the_cli(standin: ModuleType, tmp_path: Path) 
     engine = tmp_path / "standin.engine"
     engine.write_bytes(standin.plan(**SPEC))
     out, trace = tmp_path / "out.json", tmp_path / "out.trace.json"
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trtui",
-            "profile",
-            str(engine),
-            "--duration",
-            "3",
-            "--profile-every",
-            "5",
-            "--kernels",
-            "--trace",
-            str(trace),
-            "--json",
-            str(out),
-        ],
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
+    res = trtui_cli(
+        "profile", str(engine), "--duration", "3", "--profile-every", "5", "--kernels", "--trace", str(trace),
+        "--json", str(out),
     )
     print(res.stdout[-3000:], res.stderr[-2000:])
     assert res.returncode == 0, res.stderr

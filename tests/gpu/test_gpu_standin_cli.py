@@ -116,28 +116,22 @@ def kernel_ms(standin: ModuleType) -> dict[str, float]:
     return calibrate(standin)
 
 
-def profile(engine: Path, tmp: Path, *extra: str, duration: float = 4.0) -> tuple[dict[str, Any], str]:
-    out = tmp / f"out-{uuid.uuid4().hex[:6]}.json"
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trtui",
-            "profile",
-            str(engine),
-            "--duration",
-            str(duration),
-            "--json",
-            str(out),
-            "--quiet",
-            *extra,
-        ],
+def trtui_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m trtui ARGS` with the stand-in as `tensorrt`, from the project root."""
+    return subprocess.run(
+        [sys.executable, "-m", "trtui", *args],
         env=env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         cwd=ROOT,
     )
+
+
+def profile(engine: Path, tmp: Path, *extra: str, duration: float = 4.0) -> tuple[dict[str, Any], str]:
+    out = tmp / f"out-{uuid.uuid4().hex[:6]}.json"
+    res = trtui_cli("profile", str(engine), "--duration", str(duration), "--json", str(out), "--quiet",
+                    *extra)
     assert res.returncode == 0, res.stderr
     return json.loads(out.read_text()), res.stderr
 

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from test_gpu_standin_cli import ROOT, env, standin  # noqa: F401 (the fixture)
+from test_gpu_standin_cli import ROOT, env, standin, trtui_cli  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.gpu
 
@@ -44,30 +44,9 @@ def test_sweep_curves_on_the_gpu(standin: ModuleType, tmp_path: Path) -> None:  
     engine = tmp_path / "dyn.engine"
     engine.write_bytes(standin.plan(**SPEC))
     out = tmp_path / "sweep.json"
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trtui",
-            "sweep",
-            str(engine),
-            "--batch",
-            "1,2,8,16,64,128",
-            "--streams",
-            "1,2",
-            "--duration",
-            "1",
-            "--warmup",
-            "0.5",
-            "--headless",
-            "--json",
-            str(out),
-        ],
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=200,
-        cwd=ROOT,
+    res = trtui_cli(
+        "sweep", str(engine), "--batch", "1,2,8,16,64,128", "--streams", "1,2", "--duration", "1",
+        "--warmup", "0.5", "--headless", "--json", str(out), timeout=200,
     )
     print(res.stdout[-4000:])
     assert res.returncode == 0, res.stderr

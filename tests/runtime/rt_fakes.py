@@ -186,7 +186,9 @@ class FakeGraphs:
         self.launches = 0
         self.live = 0
 
-    def capture(self, stream: int, work: Callable[[int], bool]) -> Any:
+    @staticmethod
+    def _cost_of(stream: int, work: Callable[[int], bool]) -> float:
+        """Run `work` with the stream capturing; the GPU time it enqueued."""
         s = STREAMS[stream]
         s.capturing = []
         try:
@@ -195,9 +197,13 @@ class FakeGraphs:
             captured, s.capturing = s.capturing, None
         if not ok:
             raise RuntimeError("the work cannot run inside a CUDA graph (enqueue returned False)")
+        return sum(captured)
+
+    def capture(self, stream: int, work: Callable[[int], bool]) -> Any:
+        cost = self._cost_of(stream, work)
         self.captures += 1
         self.live += 1
-        return {"cost": sum(captured)}
+        return {"cost": cost}
 
     def launch(self, g: Any, stream: int) -> None:
         self.launches += 1
@@ -224,16 +230,7 @@ class FakeBatchGraphs(FakeGraphs):
         if self.fail_batches:
             raise RuntimeError("event record nodes are not supported here")
         s = STREAMS[stream]
-        each: list[float] = []
-        for _ in range(inferences):
-            s.capturing = []
-            try:
-                ok = work(stream)
-            finally:
-                captured, s.capturing = s.capturing, None
-            if not ok:
-                raise RuntimeError("the work cannot run inside a CUDA graph (enqueue returned False)")
-            each.append(sum(captured))
+        each = [self._cost_of(stream, work) for _ in range(inferences)]
         self.captures += 1
         self.live += 1
         return {"cost": sum(each), "each": each, "launches": 0, "reads": 0, "end": 0.0, "stream": s}
