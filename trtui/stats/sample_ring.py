@@ -80,10 +80,29 @@ class SampleRing:
         self._complete[slot] = complete
         self.version += 1
 
+    def write_slots(self, slots: npt.NDArray[np.int64], rows: FloatArray, complete: bool) -> None:
+        """`write` `rows[i]` in `slots[i]` for each i (the slots distinct)."""
+        self.data[:, slots] = rows.T
+        self._complete[slots] = complete
+        self.version += 1
+
     def push(self, row: FloatArray, complete: bool) -> None:
         self.write(self.head, row, complete)
         self.head = (self.head + 1) % self.rows
         self.filled = min(self.filled + 1, self.rows)
+
+    def push_block(self, block: FloatArray, complete: bool) -> None:
+        """`push` each row of `block` (iterations x layers), oldest first, in at most two copies."""
+        k = len(block)
+        if k == 0:
+            return
+        for start, stop, first in _segments(self.head, k, self.rows):
+            part = block[first : first + stop - start]
+            self.data[:, start:stop] = part.T
+            self._complete[start:stop] = complete
+        self.head = (self.head + k) % self.rows
+        self.filled = min(self.filled + k, self.rows)
+        self.version += 1
 
     def samples(self) -> F32Array:
         """The filled slots, layer-major (a view; slot order, not time order)."""
@@ -138,6 +157,14 @@ class RecentRows:
         self.head = (self.head + 1) % self.rows
         self.filled = min(self.filled + 1, self.rows)
 
+    def push_block(self, block: FloatArray) -> None:
+        """`push` each row of `block` (iterations x layers), oldest first."""
+        k = len(block)
+        for start, stop, first in _segments(self.head, k, self.rows):
+            self.data[start:stop] = block[first : first + stop - start]
+        self.head = (self.head + k) % self.rows
+        self.filled = min(self.filled + k, self.rows)
+
     def ordered(self) -> FloatArray:
         """The rows held, oldest first, as a new float64 array."""
         out = np.empty((self.filled, self.data.shape[1]))
@@ -148,3 +175,17 @@ class RecentRows:
             out[:k] = self.data[self.head :]
             out[k:] = self.data[: self.head]
         return out
+
+
+def _segments(head: int, k: int, rows: int) -> list[tuple[int, int, int]]:
+    """Where `k` rows pushed one by one at `head` of a ring of `rows` slots end up: the slots
+    `[start, stop)` and the index in the block of the row that lands in `start`. Rows that later
+    rows of the same block overwrite are skipped."""
+    first = max(0, k - rows)  # the rows that survive
+    start = (head + first) % rows
+    m = k - first
+    seg = min(m, rows - start)
+    out = [(start, start + seg, first)]
+    if m > seg:
+        out.append((0, m - seg, first + seg))
+    return out
