@@ -3,10 +3,12 @@
 - Profiler ingestion (CPU, no GPU needed): trtui's IProfiler callback (a real `IProfiler` subclass of
   the installed TensorRT module when there is one, called from Python: TensorRT's C++ trampoline is
   not in the measurement) + turning one iteration's reports into a `ProfiledIteration` + the layer
-  aggregator, per reported layer time, against a bare Python callback that only appends
-  `(name, ms)` to a list. Also layer samples per second.
-- The synthetic inference loop (GPU + pycuda only; skipped elsewhere): iterations per second and
-  GPU busy fraction (the kernels' own run time over wall time) for "engines" of 20 kernels x 5 us
+  aggregator (fed a tick's batch of 50 iterations, as the session does), per reported layer time,
+  against a bare Python callback that only appends `(name, ms)` to a list cleared per iteration.
+  Also layer samples per second.
+- The synthetic inference loop (GPU + pycuda only; skipped elsewhere): iterations per second, GPU
+  busy (the inferences' event time over wall time), the kernels' own share of the wall time and the
+  host CPU per inference, for "engines" of 20 kernels x 5 us
   (0.1 ms) and x 25 us (0.5 ms): without CUDA graphs, with graphs of one inference per launch, and
   with graphs of several inferences per launch (timing events between them: trtui's default); each
   bare and with the live screen running beside it (`trtui demo` at 20,000 layers, profiling every
