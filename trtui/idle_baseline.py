@@ -35,3 +35,14 @@ def measure_idle_baseline(
         idle.seconds,
         f"measured for {seconds:g} s before the run (--idle-baseline)",
     )
+
+
+def apply_idle_baseline(source: TelemetrySource, seconds: float, energy: EnergyTracker) -> str | None:
+    """`--idle-baseline S`: measure idle power before the run and give it to `energy` (energy net of
+    idle); a notice when the telemetry reports no power."""
+    idle = measure_idle_baseline(source, seconds)
+    if idle is None:
+        return "--idle-baseline: the telemetry reports no power; no idle baseline"
+    energy.set_idle_baseline(idle.gpu_w, idle.module_w, idle.seconds, idle.how)
+    return None
+

@@ -33,7 +33,7 @@ from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import ProfileSnapshot, RunState, TrendPoint
 from trtui.stats.spikes import is_spike
 from trtui.stats.update import Update
-from trtui.telemetry.history import TelemetryEvent, TelemetryHistory
+from trtui.telemetry.history import SpikeEvents, TelemetryHistory
 from trtui.telemetry.sample import TelemetrySample, TelemetrySource
 
 TREND_POINTS = 240
@@ -82,8 +82,7 @@ class Session:
         self._tel_history = TelemetryHistory(TELEMETRY_HISTORY)
         self._tel_latest: TelemetrySample | None = None
         self._energy = EnergyTracker()
-        self._events: deque[TelemetryEvent] = deque(maxlen=MAX_EVENTS)
-        self._pending_spikes: deque[float] = deque(maxlen=MAX_EVENTS)
+        self._spikes = SpikeEvents(MAX_EVENTS)
         self._profiled_gpu: deque[float] = deque(maxlen=256)
         self._state: RunState = "starting"
         self._error: str | None = None
@@ -284,17 +283,12 @@ class Session:
         self._energy.add(point_from_sample(sample, done, self.paused))
 
     def _measure_idle_baseline(self) -> None:
-        """`--idle-baseline S`: idle power before the source starts (energy net of idle)."""
         seconds = self.options.idle_baseline_s
-        if seconds <= 0 or self.telemetry is None:
-            return
-        from trtui.idle_baseline import measure_idle_baseline
+        if seconds > 0 and self.telemetry is not None:
+            from trtui.idle_baseline import apply_idle_baseline
 
-        idle = measure_idle_baseline(self.telemetry, seconds)
-        if idle is None:
-            self._notices.append("--idle-baseline: the telemetry reports no power; no idle baseline")
-        else:
-            self._energy.set_idle_baseline(idle.gpu_w, idle.module_w, idle.seconds, idle.how)
+            if (notice := apply_idle_baseline(self.telemetry, seconds, self._energy)) is not None:
+                self._notices.append(notice)
 
     def _reset_stats(self) -> None:
         self.layers.reset()
@@ -329,20 +323,11 @@ class Session:
     # -- snapshots -------------------------------------------------------------------------------
 
     def _note_spike(self, t: float) -> None:
-        """A p99 jump in the tick that ended at `t`: what the GPU was doing then is looked up once
-        a telemetry sample taken at or after `t` exists (see `_resolve_spikes`)."""
+        """A p99 jump in the tick that ended at `t` (matched with telemetry in `build_update`)."""
         if self.telemetry is None:
             self._notices.append(f"p99 jump at {t - (self._t0 or t):.1f} s (no telemetry)")
             return
-        self._pending_spikes.append(t)
-
-    def _resolve_spikes(self) -> None:
-        latest = self._tel_latest
-        while self._pending_spikes and latest is not None and latest.t >= self._pending_spikes[0]:
-            t = self._pending_spikes.popleft()
-            (event,) = self._tel_history.correlate((t,))
-            self._events.append(event)
-            self._notices.append(event.describe(self._t0))
+        self._spikes.note(t)
 
     def _publish(self) -> None:
         update = self.build_update()
@@ -352,7 +337,8 @@ class Session:
 
     def build_update(self) -> Update:
         cpu0 = time.thread_time()
-        self._resolve_spikes()
+        for event in self._spikes.resolve(self._tel_history, self._tel_latest):
+            self._notices.append(event.describe(self._t0))
         profile = self.snapshot()
         cost = time.thread_time() - cpu0
         return Update(
@@ -360,7 +346,7 @@ class Session:
             self._tel_latest,
             self._tel_history.samples,
             cost,
-            events=tuple(self._events),
+            events=tuple(self._spikes.events),
             settings=self._settings,
             energy=self._energy.snapshot() if self._tel_latest is not None else None,
         )

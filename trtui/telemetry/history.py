@@ -231,3 +231,25 @@ def correlate(
             )
         )
     return tuple(events)
+
+
+class SpikeEvents:
+    """p99 jumps matched with what the GPU was doing then: a jump at `t` is looked up once a
+    telemetry sample taken at or after `t` is in the history. Bounded: the last `keep` events."""
+
+    def __init__(self, keep: int) -> None:
+        self.events: deque[TelemetryEvent] = deque(maxlen=keep)
+        self._pending: deque[float] = deque(maxlen=keep)
+
+    def note(self, t: float) -> None:
+        self._pending.append(t)
+
+    def resolve(self, history: TelemetryHistory, latest: TelemetrySample | None) -> list[TelemetryEvent]:
+        """The events that could be matched now (also kept in `events`)."""
+        new: list[TelemetryEvent] = []
+        while self._pending and latest is not None and latest.t >= self._pending[0]:
+            (event,) = history.correlate((self._pending.popleft(),))
+            self.events.append(event)
+            new.append(event)
+        return new
+
