@@ -20,6 +20,9 @@ from textual.widgets import Static
 from trtui import format as fmt
 from trtui.model import LayerInfo, SourceInfo, TensorInfo
 from trtui.precision import layer_label
+from trtui.stats.update import Update
+from trtui.ui.kernels_screen import kernel_section
+from trtui.ui.layer_view import LayerView
 
 HISTORY_POINTS = 120  # per layer
 HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
@@ -183,6 +186,23 @@ def details_text(
             style="dim",
         )
     return t
+
+
+def layer_details(
+    view: LayerView, history: LayerHistory, update: Update | None, name: str, group: bool, width: int
+) -> Text:
+    """The details of the layer (or, `group`, the layer type) `name` as the table shows it now."""
+    if update is None:
+        return Text("no data yet")
+    info = view.infos.get(name) if not group else None
+    stats = view.row_values(name) if view.grouped == group else None
+    size = None
+    if group and name in view.table.names:
+        size = view.group_sizes[view.table.names.index(name)]
+    points = history.get(f"type:{name}" if group else name)
+    snap = update.profile.kernels
+    kernels = None if group or snap is None else kernel_section(snap.for_layer(name), snap, width)
+    return details_text(name, info, stats, points, update.profile.info, width, size, kernels)
 
 
 class DetailsScreen(ModalScreen[None]):
