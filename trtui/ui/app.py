@@ -259,7 +259,8 @@ class TrtuiApp(TableKeys):
         if update is None:
             return
         p = update.profile
-        header = header_text(p, self.own_cpu_pct, self.refresh_s, self.pacer.cpu_budget_pct)
+        shown = self.pacer.achieved_per_s(self._wall_time()) if self.cost_interval_s else None
+        header = header_text(p, self.own_cpu_pct, self.refresh_s, self.pacer.cpu_budget_pct, shown)
         if header != self._last_header:
             self._last_header = header
             self.query_one(HeaderBar).update(header, layout=False)  # fixed height

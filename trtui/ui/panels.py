@@ -27,7 +27,10 @@ def header_text(
     own_cpu_pct: float | None,
     refresh_s: float,
     cpu_budget_pct: float | None = None,
+    shown_per_s: float | None = None,
 ) -> Text:
+    """The two header lines: source, state, elapsed time, trtui's CPU share, the refresh period
+    (and the refreshes actually shown per second, when measured); then device, TensorRT and mode."""
     info = p.info
     t = Text(no_wrap=True, overflow="ellipsis")
     if info.simulated:
@@ -52,6 +55,8 @@ def header_text(
         over = cpu_budget_pct is not None and own_cpu_pct > cpu_budget_pct
         t.append(f"  trtui CPU {own_cpu_pct:.1f}%", style="bold red" if over else "dim")
     t.append(f"  refresh {refresh_s:.1f}s", style="dim")
+    if shown_per_s is not None:
+        t.append(f", {shown_per_s:.1f}/s", style="dim")
     t.append("\n")
     trt = f"{info.trt_module} {info.trt_version or ''}".strip() if info.trt_module else "TensorRT n/a"
     facts = [
