@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from trtui.errors import UserError
@@ -38,9 +39,9 @@ from trtui.ui.layer_view import LayerView
 from trtui.ui.palette import live_commands
 from trtui.ui.panels import HeaderBar, Panel, header_text
 from trtui.ui.refresh_pacer import RefreshPacer
+from trtui.ui.run_keys import RunKeys
 from trtui.ui.screens import ExportScreen, HelpScreen
 from trtui.ui.table_header import table_header_text
-from trtui.ui.table_keys import TableKeys
 
 NARROW = 125  # below this width the side panels move under the table
 SHORT = 32  # below this height (when narrow) the panels get compact
@@ -60,7 +61,7 @@ class UpdateReady(Message):
         return isinstance(message, UpdateReady)
 
 
-class TrtuiApp(TableKeys):
+class TrtuiApp(RunKeys):
     CSS_PATH = "app.tcss"
     TITLE = "trtui"
     BINDINGS = [
@@ -147,6 +148,7 @@ class TrtuiApp(TableKeys):
         view = self.view
         view.on_change = self._refresh_table_header
         view.focus()
+        self.screen_change_signal.subscribe(self, self._redraw_shown)
         self.query_one("#filter", Input).display = False
         if self.autostart:
             self.feed.start(self._from_feed_thread)
@@ -180,6 +182,7 @@ class TrtuiApp(TableKeys):
         self.set_class(narrow and event.size.height < TINY, "-tiny")
         self._size_panels()
         self.call_after_refresh(self._refresh_table_header)
+        self.call_after_refresh(self._redraw_shown)
 
     def _size_panels(self) -> None:
         """Histogram rows: compact on short terminals; panels-only zoom uses the rows it has."""
@@ -223,10 +226,12 @@ class TrtuiApp(TableKeys):
             if p.info.layers and not len(view.layer_table):
                 view.show(placeholder_table(p.info.layers))  # the layer list, before statistics
         table = p.layers_window if p.layers_window.iterations else p.layers_total
+        on_top = self._main_on_top()
         if len(table) or not len(view.layer_table):
-            view.show(table)
+            view.show(table, draw=on_top and _displayed(view))
         self._remember_selected()
-        self._refresh_panels()
+        self._refresh_header()  # also under a modal: its top lines stay in sight
+        self._refresh_panels(on_top)
         screen = self.screen
         if isinstance(screen, DetailsScreen):
             screen.refresh_details()
@@ -254,18 +259,41 @@ class TrtuiApp(TableKeys):
             self._last_table_header = header
             box.update(header, layout=False)  # fixed height: no layout pass
 
-    def _refresh_panels(self) -> None:
+    def _refresh_header(self) -> None:
         update = self.last_update
         if update is None:
             return
-        p = update.profile
         shown = self.pacer.achieved_per_s(self._wall_time()) if self.cost_interval_s else None
-        header = header_text(p, self.own_cpu_pct, self.refresh_s, self.pacer.cpu_budget_pct, shown)
+        p, budget = update.profile, self.pacer.cpu_budget_pct
+        header = header_text(p, self.own_cpu_pct, self.refresh_s, budget, shown)
         if header != self._last_header:
             self._last_header = header
             self.query_one(HeaderBar).update(header, layout=False)  # fixed height
+
+    def _refresh_panels(self, on_top: bool) -> None:
+        """The side panels that are in sight; a hidden one (zoom, a tiny terminal, under a modal)
+        only keeps the update, and draws it when it is shown again (`_redraw_shown`)."""
+        update = self.last_update
+        if update is None:
+            return
         for panel in self.query(Panel):
-            panel.show(update)
+            panel.show(update, draw=on_top and _displayed(panel))
+
+    def _main_on_top(self) -> bool:
+        """The main screen is the one in sight (no modal screen over it)."""
+        return self.screen is self.screen_stack[0]
+
+    def _redraw_shown(self, *_: object) -> None:
+        """Draw what updates left undrawn while it was hidden or under a modal (a modal closed, a
+        zoom or a resize showed it again), with the latest update."""
+        if not self._main_on_top():
+            return
+        view = self.view
+        if _displayed(view):
+            view.redraw()
+        for panel in self.query(Panel):
+            if _displayed(panel):
+                panel.redraw()
 
     def measure_own_cost(self) -> None:
         """trtui's own CPU share (all threads); the pacer slows the screen's refresh down when it
@@ -284,49 +312,13 @@ class TrtuiApp(TableKeys):
 
     # -- actions ---------------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A replay has nothing to pause: no "p Pause" in the footer."""
-        replay = self.last_update is not None and self.last_update.profile.info.kind == "recording"
-        return not (action == "pause" and replay)
-
-    def action_pause(self) -> None:
-        if not self.feed.can_control:
-            self.notify("read only: this run does not take control from here", timeout=3)
-            return
-        info = self.last_update.profile.info if self.last_update is not None else None
-        if info is not None and info.kind == "recording":
-            self.notify("a recording is read at once: nothing runs, nothing to pause", timeout=3)
-            return
-        if self.last_update is not None and self.last_update.profile.state in ("finished", "error"):
-            self.notify(f"the run has {self.last_update.profile.state}: nothing to pause", timeout=3)
-            return
-        self.paused_requested = not self.paused_requested
-        self.feed.set_paused(self.paused_requested)
-        self.notify("paused: the GPU is idle" if self.paused_requested else "resumed", timeout=2)
-
-    def action_reconfigure(self) -> None:
-        """The batch/streams picker (trtui/ui/reconfigure_screen.py); statistics restart after it."""
-        from trtui.ui.reconfigure_screen import open_reconfigure
-
-        if not self.feed.can_control:
-            self.notify("read only: this run does not take control from here", timeout=3)
-            return
-        open_reconfigure(self, self.feed, self.last_update.profile.info if self.last_update else None)
-
-    def action_reset(self) -> None:
-        if not self.feed.can_control:
-            self.notify("read only: this run does not take control from here", timeout=3)
-            return
-        self.feed.reset()
-        self.layer_history.clear()
-        self.notify("statistics reset", timeout=2)
-
     def action_zoom(self) -> None:
         self.zoom = ZOOMS[(ZOOMS.index(self.zoom) + 1) % len(ZOOMS)]
         for z in ZOOMS:
             self.set_class(self.zoom == z and z != "normal", f"-zoom-{z}")
         self._size_panels()
         self.call_after_refresh(self._refresh_table_header)
+        self.call_after_refresh(self._redraw_shown)
         self.call_after_refresh(self._refocus)
 
     def action_help(self) -> None:
@@ -374,6 +366,11 @@ class TrtuiApp(TableKeys):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from live_commands(self)
+
+
+def _displayed(widget: Widget) -> bool:
+    """Neither the widget nor a container of it is hidden (`display: none`: zoom, small terminals)."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
 
 
 def run_app(feed: UpdateFeed, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0) -> int:

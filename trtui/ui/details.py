@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from trtui import format as fmt
 from trtui.model import LayerInfo, SourceInfo, TensorInfo
@@ -23,6 +22,7 @@ from trtui.precision import layer_label
 from trtui.stats.update import Update
 from trtui.ui.kernels_screen import kernel_section
 from trtui.ui.layer_view import LayerView
+from trtui.ui.live_text import LiveText
 
 HISTORY_POINTS = 120  # per layer
 HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
@@ -206,7 +206,8 @@ def layer_details(
 
 
 class DetailsScreen(ModalScreen[None]):
-    """Details of one layer (or one layer type in group mode); Esc closes. Updates live."""
+    """Details of one layer (or one layer type in group mode); Esc closes. Updates live: only
+    when its text changed, without a layout pass unless its height changed (`LiveText`)."""
 
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
 
@@ -217,7 +218,7 @@ class DetailsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-box"):
-            yield Static(id="details-body")
+            yield LiveText(id="details-body")
 
     def on_mount(self) -> None:
         self.query_one("#details-box").border_title = "Layer type" if self.group else "Layer details"
@@ -230,9 +231,8 @@ class DetailsScreen(ModalScreen[None]):
         app = self.app
         if not isinstance(app, TrtuiApp):
             return
-        body = self.query_one("#details-body", Static)
-        width = body.size.width or 76
-        body.update(app.details_for(self.layer_name, self.group, width))
+        body = self.query_one("#details-body", LiveText)
+        body.show(app.details_for(self.layer_name, self.group, body.size.width or 76))
 
     def action_close(self) -> None:
         self.dismiss(None)

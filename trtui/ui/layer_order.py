@@ -137,3 +137,10 @@ def order_for(
     sign = 1.0 if reverse else -1.0  # descending by default
     o = np.argsort(np.where(known, sign * vals, np.inf), kind="stable")
     return idx[o]
+
+
+def fit_cell(text: str, width: int, align: str) -> str:
+    """`text` in exactly `width` cells: padded on the side `align` leaves free, or cut with "…"."""
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
+    return text.rjust(width) if align == ">" else text.ljust(width)

@@ -40,6 +40,7 @@ from trtui.ui.layer_order import (
     TEXT_SORTS,
     Column,
     NameCache,
+    fit_cell,
     order_for,
 )
 from trtui.ui.layer_order import SORT_KEYS as SORT_KEYS  # app.py imports it from here
@@ -93,6 +94,7 @@ class LayerView(ScrollView, can_focus=True):
         self.prec_width = PREC_WIDTH  # the precision column: wider for labels like "INT8→FP32"
         self._cols: list[tuple[Column, int]] = []
         self._sticky = StickyOrder()
+        self._undrawn = False  # statistics taken but not sorted/drawn (`show(..., draw=False)`)
         self.renders = 0  # lines rendered (for tests and the cost meter)
         self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
@@ -104,14 +106,23 @@ class LayerView(ScrollView, can_focus=True):
         longest = max((len(layer_label(x) or "") for x in layers), default=0)
         self.prec_width = min(max(PREC_WIDTH, longest), PREC_WIDTH_MAX)
 
-    def show(self, table: LayerTable) -> None:
+    def show(self, table: LayerTable, draw: bool = True) -> None:
+        """Take a new layer table. `draw=False` (hidden, or under a modal): the statistics are taken
+        (details read them); rows are sorted and drawn at `redraw()` (at once if the names changed)."""
         self.layer_table = table
-        self._rebuild()
+        self._rebuild(reorder=draw)
 
-    def _rebuild(self) -> None:
+    def redraw(self) -> None:
+        """Re-sort and draw what `show(..., draw=False)` left undrawn (the view is shown again)."""
+        if self._undrawn:
+            self._reorder()
+
+    def _rebuild(self, reorder: bool = True) -> None:
         layers = self.layer_table
+        renamed = False  # the rows' names changed: the order's indices are stale, sort now
         if not self._layer_cache.matches(layers.names):
             self._layer_cache = NameCache(layers.names, self.infos)
+            renamed = True
         if self.grouped:
             cache = self._layer_cache
             groups = group_by_type(layers, self.infos, cache.types, cache.precisions)
@@ -123,6 +134,7 @@ class LayerView(ScrollView, can_focus=True):
                     for t, p in zip(self.table.names, groups.precisions, strict=True)
                 }
                 self._group_cache = NameCache(self.table.names, infos)
+                renamed = True
             base = self.baseline_groups
         else:
             self.table = layers
@@ -131,13 +143,17 @@ class LayerView(ScrollView, can_focus=True):
         self.delta = change_pct(t.mean_ms, baseline_array(t.names, base)) if base else np.full(len(t), np.nan)
         finite = t.share_pct[np.isfinite(t.share_pct)] if len(t.share_pct) else t.share_pct
         self._max_share = float(finite.max()) if len(finite) else 0.0
-        self._reorder()
+        if reorder or renamed:
+            self._reorder()
+        else:
+            self._undrawn = True
 
     @property
     def name_cache(self) -> NameCache:
         return self._group_cache if self.grouped else self._layer_cache
 
     def _reorder(self) -> None:
+        self._undrawn = False
         cache = self.name_cache
         sticky = None
         if self.sort_key in STICKY_SORTS:  # noise does not reshuffle the rows
@@ -304,7 +320,7 @@ class LayerView(ScrollView, can_focus=True):
             title = "Type (layers)" if c.key == "name" and self.grouped else c.title
             if c.sort is not None and c.sort == self.sort_key:
                 title = title + ("▲" if self.sort_reverse == (c.sort not in TEXT_SORTS) else "▼")
-            parts.append(_fit(title, w, c.align))
+            parts.append(fit_cell(title, w, c.align))
         return " ".join(parts)
 
     def render_line(self, y: int) -> Strip:
@@ -358,7 +374,7 @@ class LayerView(ScrollView, can_focus=True):
                 recent = t.recent_ms[:, i] if t.recent_ms.ndim == 2 and t.recent_ms.shape[1] > i else ()
                 text = fmt.sparkline(list(recent), w)
                 style = _SPARK
-            cells.append((_fit(text, w, c.align), style))
+            cells.append((fit_cell(text, w, c.align), style))
         segments: list[Segment] = []
         selected = row == self.cursor
         row_style = (_CURSOR if self.has_focus else _CURSOR_BLUR) if selected else _PLAIN
@@ -383,9 +399,3 @@ _WORSE = Style(color="red", bold=True)
 _BETTER = Style(color="green", bold=True)
 _CURSOR = Style(reverse=True)
 _CURSOR_BLUR = Style(underline=True)
-
-
-def _fit(text: str, width: int, align: str) -> str:
-    if len(text) > width:
-        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
-    return text.rjust(width) if align == ">" else text.ljust(width)

@@ -237,13 +237,30 @@ class Panel(Static):
         self.hist_rows = 4
         self._lines = -1
         self._cached: tuple[Update, tuple[int, int], Text] | None = None
+        self._drawn: Text | None = None
+        self._undrawn = False  # holds an update it has not drawn (it was hidden)
+        self.repaints = 0  # (for tests)
 
-    def show(self, update: Update) -> None:
+    def show(self, update: Update, draw: bool = True) -> None:
+        """Take `update`; draw it unless `draw` is False (the panel is hidden: it is built and
+        drawn at `redraw()`). A text equal to the one on screen is not drawn again, and a layout
+        pass happens only when the panel's height (its line count) changes."""
         self.data = update
-        lines = self.render().plain.count("\n")
-        # A layout pass only when the panel's height (its line count) changes.
+        self._undrawn = not draw
+        if not draw:
+            return
+        text = self.render()
+        if text == self._drawn:
+            return
+        self._drawn = text
+        self.repaints += 1
+        lines = text.plain.count("\n")
         self.refresh(layout=lines != self._lines)
         self._lines = lines
+
+    def redraw(self) -> None:
+        if self._undrawn and self.data is not None:
+            self.show(self.data)
 
     def render(self) -> Text:
         if self.data is None:
