@@ -10,6 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
 from ui_driver import Driver
@@ -19,7 +20,7 @@ from trtui.ui.app import TrtuiApp
 from trtui.ui.details import DetailsScreen
 from trtui.ui.layer_view import LayerView
 from trtui.ui.live_text import LiveText
-from trtui.ui.panels import Panel
+from trtui.ui.panels import HeaderBar, Panel
 
 SIZE = (120, 40)
 
@@ -170,10 +171,13 @@ async def test_the_main_screen_is_not_redrawn_under_a_modal_and_catches_up_after
         rows = Calls(view, "render_line")
         panels = [Calls(p, "render") for p in app.query(Panel)]
         view_refreshes = refreshes(view)
+        header = app.query_one(HeaderBar)
+        header_refreshes = refreshes(header)
         for _ in range(4):
             app.apply_update(driver.step())
             await pilot.pause()
         assert len(rows) == 0 and len(view_refreshes) == 0 and [len(p) for p in panels] == [0, 0]
+        assert len(header_refreshes) == 0  # even the header: it would composite the screen again
         # what the details read is current all the same
         values = view.row_values(name)
         assert values is not None and values["mean"] == float(view.layer_table.mean_ms[
@@ -184,6 +188,32 @@ async def test_the_main_screen_is_not_redrawn_under_a_modal_and_catches_up_after
         await pilot.pause()
         assert not isinstance(app.screen, DetailsScreen)
         assert len(rows) > 0 and all(len(p) >= 1 for p in panels)  # drawn again, with the latest
+        last = app.last_update
+        assert last is not None and fmt.duration(last.profile.elapsed_s) in screen_lines(header)
         top = view.table.names[int(view.order[0])]
         i = view.table.names.index(top)
         assert fmt.ms(float(view.table.mean_ms[i])) in view.render_line(0).text
+
+
+async def test_the_details_panel_repaints_only_changed_rows_and_shows_what_a_full_repaint_shows(
+    driver: Driver,
+) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(4):
+            app.apply_update(driver.step())
+        await pilot.press("enter")
+        for _ in range(2):
+            app.apply_update(driver.step())
+            await pilot.pause()
+        body = app.screen.query_one("#details-body", LiveText)
+        region = Region(0, 0, body.size.width, body.size.height)
+        for _ in range(3):
+            rendered = Calls(body, "render_line")  # asked by Textual for the rows it repaints
+            app.apply_update(driver.step())
+            await pilot.pause()
+            assert 0 < len(rendered) < body.size.height // 2  # the statistics rows, not the whole text
+            shown = [strip.text for strip in body.render_lines(region)]  # what the screen holds
+            body.refresh()  # everything drawn again from the current text
+            await pilot.pause()
+            assert [strip.text for strip in body.render_lines(region)] == shown

@@ -230,7 +230,8 @@ class TrtuiApp(RunKeys):
         if len(table) or not len(view.layer_table):
             view.show(table, draw=on_top and _displayed(view))
         self._remember_selected()
-        self._refresh_header()  # also under a modal: its top lines stay in sight
+        if on_top:  # under a modal, even a header update re-composites the whole screen below
+            self._refresh_header()
         self._refresh_panels(on_top)
         screen = self.screen
         if isinstance(screen, DetailsScreen):
@@ -288,6 +289,7 @@ class TrtuiApp(RunKeys):
         zoom or a resize showed it again), with the latest update."""
         if not self._main_on_top():
             return
+        self._refresh_header()
         view = self.view
         if _displayed(view):
             view.redraw()

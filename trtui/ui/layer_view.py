@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
@@ -40,11 +39,26 @@ from trtui.ui.layer_order import (
     TEXT_SORTS,
     Column,
     NameCache,
-    fit_cell,
     order_for,
 )
 from trtui.ui.layer_order import SORT_KEYS as SORT_KEYS  # app.py imports it from here
 from trtui.ui.sticky_sort import StickyOrder, noise
+from trtui.ui.table_cells import (
+    BAR,
+    BETTER,
+    BOLD,
+    CURSOR,
+    CURSOR_BLUR,
+    DIM,
+    HOT,
+    PLAIN,
+    PREC,
+    SPARK,
+    TYPE,
+    WORSE,
+    fit_cell,
+    join_cells,
+)
 
 
 class LayerView(ScrollView, can_focus=True):
@@ -155,8 +169,8 @@ class LayerView(ScrollView, can_focus=True):
     def _reorder(self) -> None:
         self._undrawn = False
         cache = self.name_cache
-        sticky = None
-        if self.sort_key in STICKY_SORTS:  # noise does not reshuffle the rows
+        sticky = None  # the settled order, when noise must not reshuffle the rows
+        if self.sort_key in STICKY_SORTS:
             t = self.table
             col = {"share": t.share_pct, "mean": t.mean_ms, "median": t.median_ms, "p99": t.p99_ms}
             sticky = self._sticky.update(
@@ -335,22 +349,22 @@ class LayerView(ScrollView, can_focus=True):
         share = float(t.share_pct[i]) if len(t.share_pct) > i else math.nan
         cells: list[tuple[str, Style]] = []
         for c, w in self.column_widths(width):
-            style = _PLAIN
+            style = PLAIN
             key = c.key
             if key == "rank":
                 text = str(row + 1)
-                style = _DIM
+                style = DIM
             elif key == "name":
                 text = t.names[i]
                 if self.grouped and i < len(self.group_sizes):
                     text = f"{text} ×{self.group_sizes[i]}"
-                    style = _BOLD
+                    style = BOLD
             elif key == "type":
                 text = "" if self.grouped else cache.types[i]
-                style = _TYPE
+                style = TYPE
             elif key == "precision":
                 text = cache.precisions[i]
-                style = _PREC
+                style = PREC
             elif key == "mean":
                 text = fmt.ms(float(t.mean_ms[i]))
             elif key == "median":
@@ -359,43 +373,22 @@ class LayerView(ScrollView, can_focus=True):
                 text = fmt.ms(float(t.p99_ms[i]))
             elif key == "share":
                 text = fmt.share(share)
-                style = _BOLD if share >= 5.0 else _PLAIN
+                style = BOLD if share >= 5.0 else PLAIN
             elif key == "bar":
                 text = fmt.bar(share / self._max_share if self._max_share > 0 else 0.0, w)
-                style = _HOT if share >= 5.0 else _BAR
+                style = HOT if share >= 5.0 else BAR
             elif key == "delta":
                 change = float(self.delta[i]) if len(self.delta) > i else math.nan
                 text = fmt.change(change)
                 if math.isfinite(change) and abs(change) >= SIGNIFICANT_CHANGE:
-                    style = _WORSE if change > 0 else _BETTER
+                    style = WORSE if change > 0 else BETTER
                 else:
-                    style = _DIM
+                    style = DIM
             else:  # spark
                 recent = t.recent_ms[:, i] if t.recent_ms.ndim == 2 and t.recent_ms.shape[1] > i else ()
                 text = fmt.sparkline(list(recent), w)
-                style = _SPARK
+                style = SPARK
             cells.append((fit_cell(text, w, c.align), style))
-        segments: list[Segment] = []
         selected = row == self.cursor
-        row_style = (_CURSOR if self.has_focus else _CURSOR_BLUR) if selected else _PLAIN
-        for k, (text, style) in enumerate(cells):
-            if k:
-                segments.append(Segment(" ", row_style))
-            segments.append(Segment(text, style + row_style if selected else style))
-        strip = Strip(segments)
-        return strip.adjust_cell_length(width, row_style)
-
-
-# Styles use the 16 ANSI colours (readable on 16-colour terminals; Textual maps them up elsewhere).
-_PLAIN = Style()
-_DIM = Style(dim=True)
-_BOLD = Style(bold=True)
-_TYPE = Style(color="cyan")
-_PREC = Style(color="magenta")
-_HOT = Style(color="yellow")
-_BAR = Style(color="green")
-_SPARK = Style(color="blue")
-_WORSE = Style(color="red", bold=True)
-_BETTER = Style(color="green", bold=True)
-_CURSOR = Style(reverse=True)
-_CURSOR_BLUR = Style(underline=True)
+        row_style = (CURSOR if self.has_focus else CURSOR_BLUR) if selected else PLAIN
+        return Strip(join_cells(cells, row_style, selected)).adjust_cell_length(width, row_style)

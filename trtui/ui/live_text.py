@@ -3,35 +3,82 @@ kernels view), drawn at the least cost Textual allows.
 
 `Static.update` lays out the whole screen by default; under a modal screen that means the screen
 below is composited again too (measured: +60% of trtui's CPU with the details open at 20,000
-layers). Here an unchanged content costs nothing, a changed one repaints this widget only, and a
-layout pass happens only when the content's height at the current width changes (a scrolling
-container then needs its new virtual size).
+layers). Here an unchanged content costs nothing; a changed one repaints only the rows that
+changed (when the changed lines fit the width, each is one row), else the whole widget; and a
+layout pass happens only when the content's height changes (a scrolling container
+then needs its new virtual size).
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.text import Text
-from textual.widgets import Static
+from textual.content import Content
+from textual.geometry import Region
+from textual.widget import Widget
 
 
-class LiveText(Static):
+class LiveText(Widget):
+    DEFAULT_CSS = """
+    LiveText {
+        height: auto;
+    }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: RenderableType | None = None
+        self._content: RenderableType = Text()
         self.repaints = 0  # content changes drawn (for tests)
         self.layouts = 0  # of which needed a layout pass (the height changed)
+
+    def render(self) -> RenderableType:
+        return self._content
 
     def show(self, content: RenderableType) -> bool:
         """Draw `content` unless it equals what is shown; True when something was drawn. Rich
         `Text` compares by value; other renderables (tables, groups) always count as changed."""
-        if isinstance(content, Text) and content == self._shown:
+        old = self._content
+        if isinstance(content, Text) and content == old:
             return False
-        self._shown = content
+        self._content = content
         self.repaints += 1
-        self.update(content, layout=False)
         width = self.content_size.width
+        rows = _changed_rows(old, content, width) if self.repaints > 1 else None
+        if rows is None:
+            self.refresh()
+        elif rows:
+            self.refresh(*(Region(0, y, width, 1) for y in rows))
         if not width or self.get_content_height(self.size, self.size, width) != self.content_size.height:
             self.layouts += 1
             self.refresh(layout=True)
         return True
+
+
+def _changed_rows(old: RenderableType, new: RenderableType, width: int) -> list[int] | None:
+    """The screen rows that differ between two texts of as many lines, where every changed line
+    fits in `width` (one row); an unchanged line may wrap (it takes the rows Textual wraps it to).
+    None when that does not hold: repaint everything."""
+    if not isinstance(old, Text) or not isinstance(new, Text) or width <= 0:
+        return None
+    a, b = old.split("\n", allow_blank=True), new.split("\n", allow_blank=True)
+    if len(a) != len(b):
+        return None
+    rows: list[int] = []
+    y = 0
+    for before, after in zip(a, b, strict=True):
+        if before == after:
+            y += _height(after, width)
+        elif cell_len(before.plain) > width or cell_len(after.plain) > width:
+            return None
+        else:
+            rows.append(y)
+            y += 1
+    return rows
+
+
+def _height(line: Text, width: int) -> int:
+    """Rows that one line takes at `width` (Textual's own wrapping when it is wider)."""
+    if cell_len(line.plain) <= width:
+        return 1
+    return len(Content.from_rich_text(line).wrap(width))

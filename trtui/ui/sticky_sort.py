@@ -68,7 +68,7 @@ class StickyOrder:
     def update(
         self, names: tuple[str, ...], key: str, reverse: bool, values: npt.NDArray[Any], tol: npt.NDArray[Any]
     ) -> npt.NDArray[Any]:
-        """Sort values for `order_for` that reproduce the settled order (rank based)."""
+        """The settled display order: row indices, the first shown first (for `order_for`)."""
         vals = np.asarray(values, dtype=np.float64)
         keys = np.where(np.isfinite(vals), vals if not reverse else -vals, -np.inf)  # unknown last
         same = (key, reverse) == self._sort and (names is self._names or names == self._names)
@@ -78,6 +78,4 @@ class StickyOrder:
         if order is None:
             order = np.argsort(-keys, kind="stable")
         self._names, self._sort, self._order = names, (key, reverse), order
-        rank = np.empty(len(order), dtype=np.float64)
-        rank[order] = np.arange(len(order), dtype=np.float64)
-        return rank if reverse else -rank
+        return order
