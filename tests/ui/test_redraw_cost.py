@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
@@ -125,14 +126,55 @@ async def test_an_unchanged_update_redraws_nothing(driver: Driver) -> None:
         update = driver.step(ticks=3)
         app.apply_update(update)
         await pilot.pause()
-        panels = list(app.query(Panel))
-        calls = [refreshes(p) for p in panels]
+        widgets: list[Widget] = [*app.query(Panel), app.query_one(LayerView)]
+        calls = [refreshes(w) for w in widgets]
         app.apply_update(update)  # e.g. a paused run: the same statistics again
         await pilot.pause()
-        assert [len(c) for c in calls] == [0, 0]
+        assert [len(c) for c in calls] == [0, 0, 0]
         app.apply_update(driver.step())
         await pilot.pause()
         assert all(len(c) >= 1 for c in calls)  # a new update does redraw them
+
+
+async def test_a_layer_window_that_did_not_move_does_not_redraw_the_table() -> None:
+    driver = Driver(layers=20_000)  # few profiled iterations: the window stays put for ticks
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        first = driver.step()
+        app.apply_update(first)
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        rows, latency = Calls(view, "render_line"), refreshes(app.query_one("#latency", Panel))
+        second = driver.step()
+        assert second.profile.layers_window is first.profile.layers_window  # the premise
+        app.apply_update(second)
+        await pilot.pause()
+        assert len(rows) == 0  # no row drawn again...
+        assert len(latency) >= 1  # ...while the latency panel shows the new inferences
+
+
+@pytest.mark.parametrize("panel_id", ["latency", "gpu"])
+async def test_panels_repaint_only_changed_lines_and_show_what_a_full_repaint_shows(
+    driver: Driver, panel_id: str
+) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            app.apply_update(driver.step())
+            await pilot.pause()
+        panel = app.query_one(f"#{panel_id}", Panel)
+        region = Region(0, 0, panel.size.width, panel.size.height)
+        partial = 0
+        for _ in range(4):
+            rendered = Calls(panel, "render_line")
+            app.apply_update(driver.step())
+            await pilot.pause()
+            partial += 0 < len(rendered) < panel.size.height
+            shown = [strip.text for strip in panel.render_lines(region)]  # what the screen holds
+            panel.refresh()
+            await pilot.pause()
+            assert [strip.text for strip in panel.render_lines(region)] == shown
+        assert partial >= 2  # most updates change some lines of the panel, not all
 
 
 async def test_hidden_panels_are_not_built_or_drawn_and_catch_up_when_shown(driver: Driver) -> None:

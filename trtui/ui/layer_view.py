@@ -109,6 +109,7 @@ class LayerView(ScrollView, can_focus=True):
         self._cols: list[tuple[Column, int]] = []
         self._sticky = StickyOrder()
         self._undrawn = False  # statistics taken but not sorted/drawn (`show(..., draw=False)`)
+        self._new_infos = False  # layer infos set since the last rebuild
         self.renders = 0  # lines rendered (for tests and the cost meter)
         self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
@@ -117,12 +118,15 @@ class LayerView(ScrollView, can_focus=True):
     def set_infos(self, layers: tuple[LayerInfo, ...]) -> None:
         self.infos = {layer.name: layer for layer in layers}
         self._layer_cache = NameCache((), {})
+        self._new_infos = True
         longest = max((len(layer_label(x) or "") for x in layers), default=0)
         self.prec_width = min(max(PREC_WIDTH, longest), PREC_WIDTH_MAX)
 
     def show(self, table: LayerTable, draw: bool = True) -> None:
         """Take a new layer table. `draw=False` (hidden, or under a modal): the statistics are taken
         (details read them); rows are sorted and drawn at `redraw()` (at once if the names changed)."""
+        if table is self.layer_table and not self._new_infos and not (draw and self._undrawn):
+            return  # the same snapshot again (a window that did not move): nothing changed
         self.layer_table = table
         self._rebuild(reorder=draw)
 
@@ -132,6 +136,7 @@ class LayerView(ScrollView, can_focus=True):
             self._reorder()
 
     def _rebuild(self, reorder: bool = True) -> None:
+        self._new_infos = False
         layers = self.layer_table
         renamed = False  # the rows' names changed: the order's indices are stale, sort now
         if not self._layer_cache.matches(layers.names):

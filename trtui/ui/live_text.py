@@ -44,7 +44,7 @@ class LiveText(Widget):
         self._content = content
         self.repaints += 1
         width = self.content_size.width
-        rows = _changed_rows(old, content, width) if self.repaints > 1 else None
+        rows = changed_rows(old, content, width) if self.repaints > 1 else None
         if rows is None:
             self.refresh()
         elif rows:
@@ -55,11 +55,11 @@ class LiveText(Widget):
         return True
 
 
-def _changed_rows(old: RenderableType, new: RenderableType, width: int) -> list[int] | None:
+def changed_rows(old: RenderableType | None, new: RenderableType, width: int) -> list[int] | None:
     """The screen rows that differ between two texts of as many lines, where every changed line
-    fits in `width` (one row); an unchanged line may wrap (it takes the rows Textual wraps it to).
-    None when that does not hold: repaint everything."""
-    if not isinstance(old, Text) or not isinstance(new, Text) or width <= 0:
+    takes one row (it fits in `width`, or the text does not wrap); an unchanged line may wrap (it
+    takes the rows Textual wraps it to). None when that does not hold: repaint everything."""
+    if not isinstance(old, Text) or not isinstance(new, Text) or width <= 0 or old.no_wrap != new.no_wrap:
         return None
     a, b = old.split("\n", allow_blank=True), new.split("\n", allow_blank=True)
     if len(a) != len(b):
@@ -68,8 +68,8 @@ def _changed_rows(old: RenderableType, new: RenderableType, width: int) -> list[
     y = 0
     for before, after in zip(a, b, strict=True):
         if before == after:
-            y += _height(after, width)
-        elif cell_len(before.plain) > width or cell_len(after.plain) > width:
+            y += 1 if new.no_wrap else _height(after, width)
+        elif not new.no_wrap and (cell_len(before.plain) > width or cell_len(after.plain) > width):
             return None
         else:
             rows.append(y)
@@ -78,7 +78,7 @@ def _changed_rows(old: RenderableType, new: RenderableType, width: int) -> list[
 
 
 def _height(line: Text, width: int) -> int:
-    """Rows that one line takes at `width` (Textual's own wrapping when it is wider)."""
+    """Rows that one line of a wrapping text takes at `width` (Textual's own wrapping)."""
     if cell_len(line.plain) <= width:
         return 1
     return len(Content.from_rich_text(line).wrap(width))

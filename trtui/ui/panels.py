@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import Static
 
 from trtui import format as fmt
@@ -18,6 +19,7 @@ from trtui.stats.snapshot import ProfileSnapshot, TrendPoint
 from trtui.stats.update import Update
 from trtui.telemetry.history import TelemetryEvent
 from trtui.telemetry.sample import TelemetrySample
+from trtui.ui.live_text import changed_rows
 
 SPIKE_MARK = "▲"
 
@@ -243,8 +245,8 @@ class Panel(Static):
 
     def show(self, update: Update, draw: bool = True) -> None:
         """Take `update`; draw it unless `draw` is False (the panel is hidden: it is built and
-        drawn at `redraw()`). A text equal to the one on screen is not drawn again, and a layout
-        pass happens only when the panel's height (its line count) changes."""
+        drawn at `redraw()`). Only the lines that changed are drawn again (none for an equal
+        text), and a layout pass happens only when the panel's height (its line count) changes."""
         self.data = update
         self._undrawn = not draw
         if not draw:
@@ -252,10 +254,17 @@ class Panel(Static):
         text = self.render()
         if text == self._drawn:
             return
+        width = self.content_size.width
+        rows = changed_rows(self._drawn, text, width)  # no wrapping here: a line is a row
         self._drawn = text
         self.repaints += 1
         lines = text.plain.count("\n")
-        self.refresh(layout=lines != self._lines)
+        if lines != self._lines:
+            self.refresh(layout=True)
+        elif rows is None:
+            self.refresh()
+        else:
+            self.refresh(*(Region(0, y, width, 1) for y in rows))
         self._lines = lines
 
     def redraw(self) -> None:
