@@ -115,6 +115,7 @@ class TrtuiApp(RunKeys):
         self.exported: list[tuple[str, str]] = []  # (kind, path) written, for tests and the report
         self.paused_requested = False
         self._layers_shown: tuple[Any, ...] | None = None  # the layer infos the view holds
+        self._panels: list[Panel] = []
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -148,6 +149,7 @@ class TrtuiApp(RunKeys):
         view = self.view
         view.on_change = self._refresh_table_header
         view.focus()
+        self._panels = list(self.query(Panel))
         self.screen_change_signal.subscribe(self, self._redraw_shown)
         self.query_one("#filter", Input).display = False
         if self.autostart:
@@ -277,7 +279,7 @@ class TrtuiApp(RunKeys):
         update = self.last_update
         if update is None:
             return
-        for panel in self.query(Panel):
+        for panel in self._panels:
             panel.show(update, draw=on_top and _displayed(panel))
 
     def _main_on_top(self) -> bool:
@@ -293,7 +295,7 @@ class TrtuiApp(RunKeys):
         view = self.view
         if _displayed(view):
             view.redraw()
-        for panel in self.query(Panel):
+        for panel in self._panels:
             if _displayed(panel):
                 panel.redraw()
 

@@ -29,6 +29,7 @@ class LiveText(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._content: RenderableType = Text()
+        self._diff = RowDiff()
         self.repaints = 0  # content changes drawn (for tests)
         self.layouts = 0  # of which needed a layout pass (the height changed)
 
@@ -44,7 +45,7 @@ class LiveText(Widget):
         self._content = content
         self.repaints += 1
         width = self.content_size.width
-        rows = changed_rows(old, content, width) if self.repaints > 1 else None
+        rows = self._diff.rows(content, width)
         if rows is None:
             self.refresh()
         elif rows:
@@ -55,26 +56,37 @@ class LiveText(Widget):
         return True
 
 
-def changed_rows(old: RenderableType | None, new: RenderableType, width: int) -> list[int] | None:
-    """The screen rows that differ between two texts of as many lines, where every changed line
-    takes one row (it fits in `width`, or the text does not wrap); an unchanged line may wrap (it
-    takes the rows Textual wraps it to). None when that does not hold: repaint everything."""
-    if not isinstance(old, Text) or not isinstance(new, Text) or width <= 0 or old.no_wrap != new.no_wrap:
-        return None
-    a, b = old.split("\n", allow_blank=True), new.split("\n", allow_blank=True)
-    if len(a) != len(b):
-        return None
-    rows: list[int] = []
-    y = 0
-    for before, after in zip(a, b, strict=True):
-        if before == after:
-            y += 1 if new.no_wrap else _height(after, width)
-        elif not new.no_wrap and (cell_len(before.plain) > width or cell_len(after.plain) > width):
+class RowDiff:
+    """The lines of the text on screen, to tell which screen rows a new text changes."""
+
+    def __init__(self) -> None:
+        self._lines: list[Text] | None = None
+        self._no_wrap = False
+
+    def rows(self, new: RenderableType, width: int) -> list[int] | None:
+        """The rows where `new` differs from the text seen last (which `new` then becomes): every
+        changed line must take one row (it fits in `width`, or the text does not wrap); an
+        unchanged line may wrap (it takes the rows Textual wraps it to). None when that does not
+        hold, or for the first text: repaint everything."""
+        old, old_no_wrap = self._lines, self._no_wrap
+        if not isinstance(new, Text):
+            self._lines = None
             return None
-        else:
-            rows.append(y)
-            y += 1
-    return rows
+        lines, no_wrap = list(new.split("\n", allow_blank=True)), bool(new.no_wrap)
+        self._lines, self._no_wrap = lines, no_wrap
+        if old is None or width <= 0 or old_no_wrap != no_wrap or len(old) != len(lines):
+            return None
+        rows: list[int] = []
+        y = 0
+        for before, after in zip(old, lines, strict=True):
+            if before == after:
+                y += 1 if no_wrap else _height(after, width)
+            elif not no_wrap and (cell_len(before.plain) > width or cell_len(after.plain) > width):
+                return None
+            else:
+                rows.append(y)
+                y += 1
+        return rows
 
 
 def _height(line: Text, width: int) -> int:
