@@ -3,6 +3,11 @@
 The screen reads only the `Update`s its feed publishes (a local pipeline or a remote run): the
 layer list, its details, shapes, mode and notices all arrive in them, may arrive late (an engine's
 layers are known only once it is loaded on its GPU thread) and may change during a run.
+
+Redraws cost only what changed: updates are paced (`refresh_pacer`); a widget that is hidden (zoom,
+a small terminal) or under a modal screen takes the update's data without drawing it, and draws the
+latest when it is shown again; panels and the details redraw only their changed lines, without a
+layout pass unless their height changed (`panels`, `live_text`).
 """
 
 from __future__ import annotations
@@ -284,7 +289,8 @@ class TrtuiApp(RunKeys):
 
     def _main_on_top(self) -> bool:
         """The main screen is the one in sight (no modal screen over it)."""
-        return self.screen is self.screen_stack[0]
+        stack = self.screen_stack
+        return len(stack) > 0 and stack[-1] is stack[0]
 
     def _redraw_shown(self, *_: object) -> None:
         """Draw what updates left undrawn while it was hidden or under a modal (a modal closed, a
