@@ -15,11 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from trtui import format as fmt
 from trtui.model import LayerInfo, SourceInfo, TensorInfo
 from trtui.precision import layer_label
+from trtui.stats.update import Update
+from trtui.ui.kernels_screen import kernel_section
+from trtui.ui.layer_view import LayerView
+from trtui.ui.live_text import LiveText
 
 HISTORY_POINTS = 120  # per layer
 HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
@@ -185,8 +188,26 @@ def details_text(
     return t
 
 
+def layer_details(
+    view: LayerView, history: LayerHistory, update: Update | None, name: str, group: bool, width: int
+) -> Text:
+    """The details of the layer (or, `group`, the layer type) `name` as the table shows it now."""
+    if update is None:
+        return Text("no data yet")
+    info = view.infos.get(name) if not group else None
+    stats = view.row_values(name) if view.grouped == group else None
+    size = None
+    if group and name in view.table.names:
+        size = view.group_sizes[view.table.names.index(name)]
+    points = history.get(f"type:{name}" if group else name)
+    snap = update.profile.kernels
+    kernels = None if group or snap is None else kernel_section(snap.for_layer(name), snap, width)
+    return details_text(name, info, stats, points, update.profile.info, width, size, kernels)
+
+
 class DetailsScreen(ModalScreen[None]):
-    """Details of one layer (or one layer type in group mode); Esc closes. Updates live."""
+    """Details of one layer (or one layer type in group mode); Esc closes. Updates live: only
+    when its text changed, without a layout pass unless its height changed (`LiveText`)."""
 
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
 
@@ -197,7 +218,7 @@ class DetailsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-box"):
-            yield Static(id="details-body")
+            yield LiveText(id="details-body")
 
     def on_mount(self) -> None:
         self.query_one("#details-box").border_title = "Layer type" if self.group else "Layer details"
@@ -210,9 +231,8 @@ class DetailsScreen(ModalScreen[None]):
         app = self.app
         if not isinstance(app, TrtuiApp):
             return
-        body = self.query_one("#details-body", Static)
-        width = body.size.width or 76
-        body.update(app.details_for(self.layer_name, self.group, width))
+        body = self.query_one("#details-body", LiveText)
+        body.show(app.details_for(self.layer_name, self.group, body.size.width or 76))
 
     def action_close(self) -> None:
         self.dismiss(None)

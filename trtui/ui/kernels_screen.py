@@ -14,11 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from trtui import format as fmt
 from trtui.kernels.aggregate import KernelSnapshot, LayerKernels
 from trtui.kernels.names import distinct_short_names
+from trtui.ui.live_text import LiveText
 
 OFF_HINT = (
     "Kernels are off. Run with --kernels (an engine: needs cupti-python, pip install 'trtui[kernels]'; "
@@ -113,9 +113,13 @@ class KernelsScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,K", "close", "Close")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._drawn: tuple[KernelSnapshot | None, int] | None = None
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="kernels-box"):
-            yield Static(id="kernels-body")
+            yield LiveText(id="kernels-body")
 
     def on_mount(self) -> None:
         box = self.query_one("#kernels-box")
@@ -132,8 +136,13 @@ class KernelsScreen(ModalScreen[None]):
             return
         update = app.last_update
         snap = update.profile.kernels if update is not None else None
-        body = self.query_one("#kernels-body", Static)
-        body.update(kernels_view(snap, body.size.width or 100))
+        body = self.query_one("#kernels-body", LiveText)
+        width = body.size.width
+        drawn = self._drawn
+        if drawn is not None and drawn[0] is snap and drawn[1] == width and width:
+            return  # the same snapshot at the same width: nothing to draw
+        self._drawn = (snap, width)
+        body.show(kernels_view(snap, body.size.width or 100))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -105,14 +105,16 @@ def order_for(
     filter_text: str,
     delta: npt.NDArray[Any] | None = None,
     cache: NameCache | None = None,
-    values: npt.NDArray[Any] | None = None,
+    ordered: npt.NDArray[Any] | None = None,
 ) -> npt.NDArray[Any]:
     """Row indices of `table` sorted by `key` (descending for numbers, ascending for text, unless
     `reverse`), keeping only layers whose name or type contains `filter_text` (case-insensitive).
-    NaN (unknown) values always sort last. `values`: what to sort a numeric key by instead of the
-    column (the view's sticky values, see sticky_sort.py)."""
+    NaN (unknown) values always sort last. `ordered`: every row already in the order to show for
+    a numeric key (the view's sticky order, see sticky_sort.py): only filtered, not sorted again."""
     cache = cache if cache is not None and cache.matches(table.names) else NameCache(table.names, infos)
     n = len(table)
+    if ordered is not None and len(ordered) == n and key not in TEXT_SORTS and key != "order":
+        return ordered[cache.mask(filter_text)[ordered]] if filter_text else ordered
     if key in TEXT_SORTS:
         idx = cache.text_order(key)
     else:
@@ -121,9 +123,7 @@ def order_for(
         idx = idx[cache.mask(filter_text)[idx]]
     if key == "order" or key in TEXT_SORTS or len(idx) == 0:
         return idx[::-1] if reverse else idx
-    if values is not None and len(values) == n:
-        col = values
-    elif key == "delta":
+    if key == "delta":
         col = delta if delta is not None and len(delta) == n else np.full(n, np.nan)
     else:
         col = {

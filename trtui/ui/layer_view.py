@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
@@ -44,6 +43,22 @@ from trtui.ui.layer_order import (
 )
 from trtui.ui.layer_order import SORT_KEYS as SORT_KEYS  # app.py imports it from here
 from trtui.ui.sticky_sort import StickyOrder, noise
+from trtui.ui.table_cells import (
+    BAR,
+    BETTER,
+    BOLD,
+    CURSOR,
+    CURSOR_BLUR,
+    DIM,
+    HOT,
+    PLAIN,
+    PREC,
+    SPARK,
+    TYPE,
+    WORSE,
+    fit_cell,
+    join_cells,
+)
 
 
 class LayerView(ScrollView, can_focus=True):
@@ -93,6 +108,8 @@ class LayerView(ScrollView, can_focus=True):
         self.prec_width = PREC_WIDTH  # the precision column: wider for labels like "INT8→FP32"
         self._cols: list[tuple[Column, int]] = []
         self._sticky = StickyOrder()
+        self._undrawn = False  # statistics taken but not sorted/drawn (`show(..., draw=False)`)
+        self._new_infos = False  # layer infos set since the last rebuild
         self.renders = 0  # lines rendered (for tests and the cost meter)
         self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
@@ -101,17 +118,30 @@ class LayerView(ScrollView, can_focus=True):
     def set_infos(self, layers: tuple[LayerInfo, ...]) -> None:
         self.infos = {layer.name: layer for layer in layers}
         self._layer_cache = NameCache((), {})
+        self._new_infos = True
         longest = max((len(layer_label(x) or "") for x in layers), default=0)
         self.prec_width = min(max(PREC_WIDTH, longest), PREC_WIDTH_MAX)
 
-    def show(self, table: LayerTable) -> None:
+    def show(self, table: LayerTable, draw: bool = True) -> None:
+        """Take a new layer table. `draw=False` (hidden, or under a modal): the statistics are taken
+        (details read them); rows are sorted and drawn at `redraw()` (at once if the names changed)."""
+        if table is self.layer_table and not self._new_infos and not (draw and self._undrawn):
+            return  # the same snapshot again (a window that did not move): nothing changed
         self.layer_table = table
-        self._rebuild()
+        self._rebuild(reorder=draw)
 
-    def _rebuild(self) -> None:
+    def redraw(self) -> None:
+        """Re-sort and draw what `show(..., draw=False)` left undrawn (the view is shown again)."""
+        if self._undrawn:
+            self._reorder()
+
+    def _rebuild(self, reorder: bool = True) -> None:
+        self._new_infos = False
         layers = self.layer_table
+        renamed = False  # the rows' names changed: the order's indices are stale, sort now
         if not self._layer_cache.matches(layers.names):
             self._layer_cache = NameCache(layers.names, self.infos)
+            renamed = True
         if self.grouped:
             cache = self._layer_cache
             groups = group_by_type(layers, self.infos, cache.types, cache.precisions)
@@ -123,6 +153,7 @@ class LayerView(ScrollView, can_focus=True):
                     for t, p in zip(self.table.names, groups.precisions, strict=True)
                 }
                 self._group_cache = NameCache(self.table.names, infos)
+                renamed = True
             base = self.baseline_groups
         else:
             self.table = layers
@@ -131,16 +162,20 @@ class LayerView(ScrollView, can_focus=True):
         self.delta = change_pct(t.mean_ms, baseline_array(t.names, base)) if base else np.full(len(t), np.nan)
         finite = t.share_pct[np.isfinite(t.share_pct)] if len(t.share_pct) else t.share_pct
         self._max_share = float(finite.max()) if len(finite) else 0.0
-        self._reorder()
+        if reorder or renamed:
+            self._reorder()
+        else:
+            self._undrawn = True
 
     @property
     def name_cache(self) -> NameCache:
         return self._group_cache if self.grouped else self._layer_cache
 
     def _reorder(self) -> None:
+        self._undrawn = False
         cache = self.name_cache
-        sticky = None
-        if self.sort_key in STICKY_SORTS:  # noise does not reshuffle the rows
+        sticky = None  # the settled order, when noise must not reshuffle the rows
+        if self.sort_key in STICKY_SORTS:
             t = self.table
             col = {"share": t.share_pct, "mean": t.mean_ms, "median": t.median_ms, "p99": t.p99_ms}
             sticky = self._sticky.update(
@@ -304,7 +339,7 @@ class LayerView(ScrollView, can_focus=True):
             title = "Type (layers)" if c.key == "name" and self.grouped else c.title
             if c.sort is not None and c.sort == self.sort_key:
                 title = title + ("▲" if self.sort_reverse == (c.sort not in TEXT_SORTS) else "▼")
-            parts.append(_fit(title, w, c.align))
+            parts.append(fit_cell(title, w, c.align))
         return " ".join(parts)
 
     def render_line(self, y: int) -> Strip:
@@ -319,22 +354,22 @@ class LayerView(ScrollView, can_focus=True):
         share = float(t.share_pct[i]) if len(t.share_pct) > i else math.nan
         cells: list[tuple[str, Style]] = []
         for c, w in self.column_widths(width):
-            style = _PLAIN
+            style = PLAIN
             key = c.key
             if key == "rank":
                 text = str(row + 1)
-                style = _DIM
+                style = DIM
             elif key == "name":
                 text = t.names[i]
                 if self.grouped and i < len(self.group_sizes):
                     text = f"{text} ×{self.group_sizes[i]}"
-                    style = _BOLD
+                    style = BOLD
             elif key == "type":
                 text = "" if self.grouped else cache.types[i]
-                style = _TYPE
+                style = TYPE
             elif key == "precision":
                 text = cache.precisions[i]
-                style = _PREC
+                style = PREC
             elif key == "mean":
                 text = fmt.ms(float(t.mean_ms[i]))
             elif key == "median":
@@ -343,49 +378,22 @@ class LayerView(ScrollView, can_focus=True):
                 text = fmt.ms(float(t.p99_ms[i]))
             elif key == "share":
                 text = fmt.share(share)
-                style = _BOLD if share >= 5.0 else _PLAIN
+                style = BOLD if share >= 5.0 else PLAIN
             elif key == "bar":
                 text = fmt.bar(share / self._max_share if self._max_share > 0 else 0.0, w)
-                style = _HOT if share >= 5.0 else _BAR
+                style = HOT if share >= 5.0 else BAR
             elif key == "delta":
                 change = float(self.delta[i]) if len(self.delta) > i else math.nan
                 text = fmt.change(change)
                 if math.isfinite(change) and abs(change) >= SIGNIFICANT_CHANGE:
-                    style = _WORSE if change > 0 else _BETTER
+                    style = WORSE if change > 0 else BETTER
                 else:
-                    style = _DIM
+                    style = DIM
             else:  # spark
                 recent = t.recent_ms[:, i] if t.recent_ms.ndim == 2 and t.recent_ms.shape[1] > i else ()
                 text = fmt.sparkline(list(recent), w)
-                style = _SPARK
-            cells.append((_fit(text, w, c.align), style))
-        segments: list[Segment] = []
+                style = SPARK
+            cells.append((fit_cell(text, w, c.align), style))
         selected = row == self.cursor
-        row_style = (_CURSOR if self.has_focus else _CURSOR_BLUR) if selected else _PLAIN
-        for k, (text, style) in enumerate(cells):
-            if k:
-                segments.append(Segment(" ", row_style))
-            segments.append(Segment(text, style + row_style if selected else style))
-        strip = Strip(segments)
-        return strip.adjust_cell_length(width, row_style)
-
-
-# Styles use the 16 ANSI colours (readable on 16-colour terminals; Textual maps them up elsewhere).
-_PLAIN = Style()
-_DIM = Style(dim=True)
-_BOLD = Style(bold=True)
-_TYPE = Style(color="cyan")
-_PREC = Style(color="magenta")
-_HOT = Style(color="yellow")
-_BAR = Style(color="green")
-_SPARK = Style(color="blue")
-_WORSE = Style(color="red", bold=True)
-_BETTER = Style(color="green", bold=True)
-_CURSOR = Style(reverse=True)
-_CURSOR_BLUR = Style(underline=True)
-
-
-def _fit(text: str, width: int, align: str) -> str:
-    if len(text) > width:
-        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
-    return text.rjust(width) if align == ">" else text.ljust(width)
+        row_style = (CURSOR if self.has_focus else CURSOR_BLUR) if selected else PLAIN
+        return Strip(join_cells(cells, row_style, selected)).adjust_cell_length(width, row_style)

@@ -10,7 +10,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from trtui import format as fmt
@@ -18,6 +23,7 @@ from trtui.stats.snapshot import ProfileSnapshot, TrendPoint
 from trtui.stats.update import Update
 from trtui.telemetry.history import TelemetryEvent
 from trtui.telemetry.sample import TelemetrySample
+from trtui.ui.live_text import RowDiff
 
 SPIKE_MARK = "▲"
 
@@ -27,7 +33,10 @@ def header_text(
     own_cpu_pct: float | None,
     refresh_s: float,
     cpu_budget_pct: float | None = None,
+    shown_per_s: float | None = None,
 ) -> Text:
+    """The two header lines: source, state, elapsed time, trtui's CPU share, the refresh period
+    (and the refreshes actually shown per second, when measured); then device, TensorRT and mode."""
     info = p.info
     t = Text(no_wrap=True, overflow="ellipsis")
     if info.simulated:
@@ -52,6 +61,8 @@ def header_text(
         over = cpu_budget_pct is not None and own_cpu_pct > cpu_budget_pct
         t.append(f"  trtui CPU {own_cpu_pct:.1f}%", style="bold red" if over else "dim")
     t.append(f"  refresh {refresh_s:.1f}s", style="dim")
+    if shown_per_s is not None:
+        t.append(f", {shown_per_s:.1f}/s", style="dim")
     t.append("\n")
     trt = f"{info.trt_module} {info.trt_version or ''}".strip() if info.trt_module else "TensorRT n/a"
     facts = [
@@ -222,8 +233,9 @@ def append_energy(t: Text, update: Update) -> None:
         t.append(line + "\n", style=style)
 
 
-class Panel(Static):
-    """A side panel that re-renders its text for its current width (resize-safe)."""
+class Panel(Widget):
+    """A side panel: the text of the latest update, built for its current width (resize-safe),
+    drawn line by line (Textual's line API: only the rows marked dirty are rendered again)."""
 
     def __init__(self, kind: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -231,26 +243,81 @@ class Panel(Static):
         self.data: Update | None = None
         self.hist_rows = 4
         self._lines = -1
-        self._cached: tuple[Update, tuple[int, int], Text] | None = None
+        self._cached: tuple[Update | None, tuple[int, int], Text] | None = None
+        self._drawn: Text | None = None
+        self._diff = RowDiff()
+        self._split: tuple[Text | None, list[Text], dict[int, Strip]] = (None, [], {})
+        self._base = self._fill = Style()
+        self._undrawn = False  # holds an update it has not drawn (it was hidden)
+        self.repaints = 0  # (for tests)
 
-    def show(self, update: Update) -> None:
+    def show(self, update: Update, draw: bool = True) -> None:
+        """Take `update`; draw it unless `draw` is False (the panel is hidden: it is built and
+        drawn at `redraw()`). Only the lines that changed are drawn again (none for an equal
+        text), and a layout pass happens only when the panel's height (its line count) changes."""
         self.data = update
-        lines = self.render().plain.count("\n")
-        # A layout pass only when the panel's height (its line count) changes.
-        self.refresh(layout=lines != self._lines)
+        self._undrawn = not draw
+        if not draw:
+            return
+        text = self.render()
+        if text == self._drawn:
+            return
+        width = self.content_size.width
+        rows = self._diff.rows(text, width)  # no wrapping here: a line is a row
+        self._drawn = text
+        self.repaints += 1
+        lines = text.plain.count("\n")
+        if lines != self._lines:
+            self.refresh(layout=True)
+        elif rows is None:
+            self.refresh()
+        else:
+            self.refresh(*(Region(0, y, width, 1) for y in rows))
         self._lines = lines
 
+    def redraw(self) -> None:
+        if self._undrawn and self.data is not None:
+            self.show(self.data)
+
     def render(self) -> Text:
-        if self.data is None:
-            return Text("waiting for data…", style="dim")
+        """The panel's text for the latest update at the current width (cached)."""
         width = max(self.content_size.width, 20)
         key = (width, self.hist_rows)
         cached = self._cached
         if cached is not None and cached[0] is self.data and cached[1] == key:
             return cached[2]
-        if self.kind == "latency":
+        if self.data is None:
+            text = Text("waiting for data…", style="dim", no_wrap=True, overflow="ellipsis")
+        elif self.kind == "latency":
             text = latency_text(self.data, width, self.hist_rows)
         else:
             text = gpu_text(self.data, width)
         self._cached = (self.data, key, text)
         return text
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.render().plain.count("\n") + 1
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        text = self.render()
+        if self._split[0] is not text:
+            self._split = (text, list(text.split("\n", allow_blank=True)), {})
+            self._base = self.rich_style  # the panel's colours, under every line's own styles
+            self._fill = Style(bgcolor=self._base.bgcolor)
+        _, lines, strips = self._split
+        if y >= len(lines):
+            return Strip.blank(width, self._fill)
+        strip = strips.get(y)
+        if strip is None:
+            line = lines[y].copy()
+            line.truncate(width, overflow="ellipsis")
+            segments: list[Segment] = []
+            x, base = 0, self._base
+            for seg in line.render(self.app.console):
+                # Each piece carries its text offset, as in Textual's own text widgets (selection).
+                style = (base + seg.style if seg.style else base) + Style.from_meta({"offset": (x, y)})
+                segments.append(Segment(seg.text, style))
+                x += len(seg.text)
+            strip = strips[y] = Strip(segments).adjust_cell_length(width, self._fill)
+        return strip

@@ -50,9 +50,10 @@ def help_text() -> Group:
         keys.add_row(key, what)
     t = Text()
     t.append(
-        "\nHeader: source, TensorRT, device, precision mix, shapes, mode, state, elapsed time and\n"
-        "trtui's own CPU use. The refresh slows down by itself when trtui uses more than its\n"
-        "CPU budget (--cpu-budget, default 10% of one core; --refresh sets the fastest rate).\n"
+        "\nHeader: source, TensorRT, device, precision mix, shapes, mode, state, elapsed time,\n"
+        "trtui's own CPU use, the refresh period and the refreshes shown per second (last 10 s).\n"
+        "The refresh slows down by itself when trtui uses more than its CPU budget\n"
+        "(--cpu-budget, default 10% of one core; --refresh sets the fastest rate).\n"
         "Latency is measured on unprofiled inferences only; the profiler tax compares profiled\n"
         "iterations with them. ▲ under the p99 sparkline: a p99 jump that coincided with a clock,\n"
         "thermal or throttle event.",

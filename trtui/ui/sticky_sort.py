@@ -39,19 +39,33 @@ def noise(table: LayerTable, key: str) -> npt.NDArray[Any]:
 
 def settle(order: npt.NDArray[Any], keys: npt.NDArray[Any], tol: npt.NDArray[Any]) -> npt.NDArray[Any] | None:
     """`order` (row indices, best first by `keys`, larger first) after swapping neighbours whose
-    keys are clearly inverted (by more than the sum of their `tol`); None after MAX_PASSES."""
+    keys are clearly inverted (by more than the sum of their `tol`); None after MAX_PASSES.
+
+    Odd-even passes, but each looks only at the pairs that can have changed: all of them at first,
+    then the neighbours of the pairs just swapped (a pair found in order stays in order until one of
+    its rows moves). The same swaps as full passes, at a cost that follows the swaps, not the rows."""
     order = order.copy()
+    n = len(order)
+    pending = np.ones(max(n - 1, 0), dtype=bool)  # pair i: rows at positions i and i + 1
+    parity = np.arange(len(pending)) % 2
     for _ in range(MAX_PASSES):
+        if not pending.any():
+            return order
         swapped = False
         for start in (0, 1):
-            a = order[start:-1:2] if len(order) > start + 1 else order[:0]
-            b = order[start + 1 :: 2][: len(a)]
+            pos = np.flatnonzero(pending & (parity == start))
+            if not len(pos):
+                continue
+            pending[pos] = False
+            a, b = order[pos], order[pos + 1]
             with np.errstate(invalid="ignore"):
                 clear = keys[b] - keys[a] > tol[a] + tol[b]
             if clear.any():
                 swapped = True
-                ia = np.arange(start, start + 2 * len(a), 2)[clear]
+                ia = pos[clear]
                 order[ia], order[ia + 1] = b[clear], a[clear]
+                pending[ia[ia > 0] - 1] = True
+                pending[ia[ia < n - 2] + 1] = True
         if not swapped:
             return order
     return None
@@ -68,7 +82,7 @@ class StickyOrder:
     def update(
         self, names: tuple[str, ...], key: str, reverse: bool, values: npt.NDArray[Any], tol: npt.NDArray[Any]
     ) -> npt.NDArray[Any]:
-        """Sort values for `order_for` that reproduce the settled order (rank based)."""
+        """The settled display order: row indices, the first shown first (for `order_for`)."""
         vals = np.asarray(values, dtype=np.float64)
         keys = np.where(np.isfinite(vals), vals if not reverse else -vals, -np.inf)  # unknown last
         same = (key, reverse) == self._sort and (names is self._names or names == self._names)
@@ -78,6 +92,4 @@ class StickyOrder:
         if order is None:
             order = np.argsort(-keys, kind="stable")
         self._names, self._sort, self._order = names, (key, reverse), order
-        rank = np.empty(len(order), dtype=np.float64)
-        rank[order] = np.arange(len(order), dtype=np.float64)
-        return rank if reverse else -rank
+        return order
