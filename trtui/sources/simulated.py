@@ -29,6 +29,7 @@ EVENT_OVERHEAD_MS = 0.0015  # per-layer cost of the profiler's CUDA events in pr
 JITTER = 0.03  # lognormal sigma of per-layer times
 E2E_JITTER = 0.015  # lognormal sigma of whole-inference times
 OUTLIER_P = 0.002  # probability that an inference is a slow outlier
+JITTER_POOL = 1 << 16  # per-layer jitter factors are read from a pool of this many lognormal draws
 THROTTLE_PERIOD_S = 40.0  # a simulated thermal slowdown every period...
 THROTTLE_LEN_S = 4.0  # ...lasting this long...
 THROTTLE_FACTOR = 1.12  # ...making everything this much slower
@@ -50,6 +51,10 @@ class SimulatedSource:
         self._costs = layer_costs(self.layers)
         self._names = tuple(layer.info.name for layer in self.layers)
         self._rng = np.random.default_rng(self.options.seed)
+        # Per-layer jitter: each profiled iteration reads a run of this pool at a random offset
+        # (drawing a lognormal per layer cost more CPU than the screen showing it, at 1,000 layers).
+        self._jitter = self._rng.lognormal(0.0, JITTER, JITTER_POOL + len(self._costs))
+        self._cols = np.arange(len(self._costs))
         self._every = max(0, self.options.profile_every)
         self._iteration = 0  # inferences simulated so far (profiled and not)
         self.sim_time = 0.0  # simulated GPU seconds since start
@@ -179,14 +184,20 @@ class SimulatedSource:
         outliers = self._rng.random(n_timed) < OUTLIER_P
         lat[outliers] *= self._rng.uniform(1.3, 2.5, int(outliers.sum()))
         profiled: list[ProfiledIteration] = []
-        for _ in range(n_prof):
-            times = self._costs * (slow * self._scale) * self._rng.lognormal(0.0, JITTER, len(self._costs))
-            spike = self._rng.random(len(times)) < OUTLIER_P
-            times[spike] *= self._rng.uniform(1.5, 4.0, int(spike.sum()))
-            times += EVENT_OVERHEAD_MS * 0.2  # per-layer events make layers look a bit slower
-            gpu_ms = float(times.sum()) + EVENT_OVERHEAD_MS * len(times) + GRAPH_LAUNCH_MS
-            kernels = self._kernels.capture(self._names, times, self.sim_time) if self._kernels else None
-            profiled.append(ProfiledIteration(self._names, frozen_array(times), gpu_ms, kernels))
+        if n_prof:  # all the profiled iterations of this batch in a few numpy calls (one row each)
+            width = len(self._costs)
+            starts = self._rng.integers(0, JITTER_POOL, n_prof)
+            block = self._jitter[starts[:, None] + self._cols]
+            block *= self._costs * (slow * self._scale)
+            spikes = int(self._rng.binomial(n_prof * width, OUTLIER_P))  # slow outlier layers
+            flat = block.reshape(-1)
+            flat[self._rng.integers(0, flat.size, spikes)] *= self._rng.uniform(1.5, 4.0, spikes)
+            block += EVENT_OVERHEAD_MS * 0.2  # per-layer events make layers look a bit slower
+            block.setflags(write=False)  # each iteration's times are a read-only row of it
+            gpu = block.sum(axis=1) + (EVENT_OVERHEAD_MS * width + GRAPH_LAUNCH_MS)
+            for times, gpu_ms in zip(block, gpu.tolist(), strict=True):
+                kernels = self._kernels.capture(self._names, times, self.sim_time) if self._kernels else None
+                profiled.append(ProfiledIteration(self._names, times, gpu_ms, kernels))
         timed_s = float(lat.sum()) / 1000.0 / self.streams  # concurrent inferences overlap
         prof_s = sum(p.gpu_ms or 0.0 for p in profiled) / 1000.0
         self.sim_time += timed_s + prof_s
