@@ -97,9 +97,9 @@ def order_stats(srt: F32Array, count: IntArray, gaps: bool) -> OrderStats:
     has = count > 0
     rows = np.flatnonzero(has)
     cnt = count[has]
-    hi = cnt // 2
-    lo = np.where(cnt % 2 == 1, hi, hi - 1)
-    out[0, has] = (srt[rows, lo].astype(np.float64) + srt[rows, hi]) / 2.0
+    upper = cnt // 2  # the median's two middle positions per row (one when the count is odd)
+    lower = np.where(cnt % 2 == 1, upper, upper - 1)
+    out[0, has] = (srt[rows, lower].astype(np.float64) + srt[rows, upper]) / 2.0
     out[1, has] = srt[rows, trtexec_indices(cnt, 90.0)]
     out[2, has] = srt[rows, trtexec_indices(cnt, 99.0)]
     out[3, has] = srt[rows, 0]
