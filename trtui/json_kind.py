@@ -1,6 +1,17 @@
-"""How error messages name the type of a JSON value ("a string", "an object"...)."""
+"""Small JSON helpers: how error messages name the type of a JSON value ("a string", "an object"...),
+and numbers made JSON-safe."""
 
 from __future__ import annotations
+
+import math
+
+
+def json_number(x: float | None) -> float | None:
+    """A JSON-safe number: None for None, NaN or infinity (JSON has neither)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def json_kind(value: object) -> str:

@@ -6,10 +6,10 @@ latency is from unprofiled inferences only.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from trtui import __version__
+from trtui.json_kind import json_number
 from trtui.run_facts import summary_fields
 from trtui.stats.energy_report import energy_dict
 from trtui.stats.snapshot import LatencyStats, LayerTable
@@ -18,25 +18,19 @@ from trtui.stats.update import Update
 SCHEMA = "trtui.summary/1"
 
 
-def _num(x: float | None) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
 
 def latency_dict(s: LatencyStats) -> dict[str, Any]:
     return {
         "count": s.count,
-        "last": _num(s.last),
-        "mean": _num(s.mean),
-        "median": _num(s.median),
-        "p90": _num(s.p90),
-        "p95": _num(s.p95),
-        "p99": _num(s.p99),
-        "min": _num(s.min),
-        "max": _num(s.max),
-        "std": _num(s.std),
+        "last": json_number(s.last),
+        "mean": json_number(s.mean),
+        "median": json_number(s.median),
+        "p90": json_number(s.p90),
+        "p95": json_number(s.p95),
+        "p99": json_number(s.p99),
+        "min": json_number(s.min),
+        "max": json_number(s.max),
+        "std": json_number(s.std),
     }
 
 
@@ -52,16 +46,16 @@ def layers_list(table: LayerTable, info_by_name: dict[str, Any]) -> list[dict[st
                 "output_precision": getattr(info, "output_precision", None),
                 "tactic": getattr(info, "tactic", None),
                 "count": int(table.count[i]),
-                "last_ms": _num(table.last_ms[i]),
-                "mean_ms": _num(table.mean_ms[i]),
-                "median_ms": _num(table.median_ms[i]),
-                "p90_ms": _num(table.p90_ms[i]),
-                "p99_ms": _num(table.p99_ms[i]),
-                "min_ms": _num(table.min_ms[i]),
-                "max_ms": _num(table.max_ms[i]),
-                "std_ms": _num(table.std_ms[i]),
-                "total_ms": _num(table.total_ms[i]),
-                "share_pct": _num(table.share_pct[i]),
+                "last_ms": json_number(table.last_ms[i]),
+                "mean_ms": json_number(table.mean_ms[i]),
+                "median_ms": json_number(table.median_ms[i]),
+                "p90_ms": json_number(table.p90_ms[i]),
+                "p99_ms": json_number(table.p99_ms[i]),
+                "min_ms": json_number(table.min_ms[i]),
+                "max_ms": json_number(table.max_ms[i]),
+                "std_ms": json_number(table.std_ms[i]),
+                "total_ms": json_number(table.total_ms[i]),
+                "share_pct": json_number(table.share_pct[i]),
             }
         )
     return out
@@ -92,18 +86,18 @@ def summary_dict(update: Update) -> dict[str, Any]:
         "device": device,
         "state": p.state,
         "error": p.error,
-        "duration_s": _num(p.elapsed_s),
+        "duration_s": json_number(p.elapsed_s),
         "iterations": p.latency_total.count,
         "profiled_iterations": p.layers_total.iterations,
         "latency_ms": latency_dict(p.latency_total),
         "latency_window_ms": latency_dict(p.latency_window),
-        "throughput_per_s": _num(p.latency_total.throughput_per_s),
+        "throughput_per_s": json_number(p.latency_total.throughput_per_s),
         "streams": [dict(latency_dict(s), stream=i) for i, s in enumerate(p.per_stream)],
         "profiler": {
-            "layer_sum_ms": _num(p.layer_sum_ms),
-            "profiled_gpu_ms": _num(p.profiled_gpu_ms),
-            "tax_ms": _num(p.profiler_tax_ms),
-            "tax_pct": _num(p.profiler_tax_pct),
+            "layer_sum_ms": json_number(p.layer_sum_ms),
+            "profiled_gpu_ms": json_number(p.profiled_gpu_ms),
+            "tax_ms": json_number(p.profiler_tax_ms),
+            "tax_pct": json_number(p.profiler_tax_pct),
             "layer_sum_is_latency": p.sum_is_latency,
         },
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
+from trtui.json_kind import json_number
 from trtui.kernels.aggregate import KernelRow, KernelSnapshot, LayerKernels
 from trtui.kernels.names import distinct_short_names
 from trtui.model import LayerInfo
@@ -17,12 +17,6 @@ def is_fused_block(name: str, info: LayerInfo | None) -> bool:
     return "myelin" in kind or "foreignnode" in kind or "ForeignNode" in name
 
 
-def _num(x: float | None) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
 
 def _row(r: KernelRow) -> dict[str, Any]:
     d: dict[str, Any] = {
@@ -30,11 +24,11 @@ def _row(r: KernelRow) -> dict[str, Any]:
         "short": r.short,
         "mangled": r.raw_name if r.raw_name != r.name else None,
         "family": r.family,
-        "per_inference": _num(r.per_inference),
-        "mean_ms": _num(r.mean_ms),
-        "median_ms": _num(r.median_ms),
-        "total_ms": _num(r.total_ms),
-        "share_pct": _num(r.share_pct),
+        "per_inference": json_number(r.per_inference),
+        "mean_ms": json_number(r.mean_ms),
+        "median_ms": json_number(r.median_ms),
+        "total_ms": json_number(r.total_ms),
+        "share_pct": json_number(r.share_pct),
     }
     if r.layer is None:
         d["layers"] = r.layers
@@ -46,10 +40,10 @@ def _layer(lk: LayerKernels, info: LayerInfo | None) -> dict[str, Any]:
         "layer": lk.layer or None,
         "fused_block": is_fused_block(lk.layer, info),
         "onnx_nodes": list(info.onnx_nodes) if info is not None else [],
-        "layer_ms": _num(lk.layer_ms),
-        "kernel_sum_ms": _num(lk.kernel_sum_ms),
-        "gap_ms": _num(lk.gap_ms),
-        "launches_per_inference": _num(lk.launches),
+        "layer_ms": json_number(lk.layer_ms),
+        "kernel_sum_ms": json_number(lk.kernel_sum_ms),
+        "gap_ms": json_number(lk.gap_ms),
+        "launches_per_inference": json_number(lk.launches),
         "kernels": [_row(r) for r in lk.kernels],
     }
 
@@ -67,9 +61,9 @@ def kernels_dict(
         "attribution_counts": dict(k.method_counts),
         "captures": k.captures,
         "total_captures": k.total_captures,
-        "kernel_sum_ms": _num(k.kernel_sum_ms),
-        "tracing_cost_ms_per_profiled_inference": _num(k.cost_ms),
-        "tracing_cost_total_s": _num(k.total_cost_s),
+        "kernel_sum_ms": json_number(k.kernel_sum_ms),
+        "tracing_cost_ms_per_profiled_inference": json_number(k.cost_ms),
+        "tracing_cost_total_s": json_number(k.total_cost_s),
         "dropped_records": k.dropped,
         "layers": [_layer(lk, by.get(lk.layer)) for lk in k.layers],
         "top_kernels": [_row(r) for r in k.top[:top]],
@@ -77,8 +71,8 @@ def kernels_dict(
             {
                 "family": f.family,
                 "kernels": f.kernels,
-                "total_ms": _num(f.total_ms),
-                "share_pct": _num(f.share_pct),
+                "total_ms": json_number(f.total_ms),
+                "share_pct": json_number(f.share_pct),
             }
             for f in k.families
         ],

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from trtui.json_kind import json_number
 from trtui.model import LayerInfo, SourceInfo, TensorInfo
 from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable, ProfileSnapshot, TrendPoint
 from trtui.stats.update import Update
@@ -47,13 +48,6 @@ SAMPLE_FIELDS = tuple(f.name for f in dataclasses.fields(TelemetrySample))
 EVENT_PAIRS = ("sm_clock_mhz", "mem_clock_mhz", "temperature_c", "power_w", "gpu_util_pct")
 
 
-def num(x: float | None) -> float | None:
-    """A JSON-safe number: None for None, NaN or infinity."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
 
 def array(values: Any, dtype: str) -> dict[str, Any]:
     arr = np.ascontiguousarray(np.asarray(values), dtype=np.dtype(dtype).newbyteorder("<"))
@@ -63,7 +57,7 @@ def array(values: Any, dtype: str) -> dict[str, Any]:
 def _latency(s: LatencyStats) -> dict[str, Any]:
     out: dict[str, Any] = {"count": int(s.count)}
     for name in LATENCY_FIELDS:
-        out[name] = num(getattr(s, name))
+        out[name] = json_number(getattr(s, name))
     return out
 
 
@@ -82,7 +76,7 @@ def _param(v: object, depth: int = 0) -> object:
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, float):
-        return num(v)
+        return json_number(v)
     if isinstance(v, (list, tuple)) and depth < 3:
         return [_param(x, depth + 1) for x in v]
     return str(v)
@@ -121,7 +115,7 @@ def info_dict(info: SourceInfo) -> dict[str, Any]:
         "layers": [_layer_info(layer) for layer in info.layers],
         "extra": {str(k): str(v) for k, v in info.extra.items()},
         "facts": None if info.facts is None else dataclasses.asdict(info.facts),
-        "duration_s": num(info.duration_s),
+        "duration_s": json_number(info.duration_s),
     }
 
 
@@ -132,16 +126,16 @@ def sample_dict(s: TelemetrySample) -> dict[str, Any]:
         if isinstance(v, tuple):
             v = [list(x) if isinstance(x, tuple) else x for x in v]
         elif isinstance(v, float):
-            v = num(v)
+            v = json_number(v)
         out[name] = v
     return out
 
 
 def _event(e: TelemetryEvent) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "t": num(e.t),
+        "t": json_number(e.t),
         "label": e.label,
-        "sample_t": num(e.sample_t),
+        "sample_t": json_number(e.sample_t),
         "throttle_reasons": None if e.throttle_reasons is None else list(e.throttle_reasons),
         "new_reasons": list(e.new_reasons),
         "findings": list(e.findings),
@@ -149,7 +143,7 @@ def _event(e: TelemetryEvent) -> dict[str, Any]:
     }
     for name in EVENT_PAIRS:
         before, at = getattr(e, name)
-        out[name] = [num(before), num(at)]
+        out[name] = [json_number(before), json_number(at)]
     return out
 
 
@@ -228,7 +222,7 @@ class WireEncoder:
         msg["telemetry_new"] = [sample_dict(s) for s in new]
         msg["events"] = [_event(e) for e in update.events]
         msg["settings"] = [[k, v] for k, v in update.settings]
-        msg["cost_s"] = num(update.cost_s)
+        msg["cost_s"] = json_number(update.cost_s)
         msg["dropped"] = int(update.dropped)
         self._messages += 1
         return msg
@@ -244,8 +238,8 @@ def dumps(msg: dict[str, Any]) -> bytes:
 def _profile(p: ProfileSnapshot) -> dict[str, Any]:
     recent = np.asarray(p.recent_latencies_ms)[-MAX_LATENCIES:]
     return {
-        "t": num(p.t),
-        "elapsed_s": num(p.elapsed_s),
+        "t": json_number(p.t),
+        "elapsed_s": json_number(p.elapsed_s),
         "state": p.state,
         "error": p.error,
         "latency_window": _latency(p.latency_window),
@@ -253,9 +247,9 @@ def _profile(p: ProfileSnapshot) -> dict[str, Any]:
         "per_stream": [_latency(s) for s in p.per_stream],
         "recent_latencies_ms": array(recent, "f4"),
         "trend": _trend(p.trend),
-        "layer_sum_ms": num(p.layer_sum_ms),
-        "profiled_gpu_ms": num(p.profiled_gpu_ms),
-        "profiler_tax_ms": num(p.profiler_tax_ms),
-        "profiler_tax_pct": num(p.profiler_tax_pct),
+        "layer_sum_ms": json_number(p.layer_sum_ms),
+        "profiled_gpu_ms": json_number(p.profiled_gpu_ms),
+        "profiler_tax_ms": json_number(p.profiler_tax_ms),
+        "profiler_tax_pct": json_number(p.profiler_tax_pct),
         "notices": list(p.notices),
     }

@@ -6,13 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from trtui.json_kind import json_number
 from trtui.stats.energy import EnergyFigure, EnergySnapshot
 
 ENERGY_SCHEMA = "trtui.energy/1"
 
-
-def _num(x: float | None) -> float | None:
-    return x if x is not None and math.isfinite(x) else None
 
 
 def figure_dict(f: EnergyFigure) -> dict[str, Any]:
@@ -21,14 +19,14 @@ def figure_dict(f: EnergyFigure) -> dict[str, Any]:
         "rail": f.rail,
         "method": f.method,
         "window": f.window,
-        "window_s": _num(f.window_s),
-        "energy_j": _num(f.energy_j),
+        "window_s": json_number(f.window_s),
+        "energy_j": json_number(f.energy_j),
         "inferences": f.inferences,
-        "mean_w": _num(f.mean_w),
-        "j_per_inference": _num(f.j_per_inference),
-        "inferences_per_j": _num(f.inferences_per_j),
-        "idle_w": _num(f.idle_w),
-        "net_j_per_inference": _num(f.net_j_per_inference),
+        "mean_w": json_number(f.mean_w),
+        "j_per_inference": json_number(f.j_per_inference),
+        "inferences_per_j": json_number(f.inferences_per_j),
+        "idle_w": json_number(f.idle_w),
+        "net_j_per_inference": json_number(f.net_j_per_inference),
         "simulated": f.simulated,
     }
 
@@ -41,9 +39,9 @@ def energy_dict(e: EnergySnapshot | None) -> dict[str, Any] | None:
     idle = None
     if e.idle is not None:
         idle = {
-            "gpu_w": _num(e.idle.gpu_w),
-            "module_w": _num(e.idle.module_w),
-            "seconds": _num(e.idle.seconds),
+            "gpu_w": json_number(e.idle.gpu_w),
+            "module_w": json_number(e.idle.module_w),
+            "seconds": json_number(e.idle.seconds),
             "how": e.idle.how,
         }
     return {
