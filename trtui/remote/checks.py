@@ -7,7 +7,8 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,9 @@ def lst(x: Any, where: str, max_items: int = MAX_ITEMS) -> list[Any]:
     if len(x) > max_items:
         raise WireError(f"{where}: more than {max_items} items")
     return x
+
+
+T = TypeVar("T")
 
 
 def string(x: Any, where: str, max_len: int = MAX_STR) -> str:
@@ -86,24 +90,22 @@ def choice(x: Any, where: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def str_pairs(x: Any, where: str, max_items: int = 10_000) -> tuple[tuple[str, str], ...]:
+def _pairs(x: Any, where: str, max_items: int, second: Callable[[Any, str], T]) -> tuple[tuple[str, T], ...]:
     out = []
     for i, pair in enumerate(lst(x, where, max_items)):
         pair = lst(pair, f"{where}[{i}]", 2)
         if len(pair) != 2:
             raise WireError(f"{where}[{i}]: expected a pair")
-        out.append((string(pair[0], f"{where}[{i}]"), string(pair[1], f"{where}[{i}]")))
+        out.append((string(pair[0], f"{where}[{i}]"), second(pair[1], f"{where}[{i}]")))
     return tuple(out)
+
+
+def str_pairs(x: Any, where: str, max_items: int = 10_000) -> tuple[tuple[str, str], ...]:
+    return _pairs(x, where, max_items, string)
 
 
 def num_pairs(x: Any, where: str, max_items: int = 10_000) -> tuple[tuple[str, float], ...]:
-    out = []
-    for i, pair in enumerate(lst(x, where, max_items)):
-        pair = lst(pair, f"{where}[{i}]", 2)
-        if len(pair) != 2:
-            raise WireError(f"{where}[{i}]: expected a pair")
-        out.append((string(pair[0], f"{where}[{i}]"), number(pair[1], f"{where}[{i}]")))
-    return tuple(out)
+    return _pairs(x, where, max_items, number)
 
 
 def strings(x: Any, where: str, max_items: int = MAX_ITEMS) -> tuple[str, ...]:
