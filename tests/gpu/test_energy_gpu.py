@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 import time
 from typing import Any
 
 import pytest
+from gpu_support import nvml_or_skip, telemetry_json
 
 pytestmark = pytest.mark.gpu
 
@@ -30,13 +28,7 @@ def _report(key: str, value: Any) -> None:
 
 
 def _device() -> Any:
-    pynvml = pytest.importorskip("pynvml", reason="pynvml (nvidia-ml-py) is not installed")
-    try:
-        pynvml.nvmlInit()
-    except Exception as err:
-        pytest.skip(f"no NVIDIA driver: {err}")
-    if pynvml.nvmlDeviceGetCount() < 1:
-        pytest.skip("NVML sees no GPU")
+    nvml_or_skip()
     from trtui.gpu.nvml import NvmlDevice
     from trtui.not_supported import NotSupported
 
@@ -136,14 +128,6 @@ def test_tracker_uses_the_real_counter() -> None:
 
 def test_telemetry_cli_reports_the_counter() -> None:
     _device().close()
-    proc = subprocess.run(
-        [sys.executable, "-m", "trtui", "telemetry", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TRTUI_TEGRASTATS": "none"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = telemetry_json()
     _report("cli_energy_mj", data["energy_mj"])
     assert data["energy_mj"] > 0 and data["sources"]["energy_mj"] == "nvml"

@@ -11,20 +11,17 @@ Skips without a CUDA device, pycuda, cuda-python and NVRTC. Run with: pytest -m 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
+from test_gpu_standin_cli import ROOT, WARNINGS, env, standin, trtui_cli  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.gpu
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-STANDIN = HERE / "standin"
-WARNINGS = ("out-of-thread", "cuda warning", "cudaerror", "could not be cleaned up", "traceback")
 SPEC: dict[str, Any] = {
     "inputs": [{"name": "input", "dtype": "FLOAT", "shape": [1, 3, 224, 224]}],
     "outputs": [{"name": "output", "dtype": "FLOAT", "shape": [1, 1000]}],
@@ -46,27 +43,10 @@ print(json.dumps(build_measure.measure(tensorrt, Logger(), plan, {}, 0, seconds=
 """
 
 
-def env() -> dict[str, str]:
-    e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join(
-        [str(STANDIN), str(HERE.parent / "runtime"), str(ROOT), e.get("PYTHONPATH", "")]
-    )
-    return e
-
-
 @pytest.fixture(scope="module")
-def engine_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("pycuda.driver", reason="pycuda is not installed")
-    pytest.importorskip("cuda.bindings.nvrtc", reason="cuda-python (NVRTC) is not installed")
-    from cuda.bindings import driver as cu
-
-    if int(cu.cuInit(0)[0]) != 0 or cu.cuDeviceGetCount()[1] < 1:
-        pytest.skip("no usable CUDA device")
-    sys.path.insert(0, str(HERE.parent / "runtime"))
-    import rt_fakes
-
+def engine_file(tmp_path_factory: pytest.TempPathFactory, standin: ModuleType) -> Path:  # noqa: F811
     path = tmp_path_factory.mktemp("measure") / "standin.engine"
-    path.write_bytes(rt_fakes.plan(**SPEC))  # the stand-in's plan format
+    path.write_bytes(standin.plan(**SPEC))
     return path
 
 
@@ -91,26 +71,9 @@ def test_the_tuner_measures_what_the_live_run_measures(engine_file: Path, tmp_pa
     assert tuned["device_memory_bytes"] == 1 << 20  # the stand-in's default per-context memory
 
     out = tmp_path / "live.json"
-    live = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trtui",
-            "profile",
-            str(engine_file),
-            "--duration",
-            "4",
-            "--profile-every",
-            "0",
-            "--json",
-            str(out),
-            "--quiet",
-        ],
-        env=env(),
-        capture_output=True,
-        text=True,
+    live = trtui_cli(
+        "profile", str(engine_file), "--duration", "4", "--profile-every", "0", "--json", str(out), "--quiet",
         timeout=300,
-        cwd=ROOT,
     )
     assert live.returncode == 0, live.stderr
     assert clean(live.stderr), live.stderr

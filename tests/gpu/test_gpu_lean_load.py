@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gpu_support import pycuda_or_skip
 
 from trtui.errors import UserError
 from trtui.options import RunOptions
@@ -25,13 +26,7 @@ pytestmark = pytest.mark.gpu
 @pytest.fixture(scope="module")
 def gpu() -> None:
     pytest.importorskip("tensorrt_lean_bindings", reason="the TensorRT lean runtime is not installed")
-    drv = pytest.importorskip("pycuda.driver", reason="pycuda is not installed")
-    try:
-        drv.init()
-        if drv.Device.count() < 1:
-            pytest.skip("no CUDA device")
-    except drv.Error as err:
-        pytest.skip(f"no usable CUDA device: {err}")
+    pycuda_or_skip()
 
 
 def load_bytes(plan: bytes) -> str:

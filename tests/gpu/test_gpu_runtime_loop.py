@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from gpu_support import pycuda_or_skip
 
 from trtui.gpu.runtime.loop_types import LoopConfig
 from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
@@ -26,14 +27,7 @@ pytestmark = pytest.mark.gpu
 
 @pytest.fixture(scope="module")
 def cuda() -> Any:
-    drv = pytest.importorskip("pycuda.driver", reason="pycuda is not installed")
-    try:
-        drv.init()
-        if drv.Device.count() < 1:
-            pytest.skip("no CUDA device")
-    except drv.Error as err:
-        pytest.skip(f"no usable CUDA device: {err}")
-    return drv
+    return pycuda_or_skip()
 
 
 def graphs_or_skip() -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from gpu_support import pycuda_or_skip
 
 from trtui.options import RunOptions
 from trtui.sources.engine import open_engine_source
@@ -38,13 +39,7 @@ def engine_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     trt = pytest.importorskip("tensorrt", reason="the full TensorRT module (builder) is not installed")
     if not hasattr(trt, "Builder"):
         pytest.skip("this tensorrt module has no builder")
-    drv = pytest.importorskip("pycuda.driver", reason="pycuda is not installed")
-    try:
-        drv.init()
-        if drv.Device.count() < 1:
-            pytest.skip("no CUDA device")
-    except drv.Error as err:
-        pytest.skip(f"no usable CUDA device: {err}")
+    pycuda_or_skip()
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
     network = builder.create_network(0)

@@ -11,28 +11,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from typing import Any
 
 import pytest
+from gpu_support import nvml_or_skip
 
 pytestmark = pytest.mark.gpu
 
 MIB = 1024 * 1024
 
 
-def _nvml() -> Any:
-    pynvml = pytest.importorskip("pynvml", reason="pynvml (nvidia-ml-py) is not installed")
-    try:
-        pynvml.nvmlInit()
-    except Exception as err:
-        pytest.skip(f"no NVIDIA driver: {err}")
-    if pynvml.nvmlDeviceGetCount() < 1:
-        pytest.skip("NVML sees no GPU")
-    return pynvml
-
-
 def test_gpu_metrics_come_from_nvml_in_base_units() -> None:
-    nv = _nvml()
+    nv = nvml_or_skip()
     from prometheus_client import generate_latest
     from prometheus_client.parser import text_string_to_metric_families
 

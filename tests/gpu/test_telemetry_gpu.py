@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from gpu_support import nvml_or_skip, telemetry_json
 
 pytestmark = pytest.mark.gpu
 
@@ -30,34 +28,15 @@ KERNEL = (
 )
 
 
-def _nvml() -> Any:
-    pynvml = pytest.importorskip("pynvml", reason="pynvml (nvidia-ml-py) is not installed")
-    try:
-        pynvml.nvmlInit()
-    except Exception as err:
-        pytest.skip(f"no NVIDIA driver: {err}")
-    if pynvml.nvmlDeviceGetCount() < 1:
-        pytest.skip("NVML sees no GPU")
-    return pynvml
-
-
 def _report(key: str, value: Any) -> None:
     print(f"TELEMETRY-GPU {key}: {json.dumps(value, default=str)}")
 
 
 def test_cli_json_reports_nvml_numbers() -> None:
-    nv = _nvml()
+    nv = nvml_or_skip()
     handle = nv.nvmlDeviceGetHandleByIndex(0)
     total_mib = nv.nvmlDeviceGetMemoryInfo(handle).total / MIB
-    proc = subprocess.run(
-        [sys.executable, "-m", "trtui", "telemetry", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TRTUI_TEGRASTATS": "none"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = telemetry_json()
     _report("cli_json", data)
     assert data["notice"] is None
     assert data["device_name"] and data["sources"]["device_name"] == "nvml"
@@ -196,7 +175,7 @@ def _busy(seconds: float) -> Iterator[threading.Event]:
 
 
 def test_utilization_rises_under_load_and_own_process_memory() -> None:
-    _nvml()
+    nvml_or_skip()
     from trtui.sources.factory import gpu_telemetry
 
     with gpu_telemetry(tegrastats=None) as sampler:
