@@ -111,12 +111,8 @@ class _Controls(threading.Thread):
 
 
 def _write_replies(out: IO[bytes], replies: queue.SimpleQueue[dict[str, Any]]) -> None:
-    while True:
-        try:
-            reply = replies.get_nowait()
-        except queue.Empty:
-            return
-        codec.write_frame(out, codec.REPLY, codec.encode_json(reply))
+    while not replies.empty():  # only the serving loop takes from it
+        codec.write_frame(out, codec.REPLY, codec.encode_json(replies.get()))
 
 
 def _trim(batch: SourceBatch, dropped: list[int]) -> SourceBatch:

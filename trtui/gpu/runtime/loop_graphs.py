@@ -123,7 +123,8 @@ class LoopGraphs:
 
     def batch_times(self, g: Any) -> list[float]:
         backend: Any = self._backend
-        return list(backend.batch_times(g))
+        times: list[float] = backend.batch_times(g)
+        return times
 
     def drop(self, lanes: Sequence[Lane]) -> None:
         """Every graph of these lanes goes (all drained); graphs are off until captured again."""
