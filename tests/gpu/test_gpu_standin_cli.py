@@ -61,7 +61,9 @@ def standin() -> ModuleType:
 
 
 def calibrate(standin: ModuleType, repeats: int = 30) -> dict[str, float]:
-    """Each layer's kernels timed on their own with CUDA events (median ms), as the stand-in runs them."""
+    """Each layer's kernels timed on their own with CUDA events (median ms), as the stand-in runs them:
+    behind a busy kernel, as inside an inference (on an idle stream the start event fires before the
+    first kernel can start, which added 6-10 us to every layer, depending on the machine)."""
     from cuda.bindings import driver as cu
 
     ok = standin._ok
@@ -77,6 +79,7 @@ def calibrate(standin: ModuleType, repeats: int = 30) -> dict[str, float]:
         for name, kernel_ns in standin.layer_plan(SPEC):
             times = []
             for _ in range(repeats):
+                kernels.launch(int(stream), 50_000, blocks)  # 50 us: the stream is busy at `start`
                 ok(cu.cuEventRecord(start, stream))
                 for ns in kernel_ns:
                     kernels.launch(int(stream), ns, blocks)
