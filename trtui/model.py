@@ -100,6 +100,8 @@ class RunFacts:
     separate_profiling: bool | None = None  # trtexec: per-layer times came from a separate run
     spin_wait: bool | None = None  # trtexec --useSpinWait
     kernels: str | None = None  # kernel recording around profiled inferences: "CUPTI", "simulated"
+    profiled_graph: bool | None = None  # profiled inferences replay a CUDA graph (as timed ones do)
+    profiled_graph_off: str | None = None  # why not, when timed inferences are graphs and profiled are not
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,9 @@ def summary_dict(update: Update) -> dict[str, Any]:
             "tax_ms": json_number(p.profiler_tax_ms),
             "tax_pct": json_number(p.profiler_tax_pct),
             "layer_sum_is_latency": p.sum_is_latency,
+            # profiled inferences replayed a CUDA graph (the tax is TensorRT's own timing events);
+            # null where unknown (simulated, recordings)
+            "profiled_as_graph": info.facts.profiled_graph if info.facts is not None else None,
         },
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),
         "notices": list(p.notices),

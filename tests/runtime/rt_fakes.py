@@ -51,6 +51,7 @@ class FakeStream:
         self.tail = 0.0  # GPU time (ms) when the queued work ends
         self.synced = 0.0  # GPU time up to which the host has waited
         self.capturing: list[float] | None = None
+        self.captured_profiles: list[Any] = []  # profiled enqueues in the capture under way
         self.waits = 0
         STREAMS[self.handle] = self
         note(f"stream+{self.handle}")
@@ -187,27 +188,36 @@ class FakeGraphs:
         self.live = 0
 
     @staticmethod
-    def _cost_of(stream: int, work: Callable[[int], bool]) -> float:
-        """Run `work` with the stream capturing; the GPU time it enqueued."""
+    def _cost_of(stream: int, work: Callable[[int], bool], profiled: list[Any] | None = None) -> float:
+        """Run `work` with the stream capturing; the GPU time it enqueued. Profiled enqueues captured
+        (TensorRT's per-layer events inside the graph) go to `profiled`."""
         s = STREAMS[stream]
         s.capturing = []
+        s.captured_profiles = []
         try:
             ok = work(stream)
         finally:
             captured, s.capturing = s.capturing, None
+            if profiled is not None:
+                profiled += s.captured_profiles
+            s.captured_profiles = []
         if not ok:
             raise RuntimeError("the work cannot run inside a CUDA graph (enqueue returned False)")
         return sum(captured)
 
     def capture(self, stream: int, work: Callable[[int], bool]) -> Any:
-        cost = self._cost_of(stream, work)
+        profiled: list[Any] = []
+        cost = self._cost_of(stream, work, profiled)
         self.captures += 1
         self.live += 1
-        return {"cost": cost}
+        return {"cost": cost, "profiled": profiled}
 
     def launch(self, g: Any, stream: int) -> None:
         self.launches += 1
-        STREAMS[stream].enqueue(g["cost"])
+        s = STREAMS[stream]
+        s.enqueue(g["cost"])
+        for ctx, reported in g.get("profiled", ()):  # its events ran: report_to_profiler reads them
+            ctx._pending = (s, s.tail, reported)
 
     def destroy(self, g: Any) -> None:
         self.live -= 1
@@ -565,7 +575,11 @@ class IExecutionContext:
                 return True
             start = stream.tail
             stream.enqueue(cost * 1.2)  # per-layer events make a profiled run slower
-            self._pending = (stream, start + cost * 1.2, reported)
+            if stream.capturing is not None:  # the events are in the graph: read after its launch
+                stream.captured_profiles.append((self, reported))
+                self._pending = None
+            else:
+                self._pending = (stream, start + cost * 1.2, reported)
             return True
         stream.enqueue(cost)
         return True

@@ -13,7 +13,13 @@ import pytest
 from trtui.errors import UserError
 from trtui.options import RunOptions
 from trtui.sources.engine import open_engine_source
-from trtui.sources.engine_file import HEADER_BYTES, describe_header, inspect_engine_file, plan_generation, read_plan
+from trtui.sources.engine_file import (
+    HEADER_BYTES,
+    describe_header,
+    inspect_engine_file,
+    plan_generation,
+    read_plan,
+)
 
 PLAN = b"ftrt" + bytes(range(256)) * 4
 

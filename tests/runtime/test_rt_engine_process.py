@@ -502,3 +502,29 @@ def test_kernels_option_reaches_the_gpu_process(tmp_path: Path) -> None:
     said = [n for n in summary["notices"] if n.startswith("kernels are off: ")]
     assert len(said) == 1, summary["notices"]  # no CUPTI can trace the fake GPU, cupti-python or not
     assert summary["iterations"] > 0
+
+
+def test_every_run_fact_crosses_the_process_boundary() -> None:
+    """Each RunFacts field, set to a value other than its default, survives the GPU process's codec
+    (kernels and whether profiled inferences were graphs were once dropped on the way)."""
+    import dataclasses
+
+    from trtui.model import RunFacts, SourceInfo
+    from trtui.sources.batch_codec import decode_info, encode_info
+
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(RunFacts):
+        default = f.default
+        if f.name == "ultralytics":
+            values[f.name] = (("task", "detect"),)
+        elif f.name in ("streams", "aux_streams", "profile_every", "io_bytes"):
+            values[f.name] = 7
+        elif f.name == "profile_time_cap":
+            values[f.name] = 0.25
+        elif isinstance(default, bool) or f.type in ("bool | None", "bool"):
+            values[f.name] = not default if isinstance(default, bool) else True
+        else:
+            values[f.name] = f"{f.name} text"
+    facts = RunFacts(**values)  # type: ignore[arg-type]
+    info = SourceInfo(kind="engine", label="m.engine", simulated=False, facts=facts)
+    assert decode_info(encode_info(info)).facts == facts

@@ -94,8 +94,9 @@ def test_a_plan_of_the_other_tensorrt_family_is_named_before_deserializing() -> 
 
     err = plan_family_mismatch(b"ptrt", path="r18.engine", module="tensorrt", version="10.13.0.35")
     assert err is not None
-    assert str(err) == ("r18.engine was built with TensorRT 8.x and cannot run on tensorrt 10.13.0.35: engines "
-                        "never load across TensorRT versions; rebuild it from the ONNX model with TensorRT "
+    assert str(err) == ("r18.engine was built with TensorRT 8.x and cannot run on tensorrt 10.13.0.35: "
+                        "engines never load across TensorRT versions; rebuild it from the ONNX model with "
+                        "TensorRT "
                         "10.13.0.35")
     err = plan_family_mismatch(b"ftrt", path="m.engine", module="tensorrt", version="8.5.3.1")
     assert err is not None and "built with TensorRT 10 or later" in str(err)

@@ -113,13 +113,43 @@ def test_runs_and_describes_itself() -> None:
     assert batch.finished and batch.error is None
     assert batch.latencies_ms.size > 10
     np.testing.assert_allclose(batch.latencies_ms, 0.6)  # the three layers: 0.3 + 0.1 + 0.2
-    assert graphs.captures == 1 and graphs.live == 0
+    # one graph for the timed lane, one for the profiled inference (TensorRT records its per-layer
+    # events inside it; report_to_profiler reads them after the launch)
+    assert graphs.captures == 2 and graphs.live == 0
+    assert f.profiled_graph is True and f.profiled_graph_off is None
+    assert "TensorRT's own per-layer timing events" in worded(info).extra["profiler tax"]
     assert_clean_shutdown()
+
+
+def test_profiled_inferences_replay_a_graph_and_still_report_every_layer() -> None:
+    worker, graphs = make_worker(fk.plan(), RunOptions(profile_every=2), profile_budget=1.0)
+    out = run_for(worker, 0.3)
+    batch = merge_batches(out, time.perf_counter())
+    assert batch.error is None and len(batch.profiled) >= 5
+    assert all(it.names == ("conv1 + relu", "pool", "fc") for it in batch.profiled)
+    # after the cold run and the capture's check, every profiled inference was a graph launch
+    assert fk.PROFILED_ENQUEUES.count(fk.PROFILED_ENQUEUES[0]) == 2
+    assert worker.info is not None and worker.info.facts is not None and worker.info.facts.profiled_graph
+
+
+def test_profiled_inference_falls_back_to_the_enqueue_when_a_graph_reports_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fk.FakeGraphs, "capture", lambda self, stream, work: {"cost": 0.1})  # no events
+    worker, _ = make_worker(fk.plan(), RunOptions(profile_every=2), profile_budget=1.0)
+    out = run_for(worker, 0.3)
+    batch = merge_batches(out, time.perf_counter())
+    assert batch.error is None and len(batch.profiled) >= 3
+    assert any("runs without a CUDA graph: TensorRT reported no layer times" in n for n in batch.notices)
+    f = worker.info.facts if worker.info is not None else None
+    assert f is not None and f.profiled_graph is False
+    assert "launch gaps" in worded(worker.info).extra["profiler tax"]  # type: ignore[arg-type]
 
 
 def test_profiler_protocol() -> None:
     worker, _ = make_worker(fk.plan(layers=["a", "b", "c", "d"], layer_ms=[0.1, 0.2, 0.3, 0.4],
-                                    skip_every={"c": 3}), RunOptions(profile_every=2))
+                                    skip_every={"c": 3}), RunOptions(profile_every=2),
+                            graphs=False)  # enqueued each time: the fake's skipped layer varies per enqueue
     out = run_for(worker)
     its = [p for b in out for p in b.profiled]
     assert len(its) > 5

@@ -294,8 +294,9 @@ def test_real_builds_with_tensorrt_8_5_take_trtexec_tactic_sources(
     monkeypatch.setenv("FAKE_TRT_VERSION", "8.5.3.1")
     model = fake_model(tmp_path / "m.onnx")
     out_json = tmp_path / "t.json"
-    rc = main(["tune", str(model), "--headless", "--budget", "2G", "--shapes", "x:1x3x8x8", "--max-builds", "3",
-               "--json", str(out_json), "--int8", "--fp16", "--tactic-sources=-CUBLAS,-cublas_lt,-CUDNN"])
+    rc = main(["tune", str(model), "--headless", "--budget", "2G", "--shapes", "x:1x3x8x8",
+               "--max-builds", "3", "--json", str(out_json), "--int8", "--fp16",
+               "--tactic-sources=-CUBLAS,-cublas_lt,-CUDNN"])
     out = capsys.readouterr().out
     assert rc == 0, out
     doc = json.loads(out_json.read_text())
@@ -335,8 +336,8 @@ def test_an_unknown_tactic_source_names_the_known_ones(
 ) -> None:
     monkeypatch.setenv("FAKE_TRT_VERSION", "8.5.3.1")
     model = fake_model(tmp_path / "m.onnx")
-    rc = main(["tune", str(model), "--headless", "--budget", "2G", "--shapes", "x:1x3x8x8", "--max-builds", "2",
-               "--tactic-sources=-CUBLAS,+FLASH"])
+    rc = main(["tune", str(model), "--headless", "--budget", "2G", "--shapes", "x:1x3x8x8",
+               "--max-builds", "2", "--tactic-sources=-CUBLAS,+FLASH"])
     err = capsys.readouterr().err
     assert rc == 2
     assert "this TensorRT has no tactic source FLASH (it has CUBLAS, CUBLAS_LT, CUDNN" in err

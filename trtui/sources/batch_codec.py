@@ -139,6 +139,9 @@ def _facts(d: Mapping[str, Any] | None) -> RunFacts | None:
         recorded_mode=d.get("recorded_mode"),
         separate_profiling=_opt_bool(d.get("separate_profiling")),
         spin_wait=_opt_bool(d.get("spin_wait")),
+        kernels=d.get("kernels"),
+        profiled_graph=_opt_bool(d.get("profiled_graph")),
+        profiled_graph_off=d.get("profiled_graph_off"),
     )
 
 

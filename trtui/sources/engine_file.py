@@ -6,7 +6,8 @@ TensorRT plans start with a 4-byte tag: ``ftrt`` from TensorRT 10 on (the runtim
 kEXPECTED_MAGIC_TAG, 0x74727466: the 11.4 lean runtime rejects any other first four bytes with
 "magicTag == kEXPECTED_MAGIC_TAG failed", checked on an H100) and ``ptrt`` for TensorRT 8.x (seen on
 engines built by the real TensorRT 8.5.3 on an H100). A plan of one version never loads in another;
-`plan_generation` says which family wrote a plan, so the load error can say so. Ultralytics ``.engine`` files put
+`plan_generation` says which family wrote a plan, so the load error can say so. Ultralytics
+``.engine`` files put
 ``<uint32 little-endian length><JSON metadata>`` in front of the plan; the plan that follows is what
 TensorRT deserializes.
 """

@@ -379,6 +379,8 @@ def _run_facts(req: EngineRequest, cfg: LoopConfig, loop: InferenceLoop, graph_n
         aux_streams=aux,
         io_bytes=io_bytes,
         ultralytics=ultralytics_facts(req.metadata or None),
+        profiled_graph=loop.profiled_graph if profiled else None,
+        profiled_graph_off=loop.profiled_graph_note if profiled else None,
     )
 
 
