@@ -67,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tacticSources", dest="tactic_sources")
     p.add_argument("--memPoolSize", dest="pool", help="workspace:MiB")
     p.add_argument("--timingCacheFile", dest="timing_cache", type=Path)
-    p.add_argument("--profilingVerbosity", default="detailed",
-                   choices=("layer_names_only", "detailed", "none"))
+    p.add_argument(
+        "--profilingVerbosity", default="detailed", choices=("layer_names_only", "detailed", "none")
+    )
     p.add_argument("--exportLayerInfo", dest="layer_info", type=Path)
     return p
 
@@ -134,8 +135,9 @@ def build(args: argparse.Namespace) -> str:
         for name in shapes[0]:
             profile.set_shape(name, shapes[0][name], shapes[1][name], shapes[2][name])
         config.add_optimization_profile(profile)
-    cache = config.create_timing_cache(args.timing_cache.read_bytes()
-                                       if args.timing_cache and args.timing_cache.is_file() else b"")
+    cache = config.create_timing_cache(
+        args.timing_cache.read_bytes() if args.timing_cache and args.timing_cache.is_file() else b""
+    )
     config.set_timing_cache(cache, False)
     started = time.monotonic()
     plan = builder.build_serialized_network(network, config)
@@ -151,12 +153,15 @@ def build(args: argparse.Namespace) -> str:
         runtime = trt.Runtime(logger)
         engine = runtime.deserialize_cuda_engine(data)
         inspector = engine.create_engine_inspector()
-        _write_atomic(args.layer_info, str(inspector.get_engine_information(trt.LayerInformationFormat.JSON))
-                      .encode())
+        _write_atomic(
+            args.layer_info, str(inspector.get_engine_information(trt.LayerInformationFormat.JSON)).encode()
+        )
         layers = str(engine.num_layers)
         del inspector, engine, runtime
-    return (f"built {args.engine} in {took:.1f} s with TensorRT {trt.__version__}: "
-            f"{len(data) / 2**20:.1f} MiB, {layers} layers")
+    return (
+        f"built {args.engine} in {took:.1f} s with TensorRT {trt.__version__}: "
+        f"{len(data) / 2**20:.1f} MiB, {layers} layers"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
