@@ -14,13 +14,17 @@ tests/gpu/test_real_trt.py to check trtui's latencies like for like.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import statistics
 import sys
+from typing import Any
 
 
 def main(argv: list[str]) -> int:
     import pycuda.driver as cuda
+
+    faulthandler.enable()
 
     path, n = argv[1], int(argv[2]) if len(argv) > 2 else 2000
     cuda.init()
@@ -64,19 +68,7 @@ def measure(path: str, n: int) -> dict[str, float]:
         ctx.set_tensor_address(name, int(buf))
     h = stream.handle
     events = [(cuda.Event(), cuda.Event()) for _ in range(n)]
-
-    def timed(launch: object) -> float:
-        for _ in range(50):  # warm-up
-            launch()  # type: ignore[operator]
-        stream.synchronize()
-        for a, b in events:
-            a.record(stream)
-            launch()  # type: ignore[operator]
-            b.record(stream)
-        stream.synchronize()
-        return statistics.median(b.time_since(a) for a, b in events)
-
-    out["plain_ms"] = timed(lambda: ctx.execute_async_v3(h))
+    out["plain_ms"] = timed(lambda: ctx.execute_async_v3(h), stream, events)
     mode = cudart.cudaStreamCaptureMode.cudaStreamCaptureModeThreadLocal
     (err,) = cudart.cudaStreamBeginCapture(h, mode)
     assert int(err) == 0, err
@@ -85,11 +77,28 @@ def measure(path: str, n: int) -> dict[str, float]:
     assert int(err) == 0, err
     err, gexec = cudart.cudaGraphInstantiate(graph, 0)
     assert int(err) == 0, err
-    out["graph_ms"] = timed(lambda: cudart.cudaGraphLaunch(gexec, h))
+    out["graph_ms"] = timed(lambda: cudart.cudaGraphLaunch(gexec, h), stream, events)
     out["n"] = n
     cudart.cudaGraphExecDestroy(gexec)
     cudart.cudaGraphDestroy(graph)
+    # TensorRT 8.5 crashes when an engine goes before its contexts: free in order, before the pop
+    del events, buffers, ctx
+    del engine
+    del runtime, stream
     return out
+
+
+def timed(launch: Any, stream: Any, events: list[tuple[Any, Any]]) -> float:
+    """Median event time of `launch` over `events` (queue kept full), after 50 untimed ones."""
+    for _ in range(50):
+        launch()
+    stream.synchronize()
+    for a, b in events:
+        a.record(stream)
+        launch()
+        b.record(stream)
+    stream.synchronize()
+    return statistics.median(b.time_since(a) for a, b in events)
 
 
 if __name__ == "__main__":

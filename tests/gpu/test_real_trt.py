@@ -138,6 +138,10 @@ def profile(engine: Path, out: Path, *extra: str, duration: float = 4.0) -> dict
     return doc
 
 
+def _major(version: str) -> int:
+    return int(version.split(".")[0])
+
+
 def inspector_layers(path: Path) -> list[dict[str, Any]]:
     doc = json.loads(path.read_text())
     layers = doc["Layers"]
@@ -166,6 +170,9 @@ def test_layers_are_what_the_inspector_says(
     assert src["kind"] == "engine" and not src["simulated"] and src["trt_module"] == "tensorrt"
     truth = {x["Name"]: x for x in inspector_layers(engine.with_name(f"{key}.layers.json"))}
     got = {x["name"]: x for x in doc["layers"]}
+    if "dyn" in key and _major(src["trt_version"]) < 10:  # one context per profile on 8.x: no profiling
+        assert not got and any("has no optimization profile" in n for n in doc["notices"]), doc["notices"]
+        return
     assert set(got) == set(truth), (sorted(set(got) ^ set(truth)))[:10]
     for name, layer in got.items():
         t = truth[name]
@@ -236,8 +243,9 @@ def test_profile_modes(case: str, engines: dict[str, Path], tmp_path: Path) -> N
         f"{layer_sum:.4f} ms, tax {doc['profiler']['tax_pct']:+.1f}%, mode {doc['source']['mode']}"
     )
     assert doc["iterations"] > 100 and doc["profiled_iterations"] > 5
-    if case == "transfers":
-        assert med > layer_sum * 0.95  # the copies are in the latency
+    if case == "transfers":  # the copies (600 KB in, 4 KB out) are in the latency
+        plain = profile(engines["r50_fp16"], tmp_path / "plain.json", *CASES["graphs"], duration=3.0)
+        assert med > plain["latency_ms"]["median"] + 0.005
     if case == "4-streams":
         assert len(doc["streams"]) == 4
 
@@ -248,7 +256,10 @@ def test_dynamic_batch_shapes(engines: dict[str, Path], tmp_path: Path) -> None:
         engines["r18_dyn_fp16"], tmp_path / "b32.json", "--shapes", "input:32x3x224x224", duration=2
     )
     assert one["source"]["shapes"]["input"] in ([1, 3, 224, 224], "1x3x224x224")
-    assert big["latency_ms"]["median"] > 3 * one["latency_ms"]["median"]
+    assert big["latency_ms"]["median"] > 2 * one["latency_ms"]["median"]
+    # TensorRT 8.x gives the one optimization profile to one context: no profiling context here
+    if _major(one["source"]["trt_version"]) < 10:
+        assert any("has no optimization profile" in n for n in one["notices"]), one["notices"]
     bad = trtui("profile", str(engines["r18_dyn_fp16"]), "--shapes", "input:64x3x224x224", "--duration", "1")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
 
@@ -301,17 +312,12 @@ def test_check_one_engine_against_another(engines: dict[str, Path], tmp_path: Pa
     profile(engines["r50_fp16"], base, duration=3)
     out = tmp_path / "check.json"
     res = trtui(
-        "check",
-        str(engines["r50_int8"]),
-        "--baseline",
-        str(base),
-        "--duration",
-        "3",
-        "--json",
-        str(out),
-        "--layers",
+        "check", str(engines["r50_int8"]), "--baseline", str(base), "--duration", "3", "--json", str(out)
     )
-    assert res.returncode == 0, res.stdout + res.stderr  # INT8 is not slower than FP16
+    assert res.returncode == 0, res.stdout + res.stderr  # INT8 is not slower than FP16 end to end
+    layers = trtui("check", str(engines["r50_int8"]), "--baseline", str(base), "--duration", "3", "--layers")
+    print("\ncheck --layers (INT8 against FP16):\n" + layers.stdout[:2500])
+    assert layers.returncode in (0, 1), layers.stderr  # a layer may be slower in INT8: judged, not an error
     doc = json.loads(out.read_text())
     assert doc["passed"] is True
     print("\ncheck:", doc["verdict"])
@@ -319,7 +325,7 @@ def test_check_one_engine_against_another(engines: dict[str, Path], tmp_path: Pa
     assert worse.returncode == 1, worse.stdout + worse.stderr  # FP32 is slower than FP16: a regression
 
 
-def test_sweep_across_a_real_profile(engines: dict[str, Path], tmp_path: Path) -> None:
+def test_sweep_across_a_real_profile(trt: Any, engines: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "sweep.json"
     res = trtui(
         "sweep",
@@ -342,6 +348,9 @@ def test_sweep_across_a_real_profile(engines: dict[str, Path], tmp_path: Path) -
     doc = json.loads(out.read_text())
     points = {(p["batch"], p["streams"]): p for p in doc["points"]}
     assert points[(64, 1)]["status"] != "ok"  # above the profile's max (32): reported, the sweep went on
+    if _major(trt.__version__) < 10:
+        # one context per optimization profile on 8.x: two streams are reported, and the sweep goes on
+        assert points[(1, 2)]["status"] != "ok"
     med = {b: points[(b, 1)]["median_ms"] for b in (1, 4, 16, 32)}
     assert med[1] < med[4] < med[16] < med[32]
     assert points[(32, 1)]["samples_per_s"] > 2 * points[(1, 1)]["samples_per_s"]
@@ -490,7 +499,7 @@ def test_live_screen(how: str, engines: dict[str, Path]) -> None:
         assert gpu_children
         if how == "q":
             t.run("send-keys", "-t", name, "Enter")
-            details = t.wait_for(lambda s: "sm" in s.lower() and ("tactic" in s.lower()), timeout=10)
+            details = t.wait_for(lambda s: "Layer details" in s and "precision" in s, timeout=10)
             print(details)
             t.run("send-keys", "-t", name, "Escape")
             time.sleep(0.5)

@@ -13,6 +13,9 @@ A fake plan is b"ftrt" + JSON describing the engine:
      "index_names": bool, "aux_streams": int, "fail_after": int, "no_graph": bool,
      "log": [[severity, "text"], ...]  (with "fail": true -> deserialization returns None),
      "verbosity": "NONE"|"LAYER_NAMES_ONLY"|"DETAILED", "ctx_memory": bytes, "profiles": int,
+     "exclusive_profiles": bool (TensorRT 8.x: a profile serves one context at a time; the next
+         context of a dynamic-shape engine gets none, active_optimization_profile -1, and its enqueue
+         fails, as the real 8.5.3 does),
      "per_sample": bool (an inference costs layer_ms x the first input's batch)}
 """
 
@@ -385,7 +388,7 @@ class Runtime:
 
 
 class ICudaEngine:
-    __slots__ = ("_contexts", "_io", "_spec")
+    __slots__ = ("_contexts", "_io", "_profiles_taken", "_spec")
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self._spec = spec
@@ -393,6 +396,7 @@ class ICudaEngine:
             dict(t, mode=TensorIOMode.OUTPUT) for t in spec.get("outputs", [])
         ]
         self._contexts = 0
+        self._profiles_taken = 0
         note("engine+")
 
     def _t(self, name: str) -> dict[str, Any]:
@@ -475,8 +479,8 @@ class ICudaEngine:
 
 class IExecutionContext:
     __slots__ = (
-        "_addresses", "_allocators", "_engine", "_enqueues", "_id", "_nvtx", "_pending", "_profiled_enqueues",
-        "_shapes", "enqueue_emits_profile", "profiler",
+        "_addresses", "_allocators", "_engine", "_enqueues", "_id", "_nvtx", "_pending", "_profile",
+        "_profiled_enqueues", "_shapes", "enqueue_emits_profile", "profiler",
     )  # fmt: skip
 
     def __init__(self, engine: ICudaEngine, ident: int) -> None:
@@ -491,8 +495,20 @@ class IExecutionContext:
         self.enqueue_emits_profile = True
         self.profiler: IProfiler | None = None
         self._nvtx = engine.profiling_verbosity
+        self._profile = 0
+        dynamic = any(-1 in t["shape"] for t in engine._io if t["mode"] == TensorIOMode.INPUT)
+        if engine._spec.get("exclusive_profiles") and dynamic:
+            if engine._profiles_taken >= engine.num_optimization_profiles:
+                self._profile = -1  # "Could not set default profile 0 for execution context"
+            else:
+                self._profile = engine._profiles_taken
+                engine._profiles_taken += 1
         note(f"context+{ident}")
         ENQUEUES[ident] = 0
+
+    @property
+    def active_optimization_profile(self) -> int:
+        return self._profile
 
     @property
     def nvtx_verbosity(self) -> ProfilingVerbosity:
@@ -543,6 +559,8 @@ class IExecutionContext:
         missing = [t["name"] for t in self._engine._io if t["name"] not in self._addresses]
         assert not missing, f"enqueue with unset addresses {missing}"
         if stream.capturing is not None and spec.get("no_graph"):
+            return False
+        if self._profile < 0:  # "Assertion mOptimizationProfile >= 0 failed" (the real 8.5 crashes later)
             return False
         self._enqueues += 1
         ENQUEUES[self._id] = self._enqueues

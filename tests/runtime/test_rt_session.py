@@ -122,7 +122,7 @@ def test_runs_and_describes_itself() -> None:
 
 
 def test_profiled_inferences_replay_a_graph_and_still_report_every_layer() -> None:
-    worker, graphs = make_worker(fk.plan(), RunOptions(profile_every=2), profile_budget=1.0)
+    worker, _ = make_worker(fk.plan(), RunOptions(profile_every=2), profile_budget=1.0)
     out = run_for(worker, 0.3)
     batch = merge_batches(out, time.perf_counter())
     assert batch.error is None and len(batch.profiled) >= 5
@@ -501,3 +501,27 @@ def test_profiled_inference_copies_too_when_transfers_are_included() -> None:
     worker, _ = make_worker(fk.plan(), RunOptions(transfers=True, profile_every=2))
     its = [p for b in run_for(worker) for p in b.profiled]
     assert its and all(p.gpu_ms == pytest.approx(0.6 * 1.2 + 0.002) for p in its)  # layers + H2D + D2H
+
+
+DYNAMIC = {"inputs": [{"name": "input", "dtype": "FLOAT", "shape": [-1, 3, 8, 8], "min": [1, 3, 8, 8],
+                       "opt": [1, 3, 8, 8], "max": [8, 3, 8, 8]}], "exclusive_profiles": True}
+
+
+def test_tensorrt_8_gives_a_dynamic_engines_profile_to_one_context_only() -> None:
+    # Seen with the real TensorRT 8.5.3 on an H100: the profiling context of a one-profile dynamic
+    # engine got no profile, its enqueue failed, and a second stream crashed the GPU process.
+    worker, _ = make_worker(fk.plan(**DYNAMIC), RunOptions(profile_every=2))
+    out = run_for(worker)
+    batch = merge_batches(out, time.perf_counter())
+    assert batch.error is None and batch.latencies_ms.size > 10  # the timed context runs
+    assert batch.profiled == ()
+    notes = [n for n in batch.notices if "per-layer profiling is off" in n]
+    assert notes and "the profiling context has no optimization profile" in notes[0], batch.notices
+    assert "one execution context use a profile at a time and this engine has 1" in notes[0]
+    f = worker.info.facts if worker.info is not None else None
+    assert f is not None and f.profiling_off is not None
+
+
+def test_tensorrt_8_refuses_a_second_stream_on_a_one_profile_dynamic_engine() -> None:
+    msg = start_error(fk.plan(**DYNAMIC), RunOptions(streams=2, profile_every=0))
+    assert msg.startswith("execution context 1 has no optimization profile: TensorRT 11.4.0.106 lets only")

@@ -84,6 +84,7 @@ TRT_NAMES_USED: tuple[str, ...] = (
     "ICudaEngine.profiling_verbosity",
     "ICudaEngine.create_engine_inspector",
     "IExecutionContext.set_optimization_profile_async",
+    "IExecutionContext.active_optimization_profile",
     "IExecutionContext.nvtx_verbosity",
     "ProfilingVerbosity.NONE",
     "IExecutionContext.set_input_shape",
@@ -210,6 +211,8 @@ def build_engine_session(
     allocators: list[Any] = []  # output allocators outlive the contexts that call them
     res.add_trt("output allocators", allocators.clear)
 
+    dynamic = any(p.dynamic for p in profiles)
+
     def new_context(what: str) -> Holder:
         m = store.mark()
         ctx = engine.create_execution_context()
@@ -221,6 +224,14 @@ def build_engine_session(
             raise explain_out_of_memory(what, int(free_now), mem_per_ctx or None)
         h = Holder(ctx)
         res.add_trt(what, h.release)
+        if dynamic and int(getattr(ctx, "active_optimization_profile", 0)) < 0:
+            # TensorRT 8.x gives an optimization profile to one execution context at a time ("Profile 0
+            # has been chosen by another IExecutionContext"); a context without one crashes on use.
+            raise UserError(
+                f"{what} has no optimization profile: TensorRT {req.trt.version} lets only one execution "
+                f"context use a profile at a time and this engine has {engine.num_optimization_profiles} "
+                "(TensorRT 10 lifted this)"
+            )
         return h
 
     def configure(ctx: Any, stream: Any, shapes: ShapeList) -> None:
