@@ -43,7 +43,6 @@ def measure(path: str, n: int) -> dict[str, float]:
     import numpy as np
     import pycuda.driver as cuda
     import tensorrt as trt
-    from cuda.bindings import runtime as cudart
 
     out: dict[str, float] = {}
     logger = trt.Logger(trt.Logger.WARNING)
@@ -71,6 +70,9 @@ def measure(path: str, n: int) -> dict[str, float]:
     events = [(cuda.Event(), cuda.Event()) for _ in range(n)]
     plain = functools.partial(ctx.execute_async_v3, h)
     out["plain_ms"] = timed(plain, stream, events)
+    # imported after TensorRT 8.5 deserialized (imported before, deserialize_cuda_engine crashed on the H100)
+    from cuda.bindings import runtime as cudart
+
     mode = cudart.cudaStreamCaptureMode.cudaStreamCaptureModeThreadLocal
     (err,) = cudart.cudaStreamBeginCapture(h, mode)
     assert int(err) == 0, err
