@@ -23,6 +23,7 @@ from typing import Any
 
 
 def main(argv: list[str]) -> int:
+    import tensorrt  # noqa: F401  (before pycuda: imported after it, TensorRT 8.5 crashed deserializing)
     import pycuda.driver as cuda
 
     faulthandler.enable()
