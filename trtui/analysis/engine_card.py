@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trtui.analysis.work import parameter_type, tensor_bytes, weight_bytes
-from trtui.model import DeviceSpec, EngineFacts, EngineIo, LayerInfo
+from trtui.model import DeviceSpec, EngineFacts, EngineIo, LayerInfo, TensorInfo
 
 MB = 2**20
 _SKIP = frozenset(("NoOp", "Constant"))
@@ -84,6 +84,24 @@ def io_text(t: EngineIo) -> str:
     return f"{t.name}: {shape}x{fmt}"
 
 
+def complete_io(io: Sequence[EngineIo], layers: Sequence[LayerInfo]) -> tuple[EngineIo, ...]:
+    """Engine I/O with the format (and type, shape) filled from the layer that reads or writes the
+    tensor of the same name, where the engine's own list leaves them out (a live engine)."""
+    seen: dict[str, TensorInfo] = {}
+    for layer in layers:
+        for ti in (*layer.inputs, *layer.outputs):
+            seen.setdefault(ti.name, ti)
+    out: list[EngineIo] = []
+    for t in io:
+        src = seen.get(t.name)
+        if src is None or (t.format and t.dtype and t.shape is not None):
+            out.append(t)
+            continue
+        out.append(replace(t, format=t.format or src.format, dtype=t.dtype or src.dtype,
+                           shape=t.shape if t.shape is not None else src.shape))
+    return tuple(out)
+
+
 def engine_card(layers: Sequence[LayerInfo], facts: EngineFacts | None,
                 hardware: DeviceSpec | None = None) -> EngineCard:
     """The card of an engine from its layers and what else is known about it."""
@@ -94,15 +112,16 @@ def engine_card(layers: Sequence[LayerInfo], facts: EngineFacts | None,
     weights: float | None = None
     acts: float | None = None
     if detailed:
-        w_sizes = [weight_bytes(layer.params) for layer in counted]
-        weights = sum(w for w in w_sizes if w is not None)
+        if any("Weights" in layer.params for layer in counted):
+            w_sizes = [weight_bytes(layer.params) for layer in counted]
+            weights = sum(w for w in w_sizes if w is not None)
         a_sizes = [tensor_bytes(t) for layer in counted for t in (*layer.inputs, *layer.outputs)]
         acts = sum(a for a in a_sizes if a is not None) if a_sizes else None
     f = facts or EngineFacts()
     return EngineCard(
         trt_version=f.trt_version,
         built_for=f.built_for,
-        io=f.io,
+        io=complete_io(f.io, layers),
         profiles=f.profiles,
         layers=len(counted),
         by_type=tuple(sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))),

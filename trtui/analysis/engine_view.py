@@ -48,8 +48,12 @@ def engine_view(run: RunData) -> EngineView:
     names = run.layers.names
     times = layer_times(run.layers).tolist()
     measured = [None if t != t else float(t) for t in times]  # NaN -> None
-    clocks_from = "NVML now" if sm_now else (
-        "recording" if run.origin != "live" else "rated (no NVML clocks)")
+    if sm_now:
+        clocks_from = "NVML now"
+    elif run.simulated:
+        clocks_from = "simulated"
+    else:
+        clocks_from = "recording" if run.origin != "live" else "rated (no NVML clocks)"
     mem = mem_now or (run.hardware.mem_clock_mhz if run.hardware else None)
     return EngineView(card, roofline(names, measured, run.infos, peaks, clocks_from, mem))
 
