@@ -238,3 +238,22 @@ def test_short_format_names() -> None:
     assert short_format("Thirty-two wide channel vectorized row major Int8 format") == "Int8 NC/32HW32"
     assert short_format("something new", "FP16") == "something new"
     assert short_format(None, "FP16") == "FP16"
+
+
+@needs_fixtures
+def test_compare_shows_per_layer_efficiency_changes() -> None:
+    from trtui.analysis.compare import compare, comparison_dict
+    from trtui.analysis.report import comparison_text
+
+    a, b = load_run(FIXTURES / "resnet18-a100-fp32"), load_run(FIXTURES / "resnet18-a100-fp16")
+    c = compare(a, b)
+    known = [d for d in c.layers if d.efficiency_change is not None]
+    assert len(known) >= 20
+    for d in known:
+        assert d.a_efficiency_pct is not None and d.b_efficiency_pct is not None
+        assert 0 < d.a_efficiency_pct <= 100 and 0 < d.b_efficiency_pct <= 100
+        assert d.efficiency_change == pytest.approx(d.b_efficiency_pct - d.a_efficiency_pct)
+    text = comparison_text(c, top=3)
+    assert "Largest roofline efficiency changes (top 3 of" in text
+    layers = comparison_dict(c)["layers"]
+    assert isinstance(layers, list) and "a_efficiency_pct" in layers[0]
