@@ -61,6 +61,18 @@ def layers_list(table: LayerTable, info_by_name: dict[str, Any]) -> list[dict[st
     return out
 
 
+def engine_section(update: Update) -> dict[str, Any]:
+    """The engine card and the roofline (`trtui.analysis.engine_view`): "engine", "roofline",
+    "roofline_unavailable"."""
+    from trtui.analysis.compare import json_clean
+    from trtui.analysis.engine_view import engine_view, engine_view_dict
+    from trtui.analysis.run import run_from_update
+
+    cleaned = json_clean(engine_view_dict(engine_view(run_from_update(update))))
+    assert isinstance(cleaned, dict)
+    return cleaned
+
+
 def summary_dict(update: Update) -> dict[str, Any]:
     p = update.profile
     info = p.info
@@ -109,6 +121,7 @@ def summary_dict(update: Update) -> dict[str, Any]:
         # the rolling window's per-inference latencies (trtui check bootstraps from them)
         "latency_samples_ms": [float(f"{x:.6g}") for x in p.recent_latencies_ms.tolist()],
     }
+    out.update(engine_section(update))
     if p.kernels is not None:  # --kernels
         from trtui.kernels.report import kernels_dict
 

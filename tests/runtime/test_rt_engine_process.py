@@ -24,6 +24,9 @@ from hypothesis import strategies as st
 
 from trtui.errors import UserError
 from trtui.model import (
+    DeviceSpec,
+    EngineFacts,
+    EngineIo,
     LayerInfo,
     ProfiledIteration,
     RunFacts,
@@ -378,10 +381,18 @@ def test_info_round_trips_with_layer_details() -> None:
             io_bytes=4096,
             ultralytics=(("task", "detect"), ("imgsz", "[640, 640]")),
         ),
+        hardware=DeviceSpec("GPU", (9, 0), 132, 1980.0, 2619.0, 5120, True, "the CUDA driver"),
+        engine=EngineFacts(
+            "10.3", "GPU", (EngineIo("in", "input", "FP32", (-1, 3), "Row major linear FP32",
+                                     (((1, 3), (4, 3), (8, 3)),)),),
+            1, 1 << 20, 3 << 20, (("Precision", "FP16"),), "the engine",
+        ),
     )
     # every field is set to something other than its default: a field added later and forgotten
     # by the codec (it happened: the output precision) fails here
-    for obj in (info, info.layers[0], info.layers[0].outputs[0]):
+    assert info.engine is not None
+    objs = (info, info.layers[0], info.layers[0].outputs[0], info.hardware, info.engine, info.engine.io[0])
+    for obj in objs:
         unset = [f.name for f in dataclasses.fields(obj) if getattr(obj, f.name) == _default(f)]
         assert unset == [] or unset == ["simulated"], f"{type(obj).__name__}: {unset} left at default"
     assert codec.decode_info(codec.encode_info(info)) == info

@@ -159,5 +159,9 @@ def print_report(update: Update, top: int) -> None:
         from trtui.kernels.report import kernel_lines
 
         lines.extend(kernel_lines(p.kernels, top, {layer.name: layer for layer in info.layers}))
+    from trtui.analysis.engine_view import engine_view, engine_view_lines
+    from trtui.analysis.run import run_from_update
+
+    lines.extend(engine_view_lines(engine_view(run_from_update(update)), top))
     lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
     print("\n".join(lines))

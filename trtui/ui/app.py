@@ -37,6 +37,7 @@ from trtui.feed import UpdateFeed
 from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_details
+from trtui.ui.engine_card_screen import EngineCardScreen
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
 from trtui.ui.kernels_screen import KernelsScreen
@@ -85,6 +86,7 @@ class TrtuiApp(RunKeys):
         Binding("e", "export", "Export"),
         Binding("c", "reconfigure", "Batch/streams", show=False),
         Binding("K", "kernels", "Kernels", show=False),
+        Binding("i", "engine_card", "Engine card", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -245,6 +247,8 @@ class TrtuiApp(RunKeys):
             screen.refresh_details()
         if isinstance(screen, KernelsScreen):
             screen.refresh_kernels()
+        if isinstance(screen, EngineCardScreen):
+            screen.show(self.last_update)
 
     def _remember_selected(self) -> None:
         """Keep a short history of the layer under the cursor (for the details view)."""
@@ -314,6 +318,11 @@ class TrtuiApp(RunKeys):
 
     def details_for(self, name: str, group: bool, width: int) -> Text:
         return layer_details(self.view, self.layer_history, self.last_update, name, group, width)
+
+    def action_engine_card(self) -> None:
+        """The engine card and every layer against the roofline (key i)."""
+        if not isinstance(self.screen, EngineCardScreen):
+            self.push_screen(EngineCardScreen(self.last_update))
 
     def action_kernels(self) -> None:
         """All kernels across the engine (--kernels)."""
