@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -36,6 +38,7 @@ from trtui.errors import UserError
 from trtui.feed import UpdateFeed
 from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
+from trtui.ui.cell_diff import CellOutput
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_details
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
@@ -121,6 +124,8 @@ class TrtuiApp(RunKeys):
         self.paused_requested = False
         self._layers_shown: tuple[Any, ...] | None = None  # the layer infos the view holds
         self._panels: list[Panel] = []
+        # A real terminal gets only the cells that changed (`cell_diff`); tests use Textual's path.
+        self.cell_output: CellOutput | None = None if os.environ.get("TRTUI_FULL_REDRAW") else CellOutput()
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -372,6 +377,11 @@ class TrtuiApp(RunKeys):
         self.notify(str(target), title=f"exported {kind}", timeout=4)
 
     # -- command palette ---------------------------------------------------------------------------
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        # The narrowest hook into Textual's output: the frame as cells, before it becomes bytes.
+        if self.cell_output is None or not self.cell_output.display(self, renderable):
+            super()._display(screen, renderable)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
