@@ -28,6 +28,8 @@ from trtui.ui.sticky_sort import noise
 HELD = ("mean", "median", "p99", "share")
 TRAIL = 32  # points kept per row (the widest sparkline shown)
 BAND_FLOOR = 0.15  # a row's scale spans at least +-15% of its level (a block is ~5%): noise is flat
+COLD_SHARE_PCT = 1.0  # the lean mode: rows below this share of the time are "cold"...
+COLD_NOISE = 4.0  # ...and their figures move only beyond this many times their noise
 BAND_SLACK = 4.0  # a scale this many times wider than the points' spread is narrowed again
 
 
@@ -37,6 +39,7 @@ class HeldColumns:
     def __init__(self) -> None:
         self._names: Sequence[str] | None = None
         self.values: dict[str, npt.NDArray[np.float64]] = {}
+        self.lean = False  # cold rows (lean mode) are redrawn less often: wider tolerance
 
     def update(self, table: LayerTable) -> None:
         """Take a new table: each value moves to the new figure only when that is beyond its noise."""
@@ -50,10 +53,14 @@ class HeldColumns:
             self._names = list(table.names)
             self.values = fresh
             return
+        scale = np.ones(len(table))
+        if self.lean:
+            with np.errstate(invalid="ignore"):
+                scale = np.where(fresh["share"] < COLD_SHARE_PCT, COLD_NOISE, 1.0)
         for key, new in fresh.items():
             old = self.values[key]
             with np.errstate(invalid="ignore"):
-                moved = ~(np.abs(new - old) <= noise(table, key))  # NaN on either side: take the new
+                moved = ~(np.abs(new - old) <= noise(table, key) * scale)  # NaN on either side: take the new
             self.values[key] = np.where(moved, new, old)
 
     def get(self, key: str, i: int) -> float:
