@@ -41,7 +41,7 @@ def test_trail_is_still_for_a_steady_row_and_shows_a_step() -> None:
         )
         trail.update(names, recent)
         texts.append((trail.text(0, 10), trail.text(1, 10)))
-    assert len(set(t[1] for t in texts[12:])) == 1  # steady: the same cells refresh after refresh
+    assert len({t[1] for t in texts[12:]}) == 1  # steady: the same cells refresh after refresh
     assert len(set(texts[24][0])) == 1  # row 0 flat before the step...
     assert len(set(texts[-1][0][-5:])) == 1 and texts[-1][0][-1] > texts[-1][0][0]  # ...and a step up
     trail.update(names, recent)  # the same iterations again (paused): no new point
