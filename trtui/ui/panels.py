@@ -34,6 +34,7 @@ def header_text(
     refresh_s: float,
     cpu_budget_pct: float | None = None,
     shown_per_s: float | None = None,
+    lean_note: str | None = None,
 ) -> Text:
     """The two header lines: source, state, elapsed time, trtui's CPU share, the refresh period
     (and the refreshes actually shown per second, when measured); then device, TensorRT and mode."""
@@ -63,6 +64,8 @@ def header_text(
     t.append(f"  refresh {refresh_s:.1f}s", style="dim")
     if shown_per_s is not None:
         t.append(f", {shown_per_s:.1f}/s", style="dim")
+    if lean_note is not None:  # the low-bandwidth mode, and why it is on
+        t.append(f"  {lean_note}", style="yellow")
     t.append("\n")
     trt = f"{info.trt_module} {info.trt_version or ''}".strip() if info.trt_module else "TensorRT n/a"
     facts = [
