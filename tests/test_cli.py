@@ -111,6 +111,35 @@ def test_bad_input_one_line_exit_2(args: list[str], needle: str, tmp_path: Path)
     assert_one_line_error(run_cli(*args, cwd=tmp_path), needle)
 
 
+@pytest.mark.parametrize(
+    "args,needles",
+    [
+        (["profle", "demo"], ("unknown command 'profle'", "did you mean 'profile'")),
+        (["swep", "demo", "--batch", "1..8"], ("unknown command 'swep'", "did you mean 'sweep'")),
+        (["frobnicate", "demo"], ("unknown command 'frobnicate'", "commands: open, demo, profile")),
+    ],
+)
+def test_a_mistyped_command_is_named_with_the_nearest_one(args: list[str], needles: tuple[str, ...]) -> None:
+    assert_one_line_error(run_cli(*args), *needles)
+
+
+def test_a_json_file_that_holds_no_json_is_not_called_a_text_engine(tmp_path: Path) -> None:
+    f = tmp_path / "notjson.profile.json"
+    f.write_text("this is not JSON\n")
+    proc = run_cli("profile", str(f))
+    assert_one_line_error(proc, "not a readable trtexec recording", "does not hold JSON")
+    assert "TensorRT engine" not in proc.stderr
+
+
+def test_an_onnx_model_named_engine_gets_an_output_other_than_itself(tmp_path: Path) -> None:
+    f = tmp_path / "model.engine"
+    f.write_bytes(b"\x08\x07\x12\x07pytorch" + b"\0" * 64)  # ir_version 7, then producer_name
+    proc = run_cli("profile", str(f))
+    built = tmp_path / "model.built.engine"
+    assert_one_line_error(proc, "is an ONNX model", f"--onnx={f}", f"--saveEngine={built}")
+    assert f"--saveEngine={f})" not in proc.stderr
+
+
 def test_json_path_that_is_a_folder(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("profile", "demo", "--json", str(tmp_path)), "is a folder")
 
