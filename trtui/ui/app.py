@@ -219,6 +219,7 @@ class TrtuiApp(RunKeys):
             self.apply_update(update)
 
     def apply_update(self, update: Update) -> None:
+        previous = self.last_update
         self.last_update = update
         self.updates_applied += 1
         p = update.profile
@@ -226,6 +227,10 @@ class TrtuiApp(RunKeys):
             self.error = p.error or "the source failed"
             self.exit(2)
             return
+        if p.error and p.state != "error" and (previous is None or previous.profile.error != p.error):
+            # A new problem the run goes on through (a lost connection): the whole reason, wrapped,
+            # also where a narrow header cuts it.
+            self.notify(p.error, severity="error", timeout=8)
         view = self.view
         if p.info.layers is not self._layers_shown:  # layer details arrived or changed
             self._layers_shown = p.info.layers

@@ -36,7 +36,9 @@ def header_text(
     shown_per_s: float | None = None,
 ) -> Text:
     """The two header lines: source, state, elapsed time, trtui's CPU share, the refresh period
-    (and the refreshes actually shown per second, when measured); then device, TensorRT and mode."""
+    (and the refreshes actually shown per second, when measured); then device, TensorRT and mode,
+    or, while the run has a problem it goes on through (`error` set, not in the error state: a
+    lost connection), that problem."""
     info = p.info
     t = Text(no_wrap=True, overflow="ellipsis")
     if info.simulated:
@@ -64,6 +66,9 @@ def header_text(
     if shown_per_s is not None:
         t.append(f", {shown_per_s:.1f}/s", style="dim")
     t.append("\n")
+    if p.error and p.state != "error":  # a problem the run goes on through (a lost connection): why
+        t.append(f"⚠ {p.error}", style="bold red")
+        return t
     trt = f"{info.trt_module} {info.trt_version or ''}".strip() if info.trt_module else "TensorRT n/a"
     facts = [
         info.device or "device unknown",
