@@ -30,7 +30,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from trtui.errors import UserError
 from trtui.feed import UpdateFeed
@@ -40,6 +40,7 @@ from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_de
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
 from trtui.ui.kernels_screen import KernelsScreen
+from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
 from trtui.ui.palette import live_commands
 from trtui.ui.panels import HeaderBar, Panel, header_text
@@ -132,7 +133,7 @@ class TrtuiApp(RunKeys):
             with Vertical(id="side"):
                 yield Panel("latency", id="latency")
                 yield Panel("gpu", id="gpu")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     @property
     def refresh_s(self) -> float:
@@ -227,6 +228,8 @@ class TrtuiApp(RunKeys):
             self.error = p.error or "the source failed"
             self.exit(2)
             return
+        if previous is None or previous.profile.info.kind != p.info.kind:
+            self.query_one(KeyBar).refresh(layout=True)  # a replay has no Pause
         if p.error and p.state != "error" and (previous is None or previous.profile.error != p.error):
             # A new problem the run goes on through (a lost connection): the whole reason, wrapped,
             # also where a narrow header cuts it.
