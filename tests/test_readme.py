@@ -32,3 +32,13 @@ def test_the_benchmark_groups_in_the_readme_are_those_bench_lists() -> None:
     block = text[text.index("python -m bench stats") : text.index("python -m bench --list")]
     documented = re.findall(r"[a-z_]+", block.split("one group:", 1)[1])
     assert sorted(documented) == sorted(listed)
+
+
+def test_the_tuner_key_c_is_described_as_it_acts() -> None:
+    from trtui.ui.tune_app import TuneApp
+
+    (description,) = [b.description for b in TuneApp.BINDINGS if getattr(b, "key", None) == "c"]
+    assert description == "Stop search"  # the session ends the search on a cancel (tune/search.py)
+    text = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert "`c` stops the search (the running build is cancelled" in text
+    assert "`c` cancels the running build (its process is killed) and `q` quits" not in text
