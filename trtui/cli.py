@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from trtui import __version__
-from trtui.errors import UserError
+from trtui.errors import Interrupted, UserError
 
 # Subcommand name -> module under trtui.commands. `open` is the default: `trtui FILE` = `trtui open FILE`.
 COMMANDS: dict[str, str] = {
@@ -99,8 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        said = str(err) if isinstance(err, Interrupted) else ""
+        print(f"{PROG}: {said or 'interrupted'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1

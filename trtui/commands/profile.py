@@ -9,7 +9,7 @@ from pathlib import Path
 from trtui import format as fmt
 from trtui.commands.output_args import json_to_stdout, top_count, write_json_stdout
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
-from trtui.errors import UserError
+from trtui.errors import Interrupted, UserError
 from trtui.paths import check_output_file, check_output_folder
 from trtui.session import Session
 from trtui.signals import interrupt_on_term
@@ -77,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
         with interrupt_on_term():
             update = session.run_for(args.duration)
     except KeyboardInterrupt:
-        _write_interrupted(session, args)
-        raise  # the command line says "interrupted" and exits 130
+        raise Interrupted(_write_interrupted(session, args)) from None  # one line, exit 130
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
     written = write_outputs(update, args)
@@ -109,27 +108,24 @@ def _say_written(written: list[str]) -> None:
         print(f"wrote {path}", file=sys.stderr)
 
 
-def _write_interrupted(session: Session, args: argparse.Namespace) -> None:
+def _write_interrupted(session: Session, args: argparse.Namespace) -> str:
     """Ctrl-C, SIGTERM or SIGHUP during the run: write what was measured until then, its summary
-    marked `"state": "interrupted"`, and say where it went (on stderr)."""
+    marked `"state": "interrupted"`; returns the one line that says so and where it went."""
     try:
         update = session.build_update()
     except Exception as err:  # the pipeline was cut at a bad moment: nothing consistent to write
-        print(f"trtui: interrupted; nothing written ({type(err).__name__}: {err})", file=sys.stderr)
-        return
+        return f"interrupted; nothing written ({type(err).__name__}: {err})"
+    asked = args.json is not None or args.csv is not None or args.export_dir is not None
     if update.profile.latency_total.count == 0 and update.profile.layers_total.iterations == 0:
-        if args.json is not None or args.csv is not None or args.export_dir is not None:
-            print("trtui: interrupted before anything was measured; nothing written", file=sys.stderr)
-        return
+        return "interrupted before anything was measured; nothing written" if asked else "interrupted"
     written = write_outputs(update, args, interrupted=True)
     if args.trace is not None:
         _write_trace(session, update, args.trace)
         written.append(str(args.trace))
-    if written:
-        print(f"trtui: interrupted after {update.profile.elapsed_s:.1f} s; wrote what was measured "
-              "(summary state \"interrupted\"):", file=sys.stderr)
-        for path in written:
-            print(f"  {path}", file=sys.stderr)
+    after = f"interrupted after {update.profile.elapsed_s:.1f} s"
+    if not written:
+        return after
+    return f"{after}; wrote what was measured (summary state \"interrupted\") to {', '.join(written)}"
 
 
 def write_outputs(update: Update, args: argparse.Namespace, interrupted: bool = False) -> list[str]:
