@@ -24,3 +24,11 @@ class MissingDependency(UserError):
 
 class NoGpu(UserError):
     """No usable NVIDIA driver or GPU."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGHUP ended a headless command, which says in `str(err)` what it did
+    about it (e.g. which files it wrote); the CLI prints that one line and exits with 130."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))

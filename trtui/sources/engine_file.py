@@ -143,14 +143,23 @@ def plan_generation(plan_head: bytes) -> str | None:
     return PLAN_FAMILIES.get(bytes(plan_head[:4]))
 
 
+def onnx_advice(path: Path) -> str:
+    """The message for an ONNX model given where an engine was expected: how to build one, into a
+    file other than the model itself (a model named `x.engine` gets `x.built.engine`)."""
+    out = path.with_suffix(".engine")
+    if out.name == path.name:
+        out = path.with_name(f"{path.stem}.built.engine")
+    renamed = f" (it is named like an engine; consider renaming it to {path.stem}.onnx)" if (
+        path.suffix.lower() != ".onnx") else ""
+    return (f"{path} is an ONNX model, not a TensorRT engine{renamed}: build an engine from it with "
+            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine={out})")
+
+
 def inspect_engine_file(path: Path) -> EngineFile:
     """Check that `path` holds a TensorRT engine, reading only its header. Raises UserError."""
     st = require_input(path, ENGINE_WHAT)
     if path.suffix.lower() == ".onnx":
-        raise UserError(
-            f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "
-            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine=model.engine)"
-        )
+        raise UserError(onnx_advice(path))
     if st.st_size == 0:
         raise UserError(f"{path} is empty (0 bytes): it is not a TensorRT engine; rebuild or copy it again")
     try:
@@ -174,10 +183,7 @@ def inspect_engine_file(path: Path) -> EngineFile:
     except OSError as err:
         raise read_error(path, err, ENGINE_WHAT) from None
     if _looks_like_onnx(head):
-        raise UserError(
-            f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "
-            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine=model.engine)"
-        )
+        raise UserError(onnx_advice(path))
     kind = _other_format(head)
     if kind is not None:
         raise UserError(f"{path} is not a TensorRT engine: it is {kind}")
@@ -210,5 +216,6 @@ def describe_size(n: int) -> str:
 
 
 __all__ = [
-    "PLAN_MAGICS", "EngineFile", "describe_header", "describe_size", "inspect_engine_file", "read_plan",
+    "PLAN_MAGICS", "EngineFile", "describe_header", "describe_size", "inspect_engine_file", "onnx_advice",
+    "read_plan",
 ]

@@ -33,7 +33,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from trtui.errors import UserError
 from trtui.feed import UpdateFeed
@@ -45,6 +45,7 @@ from trtui.ui.engine_card_screen import EngineCardScreen
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
 from trtui.ui.kernels_screen import KernelsScreen
+from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
 from trtui.ui.palette import live_commands
 from trtui.ui.panels import HeaderBar, Panel, header_text
@@ -147,7 +148,7 @@ class TrtuiApp(RunKeys):
             with Vertical(id="side"):
                 yield Panel("latency", id="latency")
                 yield Panel("gpu", id="gpu")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     @property
     def refresh_s(self) -> float:
@@ -238,6 +239,7 @@ class TrtuiApp(RunKeys):
             self.apply_update(update)
 
     def apply_update(self, update: Update) -> None:
+        previous = self.last_update
         self.last_update = update
         self.updates_applied += 1
         p = update.profile
@@ -245,6 +247,12 @@ class TrtuiApp(RunKeys):
             self.error = p.error or "the source failed"
             self.exit(2)
             return
+        if previous is None or previous.profile.info.kind != p.info.kind:
+            self.query_one(KeyBar).refresh(layout=True)  # a replay has no Pause
+        if p.error and p.state != "error" and (previous is None or previous.profile.error != p.error):
+            # A new problem the run goes on through (a lost connection): the whole reason, wrapped,
+            # also where a narrow header cuts it.
+            self.notify(p.error, severity="error", timeout=8)
         view = self.view
         if p.info.layers is not self._layers_shown:  # layer details arrived or changed
             self._layers_shown = p.info.layers

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
@@ -348,6 +349,11 @@ class LayerView(ScrollView, can_focus=True):
             self._cols_key = key
         return self._cols
 
+    def no_match_text(self) -> str:
+        """What the empty table says when the filter matches nothing."""
+        what = "type" if self.grouped else "layer"
+        return f"   no {what} matches '{self.filter_text}' (name or type; Esc clears the filter)"
+
     def header_text(self, width: int) -> str:
         parts = []
         for c, w in self.column_widths(width):
@@ -362,6 +368,8 @@ class LayerView(ScrollView, can_focus=True):
         row = self.scroll_offset.y + y
         width = self.row_width
         if row >= len(self.order):
+            if row == 0 and self.filter_text and len(self.table):  # say why the table is empty
+                return Strip([Segment(fit_cell(self.no_match_text(), width, "left"), DIM)])
             return Strip.blank(width)
         i = int(self.order[row])
         t = self.table
