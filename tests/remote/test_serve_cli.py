@@ -56,9 +56,11 @@ def test_a_short_or_odd_token_is_refused(
 ) -> None:
     short = tmp_path / "short"
     short.write_text("abc\n")
+    short.chmod(0o600)
     one_line_error(capsys, ["serve", "demo", "--token-file", str(short)], "16 to 4096")
     spaced = tmp_path / "spaced"
     spaced.write_text("a token with spaces inside\n")
+    spaced.chmod(0o600)
     one_line_error(capsys, ["serve", "demo", "--token-file", str(spaced)], "without spaces")
     monkeypatch.setenv("TRTUI_TOKEN", "short")
     one_line_error(capsys, ["serve", "demo"], "$TRTUI_TOKEN")
@@ -84,6 +86,7 @@ def test_access_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_token(None) == TOKEN
     f = tmp_path / "tok"
     f.write_text(f"  {TOKEN}x\n")
+    f.chmod(0o600)
     assert read_token(f) == TOKEN + "x"  # the file wins over the environment
     assert check_url("http://h:1/") == "http://h:1"
 
