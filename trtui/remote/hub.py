@@ -71,6 +71,11 @@ class UpdateHub:
             self._cond.wait_for(lambda: self.version != version or self.closed, timeout)
             return self.version, self._update
 
+    def cached(self, key: str) -> bytes | None:
+        """The rendering of the newest version under `key` when it is made already, else None."""
+        hit = self._cache.get(key)
+        return hit[1] if hit is not None and hit[0] == self.version else None
+
     def rendered(self, key: str, render: Callable[[Update | None], bytes]) -> bytes:
         """`render(latest)` once per version and key."""
         with self._cache_lock:

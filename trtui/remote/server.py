@@ -57,7 +57,8 @@ MAX_BODY = 1024
 MAX_REQUEST_BYTES = MAX_REQUEST_LINE + MAX_HEADER_BYTES + MAX_BODY  # all a request may send
 DEADLINE_S = 10.0  # the whole exchange of a connection that is not a stream
 STALL_S = 5.0  # a stream whose reader takes no data for this long is dropped
-LINGER_S = 1.0  # after an error reply, read (and drop) what the client still sends, at most this long
+LINGER_S = 1.0  # after an error reply, read (and drop) what the client still sends: this long at most
+LINGER_BYTES = 64 * 1024  # ... and this much at most
 KEEPALIVE_S = 5.0
 DEFAULT_RATE = 20.0  # requests per second per client address (burst: twice that)
 CONTROL_ACTIONS = ("pause", "resume", "reset")
@@ -108,6 +109,13 @@ class RateLimiter:
             if len(self._buckets) > 10_000:  # forget idle clients (bounded memory)
                 self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60.0}
             return ok
+
+    def exhausted(self, client: str) -> bool:
+        """True when `client`'s next request would be refused (nothing is charged)."""
+        now = self._clock()
+        with self._lock:
+            hit = self._buckets.get(client)
+            return hit is not None and hit[0] + (now - hit[1]) * self.rate < 1.0
 
 
 def _raw_reply(code: int, text: str) -> bytes:
@@ -179,6 +187,11 @@ class _Connection(web.RequestHandler):
         self._tr = tr
         peer = tr.get_extra_info("peername")
         self.address = str(peer[0]) if peer else "?"
+        if self.server.limiter.exhausted(self.address):
+            # Over its rate already: refused before any parsing (the cheapest answer to a flood),
+            # and before it could make another client's incomplete request give way.
+            self._refuse(429, "too many requests")
+            return
         if not self.server._admit(self):
             self._refuse(503, "too many connections")
             return
@@ -188,8 +201,11 @@ class _Connection(web.RequestHandler):
         self._timer = self._loop.call_later(self.server.limits.deadline_s, self._deadline)
 
     def data_received(self, data: bytes) -> None:
-        if self.state == "refused":
-            return  # lingering: read and drop
+        if self.state == "refused":  # lingering: read and drop, a little
+            self.received += len(data)
+            if self.received > MAX_REQUEST_BYTES + LINGER_BYTES and self._tr is not None:
+                self._tr.abort()
+            return
         if self.state == "reading":
             before = self.received
             self.received += len(data)
@@ -462,12 +478,16 @@ class RunServer:
         if path == "/metrics":
             from prometheus_client import CONTENT_TYPE_LATEST
 
-            body = await self._work(self.hub.rendered, "metrics", self.render_metrics)
+            body = self.hub.cached("metrics") or await self._work(
+                self.hub.rendered, "metrics", self.render_metrics
+            )
             return _reply(200, body, CONTENT_TYPE_LATEST)
         if path == "/snapshot":
             if self.hub.latest() is None:
                 return _reply(503, b'{"error": "no data yet"}\n', "application/json")
-            body = await self._work(self.hub.rendered, "snapshot", self.render_snapshot)
+            body = self.hub.cached("snapshot") or await self._work(
+                self.hub.rendered, "snapshot", self.render_snapshot
+            )
             return _reply(200, body, "application/json")
         if path == "/stream":
             return await self._stream(request, conn)
