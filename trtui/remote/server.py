@@ -47,7 +47,7 @@ from trtui.remote.wire import WireEncoder
 from trtui.stats.update import Update
 
 MAX_CONNECTIONS = 256
-MAX_CONNECTIONS_PER_ADDRESS = 32
+MAX_CONNECTIONS_PER_ADDRESS = 64  # what the whole server allowed before (50 scrapers on one host)
 MAX_STREAMS = 16
 MAX_STREAMS_PER_ADDRESS = 4
 MAX_REQUEST_LINE = 2048
