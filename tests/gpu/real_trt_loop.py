@@ -29,7 +29,6 @@ def main(argv: list[str]) -> int:
     faulthandler.enable()
     import pycuda.driver as cuda
 
-
     path, n = argv[1], int(argv[2]) if len(argv) > 2 else 2000
     cuda.init()
     dev_ctx = cuda.Device(0).retain_primary_context()
