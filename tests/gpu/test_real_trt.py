@@ -91,7 +91,7 @@ def engines(trt: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
                 f"--saveEngine={engine}",
                 *flags,
                 f"--tacticSources={TACTICS}",
-                f"--timingCacheFile={where / 'timing.cache'}",
+                f"--timingCacheFile={where / f'timing-{key}.cache'}",
                 f"--exportLayerInfo={where / f'{key}.layers.json'}",
             ]
             if dynamic:
@@ -422,7 +422,7 @@ def test_tune_with_real_builds(trt: Any, engines: dict[str, Path], tmp_path: Pat
         "--range",
         "1M:1G",
         "--timing-cache",
-        str(engines["r18_fp16"].with_name("timing.cache")),
+        str(engines["r18_fp16"].with_name("timing-r18_fp16.cache")),
         "--json",
         str(out),
         "--save",
