@@ -131,19 +131,21 @@ def inspector_doc(spec: dict[str, Any]) -> dict[str, Any]:
         "INT8": "Channel major INT8 format where channel % 32 == 0",
     }
     layers = []
-    for name in spec.get("layers", []):
+    for i, name in enumerate(spec.get("layers", [])):
         p = precisions.get(name, "FP16")
-        layers.append(
-            {
-                "Name": name,
-                "LayerType": types.get(name, "CaskConvolution"),
-                "TacticName": f"standin_spin_{name.split()[0]}",
-                "Outputs": [
-                    {"Name": f"{name}:out", "Dimensions": [1, 64, 56, 56], "Format/Datatype": fmt.get(p, p)}
-                ],
-                "Metadata": f"[ONNX Layer: /{name.split()[0]}]",
-            }
-        )
+        layer_type = types.get(name, "CaskConvolution")
+        layer: dict[str, Any] = {
+            "Name": name,
+            "LayerType": layer_type,
+            "Outputs": [{"Name": f"{name}:out", "Dimensions": [1, 64, 56, 56], "Format/Datatype": fmt.get(p, p)}],
+            "Metadata": f"[ONNX Layer: /{name.split()[0]}]",
+            "TacticValue": f"0x{i + 1:016x}",
+        }
+        # As the real TensorRT 8.5.3 writes them (seen on an H100): every layer has a TacticValue;
+        # reformats (and fused convolution + pooling layers) have no TacticName.
+        if layer_type not in ("Reformat", "CaskConvActPool"):
+            layer["TacticName"] = f"standin_spin_{name.split()[0]}"
+        layers.append(layer)
     return {
         "Layers": layers,
         "Bindings": [t["name"] for t in spec.get("inputs", []) + spec.get("outputs", [])],
