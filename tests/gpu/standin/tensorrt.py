@@ -137,7 +137,9 @@ def inspector_doc(spec: dict[str, Any]) -> dict[str, Any]:
         layer: dict[str, Any] = {
             "Name": name,
             "LayerType": layer_type,
-            "Outputs": [{"Name": f"{name}:out", "Dimensions": [1, 64, 56, 56], "Format/Datatype": fmt.get(p, p)}],
+            "Outputs": [
+                {"Name": f"{name}:out", "Dimensions": [1, 64, 56, 56], "Format/Datatype": fmt.get(p, p)}
+            ],
             "Metadata": f"[ONNX Layer: /{name.split()[0]}]",
             "TacticValue": f"0x{i + 1:016x}",
         }
