@@ -24,3 +24,10 @@ class MissingDependency(UserError):
 
 class NoGpu(UserError):
     """No usable NVIDIA driver or GPU."""
+
+
+class InternalError(UserError):
+    """A bug in trtui, not the user's doing (e.g. an unexpected exception inside a screen): the CLI
+    prints its one line and exits with code 1; the details were saved where the line says."""
+
+    exit_code = 1

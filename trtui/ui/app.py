@@ -32,13 +32,16 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
+from trtui import format as fmt
 from trtui.errors import UserError
 from trtui.feed import UpdateFeed
+from trtui.remote.wire_decode import DROPPED_NOTICE
 from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_details
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
+from trtui.ui.guard import run_guarded
 from trtui.ui.kernels_screen import KernelsScreen
 from trtui.ui.layer_view import LayerView
 from trtui.ui.palette import live_commands
@@ -121,6 +124,7 @@ class TrtuiApp(RunKeys):
         self.paused_requested = False
         self._layers_shown: tuple[Any, ...] | None = None  # the layer infos the view holds
         self._panels: list[Panel] = []
+        self.dropped_shown = False  # the notice that values from a server were dropped, shown once
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -226,6 +230,8 @@ class TrtuiApp(RunKeys):
             self.error = p.error or "the source failed"
             self.exit(2)
             return
+        if not self.dropped_shown:
+            self._show_dropped(p.notices)
         view = self.view
         if p.info.layers is not self._layers_shown:  # layer details arrived or changed
             self._layers_shown = p.info.layers
@@ -371,6 +377,15 @@ class TrtuiApp(RunKeys):
         self.exported.append((kind, str(target)))
         self.notify(str(target), title=f"exported {kind}", timeout=4)
 
+    def _show_dropped(self, notices: tuple[str, ...]) -> None:
+        """A stream held numbers that are not measurements (NaN, infinite, negative times): say so
+        once; the decoder dropped them, and the notice stays in the run's notices."""
+        for notice in notices:
+            if notice.startswith(DROPPED_NOTICE):
+                self.dropped_shown = True
+                self.notify(fmt.one_line(notice, 300), title="bad data", severity="warning", timeout=10)
+                return
+
     # -- command palette ---------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -386,7 +401,7 @@ def _displayed(widget: Widget) -> bool:
 def run_app(feed: UpdateFeed, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0) -> int:
     app = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
     try:
-        code = app.run()
+        code = run_guarded(app)
     finally:
         feed.stop()
     if app.error:

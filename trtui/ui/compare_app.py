@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from rich.markup import escape
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta
 from trtui.analysis.report import clip, ms, pct, signed
 from trtui.analysis.views import tactic_family
+from trtui.ui.guard import GuardedApp, run_guarded
 
 _NUMERIC = re.compile(r"^([+-]?\d[\d.]*%?|n/a)$")
 SORTS: tuple[tuple[str, Callable[[LayerDelta], object]], ...] = (
@@ -227,7 +228,7 @@ class CompareScreen(Screen[None]):
             self.app.exit(0)
 
 
-class CompareApp(App[int]):
+class CompareApp(GuardedApp[int]):
     TITLE = "trtui compare"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
@@ -240,5 +241,5 @@ class CompareApp(App[int]):
 
 
 def run_compare_app(comparison: Comparison, *_: object) -> int:
-    result = CompareApp(comparison).run()
+    result = run_guarded(CompareApp(comparison))
     return int(result or 0)

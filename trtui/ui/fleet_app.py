@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 from trtui.remote.feed import RemoteFeed
 from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row
 from trtui.stats.update import Update
+from trtui.ui.guard import GuardedApp, run_guarded
 
 NUMERIC = {"p50 ms", "p99 ms", "inf/s", "GPU util", "power", "temp"}
 
@@ -31,7 +32,7 @@ class DeviceUpdate(Message):
     update: Update
 
 
-class FleetApp(App[int | None]):
+class FleetApp(GuardedApp[int | None]):
     """Returns the index of the device to open, or None to quit."""
 
     CSS_PATH = "fleet.tcss"
@@ -127,13 +128,13 @@ def run_fleet(
 
     while True:
         app = FleetApp(urls, token, refresh_s=refresh_s)
-        choice = app.run()
+        choice = run_guarded(app)
         if choice is None:
             return 0
         feed = RemoteFeed(urls[choice], token)
         device = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
         try:
-            device.run()
+            run_guarded(device)
         finally:
             feed.stop()
         if device.signalled:

@@ -135,7 +135,10 @@ def latency_text(update: Update, width: int, hist_rows: int = 4) -> Text:
 
 def histogram_lines(values: npt.NDArray[Any], width: int, rows: int) -> list[str]:
     """A vertical-bar histogram of `values` (block characters) `rows` lines high, and an axis
-    line with the low and high edges; every line is exactly `width` cells."""
+    line with the low and high edges; every line is exactly `width` cells. Values that are not
+    finite (unknown) are left out."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
     if len(values) < 2 or width < 8 or rows < 1:
         return []
     lo, hi = (float(v) for v in np.percentile(values, (0.5, 99.5)))
