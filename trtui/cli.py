@@ -8,12 +8,14 @@ when their command runs, so `trtui --version` stays fast and needs no GPU stack.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn, TextIO
 
 from trtui import __version__
+from trtui import format as fmt
 from trtui.errors import UserError
 
 # Subcommand name -> module under trtui.commands. `open` is the default: `trtui FILE` = `trtui open FILE`.
@@ -65,6 +67,33 @@ def _normalise(argv: list[str]) -> list[str]:
     return argv
 
 
+class _SafeWriter:
+    """A text stream that escapes control characters (ESC, \\x01, ...) but keeps line breaks:
+    names from engines, recordings and the network never drive the reader's terminal."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(fmt.safe_block(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def safe_stdout() -> Iterator[None]:
+    """While a command runs, everything it prints to stdout goes through `format.safe_block`
+    (JSON is unchanged: it escapes control characters itself)."""
+    saved = sys.stdout
+    sys.stdout = _SafeWriter(saved)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -76,9 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "_module", None) is None:
             parser.print_help()
             return 0
-        return int(args._module.run(args))
+        with safe_stdout():
+            return int(args._module.run(args))
     except UserError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        print(f"{PROG}: error: {fmt.safe(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -31,6 +31,13 @@ def safe(text: str) -> str:
     return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
 
 
+def safe_block(text: str) -> str:
+    """`safe` for text of several lines: every line break stays, everything else is escaped."""
+    if not _UNSAFE.search(text):
+        return text
+    return "\n".join(safe(line) for line in text.split("\n"))
+
+
 def one_line(text: str, max_len: int = 200) -> str:
     """`safe(text)` cut to `max_len` characters (an ellipsis ends a cut one)."""
     out = safe(text)

@@ -8,6 +8,7 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from trtui import format as fmt
 from trtui.analysis.gate import SCHEMA, Check, GateResult
 from trtui.stats.energy_report import j_text
 
@@ -207,12 +208,16 @@ def gate_junit(r: GateResult) -> str:
     if r.notices:
         err = ET.SubElement(suite, "system-out")
         err.text = "\n".join(r.notices)
+    for el in suites.iter():  # names and reasons are untrusted: no control character reaches the XML
+        el.attrib.update({k: fmt.safe(v) for k, v in el.attrib.items()})
+        if el.text:
+            el.text = fmt.safe_block(el.text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return fmt.safe(text.replace("\n", " ")).replace("|", "\\|").replace("`", "'")
 
 
 def gate_markdown(r: GateResult) -> str:

@@ -45,7 +45,7 @@ def header_text(
     elif info.kind == "recording":
         t.append(" RECORDING ", style="bold black on cyan")
         t.append(" ")
-    t.append(info.label, style="bold")
+    t.append(fmt.safe(info.label), style="bold")
     state_style = {
         "running": "bold green",
         "paused": "bold yellow",
@@ -76,7 +76,7 @@ def header_text(
         facts.append(f"{info.streams} streams")
     if info.aux_streams:
         facts.append(f"{info.aux_streams} aux streams")
-    t.append(" · ".join(f for f in facts if f), style="dim")
+    t.append(fmt.safe(" · ".join(f for f in facts if f)), style="dim")
     return t
 
 
@@ -181,9 +181,9 @@ def gpu_text(update: Update, width: int) -> Text:
         return t
     if s.simulated:
         t.append(" simulated", style="yellow")
-    t.append(f" {s.device_name or ''}\n", style="dim")
+    t.append(f" {fmt.safe(s.device_name or '')}\n", style="dim")
     if s.notice:
-        t.append(f"{s.notice}\n", style="red")
+        t.append(f"{fmt.one_line(s.notice, 500)}\n", style="red")
     hist = update.telemetry_history
     spark_w = max(width - 16, 4)
     used, total = s.mem_used_mib, s.mem_total_mib
