@@ -12,6 +12,7 @@ from trtui.analysis.gate import GateRun
 from trtui.errors import UserError
 from trtui.recording.files import detect_kind, read_json
 from trtui.recording.loader import Recording, load_recording, require_complete
+from trtui.recording.readers import MAX_NUMBER
 from trtui.recording.runs import run_from_recording, run_from_summary
 from trtui.recording.summary_reader import parse_summary
 
@@ -34,8 +35,8 @@ def summary_samples(value: object, path: Path) -> np.ndarray[Any, Any] | None:
     ):
         raise UserError(f"{path}: latency_samples_ms must be a list of numbers")
     arr = np.asarray(value, dtype=np.float64)
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        raise UserError(f"{path}: latency_samples_ms holds a negative or non-finite latency")
+    if not np.isfinite(arr).all() or (arr < 0).any() or (arr > MAX_NUMBER).any():
+        raise UserError(f"{path}: latency_samples_ms holds a negative, non-finite or out-of-range latency")
     return arr if len(arr) else None
 
 
