@@ -225,3 +225,17 @@ def test_check_inputs_numbers(data: st.DataObject, summary_side: bool) -> None:
         for c in result.checks:
             for v in (c.baseline, c.candidate, c.change_pct, c.ci_low_pct, c.ci_high_pct):
                 assert v is None or math.isfinite(v), c
+
+
+def test_a_400_digit_latency_sample_is_a_user_error(tmp_path: Path) -> None:
+    """Found by the fuzzing above: numpy's OverflowError escaped from a summary's samples."""
+    doc = copy.deepcopy(SUMMARY)
+    doc["latency_samples_ms"] = [0.5, 10**400]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))
+    try:
+        load_gate_run(path, "candidate")
+    except UserError as err:
+        assert "out of range" in str(err)
+    else:
+        raise AssertionError("a 400-digit latency was accepted")

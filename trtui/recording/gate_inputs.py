@@ -34,7 +34,10 @@ def summary_samples(value: object, path: Path) -> np.ndarray[Any, Any] | None:
         isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
     ):
         raise UserError(f"{path}: latency_samples_ms must be a list of numbers")
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except OverflowError:  # an integer of hundreds of digits
+        raise UserError(f"{path}: latency_samples_ms holds a number out of range") from None
     if not np.isfinite(arr).all() or (arr < 0).any() or (arr > MAX_NUMBER).any():
         raise UserError(f"{path}: latency_samples_ms holds a negative, non-finite or out-of-range latency")
     return arr if len(arr) else None

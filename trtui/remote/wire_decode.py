@@ -43,7 +43,7 @@ DROPPED_NOTICE = "values from the server dropped (not finite or out of range)"
 
 
 class Drops:
-    """The numbers a connection's decoder dropped, by field (`dropped_notice` says which)."""
+    """The numbers a connection's decoder dropped, by field (`notice` says which)."""
 
     def __init__(self) -> None:
         self.by_field: Counter[str] = Counter()

@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
+from trtui import format as fmt
 from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta
 from trtui.analysis.report import clip, ms, pct, signed
 from trtui.analysis.views import tactic_family
@@ -65,7 +66,7 @@ def header_text(c: Comparison) -> str:
     parts = []
     for side, s in (("A", c.a), ("B", c.b)):
         sim = "  [SIMULATED]" if s.simulated else ""
-        where = escape(f"{s.label}  ({s.origin}{', ' + s.device if s.device else ''})")
+        where = escape(fmt.safe(f"{s.label}  ({s.origin}{', ' + s.device if s.device else ''})"))
         parts.append(f"[b]{side}[/b]: {where}{sim}")
     return "\n".join(parts)
 

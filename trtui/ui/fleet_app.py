@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
+from trtui import format as fmt
 from trtui.remote.feed import RemoteFeed
 from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row
 from trtui.stats.update import Update
@@ -88,7 +89,8 @@ class FleetApp(GuardedApp[int | None]):
         out = []
         for name, value in zip(COLUMNS, row.cells(), strict=True):
             style = "bold red" if name == "state" and row.lost else ("yellow" if value == "SIMULATED" else "")
-            out.append(Text(value, style=style, justify="right" if name in NUMERIC else "left"))
+            cell = fmt.safe(value)  # labels and reasons come from the servers
+            out.append(Text(cell, style=style, justify="right" if name in NUMERIC else "left"))
         return out
 
     def on_device_update(self, message: DeviceUpdate) -> None:
