@@ -14,7 +14,13 @@ the screen; the ratio), and a plain Textual DataTable app rewriting every cell o
 rows twice a second (this file, `--datatable N`). Also: launch to the first drawn table, idle and
 with one core busy (pinned to 2 cores where taskset and more cores exist), the `s` key, RSS.
 
-Run: python -m bench ui   (or: python bench/ui.py to print the rows)
+Terminal bytes (issue 24): what `trtui demo` writes to its terminal (tmux `pipe-pane`, see
+bench/_tty_bytes.py) at 80x24, 120x40 and 200x60, in the first 10 s and per second in a steady
+window after 12 s, beside htop at the same size and refresh rate (`htop -d 5`: 2 refreshes/s) in the
+same run; the lean mode (`--lean-terminal on`) too; and the time from launch to the first frame
+(the header on screen). Target: trtui <= 1.5x htop's steady bytes/s at every size.
+
+Run: python -m bench ui   (or: python bench/ui.py to print the rows; --bytes for the bytes rows only)
 """
 
 from __future__ import annotations
@@ -250,6 +256,97 @@ def _datatable_row(n: int, m: Measure) -> dict[str, object]:
     }
 
 
+BYTES_SIZES = ((80, 24), (120, 40), (200, 60))
+BYTES_TARGET = 1.5  # trtui's steady bytes/s at most this many times htop's
+
+
+def bytes_rows() -> list[dict[str, object]]:
+    """Terminal bytes of `trtui demo` (default and lean) beside htop at 2 refreshes/s, per size."""
+    from bench._tty_bytes import FIRST_S, STEADY_FROM_S, STEADY_S
+    from bench._tty_bytes import measure as measure_bytes
+
+    py = sys.executable
+    htop = shutil.which("htop")
+    rows: list[dict[str, object]] = []
+    header = lambda screen: "RUNNING" in screen or "loading" in screen  # noqa: E731
+    window = f"steady: {STEADY_S:.0f} s from {STEADY_FROM_S:.0f} s after launch"
+    for cols, lines in BYTES_SIZES:
+        size = f"{cols}x{lines}"
+        base = (
+            measure_bytes(f"{htop} -d 5", cols, lines, marker=lambda s: "Mem" in s, cwd=ROOT)
+            if htop
+            else None
+        )
+        ref = base.steady_bytes_per_s if base else float("nan")
+        if base is None:
+            rows.append(
+                {
+                    "name": f"htop at {size}: SKIPPED",
+                    "value": float("nan"),
+                    "unit": "B/s",
+                    "command": COMMAND,
+                    "note": "htop is not installed: no baseline for the terminal-bytes target",
+                }
+            )
+        else:
+            rows.append(
+                {
+                    "name": f"baseline: htop -d 5 at {size}, terminal bytes/s (steady)",
+                    "value": round(ref, 1),
+                    "unit": "B/s",
+                    "command": COMMAND,
+                    "note": f"{window}; first {FIRST_S:.0f} s: {base.first_10s_bytes:,} B; tmux pipe-pane",
+                }
+            )
+        for what, opts in (("trtui demo", ""), ("trtui demo --lean-terminal on", " --lean-terminal on")):
+            m = measure_bytes(f"{py} -m trtui demo{opts}", cols, lines, marker=header, cwd=ROOT)
+            ratio = m.steady_bytes_per_s / ref if ref > 0 else float("nan")
+            verdict = ""
+            if not opts:
+                met = ratio <= BYTES_TARGET
+                verdict = f" (target <= {BYTES_TARGET}x htop: {'met' if met else 'NOT MET'})" if base else ""
+            row: dict[str, object] = {
+                "name": f"{what} at {size}, terminal bytes/s (steady){verdict}",
+                "value": round(m.steady_bytes_per_s, 1),
+                "unit": "B/s",
+                "command": COMMAND,
+                "note": f"{window}; default refresh 0.5 s; baseline: htop at the same size, same run",
+            }
+            if base:
+                row.update(baseline=round(ref, 1), ratio=round(ratio, 3))
+            rows.append(row)
+            rows.append(
+                {
+                    "name": f"{what} at {size}, terminal bytes in the first {FIRST_S:.0f} s",
+                    "value": m.first_10s_bytes,
+                    "unit": "B",
+                    "command": COMMAND,
+                    "note": "from launch; baseline: htop's first 10 s",
+                    **(
+                        {
+                            "baseline": base.first_10s_bytes,
+                            "ratio": round(m.first_10s_bytes / max(base.first_10s_bytes, 1), 3),
+                        }
+                        if base
+                        else {}
+                    ),
+                }
+            )
+            if not opts:
+                rows.append(
+                    {
+                        "name": f"trtui demo at {size}: launch to the first frame (header on screen)",
+                        "value": round(m.first_frame_s, 3),
+                        "unit": "s",
+                        "command": COMMAND,
+                        "note": "issue 24's target: 0.3 s; capture-pane polled every 10 ms"
+                        + ("; baseline: htop's first frame" if base else ""),
+                        **({"baseline": round(base.first_frame_s, 3)} if base else {}),
+                    }
+                )
+    return rows
+
+
 def run() -> list[dict[str, object]]:
     if shutil.which("tmux") is None:
         raise RuntimeError("bench ui needs tmux")
@@ -257,6 +354,7 @@ def run() -> list[dict[str, object]]:
     here = Path(__file__).resolve()
     dt = {n: measure(f"{py} {here} --datatable {n}", "cell", stats=False) for n in (1000, 20000)}
     rows: list[dict[str, object]] = [_datatable_row(n, m) for n, m in dt.items()]
+    rows += bytes_rows()
     every1 = "--layers 20000 --profile-every 1"
     configs = (  # (what, trtui options, details open, CPU target %, first-frame target s)
         ("trtui demo, 1,000 layers", "--layers 1000", False, 3.0, 1.0),
@@ -322,7 +420,8 @@ def run() -> list[dict[str, object]]:
             "unit": "s",
             "command": COMMAND,
             "note": f"median of {len(frames)} launches ({', '.join(f'{f:.3f}' for f in frames)} s) while a "
-            "busy loop runs" + (" (both pinned to cores 0-1)" if _two_cores() else "")
+            "busy loop runs"
+            + (" (both pinned to cores 0-1)" if _two_cores() else "")
             + "; baseline: the same launch on an idle machine",
             "baseline": round(idle, 3),
             "ratio": round(median / idle, 3),
@@ -379,7 +478,10 @@ def _datatable_app(n: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--datatable":
+    if sys.argv[1:] == ["--bytes"]:
+        for row in bytes_rows():
+            print(row, flush=True)
+    elif len(sys.argv) == 3 and sys.argv[1] == "--datatable":
         _datatable_app(int(sys.argv[2]))
     elif len(sys.argv) == 4 and sys.argv[1] == "--rss":  # --rss LAYERS MINUTES
         for point in rss_over_time(int(sys.argv[2]), float(sys.argv[3])):

@@ -17,6 +17,16 @@ produce NaNs).
 
     python sample_engines/make_onnx.py --model resnet50            # -> ./resnet50.onnx
     python sample_engines/make_onnx.py --model all --dynamic-batch --out-dir models/
+    python sample_engines/make_onnx.py --model resnet50 --qdq convs  # -> ./resnet50_qdq.onnx (INT8)
+
+`--qdq` writes an explicitly quantized (QAT-style) model that TensorRT builds in INT8 with no
+calibration data: QuantizeLinear/DequantizeLinear pairs on every convolution's data input (per-tensor
+scale) and weights (per-output-channel scale, axis 0, symmetric, zero point 0). `convs` leaves each
+residual Add's identity input unquantized, so TensorRT cannot fuse the Add into the INT8 convolution
+and runs it in a higher precision: the classic INT8 pitfall, kept on purpose for comparison.
+`residual` also quantizes that input, so the Add (and the ReLU after it) fuse into the convolution.
+Scales are fixed, not calibrated (activations: amax 8, weights: each channel's max |w|): the
+timings are those of a real INT8 network, the outputs mean nothing.
 
 Importable too: `from sample_engines.make_onnx import build_resnet`.
 Needs numpy and the `onnx` package (`pip install "trtui[onnx]"`).
@@ -48,6 +58,8 @@ NUM_CLASSES = 1000
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Flatten-13, Gemm-13, Relu/Add-14 ... all ops used have their current form from 13 on
 BN_EPS = 1e-5
+QDQ_MODES = ("none", "convs", "residual")
+ACT_AMAX = 8.0  # fixed activation range for --qdq (not calibrated: the weights are random anyway)
 # Scale of the last BatchNorm in each residual branch. With a scale of 1 the activations' variance
 # doubles at each block (~2**16 after ResNet-50's 16 blocks); with 0.25 it grows ~6 % per block.
 BRANCH_OUT_SCALE = 0.25
@@ -113,12 +125,32 @@ def fold_batchnorm(
 class _GraphBuilder:
     """Collects nodes and initializers in execution order; draws weights from one seeded stream."""
 
-    def __init__(self, onnx_mod: Any, seed: int) -> None:
+    def __init__(self, onnx_mod: Any, seed: int, qdq: str = "none") -> None:
         self.onnx = onnx_mod
         self.helper = onnx_mod.helper
         self.rng = np.random.default_rng(seed)
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
+        self.qdq = qdq
+
+    def quantize(self, name: str, x: str, scale: np.ndarray, axis: int | None = None) -> str:
+        """QuantizeLinear + DequantizeLinear on `x` (symmetric INT8: zero point 0), as QAT exports write
+        them; per-tensor for a scalar `scale`, per-channel along `axis` otherwise."""
+        scale = np.asarray(scale, dtype=np.float32)
+        zero = np.zeros(scale.shape, dtype=np.int8)
+        s_name = self._init(f"{name}.scale", scale)
+        z_name = self._init(f"{name}.zero_point", zero)
+        attrs = {} if axis is None else {"axis": axis}
+        q = f"{name}.q"
+        self.nodes.append(self.helper.make_node("QuantizeLinear", [x, s_name, z_name], [q],
+                                                name=f"{name}.QuantizeLinear", **attrs))
+        dq = f"{name}.dq"
+        self.nodes.append(self.helper.make_node("DequantizeLinear", [q, s_name, z_name], [dq],
+                                                name=f"{name}.DequantizeLinear", **attrs))
+        return dq
+
+    def quantize_activation(self, name: str, x: str) -> str:
+        return self.quantize(name, x, np.float32(ACT_AMAX / 127.0))
 
     def _init(self, name: str, array: np.ndarray) -> str:
         self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
@@ -146,10 +178,15 @@ class _GraphBuilder:
         w, b = fold_batchnorm(w, gamma, beta, mean, var)
         pad = kernel // 2
         out = f"{name}.out"
+        w_in = self._init(f"{name}.weight", w)
+        if self.qdq != "none":
+            x = self.quantize_activation(f"{name}.input_quantizer", x)
+            amax = np.abs(w).reshape(c_out, -1).max(axis=1)
+            w_in = self.quantize(f"{name}.weight_quantizer", w_in, np.maximum(amax, 1e-8) / 127.0, axis=0)
         self.nodes.append(
             self.helper.make_node(
                 "Conv",
-                [x, self._init(f"{name}.weight", w), self._init(f"{name}.bias", b)],
+                [x, w_in, self._init(f"{name}.bias", b)],
                 [out],
                 name=name,
                 doc_string=f"{name} with {bn_name} folded in",
@@ -194,8 +231,16 @@ def _basic_block(g: _GraphBuilder, prefix: str, x: str, c_in: int, planes: int, 
     identity = x
     if stride != 1 or c_in != planes:
         identity = g.conv_bn(f"{prefix}.downsample.0", x, c_in, planes, 1, stride, f"{prefix}.downsample.1")
-    y = g.op("Add", f"{prefix}.add", [y, identity])
+    y = g.op("Add", f"{prefix}.add", [y, _residual_input(g, prefix, identity)])
     return g.relu(f"{prefix}.relu2", y)
+
+
+def _residual_input(g: _GraphBuilder, prefix: str, identity: str) -> str:
+    """The identity input of a residual Add: quantized only with --qdq residual (then TensorRT fuses
+    the Add into the INT8 convolution before it)."""
+    if g.qdq == "residual":
+        return g.quantize_activation(f"{prefix}.residual_quantizer", identity)
+    return identity
 
 
 def _bottleneck(g: _GraphBuilder, prefix: str, x: str, c_in: int, planes: int, stride: int) -> str:
@@ -208,11 +253,13 @@ def _bottleneck(g: _GraphBuilder, prefix: str, x: str, c_in: int, planes: int, s
     identity = x
     if stride != 1 or c_in != c_out:
         identity = g.conv_bn(f"{prefix}.downsample.0", x, c_in, c_out, 1, stride, f"{prefix}.downsample.1")
-    y = g.op("Add", f"{prefix}.add", [y, identity])
+    y = g.op("Add", f"{prefix}.add", [y, _residual_input(g, prefix, identity)])
     return g.relu(f"{prefix}.relu3", y)
 
 
-def _check_options(model: str, batch: int, opset: int, seed: int) -> None:
+def _check_options(model: str, batch: int, opset: int, seed: int, qdq: str = "none") -> None:
+    if qdq not in QDQ_MODES:
+        raise ValueError(f"unknown qdq mode {qdq!r}: choose one of {', '.join(QDQ_MODES)}")
     if model not in SPECS:
         raise ValueError(f"unknown model {model!r}: choose one of {', '.join(SPECS)}")
     if batch < 1:
@@ -230,21 +277,24 @@ def build_resnet(
     dynamic_batch: bool = False,
     opset: int = DEFAULT_OPSET,
     seed: int = 0,
+    qdq: str = "none",
 ) -> onnx.ModelProto:
     """Build a torchvision-layout ResNet ("resnet18" or "resnet50") with seeded random weights.
 
     Input `input` [N, 3, 224, 224] float32, output `logits` [N, 1000] float32; N is `batch`, or the
     symbolic dimension "batch" when `dynamic_batch` is true. The same arguments give the same bytes.
+    `qdq` ("none", "convs", "residual"): explicit INT8 quantization, see the module docstring; the
+    weights drawn are the same as without it.
     Raises OnnxMissingError without the `onnx` package and ValueError for bad arguments.
     """
-    _check_options(model, batch, opset, seed)
+    _check_options(model, batch, opset, seed, qdq)
     onnx_mod = _import_onnx()
     helper = onnx_mod.helper
     max_opset = int(onnx_mod.defs.onnx_opset_version())
     if opset > max_opset:
         raise ValueError(f"opset must be at most {max_opset} (the installed onnx's newest), got {opset}")
     spec = SPECS[model]
-    g = _GraphBuilder(onnx_mod, seed)
+    g = _GraphBuilder(onnx_mod, seed, qdq)
 
     x = g.conv_bn("conv1", INPUT_NAME, 3, 64, 7, 2, "bn1")
     x = g.relu("relu", x)
@@ -289,6 +339,7 @@ def build_resnet(
             "trtui.sample.model": spec.name,
             "trtui.sample.seed": str(seed),
             "trtui.sample.weights": "random (He-normal, seeded), not trained",
+            "trtui.sample.qdq": qdq,
         },
     )
     return proto
@@ -299,11 +350,13 @@ def parameter_count(model: onnx.ModelProto) -> int:
     return sum(int(np.prod(t.dims, dtype=np.int64)) for t in model.graph.initializer)
 
 
-def output_name(model: str, batch: int = 1, dynamic_batch: bool = False) -> str:
-    """File name for a generated model: resnet50.onnx, resnet50_b8.onnx, resnet50_dynamic.onnx."""
+def output_name(model: str, batch: int = 1, dynamic_batch: bool = False, qdq: str = "none") -> str:
+    """File name for a generated model: resnet50.onnx, resnet50_b8.onnx, resnet50_dynamic.onnx, and
+    with explicit quantization resnet50_qdq.onnx (convs) or resnet50_qdq_res.onnx (residual)."""
+    tag = {"none": "", "convs": "_qdq", "residual": "_qdq_res"}[qdq]
     if dynamic_batch:
-        return f"{model}_dynamic.onnx"
-    return f"{model}.onnx" if batch == 1 else f"{model}_b{batch}.onnx"
+        return f"{model}_dynamic{tag}.onnx"
+    return f"{model}{tag}.onnx" if batch == 1 else f"{model}_b{batch}{tag}.onnx"
 
 
 def write_atomic(data: bytes, path: Path) -> None:
@@ -375,6 +428,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=_nonnegative_int, default=0, help="weight seed (default: 0)")
     parser.add_argument(
+        "--qdq",
+        choices=QDQ_MODES,
+        default="none",
+        help="explicit INT8 quantization (Q/DQ pairs, no calibration needed): 'convs' on every "
+        "convolution's input and weights (residual Adds stay in higher precision), 'residual' also on "
+        "the Adds' identity inputs (default: none)",
+    )
+    parser.add_argument(
         "--out-dir", type=Path, default=Path("."), metavar="DIR", help="where to write (default: .)"
     )
     return parser
@@ -409,11 +470,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in models:
             try:
                 proto = build_resnet(
-                    name, batch=batch, dynamic_batch=args.dynamic_batch, opset=args.opset, seed=args.seed
+                    name, batch=batch, dynamic_batch=args.dynamic_batch, opset=args.opset, seed=args.seed,
+                    qdq=args.qdq,
                 )
             except ValueError as err:
                 raise UsageError(str(err)) from None
-            path = args.out_dir / output_name(name, batch, args.dynamic_batch)
+            path = args.out_dir / output_name(name, batch, args.dynamic_batch, args.qdq)
             data = proto.SerializeToString()
             try:
                 write_atomic(data, path)
@@ -422,7 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             shape = f"[{BATCH_DIM if args.dynamic_batch else batch},3,{IMAGE_SIZE},{IMAGE_SIZE}]"
             print(
                 f"wrote {path} ({parameter_count(proto):,} parameters, {len(data) / 2**20:.1f} MiB, "
-                f"input '{INPUT_NAME}' {shape}, opset {args.opset}, seed {args.seed})"
+                f"input '{INPUT_NAME}' {shape}, opset {args.opset}, seed {args.seed}"
+                + (f", Q/DQ {args.qdq}" if args.qdq != "none" else "") + ")"
             )
     except OnnxMissingError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,35 @@ def test_bad_input_one_line_exit_2(args: list[str], needle: str, tmp_path: Path)
     assert_one_line_error(run_cli(*args, cwd=tmp_path), needle)
 
 
+@pytest.mark.parametrize(
+    "args,needles",
+    [
+        (["profle", "demo"], ("unknown command 'profle'", "did you mean 'profile'")),
+        (["swep", "demo", "--batch", "1..8"], ("unknown command 'swep'", "did you mean 'sweep'")),
+        (["frobnicate", "demo"], ("unknown command 'frobnicate'", "commands: open, demo, profile")),
+    ],
+)
+def test_a_mistyped_command_is_named_with_the_nearest_one(args: list[str], needles: tuple[str, ...]) -> None:
+    assert_one_line_error(run_cli(*args), *needles)
+
+
+def test_a_json_file_that_holds_no_json_is_not_called_a_text_engine(tmp_path: Path) -> None:
+    f = tmp_path / "notjson.profile.json"
+    f.write_text("this is not JSON\n")
+    proc = run_cli("profile", str(f))
+    assert_one_line_error(proc, "not a readable trtexec recording", "does not hold JSON")
+    assert "TensorRT engine" not in proc.stderr
+
+
+def test_an_onnx_model_named_engine_gets_an_output_other_than_itself(tmp_path: Path) -> None:
+    f = tmp_path / "model.engine"
+    f.write_bytes(b"\x08\x07\x12\x07pytorch" + b"\0" * 64)  # ir_version 7, then producer_name
+    proc = run_cli("profile", str(f))
+    built = tmp_path / "model.built.engine"
+    assert_one_line_error(proc, "is an ONNX model", f"--onnx={f}", f"--saveEngine={built}")
+    assert f"--saveEngine={f})" not in proc.stderr
+
+
 def test_json_path_that_is_a_folder(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("profile", "demo", "--json", str(tmp_path)), "is a folder")
 
@@ -130,3 +161,34 @@ def test_a_negative_or_huge_seed_is_one_line() -> None:
     for seed in ("-1", str(2**40)):
         res = run_cli("profile", "demo", "--duration", "0.2", "--seed", seed)
         assert res.returncode == 2 and res.stderr.count("\n") == 1 and "--seed" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_profile_writes_what_it_measured_marked_interrupted(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    out, csv = tmp_path / "out.json", tmp_path / "layers.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trtui", "profile", "demo", "--duration", "60", "--json", str(out),
+         "--csv", str(csv)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # SIGINT at its default, as from a terminal, even when pytest runs in the background
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(3.0)  # imports, then a second or more of measuring
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    s = json.loads(out.read_text())
+    assert s["state"] == "interrupted"
+    assert s["iterations"] > 0 and 0 < s["duration_s"] < 60 and len(s["layers"]) == 59
+    assert csv.read_text().count("\n") > 59
+    assert str(out) in stderr and str(csv) in stderr and "interrupted" in stderr
+
+
+def test_profile_says_on_stderr_where_it_wrote(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc = run_cli("profile", "demo", "--duration", "0.5", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote {out}" in proc.stderr and f"wrote {out}" not in proc.stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import importlib
 import inspect
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -164,3 +165,39 @@ def test_gpu_standin_defines_only_real_names(name: str) -> None:
 def test_gpu_standin_covers_every_name_the_adapter_uses() -> None:
     standin = set(_standin_names()) | set(_fake_names())  # what it does not define, it inherits from the fake
     assert [n for n in engine_session.TRT_NAMES_USED if n not in standin] == []
+
+
+# ---------------------------------------------------------------- the real TensorRT 8.5.3
+
+TRT85_DUMP = Path(__file__).parent / "data" / "trt_api" / "tensorrt-8.5.3.1.json"
+TRT85 = frozenset(json.loads(TRT85_DUMP.read_text())["names"])
+# What the runtime adapter uses that TensorRT 8.5.3 lacks, each guarded where it is used: plugin
+# libraries are loaded with ctypes on 8.x (engine_load), shape-input values come from
+# get_profile_shape_input (engine_tensors), aux streams and the _v2 size through getattr, and data types
+# by name (io_buffers).
+MISSING_IN_TRT85 = {
+    "Runtime.engine_host_code_allowed", "Runtime.get_plugin_registry", "IPluginRegistry.load_library",
+    "ICudaEngine.get_tensor_profile_values", "ICudaEngine.num_aux_streams",
+    "ICudaEngine.device_memory_size_v2",
+    "DataType.BF16", "DataType.INT64", "DataType.FP8", "DataType.INT4", "DataType.FP4",
+}
+
+
+def test_runtime_names_against_the_real_tensorrt_8_5() -> None:
+    used = set(engine_session.TRT_NAMES_USED) | set(engine_session.TRT_FULL_ONLY_NAMES)
+    assert {n for n in used if n not in TRT85} == MISSING_IN_TRT85
+    # the 8.x fallbacks exist there
+    assert {"ICudaEngine.get_profile_shape_input", "ICudaEngine.get_binding_index",
+            "ICudaEngine.device_memory_size", "IExecutionContext.active_optimization_profile"} <= TRT85
+
+
+def test_names_missing_in_8_5_are_only_used_behind_a_guard() -> None:
+    modules = ("engine_load", "engine_tensors", "engine_session")
+    src = "\n".join(
+        Path(importlib.import_module(f"trtui.gpu.runtime.{m}").__file__ or "").read_text() for m in modules
+    )
+    assert 'hasattr(runtime, "engine_host_code_allowed")' in src
+    assert 'hasattr(runtime, "get_plugin_registry")' in src and 'hasattr(registry, "load_library")' in src
+    assert 'hasattr(engine, "get_tensor_profile_values")' in src
+    assert 'getattr(engine, "num_aux_streams", 0)' in src
+    assert 'getattr(engine, "device_memory_size_v2", 0)' in src

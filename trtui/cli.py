@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from trtui import __version__
 from trtui import format as fmt
-from trtui.errors import UserError
+from trtui.errors import Interrupted, UserError
 
 # Subcommand name -> module under trtui.commands. `open` is the default: `trtui FILE` = `trtui open FILE`.
 COMMANDS: dict[str, str] = {
@@ -61,10 +63,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _normalise(argv: list[str]) -> list[str]:
-    """`trtui FILE ...` means `trtui open FILE ...`."""
+    """`trtui FILE ...` means `trtui open FILE ...`; a mistyped command is named, not opened."""
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        _reject_unknown_command(argv)
         return ["open", *argv]
     return argv
+
+
+def _reject_unknown_command(argv: list[str]) -> None:
+    """Raise UserError when argv[0] reads as a mistyped command rather than a source to open.
+
+    A word that is no file, has no path separator or suffix, and either resembles a command or is
+    followed by another positional word (`trtui profle demo`) is an unknown command."""
+    word = argv[0]
+    if word == "demo" or "/" in word or "." in word or Path(word).exists():
+        return
+    nearest = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
+    more_words = len(argv) > 1 and not argv[1].startswith("-")
+    if not nearest and not more_words:
+        return
+    hint = f"did you mean '{nearest[0]}'?" if nearest else "commands: " + ", ".join(COMMANDS)
+    raise UserError(f"unknown command '{word}'; {hint} (see '{PROG} --help')")
 
 
 class _SafeWriter:
@@ -110,8 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as err:
         print(f"{PROG}: error: {fmt.safe(str(err))}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        said = str(err) if isinstance(err, Interrupted) else ""
+        print(f"{PROG}: {said or 'interrupted'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1

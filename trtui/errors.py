@@ -31,3 +31,11 @@ class InternalError(UserError):
     prints its one line and exits with code 1; the details were saved where the line says."""
 
     exit_code = 1
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGHUP ended a headless command, which says in `str(err)` what it did
+    about it (e.g. which files it wrote); the CLI prints that one line and exits with 130."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))

@@ -100,6 +100,52 @@ class RunFacts:
     separate_profiling: bool | None = None  # trtexec: per-layer times came from a separate run
     spin_wait: bool | None = None  # trtexec --useSpinWait
     kernels: str | None = None  # kernel recording around profiled inferences: "CUPTI", "simulated"
+    profiled_graph: bool | None = None  # profiled inferences replay a CUDA graph (as timed ones do)
+    profiled_graph_off: str | None = None  # why not, when timed inferences are graphs and profiled are not
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """The hardware facts a roofline needs (trtui.analysis.peaks turns them into peaks). `None`:
+    not known. Clocks are the ones the run used: a recording's `device_information`, or the CUDA
+    driver's rated clocks for a live engine (the live roofline replaces them with NVML's current
+    clocks from telemetry)."""
+
+    name: str | None = None
+    compute_capability: tuple[int, int] | None = None
+    sms: int | None = None  # streaming multiprocessors
+    sm_clock_mhz: float | None = None
+    mem_clock_mhz: float | None = None  # as CUDA and NVML report it (data moves twice per clock)
+    bus_width_bits: int | None = None
+    integrated: bool | None = None  # Jetson: DRAM shared with the CPU
+    source: str | None = None  # where these facts came from ("trtexec device_information", ...)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineIo:
+    """One engine input or output for the engine card."""
+
+    name: str
+    mode: Literal["input", "output"] | None = None
+    dtype: str | None = None
+    shape: tuple[int, ...] | None = None  # -1 for a dynamic dimension
+    format: str | None = None
+    # per optimization profile: (min, opt, max) shapes (inputs of dynamic-shape engines)
+    profiles: tuple[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFacts:
+    """What is known about an engine besides its layers (the engine card's facts). `None`: unknown."""
+
+    trt_version: str | None = None
+    built_for: str | None = None  # the device the engine was built for (a recording: the run's device)
+    io: tuple[EngineIo, ...] = ()
+    profiles: int | None = None  # optimization profiles
+    device_memory_bytes: int | None = None  # device memory the engine needs for one context
+    context_memory_bytes: int | None = None  # live: what the context actually allocated
+    builder: tuple[tuple[str, str], ...] = ()  # builder settings the recording or engine reveals
+    source: str | None = None  # "trtexec recording", "engine inspector", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +168,8 @@ class SourceInfo:
     extra: Mapping[str, str] = field(default_factory=dict)  # more header facts, shown as-is
     facts: RunFacts | None = None  # how the run measures; `mode` is its wording (trtui.run_facts)
     duration_s: float | None = None  # a recording: the recorded run's duration (not the replay's)
+    hardware: DeviceSpec | None = None  # SMs, clocks, bus width: for the roofline
+    engine: EngineFacts | None = None  # the engine card's facts beyond the layers
 
 
 @dataclass(frozen=True, slots=True)

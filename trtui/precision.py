@@ -54,6 +54,14 @@ def tactic_precision(tactic: str | None) -> str | None:
     return None
 
 
+def tactic_accumulation(tactic: str | None) -> str | None:
+    """The accumulation type an xmma tactic's name states (`..._f16f16_f16f32_...` -> "FP32"), or None."""
+    if not tactic:
+        return None
+    m = _XMMA.search(tactic.lower())
+    return _XMMA_TYPES.get(m.group(4)) if m else None
+
+
 def output_precision(outputs: Sequence[TensorInfo]) -> str | None:
     """The most common output data type (the first one on a tie); None when none is known."""
     if len(outputs) == 1:

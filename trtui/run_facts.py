@@ -98,7 +98,26 @@ def fact_notes(f: RunFacts) -> dict[str, str]:
     md = ultralytics_note(f.ultralytics)
     if md is not None:
         notes["Ultralytics"] = md
+    tax = profiler_tax_note(f)
+    if tax is not None:
+        notes["profiler tax"] = tax
     return notes
+
+
+def profiler_tax_note(f: RunFacts) -> str | None:
+    """What the profiler tax (profiled GPU time against the unprofiled latency) is made of, for runs
+    that know how their profiled inferences were enqueued."""
+    if f.profiled_graph is None or not f.profile_every or f.profiling_off is not None:
+        return None
+    if f.profiled_graph:
+        return ("profiled inferences replay a CUDA graph, as timed ones do: the tax is TensorRT's own "
+                "per-layer timing events")
+    if f.cuda_graphs:
+        why = f" ({f.profiled_graph_off})" if f.profiled_graph_off else ""
+        return (f"profiled inferences are enqueued without a CUDA graph{why}: the tax also holds the launch "
+                "gaps that the timed graph launches do not pay")
+    return ("timed and profiled inferences are both enqueued: the tax is TensorRT's own per-layer timing "
+            "events")
 
 
 def worded(info: SourceInfo) -> SourceInfo:

@@ -61,6 +61,18 @@ def layers_list(table: LayerTable, info_by_name: dict[str, Any]) -> list[dict[st
     return out
 
 
+def engine_section(update: Update) -> dict[str, Any]:
+    """The engine card and the roofline (`trtui.analysis.engine_view`): "engine", "roofline",
+    "roofline_unavailable"."""
+    from trtui.analysis.compare import json_clean
+    from trtui.analysis.engine_view import engine_view, engine_view_dict
+    from trtui.analysis.run import run_from_update
+
+    cleaned = json_clean(engine_view_dict(engine_view(run_from_update(update))))
+    assert isinstance(cleaned, dict)
+    return cleaned
+
+
 def summary_dict(update: Update) -> dict[str, Any]:
     p = update.profile
     info = p.info
@@ -99,6 +111,9 @@ def summary_dict(update: Update) -> dict[str, Any]:
             "tax_ms": json_number(p.profiler_tax_ms),
             "tax_pct": json_number(p.profiler_tax_pct),
             "layer_sum_is_latency": p.sum_is_latency,
+            # profiled inferences replayed a CUDA graph (the tax is TensorRT's own timing events);
+            # null where unknown (simulated, recordings)
+            "profiled_as_graph": info.facts.profiled_graph if info.facts is not None else None,
         },
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),
         "notices": list(p.notices),
@@ -106,6 +121,7 @@ def summary_dict(update: Update) -> dict[str, Any]:
         # the rolling window's per-inference latencies (trtui check bootstraps from them)
         "latency_samples_ms": [float(f"{x:.6g}") for x in p.recent_latencies_ms.tolist()],
     }
+    out.update(engine_section(update))
     if p.kernels is not None:  # --kernels
         from trtui.kernels.report import kernels_dict
 

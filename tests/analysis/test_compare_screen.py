@@ -88,3 +88,46 @@ def test_the_summary_fits_80_columns_and_keeps_its_columns_aligned() -> None:
     assert all(len(line) <= 78 for line in [lines[0], *table])  # 80 columns less the padding
     assert len({len(line) for line in [lines[0], *table]}) == 1  # right-aligned columns end together
     assert "sum of layer times" in table[-1] and "+1.2500" in table[-1]
+
+
+async def test_esc_on_its_own_does_not_quit_and_is_not_offered_as_back() -> None:
+    app = CompareApp(compare(A, B))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert "Back" not in {b.binding.description for b in app.active_bindings.values()}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running  # q is how the compare screen on its own ends
+
+
+async def test_question_mark_lists_the_keys_and_enter_shows_both_sides_of_a_layer() -> None:
+    app = CompareApp(compare(A, B))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_body = str(app.screen.query_one("#compare-modal-body").render())
+        assert "Enter" in help_body and "sort the layers" in help_body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("enter")  # the first row: conv [profile 1], largest change
+        await pilot.pause()
+        body = str(app.screen.query_one("#compare-modal-body").render())
+        assert "conv [profile 1]" in body and "B-A +2.0000 ms" in body
+        assert "A FP16, B FP32" in body and "sm90_xmma_fprop_f16" in body and "sm90_xmma_gemm_f16" in body
+        await pilot.press("escape")
+        await pilot.press("5")  # unmatched: A's "gone"
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        body = str(app.screen.query_one("#compare-modal-body").render())
+        assert "only in A" in body and "gone" in body
+        await pilot.press("escape")
+        await pilot.press("q")

@@ -4,6 +4,7 @@ reconnect with back-off; the thread never dies and `stop` returns promptly."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import threading
@@ -167,10 +168,12 @@ SSE = b"HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
         (SSE + b"data: " + b"[" * 4000 + b"\n\n", "bad data"),
         (b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>", "not an event stream"),
         (b"HTTP/1.0 500 Oops\r\n\r\n", "HTTP 500"),
-        (b"garbage\r\n\r\n", "HTTP error"),
+        (b"garbage\r\n\r\n", "not a trtui server: its answer is not HTTP"),
+        (b"HTTP/1.0 401 Unauthorized\r\n\r\nbad token\x1b[31m here", "HTTP 401: bad token [31m here"),
+        (b"HTTP/1.0 404 Not Found\r\n\r\n", "is this a 'trtui serve' address?"),
         (SSE, "closed the stream"),
     ],
-    ids=["json", "fields", "oversized", "nested", "html", "500", "garbage", "empty"],
+    ids=["json", "fields", "oversized", "nested", "html", "500", "garbage", "401", "404", "empty"],
 )
 def test_a_broken_or_hostile_server_never_crashes_the_feed(
     feed_for: Callable[..., tuple[RemoteFeed, Collect]], payload: bytes, says: str
@@ -192,3 +195,52 @@ def test_backoff_doubles_is_capped_and_jittered() -> None:
     assert waits[0] < 1.0 and waits[3] > 2 * waits[0]
     assert max(waits) <= BACKOFF_MAX_S * 1.2 and waits[-1] >= BACKOFF_MAX_S * 0.8
     assert backoff_s(10**6, rng) <= BACKOFF_MAX_S * 1.2
+
+
+def test_a_refused_connection_is_said_in_words(feed_for: Callable[..., tuple[RemoteFeed, Collect]]) -> None:
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    port = lsock.getsockname()[1]
+    lsock.close()  # nothing listens there now
+    feed, out = feed_for(f"http://127.0.0.1:{port}")
+    wait_until(lambda: feed.last_error is not None)
+    assert feed.last_error == (f"connection refused: nothing listens at 127.0.0.1:{port} "
+                               "(is 'trtui serve' running there?)")
+    lost = wait_until(lambda: [u for u in out.got if "CONNECTION LOST" in u.profile.info.label])
+    assert lost[-1].profile.error == feed.last_error  # the screen shows it under the label
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        (None, "no answer within 1 s of connecting"),
+        (SSE + b": keep-alive\n\n", "no trtui message within 1 s"),
+    ],
+    ids=["silent", "keep-alives-only"],
+)
+def test_a_silent_server_ends_the_attempt_with_a_reason(
+    feed_for: Callable[..., tuple[RemoteFeed, Collect]], payload: bytes | None, says: str
+) -> None:
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = lsock.accept()
+                held.append(conn)
+                if payload is not None:
+                    conn.sendall(payload)  # and then nothing more, the connection held open
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        feed, _ = feed_for(f"http://127.0.0.1:{lsock.getsockname()[1]}", first_message_timeout_s=1.0,
+                           connect_timeout_s=30.0, read_timeout_s=30.0)
+        wait_until(lambda: feed.last_error is not None, timeout=5)
+        assert says in (feed.last_error or ""), feed.last_error
+    finally:
+        lsock.close()
+        for conn in held:
+            conn.close()

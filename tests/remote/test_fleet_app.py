@@ -4,7 +4,7 @@ returns the chosen device, q returns None."""
 from __future__ import annotations
 
 from remote_support import demo_updates
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from trtui.ui.fleet_app import FleetApp
 
@@ -20,11 +20,13 @@ async def test_rows_follow_the_feeds_and_enter_picks_a_device() -> None:
         assert str(table.get_cell("0", "state")) == "connecting…"
         feed = app.feeds[1]
         feed.last_update, feed.connected = UPDATE, True
-        app.feeds[2].last_error = "Connection refused"
+        app.feeds[2].last_error = "connection refused: nothing listens at 127.0.0.1:3"
         app.refresh_rows()
         assert str(table.get_cell("1", "state")) == "RUNNING"
         assert str(table.get_cell("1", "kind")) == "SIMULATED"
         assert str(table.get_cell("2", "state")).startswith("LOST")
+        problems = str(app.query_one("#fleet-problems", Static).render())
+        assert "127.0.0.1:3: connection refused: nothing listens at 127.0.0.1:3" in problems
         await pilot.press("down", "enter")
     assert app.return_value == 1
 
@@ -34,3 +36,17 @@ async def test_q_quits_the_overview() -> None:
     async with app.run_test(size=(140, 20)) as pilot:
         await pilot.press("q")
     assert app.return_value is None
+
+
+async def test_remembered_numbers_are_shown_and_kept_while_lost() -> None:
+    # What run_fleet hands a new overview after Enter on one device and q back.
+    app = FleetApp(URLS, None, autostart=False, remembered=[None, UPDATE, None])
+    async with app.run_test(size=(80, 20)) as pilot:
+        table = app.query_one(DataTable)
+        assert str(table.get_cell("1", "p99 ms")) != "n/a"
+        app.feeds[1].last_error = "the server reset the connection"
+        app.refresh_rows()
+        await pilot.pause()
+        assert str(table.get_cell("1", "state")).startswith("LOST")
+        assert str(table.get_cell("1", "p99 ms")) == str(table.get_cell("1", "p99 ms")) != "n/a"
+        assert str(table.get_cell("1", "inf/s")) != "n/a"

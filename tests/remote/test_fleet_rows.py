@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from remote_support import demo_updates
 
-from trtui.remote.fleet import COLUMNS, WIDTHS, fleet_row
+from trtui.remote.fleet import COLUMNS, WIDTHS, fleet_row, problem_lines
 
 UPDATE = demo_updates(4)[-1]
 
@@ -22,11 +22,22 @@ def test_a_connected_device_row() -> None:
 
 def test_a_lost_device_keeps_its_last_numbers_and_says_why() -> None:
     row = fleet_row("jetson-02:9464", UPDATE, connected=False, error="Connection refused", retry_in_s=3.4)
-    assert row.lost and row.state == "LOST (retry 3 s): Connection refused"
+    assert row.lost and row.state == "LOST (retry 3 s)" and row.reason == "Connection refused"
     assert row.p50 == fleet_row("x", UPDATE, connected=True).p50
+    assert problem_lines([row]) == ["jetson-02:9464: Connection refused"]  # the whole reason
+
+
+def test_a_remembered_device_reconnecting_keeps_its_numbers() -> None:
+    row = fleet_row("a:1", UPDATE, connected=False)
+    assert row.state == "connecting…" and not row.lost and row.p99 != "n/a"
 
 
 def test_before_the_first_message() -> None:
     assert fleet_row("a:1", None, connected=False).state == "connecting…"
     row = fleet_row("a:1", None, connected=False, error="timed out", retry_in_s=None)
-    assert row.lost and row.state == "LOST: timed out" and row.p99 == "n/a"
+    assert row.lost and row.state == "LOST" and row.reason == "timed out" and row.p99 == "n/a"
+
+
+def test_the_numbers_come_right_after_device_and_state_so_80_columns_show_them() -> None:
+    assert COLUMNS[:5] == ("device", "state", "p50 ms", "p99 ms", "inf/s")
+    assert sum(WIDTHS[:5]) + 2 * 5 <= 78  # DataTable pads each cell by one column a side

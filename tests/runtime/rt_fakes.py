@@ -13,6 +13,9 @@ A fake plan is b"ftrt" + JSON describing the engine:
      "index_names": bool, "aux_streams": int, "fail_after": int, "no_graph": bool,
      "log": [[severity, "text"], ...]  (with "fail": true -> deserialization returns None),
      "verbosity": "NONE"|"LAYER_NAMES_ONLY"|"DETAILED", "ctx_memory": bytes, "profiles": int,
+     "exclusive_profiles": bool (TensorRT 8.x: a profile serves one context at a time; the next
+         context of a dynamic-shape engine gets none, active_optimization_profile -1, and its enqueue
+         fails, as the real 8.5.3 does),
      "per_sample": bool (an inference costs layer_ms x the first input's batch)}
 """
 
@@ -51,6 +54,7 @@ class FakeStream:
         self.tail = 0.0  # GPU time (ms) when the queued work ends
         self.synced = 0.0  # GPU time up to which the host has waited
         self.capturing: list[float] | None = None
+        self.captured_profiles: list[Any] = []  # profiled enqueues in the capture under way
         self.waits = 0
         STREAMS[self.handle] = self
         note(f"stream+{self.handle}")
@@ -187,27 +191,36 @@ class FakeGraphs:
         self.live = 0
 
     @staticmethod
-    def _cost_of(stream: int, work: Callable[[int], bool]) -> float:
-        """Run `work` with the stream capturing; the GPU time it enqueued."""
+    def _cost_of(stream: int, work: Callable[[int], bool], profiled: list[Any] | None = None) -> float:
+        """Run `work` with the stream capturing; the GPU time it enqueued. Profiled enqueues captured
+        (TensorRT's per-layer events inside the graph) go to `profiled`."""
         s = STREAMS[stream]
         s.capturing = []
+        s.captured_profiles = []
         try:
             ok = work(stream)
         finally:
             captured, s.capturing = s.capturing, None
+            if profiled is not None:
+                profiled += s.captured_profiles
+            s.captured_profiles = []
         if not ok:
             raise RuntimeError("the work cannot run inside a CUDA graph (enqueue returned False)")
         return sum(captured)
 
     def capture(self, stream: int, work: Callable[[int], bool]) -> Any:
-        cost = self._cost_of(stream, work)
+        profiled: list[Any] = []
+        cost = self._cost_of(stream, work, profiled)
         self.captures += 1
         self.live += 1
-        return {"cost": cost}
+        return {"cost": cost, "profiled": profiled}
 
     def launch(self, g: Any, stream: int) -> None:
         self.launches += 1
-        STREAMS[stream].enqueue(g["cost"])
+        s = STREAMS[stream]
+        s.enqueue(g["cost"])
+        for ctx, reported in g.get("profiled", ()):  # its events ran: report_to_profiler reads them
+            ctx._pending = (s, s.tail, reported)
 
     def destroy(self, g: Any) -> None:
         self.live -= 1
@@ -375,7 +388,7 @@ class Runtime:
 
 
 class ICudaEngine:
-    __slots__ = ("_contexts", "_io", "_spec")
+    __slots__ = ("_contexts", "_io", "_profiles_taken", "_spec")
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self._spec = spec
@@ -383,6 +396,7 @@ class ICudaEngine:
             dict(t, mode=TensorIOMode.OUTPUT) for t in spec.get("outputs", [])
         ]
         self._contexts = 0
+        self._profiles_taken = 0
         note("engine+")
 
     def _t(self, name: str) -> dict[str, Any]:
@@ -465,8 +479,8 @@ class ICudaEngine:
 
 class IExecutionContext:
     __slots__ = (
-        "_addresses", "_allocators", "_engine", "_enqueues", "_id", "_nvtx", "_pending", "_profiled_enqueues",
-        "_shapes", "enqueue_emits_profile", "profiler",
+        "_addresses", "_allocators", "_engine", "_enqueues", "_id", "_nvtx", "_pending", "_profile",
+        "_profiled_enqueues", "_shapes", "enqueue_emits_profile", "profiler",
     )  # fmt: skip
 
     def __init__(self, engine: ICudaEngine, ident: int) -> None:
@@ -481,8 +495,20 @@ class IExecutionContext:
         self.enqueue_emits_profile = True
         self.profiler: IProfiler | None = None
         self._nvtx = engine.profiling_verbosity
+        self._profile = 0
+        dynamic = any(-1 in t["shape"] for t in engine._io if t["mode"] == TensorIOMode.INPUT)
+        if engine._spec.get("exclusive_profiles") and dynamic:
+            if engine._profiles_taken >= engine.num_optimization_profiles:
+                self._profile = -1  # "Could not set default profile 0 for execution context"
+            else:
+                self._profile = engine._profiles_taken
+                engine._profiles_taken += 1
         note(f"context+{ident}")
         ENQUEUES[ident] = 0
+
+    @property
+    def active_optimization_profile(self) -> int:
+        return self._profile
 
     @property
     def nvtx_verbosity(self) -> ProfilingVerbosity:
@@ -534,6 +560,8 @@ class IExecutionContext:
         assert not missing, f"enqueue with unset addresses {missing}"
         if stream.capturing is not None and spec.get("no_graph"):
             return False
+        if self._profile < 0:  # "Assertion mOptimizationProfile >= 0 failed" (the real 8.5 crashes later)
+            return False
         self._enqueues += 1
         ENQUEUES[self._id] = self._enqueues
         fail_after = spec.get("fail_after")
@@ -565,7 +593,11 @@ class IExecutionContext:
                 return True
             start = stream.tail
             stream.enqueue(cost * 1.2)  # per-layer events make a profiled run slower
-            self._pending = (stream, start + cost * 1.2, reported)
+            if stream.capturing is not None:  # the events are in the graph: read after its launch
+                stream.captured_profiles.append((self, reported))
+                self._pending = None
+            else:
+                self._pending = (stream, start + cost * 1.2, reported)
             return True
         stream.enqueue(cost)
         return True

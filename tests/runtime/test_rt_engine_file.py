@@ -13,7 +13,13 @@ import pytest
 from trtui.errors import UserError
 from trtui.options import RunOptions
 from trtui.sources.engine import open_engine_source
-from trtui.sources.engine_file import HEADER_BYTES, inspect_engine_file, read_plan
+from trtui.sources.engine_file import (
+    HEADER_BYTES,
+    describe_header,
+    inspect_engine_file,
+    plan_generation,
+    read_plan,
+)
 
 PLAN = b"ftrt" + bytes(range(256)) * 4
 
@@ -39,9 +45,17 @@ def test_plain_plan_is_accepted_and_read_whole(tmp_path: Path) -> None:
     assert read_plan(ef) == PLAN
 
 
-def test_only_the_ftrt_tag_is_a_plan(tmp_path: Path) -> None:
-    # The 11.4 lean runtime rejects "ptrt" (and every other tag) with a magic-tag error (seen on an H100).
-    assert "70 74 72 74" in error_of(write(tmp_path, "m.plan", b"ptrt" + bytes(100)))
+def test_tensorrt_8_plans_start_with_ptrt(tmp_path: Path) -> None:
+    # The real TensorRT 8.5.3 writes "ptrt" (seen on an H100); 10.x and 11.x write "ftrt".
+    ef = inspect_engine_file(write(tmp_path, "m.plan", b"ptrt" + bytes(100)))
+    assert ef.plan_offset == 0
+    assert plan_generation(b"ptrt") == "8.x" and plan_generation(b"ftrt") == "10 or later"
+    assert describe_header(b"ptrt" + bytes(10)) == "a TensorRT engine"
+
+
+def test_other_tags_are_not_a_plan(tmp_path: Path) -> None:
+    assert "71 74 72 74" in error_of(write(tmp_path, "m.plan", b"qtrt" + bytes(100)))
+    assert plan_generation(b"qtrt") is None
 
 
 def test_ultralytics_metadata_prefix_is_skipped(tmp_path: Path) -> None:

@@ -24,6 +24,9 @@ from hypothesis import strategies as st
 
 from trtui.errors import UserError
 from trtui.model import (
+    DeviceSpec,
+    EngineFacts,
+    EngineIo,
     LayerInfo,
     ProfiledIteration,
     RunFacts,
@@ -378,10 +381,18 @@ def test_info_round_trips_with_layer_details() -> None:
             io_bytes=4096,
             ultralytics=(("task", "detect"), ("imgsz", "[640, 640]")),
         ),
+        hardware=DeviceSpec("GPU", (9, 0), 132, 1980.0, 2619.0, 5120, True, "the CUDA driver"),
+        engine=EngineFacts(
+            "10.3", "GPU", (EngineIo("in", "input", "FP32", (-1, 3), "Row major linear FP32",
+                                     (((1, 3), (4, 3), (8, 3)),)),),
+            1, 1 << 20, 3 << 20, (("Precision", "FP16"),), "the engine",
+        ),
     )
     # every field is set to something other than its default: a field added later and forgotten
     # by the codec (it happened: the output precision) fails here
-    for obj in (info, info.layers[0], info.layers[0].outputs[0]):
+    assert info.engine is not None
+    objs = (info, info.layers[0], info.layers[0].outputs[0], info.hardware, info.engine, info.engine.io[0])
+    for obj in objs:
         unset = [f.name for f in dataclasses.fields(obj) if getattr(obj, f.name) == _default(f)]
         assert unset == [] or unset == ["simulated"], f"{type(obj).__name__}: {unset} left at default"
     assert codec.decode_info(codec.encode_info(info)) == info
@@ -502,3 +513,29 @@ def test_kernels_option_reaches_the_gpu_process(tmp_path: Path) -> None:
     said = [n for n in summary["notices"] if n.startswith("kernels are off: ")]
     assert len(said) == 1, summary["notices"]  # no CUPTI can trace the fake GPU, cupti-python or not
     assert summary["iterations"] > 0
+
+
+def test_every_run_fact_crosses_the_process_boundary() -> None:
+    """Each RunFacts field, set to a value other than its default, survives the GPU process's codec
+    (kernels and whether profiled inferences were graphs were once dropped on the way)."""
+    import dataclasses
+
+    from trtui.model import RunFacts, SourceInfo
+    from trtui.sources.batch_codec import decode_info, encode_info
+
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(RunFacts):
+        default = f.default
+        if f.name == "ultralytics":
+            values[f.name] = (("task", "detect"),)
+        elif f.name in ("streams", "aux_streams", "profile_every", "io_bytes"):
+            values[f.name] = 7
+        elif f.name == "profile_time_cap":
+            values[f.name] = 0.25
+        elif isinstance(default, bool) or f.type in ("bool | None", "bool"):
+            values[f.name] = not default if isinstance(default, bool) else True
+        else:
+            values[f.name] = f"{f.name} text"
+    facts = RunFacts(**values)  # type: ignore[arg-type]
+    info = SourceInfo(kind="engine", label="m.engine", simulated=False, facts=facts)
+    assert decode_info(encode_info(info)).facts == facts

@@ -87,3 +87,19 @@ def test_no_log_at_all() -> None:
 def test_out_of_memory_numbers() -> None:
     msg = str(explain_out_of_memory("4 execution context(s)", 100 << 20, 300 << 20))
     assert "needs about 300 MiB, 100 MiB free" in msg and "--streams" in msg
+
+
+def test_a_plan_of_the_other_tensorrt_family_is_named_before_deserializing() -> None:
+    from trtui.gpu.runtime.load_errors import plan_family_mismatch
+
+    err = plan_family_mismatch(b"ptrt", path="r18.engine", module="tensorrt", version="10.13.0.35")
+    assert err is not None
+    assert str(err) == ("r18.engine was built with TensorRT 8.x and cannot run on tensorrt 10.13.0.35: "
+                        "engines never load across TensorRT versions; rebuild it from the ONNX model with "
+                        "TensorRT "
+                        "10.13.0.35")
+    err = plan_family_mismatch(b"ftrt", path="m.engine", module="tensorrt", version="8.5.3.1")
+    assert err is not None and "built with TensorRT 10 or later" in str(err)
+    assert plan_family_mismatch(b"ptrt", path="m", module="tensorrt", version="8.6.1") is None
+    assert plan_family_mismatch(b"ftrt", path="m", module="tensorrt_lean", version="11.4.0.106") is None
+    assert plan_family_mismatch(b"zzzz", path="m", module="tensorrt", version="8.5.3.1") is None  # TRT says

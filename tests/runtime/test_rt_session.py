@@ -113,13 +113,43 @@ def test_runs_and_describes_itself() -> None:
     assert batch.finished and batch.error is None
     assert batch.latencies_ms.size > 10
     np.testing.assert_allclose(batch.latencies_ms, 0.6)  # the three layers: 0.3 + 0.1 + 0.2
-    assert graphs.captures == 1 and graphs.live == 0
+    # one graph for the timed lane, one for the profiled inference (TensorRT records its per-layer
+    # events inside it; report_to_profiler reads them after the launch)
+    assert graphs.captures == 2 and graphs.live == 0
+    assert f.profiled_graph is True and f.profiled_graph_off is None
+    assert "TensorRT's own per-layer timing events" in worded(info).extra["profiler tax"]
     assert_clean_shutdown()
+
+
+def test_profiled_inferences_replay_a_graph_and_still_report_every_layer() -> None:
+    worker, _ = make_worker(fk.plan(), RunOptions(profile_every=2), profile_budget=1.0)
+    out = run_for(worker, 0.3)
+    batch = merge_batches(out, time.perf_counter())
+    assert batch.error is None and len(batch.profiled) >= 5
+    assert all(it.names == ("conv1 + relu", "pool", "fc") for it in batch.profiled)
+    # after the cold run and the capture's check, every profiled inference was a graph launch
+    assert fk.PROFILED_ENQUEUES.count(fk.PROFILED_ENQUEUES[0]) == 2
+    assert worker.info is not None and worker.info.facts is not None and worker.info.facts.profiled_graph
+
+
+def test_profiled_inference_falls_back_to_the_enqueue_when_a_graph_reports_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fk.FakeGraphs, "capture", lambda self, stream, work: {"cost": 0.1})  # no events
+    worker, _ = make_worker(fk.plan(), RunOptions(profile_every=2), profile_budget=1.0)
+    out = run_for(worker, 0.3)
+    batch = merge_batches(out, time.perf_counter())
+    assert batch.error is None and len(batch.profiled) >= 3
+    assert any("runs without a CUDA graph: TensorRT reported no layer times" in n for n in batch.notices)
+    f = worker.info.facts if worker.info is not None else None
+    assert f is not None and f.profiled_graph is False
+    assert "launch gaps" in worded(worker.info).extra["profiler tax"]  # type: ignore[arg-type]
 
 
 def test_profiler_protocol() -> None:
     worker, _ = make_worker(fk.plan(layers=["a", "b", "c", "d"], layer_ms=[0.1, 0.2, 0.3, 0.4],
-                                    skip_every={"c": 3}), RunOptions(profile_every=2))
+                                    skip_every={"c": 3}), RunOptions(profile_every=2),
+                            graphs=False)  # enqueued each time: the fake's skipped layer varies per enqueue
     out = run_for(worker)
     its = [p for b in out for p in b.profiled]
     assert len(its) > 5
@@ -471,3 +501,27 @@ def test_profiled_inference_copies_too_when_transfers_are_included() -> None:
     worker, _ = make_worker(fk.plan(), RunOptions(transfers=True, profile_every=2))
     its = [p for b in run_for(worker) for p in b.profiled]
     assert its and all(p.gpu_ms == pytest.approx(0.6 * 1.2 + 0.002) for p in its)  # layers + H2D + D2H
+
+
+DYNAMIC = {"inputs": [{"name": "input", "dtype": "FLOAT", "shape": [-1, 3, 8, 8], "min": [1, 3, 8, 8],
+                       "opt": [1, 3, 8, 8], "max": [8, 3, 8, 8]}], "exclusive_profiles": True}
+
+
+def test_tensorrt_8_gives_a_dynamic_engines_profile_to_one_context_only() -> None:
+    # Seen with the real TensorRT 8.5.3 on an H100: the profiling context of a one-profile dynamic
+    # engine got no profile, its enqueue failed, and a second stream crashed the GPU process.
+    worker, _ = make_worker(fk.plan(**DYNAMIC), RunOptions(profile_every=2))
+    out = run_for(worker)
+    batch = merge_batches(out, time.perf_counter())
+    assert batch.error is None and batch.latencies_ms.size > 10  # the timed context runs
+    assert batch.profiled == ()
+    notes = [n for n in batch.notices if "per-layer profiling is off" in n]
+    assert notes and "the profiling context has no optimization profile" in notes[0], batch.notices
+    assert "one execution context use a profile at a time and this engine has 1" in notes[0]
+    f = worker.info.facts if worker.info is not None else None
+    assert f is not None and f.profiling_off is not None
+
+
+def test_tensorrt_8_refuses_a_second_stream_on_a_one_profile_dynamic_engine() -> None:
+    msg = start_error(fk.plan(**DYNAMIC), RunOptions(streams=2, profile_every=0))
+    assert msg.startswith("execution context 1 has no optimization profile: TensorRT 11.4.0.106 lets only")

@@ -61,3 +61,36 @@ async def test_cancel_keeps_the_points_measured_so_far() -> None:
         assert app.result is not None and app.result.stopped == "cancelled"
         assert 2 <= len(app.result.points) < 7
         await pilot.press("q")
+
+
+async def test_at_80x24_the_table_and_the_plot_each_get_the_whole_width() -> None:
+    app = SweepApp(_runner((1, 2, 4, 8)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.result is not None)
+        await pilot.pause()
+        assert text_of(app, "#title").startswith(" SIMULATED engine ")
+        table = app.query_one("#points", DataTable)
+        assert table.size.width >= 76  # "samples/s" is not cut to "samples" by a squeezed table
+        header = [str(c.label) for c in table.columns.values()]
+        assert "samples/s" in header
+        await pilot.press("v")
+        await pilot.pause()
+        plot = app.query_one("#plot", Static)
+        assert not table.display
+        width = plot.content_size.width
+        assert width >= 70
+        lines = text_of(app, "#plot").split("\n")
+        assert all(len(line) <= width for line in lines), lines  # nothing wraps
+        axis = next(line for line in lines if "└" in line)
+        assert axis.count("─") >= 60  # the plot has the width, not ~12 columns
+        at = axis.index("└")
+        for line in lines:
+            for label in ("1×1", "2×1", "4×1", "8×1"):
+                if label in line:
+                    assert line.index(label) > at  # right of the axis
+        x_labels = next(line for line in lines if " ms" in line and "└" not in line)
+        assert x_labels.count(" ms") == 2  # both x labels on one line
+        await pilot.press("v")
+        await pilot.pause()
+        assert table.display and table.size.width >= 76
+        await pilot.press("q")

@@ -61,6 +61,7 @@ def test_points_that_do_not_fit_are_reported_and_the_sweep_goes_on(
     (["sweep", "demo", "--batch", "4", "--warmup", "-1"], "--warmup"),
     (["sweep", "demo", "--batch", "4", "--json", "/no/such/dir/s.json"], "does not exist"),
     (["sweep", "missing.engine", "--batch", "4"], "no such file"),
+    (["sweep", "missing.engine"], "missing.engine: no such file"),  # the file first, then the plan
 ])
 def test_bad_input_is_one_line_and_exit_2(
     args: list[str], needle: str, capsys: pytest.CaptureFixture[str]

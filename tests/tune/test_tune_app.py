@@ -175,3 +175,19 @@ async def test_real_child_builds_fill_the_table_and_show_the_builders_memory_lin
         assert [str(table.get_row_at(i)[7]) for i in range(3)] == ["1.250 ms"] * 3
         assert "chosen: workspace" in text_of(app, "#verdict")
         await pilot.press("q")
+
+
+async def test_at_80_columns_the_title_keeps_the_simulated_badge_and_c_says_it_stops_the_search() -> None:
+    label = "demo (Simulated GPU (8 GiB), simulated)"  # what `trtui tune demo` shows
+    app = TuneApp(demo_session(), label, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        title = text_of(app, "#title")
+        assert title.startswith(" SIMULATED builder ") and len(title) <= 78, title
+        assert label in title
+        shown = {b.binding.key: b.binding.description for b in app.active_bindings.values()}
+        assert shown["c"] == "Stop search"
+    app = TuneApp(demo_session(), "demo", autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "(no engine is built)" in text_of(app, "#title")  # where there is room, the reason

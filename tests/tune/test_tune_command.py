@@ -284,3 +284,60 @@ def test_latency_io_and_budget_measured_in_the_child_with_a_fake_gpu(
     assert 700 * MIB <= chosen <= 700 * MIB * 1.1 + MIB  # every tactic matters (20% each > 3%)
     calls = read_calls(fake_trt)
     assert {tuple(c["shape"]) for c in calls if c["call"] == "set_input_shape"} == {(2, 3, 8, 8)}
+
+
+def test_real_builds_with_tensorrt_8_5_take_trtexec_tactic_sources(
+    fake_trt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # TensorRT 8.5 (the fake has the real 8.5.3 names): EXPLICIT_BATCH networks, no progress monitor,
+    # INT8 for Q/DQ models, and the tactic sources the CUDA 11 library stubs make necessary.
+    monkeypatch.setenv("FAKE_TRT_VERSION", "8.5.3.1")
+    model = fake_model(tmp_path / "m.onnx")
+    out_json = tmp_path / "t.json"
+    rc = main(["tune", str(model), "--headless", "--budget", "2G", "--shapes", "x:1x3x8x8",
+               "--max-builds", "3", "--json", str(out_json), "--int8", "--fp16",
+               "--tactic-sources=-CUBLAS,-cublas_lt,-CUDNN"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    doc = json.loads(out_json.read_text())
+    assert doc["builder"]["tensorrt"] == "8.5.3.1" and len(doc["attempts"]) == 3
+    calls = read_calls(fake_trt)
+    assert {c["flags"] for c in calls if c["call"] == "create_network"} == {1}  # 1 << EXPLICIT_BATCH
+    assert {c["flag"] for c in calls if c["call"] == "set_flag"} == {"INT8", "FP16"}
+    # the default (all five sources) less cuBLAS, cuBLASLt and cuDNN: edge-mask and JIT convolutions
+    assert {c["mask"] for c in calls if c["call"] == "set_tactic_sources"} == {0b11000}
+    assert {c["verbosity"] for c in calls if c["call"] == "build"} == {"DETAILED"}
+
+
+def test_a_pool_tensorrt_8_5_lacks_is_one_line(
+    fake_trt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAKE_TRT_VERSION", "8.5.3.1")
+    model = fake_model(tmp_path / "m.onnx")
+    rc = main(["tune", str(model), "--headless", "--budget", "2G", "--shapes", "x:1x3x8x8",
+               "--pool", "tactic_dram", "--max-builds", "2"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "the tactic_dram pool is not available with TensorRT 8.5.3.1 (it has: workspace)" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("bad", ["CUDNN", "-", "+CUDNN,,-CUBLAS", "-CU DNN"])
+def test_tactic_sources_syntax_errors_are_one_line(bad: str, capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    model = fake_model(tmp_path / "m.onnx")
+    rc = main(["tune", str(model), "--headless", "--budget", "2G", f"--tactic-sources={bad}"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--tactic-sources" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_an_unknown_tactic_source_names_the_known_ones(
+    fake_trt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAKE_TRT_VERSION", "8.5.3.1")
+    model = fake_model(tmp_path / "m.onnx")
+    rc = main(["tune", str(model), "--headless", "--budget", "2G", "--shapes", "x:1x3x8x8",
+               "--max-builds", "2", "--tactic-sources=-CUBLAS,+FLASH"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "this TensorRT has no tactic source FLASH (it has CUBLAS, CUBLAS_LT, CUDNN" in err

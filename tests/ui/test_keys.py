@@ -12,6 +12,7 @@ from ui_driver import Driver
 
 from trtui.ui.app import TrtuiApp
 from trtui.ui.details import DetailsScreen
+from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
 from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
 from trtui.ui.sticky_sort import noise
@@ -402,3 +403,38 @@ async def test_escape_while_typing_a_filter_clears_it(driver: Driver) -> None:
         assert len(shown_names(app)) == len(driver.source.layers)
         assert not app.query_one("#filter", Input).display
         assert isinstance(app.focused, LayerView)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+async def test_the_key_bar_shows_every_key_at_any_width(driver: Driver, size: tuple[int, int]) -> None:
+    app = driver.app()
+    async with app.run_test(size=size) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+        lines = str(bar.render()).split("\n")
+        assert all(len(line) <= size[0] for line in lines) and bar.size.height == len(lines)
+        shown = " ".join(lines)
+        for item in ("q Quit", "p Pause", "r Reset", "b/B Baseline", "s/S/o Sort", "/ Filter", "g Group",
+                     "t Top", "z Zoom", "e Export", "c Batch/streams", "K Kernels", "? Help"):
+            assert item in shown, (item, lines)
+        x = lines[-1].index("? Help")  # a click runs the key's action, as on a footer
+        assert bar.action_at(x, len(lines) - 1) == "help"
+        await pilot.click(KeyBar, offset=(x, len(lines) - 1))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_filter_that_matches_nothing_says_so(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=4))
+        await pilot.press("slash", *"nosuchlayer")
+        await pilot.pause()
+        view = app.query_one(LayerView)
+        assert len(view.order) == 0
+        first_row = "".join(seg.text for seg in view.render_line(0))
+        assert "no layer matches 'nosuchlayer'" in first_row and "Esc clears" in first_row
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "no layer matches" not in "".join(seg.text for seg in view.render_line(0))

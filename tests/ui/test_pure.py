@@ -203,3 +203,25 @@ def test_gpu_panel_shows_energy_per_inference_with_rail_and_window() -> None:
     assert f is not None and f.inferences > 0
     assert "mJ/inf" in text and "inf/J" in text
     assert "simulated GPU power; integrated power; last 2.5 s" in text
+
+
+@pytest.mark.parametrize("width", [30, 38, 44, 60, 80])
+def test_no_gpu_panel_line_is_cut_at_any_width(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    import trtui.sources.simulated as sim
+
+    monkeypatch.setattr(sim, "THROTTLE_PERIOD_S", 6.0)
+    monkeypatch.setattr(sim, "THROTTLE_LEN_S", 2.0)
+    d = Driver()
+    for _ in range(40):
+        update = d.step(0.25)
+    text = gpu_text(update, width)
+    lines = text.plain.split("\n")
+    too_long = [line for line in lines if len(line) > width]
+    assert not too_long, too_long
+    plain = " ".join(text.plain.split())
+    tel = update.telemetry
+    assert tel is not None and tel.mem_free_mib is not None
+    assert fmt.mib(tel.mem_free_mib) + " free" in plain  # moved, not dropped
+    assert "mJ/inf" in plain and "throttle" in plain and "temp" in plain
+    if width >= 44:
+        assert "integrated power; last" in plain

@@ -127,6 +127,7 @@ async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
     from trtui.recording.source import open_recording
     from trtui.session import Session
     from trtui.ui.app import TrtuiApp
+    from trtui.ui.key_bar import KeyBar
     from trtui.ui.panels import header_text, latency_text
 
     source = open_recording(_tiny_recording(tmp_path / "rec"))
@@ -147,6 +148,8 @@ async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
         latency = latency_text(update, 40).plain
         assert "rolling" not in latency and "recorded" in latency
         assert app.check_action("pause", ()) is False  # no "p Pause" in the footer
+        bar = str(app.query_one(KeyBar).render())
+        assert "Pause" not in bar and "r Reset" in bar
         await pilot.press("p")
         await pilot.pause()
         assert not session.paused

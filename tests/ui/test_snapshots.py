@@ -52,6 +52,13 @@ def test_help(snap_compare: object, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_engine_card(snap_compare: object, size: tuple[int, int]) -> None:
+    driver = Driver()
+    run_before = injected(driver, keys=("i",))
+    assert snap_compare(driver.app(), terminal_size=size, run_before=run_before)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_grouped_with_baseline(snap_compare: object, size: tuple[int, int]) -> None:
     driver = Driver()
 

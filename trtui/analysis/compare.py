@@ -51,6 +51,16 @@ class LayerDelta:
     b_members: tuple[str, ...] = ()
     a_label: str | None = None  # precision labels: "INT8→FP32" where the output type differs
     b_label: str | None = None
+    # roofline efficiency of the layer itself (trtui.analysis.roofline); None: unknown
+    a_efficiency_pct: float | None = None
+    b_efficiency_pct: float | None = None
+
+    @property
+    def efficiency_change(self) -> float | None:
+        """B's efficiency minus A's, in percentage points (None when either is unknown)."""
+        if self.a_efficiency_pct is None or self.b_efficiency_pct is None:
+            return None
+        return self.b_efficiency_pct - self.a_efficiency_pct
 
     @property
     def precision_changed(self) -> bool:
@@ -177,10 +187,21 @@ def _group(
     return tuple(rows)
 
 
+def _efficiencies(run: RunData) -> dict[str, float]:
+    """Each layer's roofline efficiency (%), where the run's device and the layer's work are known."""
+    from trtui.analysis.engine_view import engine_view
+
+    rf = engine_view(run).roofline
+    if rf is None:
+        return {}
+    return {r.name: r.efficiency_pct for r in rf.rows if r.efficiency_pct is not None}
+
+
 def compare(a: RunData, b: RunData) -> Comparison:
     a_t = dict(zip(a.layers.names, layer_times(a.layers).tolist(), strict=True))
     b_t = dict(zip(b.layers.names, layer_times(b.layers).tolist(), strict=True))
     m = match_layers(a.layers.names, a.info, b.layers.names, b.info)
+    a_eff, b_eff = _efficiencies(a), _efficiencies(b)
 
     deltas = []
     for p in m.pairs:
@@ -194,6 +215,7 @@ def compare(a: RunData, b: RunData) -> Comparison:
             ai.precision if ai else None, bi.precision if bi else None,
             ai.tactic if ai else None, bi.tactic if bi else None,
             p.how, p.a_members, p.b_members, layer_label(ai), layer_label(bi),
+            a_eff.get(an), b_eff.get(bn),
         ))
     only_a_names = m.only_a
     b_free = m.only_b

@@ -168,6 +168,22 @@ def fmt_j(x: float | None) -> str:
     return j_text(x)
 
 
+def _efficiency_lines(c: Comparison, top: int) -> list[str]:
+    """The largest changes of roofline efficiency (attainable / measured) between matched layers."""
+    known = [d for d in c.layers if d.efficiency_change is not None]
+    if not known:
+        return ["Roofline efficiency: unknown (a run without device facts or layer work)", ""]
+    big = sorted(known, key=lambda d: -abs(d.efficiency_change or 0.0))[:top]
+    return [f"Largest roofline efficiency changes (top {len(big)} of {len(known)} with both known)", *table(
+        ("layer (A)", "A eff %", "B eff %", "B-A (points)", "A ms", "B ms"),
+        [
+            (d.name, f"{d.a_efficiency_pct:.1f}", f"{d.b_efficiency_pct:.1f}",
+             f"{d.efficiency_change:+.1f}", ms(d.a_ms), ms(d.b_ms))
+            for d in big
+        ],
+    ), ""]
+
+
 def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
     """The comparison as text: `top` largest layer changes, `listed` names per list."""
     lines = []
@@ -200,6 +216,7 @@ def comparison_text(c: Comparison, top: int = 20, listed: int = 20) -> str:
             left=3,
         ), ""]
     lines += _residual_lines(c)
+    lines += _efficiency_lines(c, top)
     pc = c.precision_changes
     lines.append(f"Precision changed: {len(pc)} layer(s)")
     lines += [

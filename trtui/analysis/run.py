@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from trtui.analysis.run_energy import RunEnergy, energy_from_snapshot
-from trtui.model import LayerInfo
+from trtui.model import DeviceSpec, EngineFacts, LayerInfo
 from trtui.stats.snapshot import LatencyStats, LayerTable
 
 if TYPE_CHECKING:
@@ -27,6 +27,10 @@ class RunData:
     path: str | None = None
     notices: tuple[str, ...] = ()
     energy: Mapping[str, RunEnergy] = field(default_factory=dict)  # by scope: "gpu", "module"
+    hardware: DeviceSpec | None = None  # SMs, clocks, bus width (the roofline)
+    engine: EngineFacts | None = None  # the engine card's facts
+    layer_order: tuple[LayerInfo, ...] = ()  # every layer in engine order (NoOps included)
+    clocks: tuple[float | None, float | None] = (None, None)  # live: NVML's current SM, memory MHz
 
     def info(self, name: str) -> LayerInfo | None:
         return self.infos.get(name)
@@ -54,4 +58,18 @@ def run_from_update(update: Update, label: str | None = None) -> RunData:
         path=info.path,
         notices=p.notices,
         energy=energy_from_snapshot(update.energy),
+        hardware=info.hardware,
+        engine=info.engine,
+        layer_order=info.layers,
+        clocks=live_clocks(update),
     )
+
+
+def live_clocks(update: Update) -> tuple[float | None, float | None]:
+    """NVML's current (SM, memory) clocks in MHz for a live engine; (None, None) otherwise (a
+    recording keeps its recorded clocks; a simulated run has no real clocks)."""
+    info = update.profile.info
+    tel = update.telemetry
+    if info.kind != "engine" or info.simulated or tel is None or tel.simulated:
+        return None, None
+    return tel.sm_clock_mhz, tel.mem_clock_mhz

@@ -11,7 +11,8 @@ from trtui.commands.compare import check_json_path
 from trtui.commands.output_args import top_count
 from trtui.errors import UserError
 
-HELP = "time by layer type, precision and tactic family, reformat share, hotspots of a recording"
+HELP = ("time by layer type, precision and tactic family, reformat share, hotspots, the engine card "
+        "and each layer against the roofline of a recording")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from trtui.analysis.compare import json_clean
+    from trtui.analysis.engine_view import engine_view, engine_view_dict, engine_view_lines
     from trtui.analysis.report import analysis_text
     from trtui.analysis.views import analysis_dict, analyze
     from trtui.recording.runs import load_run
@@ -31,10 +33,12 @@ def run(args: argparse.Namespace) -> int:
     check_json_path(args.json)
     run_data = load_run(args.source)
     result = analyze(run_data.layers, run_data.infos, args.top)
+    view = engine_view(run_data)
     if args.json is not None:
         import json
 
-        data = {"schema": "trtui.analysis/1", "source": run_data.label, **analysis_dict(result)}
+        data = {"schema": "trtui.analysis/1", "source": run_data.label, **analysis_dict(result),
+                **engine_view_dict(view)}
         if str(args.json) == "-":
             print(json.dumps(json_clean(data), indent=2, allow_nan=False))
             return 0
@@ -42,4 +46,5 @@ def run(args: argparse.Namespace) -> int:
 
         write_json_atomic(args.json, json_clean(data))
     sys.stdout.write(analysis_text(run_data, result))
+    sys.stdout.write("\n".join(["", *engine_view_lines(view, args.top), ""]))
     return 0

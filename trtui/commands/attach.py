@@ -41,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
     from trtui.ui.app import run_app
 
     if len(urls) == 1:
-        return run_app(RemoteFeed(urls[0], token), refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget)
+        return run_app(
+            RemoteFeed(urls[0], token),
+            refresh_s=args.refresh,
+            cpu_budget_pct=args.cpu_budget,
+            lean=args.lean_terminal,
+        )
     from trtui.ui.fleet_app import run_fleet
 
     return run_fleet(urls, token, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget)

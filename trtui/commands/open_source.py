@@ -29,6 +29,13 @@ def add_ui_arguments(p: argparse.ArgumentParser) -> None:
         metavar="PCT",
         help="trtui's own CPU budget, in percent of one core (default 10)",
     )
+    p.add_argument(
+        "--lean-terminal",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="low-bandwidth screen for slow links: no per-row sparklines, cold rows redrawn less "
+        "often, 256 colours (default auto: on over SSH once the output exceeds 4 kB/s)",
+    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,7 +55,7 @@ def launch(spec: str, options: RunOptions, args: argparse.Namespace) -> int:
     from trtui.ui.app import run_app
 
     feed = Session(source, telemetry_for(source, options), options)
-    return run_app(feed, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget)
+    return run_app(feed, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget, lean=args.lean_terminal)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from trtui import format as fmt
 from trtui.commands.output_args import json_to_stdout, top_count, write_json_stdout
 from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
-from trtui.errors import UserError
+from trtui.errors import Interrupted, UserError
 from trtui.paths import check_output_file, check_output_folder
 from trtui.session import Session
 from trtui.signals import interrupt_on_term
@@ -72,44 +72,92 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     source = open_source(args.source, options)
     session = Session(source, telemetry_for(source, options), options)
-    with interrupt_on_term():
-        update = session.run_for(args.duration)
+    quiet = args.quiet or json_to_stdout(args.json) or json_to_stdout(args.csv)  # stdout: that alone
+    try:
+        with interrupt_on_term():
+            update = session.run_for(args.duration)
+    except KeyboardInterrupt:
+        raise Interrupted(_write_interrupted(session, args)) from None  # one line, exit 130
     if update.profile.state == "error":
         raise UserError(update.profile.error or "the source failed")
-    write_outputs(update, args)
-    quiet = args.quiet or json_to_stdout(args.json) or json_to_stdout(args.csv)  # stdout: that alone
+    written = write_outputs(update, args)
     if args.trace is not None:
-        from trtui.kernels.trace import trace_events, write_trace
-
-        captured = session.kernels.trace_captures() if session.kernels is not None else ()
-        info = update.profile.info
-        write_trace(args.trace, trace_events(captured, simulated=info.simulated, device=info.device))
+        captured = _write_trace(session, update, args.trace)
+        written.append(str(args.trace))
         if not quiet:
             what = f"{len(captured)} profiled inferences" if captured else "no kernels recorded (see notices)"
             print(f"trace: {what} -> {args.trace}")
     if not quiet:
         print_report(update, args.top)
+        _say_written(written)
     return 0
 
 
-def write_outputs(update: Update, args: argparse.Namespace) -> None:
+def _write_trace(session: Session, update: Update, path: Path) -> tuple[object, ...]:
+    from trtui.kernels.trace import trace_events, write_trace
+
+    captured = session.kernels.trace_captures() if session.kernels is not None else ()
+    info = update.profile.info
+    write_trace(path, trace_events(captured, simulated=info.simulated, device=info.device))
+    return tuple(captured)
+
+
+def _say_written(written: list[str]) -> None:
+    """Where the files went, on stderr (stdout keeps the report, or the JSON/CSV sent there)."""
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def _write_interrupted(session: Session, args: argparse.Namespace) -> str:
+    """Ctrl-C, SIGTERM or SIGHUP during the run: write what was measured until then, its summary
+    marked `"state": "interrupted"`; returns the one line that says so and where it went."""
+    try:
+        update = session.build_update()
+    except Exception as err:  # the pipeline was cut at a bad moment: nothing consistent to write
+        return f"interrupted; nothing written ({type(err).__name__}: {err})"
+    asked = args.json is not None or args.csv is not None or args.export_dir is not None
+    if update.profile.latency_total.count == 0 and update.profile.layers_total.iterations == 0:
+        return "interrupted before anything was measured; nothing written" if asked else "interrupted"
+    written = write_outputs(update, args, interrupted=True)
+    if args.trace is not None:
+        _write_trace(session, update, args.trace)
+        written.append(str(args.trace))
+    after = f"interrupted after {update.profile.elapsed_s:.1f} s"
+    if not written:
+        return after
+    return f"{after}; wrote what was measured (summary state \"interrupted\") to {', '.join(written)}"
+
+
+def write_outputs(update: Update, args: argparse.Namespace, interrupted: bool = False) -> list[str]:
+    """Write the --json summary, --csv table and --export-dir recording that were asked for;
+    returns where they went (files, "-" for stdout excluded). `interrupted`: the run was cut short,
+    and the summary's state says "interrupted"."""
+    written: list[str] = []
     if args.json is not None:
         from trtui.atomic import write_json_atomic
         from trtui.summary import summary_dict
 
+        summary = summary_dict(update)
+        if interrupted:
+            summary["state"] = "interrupted"
         if json_to_stdout(args.json):
-            write_json_stdout(summary_dict(update))
+            write_json_stdout(summary)
         else:
-            write_json_atomic(args.json, summary_dict(update), indent=args.json_indent)
+            write_json_atomic(args.json, summary, indent=args.json_indent)
+            written.append(str(args.json))
     if args.csv is not None:
         from trtui.recording.export import write_layers_csv
 
         write_layers_csv(update, args.csv)
+        if not json_to_stdout(args.csv):
+            written.append(str(args.csv))
     if args.export_dir is not None:
         from trtui.recording.export import export_recording
 
         args.export_dir.mkdir(parents=True, exist_ok=True)
         export_recording(update, args.export_dir, {"command": " ".join(sys.argv)})
+        written.append(f"{args.export_dir}/")
+    return written
 
 
 def _ms(x: float | None) -> str:
@@ -159,5 +207,9 @@ def print_report(update: Update, top: int) -> None:
         from trtui.kernels.report import kernel_lines
 
         lines.extend(kernel_lines(p.kernels, top, {layer.name: layer for layer in info.layers}))
+    from trtui.analysis.engine_view import engine_view, engine_view_lines
+    from trtui.analysis.run import run_from_update
+
+    lines.extend(engine_view_lines(engine_view(run_from_update(update)), top))
     lines.extend(f"notice: {notice}" for notice in p.notices[-5:])
     print("\n".join(lines))

@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    if args.source != "demo":
+        from trtui.sources.factory import check_readable
+
+        check_readable(args.source)  # a missing file is the first thing to say, before the plan
     batches = parse_axis(args.batch, "--batch") if args.batch is not None else None
     streams = parse_axis(args.streams, "--streams", MAX_STREAMS) if args.streams is not None else None
     planned = plan_points(batches, streams)

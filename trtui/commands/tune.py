@@ -65,6 +65,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fp16", action="store_true", help="allow FP16 kernels (TensorRT 10 only; on 11 the "
                    "precision comes from the ONNX)")
     p.add_argument("--bf16", action="store_true", help="allow BF16 kernels (TensorRT 10 only)")
+    p.add_argument("--int8", action="store_true", help="allow INT8 kernels (before TensorRT 11; needed for "
+                   "models with QuantizeLinear/DequantizeLinear on 8.x and 10.x)")
+    p.add_argument("--tactic-sources", metavar="LIST", dest="tactic_sources",
+                   help="add (+) or remove (-) tactic sources from TensorRT's default, trtexec's "
+                        "--tacticSources syntax, after '=': --tactic-sources=-CUBLAS,-CUBLAS_LT,-CUDNN")
     p.add_argument("--device", type=int, default=0, metavar="INDEX", help="CUDA device (default 0)")
     p.add_argument("--seed", type=int, default=0, help="demo: the simulated model (0: the hand-made one)")
 
@@ -213,23 +218,26 @@ def _real_setup(
 ) -> _Setup:
     from trtui.shapes import parse_shapes
     from trtui.tune.real import probe_summary, real_builder, run_probe
+    from trtui.tune.tactics import parse_tactic_sources
 
     onnx = Path(args.source)
     _check_onnx(onnx)
     shapes = parse_shapes(args.shapes) if args.shapes is not None else ()
+    tactics = parse_tactic_sources(args.tactic_sources) if args.tactic_sources is not None else ()
     probe = run_probe(args.device)
     if not probe.full:
         raise MissingDependency(
             f"trtui tune needs the TensorRT builder: the full 'tensorrt' package {probe.reason} "
             "(pip install tensorrt; on Jetson it comes with JetPack); 'trtui tune demo' runs without it"
         )
-    if (args.fp16 or args.bf16) and (probe.major or 0) >= 11:
+    if (args.fp16 or args.bf16 or args.int8) and (probe.major or 0) >= 11:
         raise UserError(f"TensorRT {probe.tensorrt_version} has no precision flags: the precision comes "
-                        "from the ONNX model (strongly typed); drop --fp16/--bf16")
+                        "from the ONNX model (strongly typed); drop --fp16/--bf16/--int8")
     plan = plan_for(_real_budget(budget_arg, args.device, probe.free_bytes, probe.memory_source))
     workdir = Path(tempfile.mkdtemp(prefix="trtui-tune-"))
     builder = real_builder(onnx, pool, workdir, plan.timeout_s, cache_path or workdir / "timing.cache",
-                           shapes=shapes, fp16=args.fp16, bf16=args.bf16, device=args.device)
+                           shapes=shapes, fp16=args.fp16, bf16=args.bf16, int8=args.int8,
+                           tactic_sources=tactics, device=args.device)
     where = f", {probe.device}" if probe.device else ""
     label = f"{onnx.name} (TensorRT {probe.tensorrt_version}{where})"
     return _Setup(plan, builder, label, probe_summary(probe), str(onnx), workdir)

@@ -36,7 +36,7 @@ from trtui import format as fmt
 from trtui.atomic import atomic_open, write_json_atomic, write_text_atomic
 from trtui.errors import UserError
 from trtui.layer_info_writer import layer_to_json
-from trtui.model import LayerInfo, SourceInfo
+from trtui.model import DeviceSpec, LayerInfo, SourceInfo
 from trtui.paths import check_output_folder
 from trtui.recording.files import recording_stem
 from trtui.recording.roundtrip import export_section
@@ -163,6 +163,25 @@ def export_name(info: SourceInfo) -> str:
     return safe or "trtui"
 
 
+def _hardware_info(h: DeviceSpec | None) -> dict[str, Any]:
+    """The roofline's device facts in trtexec's `device_information` words (GHz, bits), so that a
+    trtui recording replays with its roofline."""
+    if h is None:
+        return {}
+    out: dict[str, Any] = {}
+    if h.compute_capability is not None:
+        out["Compute Capability"] = f"{h.compute_capability[0]}.{h.compute_capability[1]}"
+    if h.sms:
+        out["SMs"] = h.sms
+    if h.sm_clock_mhz:
+        out["Compute Clock Rate"] = h.sm_clock_mhz / 1000
+    if h.bus_width_bits:
+        out["Memory Bus Width"] = h.bus_width_bits
+    if h.mem_clock_mhz:
+        out["Memory Clock Rate"] = h.mem_clock_mhz / 1000
+    return out
+
+
 def metadata_dicts(
     update: Update, settings: Mapping[str, str]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -191,6 +210,7 @@ def metadata_dicts(
     dev_info: dict[str, Any] = {"Selected Device": device}
     if tel is not None and tel.mem_total_mib is not None:
         dev_info["Device Global Memory"] = f"{tel.mem_total_mib:.0f} MiB"
+    dev_info.update(_hardware_info(info.hardware))
     run_meta = {
         "performance_summary": perf,
         "inference_options": options,

@@ -8,6 +8,7 @@ from pathlib import Path
 from trtui.analysis.run import RunData, infos_by_name
 from trtui.analysis.run_energy import RunEnergy, energy_from_block
 from trtui.errors import UserError
+from trtui.recording.hardware import recording_engine_facts, recording_hardware
 from trtui.recording.inputs import SummaryFile, load_input
 from trtui.recording.loader import Recording, require_complete
 from trtui.recording.summary_reader import SummaryDoc
@@ -38,6 +39,9 @@ def run_from_recording(rec: Recording) -> RunData:
         path=str(rec.path),
         notices=rec.notices,
         energy=_recording_energy(rec),
+        hardware=recording_hardware(rec),
+        engine=recording_engine_facts(rec),
+        layer_order=rec.layers,
     )
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui.model import LayerSummaryTable, RunFacts, SourceBatch, SourceInfo, frozen_array, precision_mix
+from trtui.recording.hardware import recording_engine_facts, recording_hardware
 from trtui.recording.inputs import SummaryFile, load_input
 from trtui.recording.loader import Recording
 from trtui.recording.roundtrip import read_back, recorded_latency
@@ -112,6 +113,8 @@ def recording_info(rec: Recording) -> SourceInfo:
         layers=rec.layers,
         extra=extra,
         facts=facts,
+        hardware=recording_hardware(rec),
+        engine=recording_engine_facts(rec),
     )
 
 

@@ -2,9 +2,11 @@
 
 One thread connects to URL/stream, decodes each server-sent event with a `WireDecoder` and
 publishes the `Update`. Whatever goes wrong (refused, reset, timeout, a 401, a malformed or
-oversized message from a broken or hostile server) becomes one visible state: the newest update
-is republished with "CONNECTION LOST" in its label and the reason as a notice, and the feed
-reconnects with exponential back-off (jittered, capped). Nothing raises out of the thread.
+oversized message from a broken or hostile server, a server that answers nothing trtui can read
+within `first_message_timeout_s`) becomes one visible state: the newest update is republished with
+"CONNECTION LOST" in its label, the reason in words (`describe_failure`) as its `error` and as a
+notice, and the feed reconnects with exponential back-off (jittered, capped). Nothing raises out
+of the thread.
 
 Control (pause, resume, reset) is sent only when the server says it allows it (`--allow-control`).
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from urllib.parse import urlsplit
 
 from trtui.errors import UserError
@@ -30,6 +34,8 @@ from trtui.stats.update import Update
 MAX_MESSAGE = 64 * 1024 * 1024  # one event; a 20,000-layer engine's first message is a few MB
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 15.0  # the server sends at least a keep-alive every 5 s
+FIRST_MESSAGE_TIMEOUT_S = 30.0  # connect to first decoded message: a silent or trickling server ends here
+MAX_SERVER_TEXT = 120  # characters of a server's own error text quoted in a reason
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 15.0
 
@@ -60,6 +66,51 @@ def placeholder(label: str) -> Update:
     return Update(profile, None, (), 0.0)
 
 
+class _Answered(Exception):
+    """The server answered, but not with a stream: the reason is complete as it is."""
+
+
+class _Expired(Exception):
+    """No message arrived within the first-message deadline."""
+
+
+def server_text(body: bytes) -> str:
+    """A server's error body as one short printable line (control characters dropped), or ""."""
+    text = body.decode("utf-8", "replace")
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SERVER_TEXT else text[: MAX_SERVER_TEXT - 1] + "…"
+
+
+def describe_failure(err: BaseException, where: str, phase: str, timeout_s: float) -> str:
+    """Why a connection attempt to `where` failed, in words a user can act on. `phase` is what the
+    feed was doing: "connect" (TCP), "response" (waiting for the HTTP answer) or "stream"."""
+    if isinstance(err, (_Answered, _Expired)):
+        return str(err)
+    if isinstance(err, WireError):
+        return f"bad data from the server ({err})"
+    if isinstance(err, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering (is this a 'trtui serve' address?)"
+    if isinstance(err, http.client.HTTPException):  # BadStatusLine, LineTooLong, ...
+        return f"not a trtui server: its answer is not HTTP (HTTP error {type(err).__name__})"
+    if isinstance(err, ConnectionRefusedError):
+        return f"connection refused: nothing listens at {where} (is 'trtui serve' running there?)"
+    if isinstance(err, socket.gaierror):
+        return f"unknown host in {where} ({err.strerror or err})"
+    if isinstance(err, ConnectionResetError):
+        return "the server reset the connection"
+    if isinstance(err, TimeoutError):
+        if phase == "connect":
+            return f"timeout: no connection to {where} within {timeout_s:g} s (host down or firewalled?)"
+        if phase == "response":
+            return (f"timeout: {where} accepted the connection but answered nothing within {timeout_s:g} s "
+                    "(not a trtui server?)")
+        return f"timeout: the stream went silent for more than {timeout_s:g} s"
+    if isinstance(err, OSError):
+        return err.strerror or str(err) or type(err).__name__
+    return f"{type(err).__name__}: {err}"
+
+
 def backoff_s(attempt: int, rng: random.Random) -> float:
     """Seconds to wait before reconnect `attempt` (0-based): doubling, capped, jittered +-20%."""
     base = min(BACKOFF_MIN_S * (2.0 ** min(attempt, 30)), BACKOFF_MAX_S)
@@ -75,6 +126,7 @@ class RemoteFeed:
         read_timeout_s: float = READ_TIMEOUT_S,
         max_message: int = MAX_MESSAGE,
         seed: int | None = None,
+        first_message_timeout_s: float = FIRST_MESSAGE_TIMEOUT_S,
     ) -> None:
         parts = urlsplit(url)
         self.url = url
@@ -87,10 +139,14 @@ class RemoteFeed:
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self.max_message = max_message
+        self.first_message_timeout_s = first_message_timeout_s
+        self._phase = "connect"
+        self._expired = threading.Event()
         self._rng = random.Random(seed)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: http.client.HTTPConnection | None = None
+        self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._on_update: Callable[[Update], None] | None = None
         self._control = False
@@ -99,6 +155,7 @@ class RemoteFeed:
         self.retry_at: float | None = None  # time.monotonic() of the next attempt while lost
         self.last_update: Update | None = None  # the newest update from the server
         self.messages = 0
+        self.messages_this_connection = 0
         self._info_key: SourceInfo | None = None
         self._info: SourceInfo | None = None
         self.reconnects = 0
@@ -111,7 +168,10 @@ class RemoteFeed:
 
     def start(self, on_update: Callable[[Update], None]) -> None:
         self._on_update = on_update
-        self._publish(placeholder(f"{self.name} — connecting…"))
+        if self.last_update is None:
+            self._publish(placeholder(f"{self.name} — connecting…"))
+        else:  # remembered from an earlier connection (the fleet overview): shown until news come
+            self._publish(self._labelled(self.last_update, "connecting…"))
         self._thread = threading.Thread(target=self._run, name=f"trtui-attach-{self.name}", daemon=True)
         self._thread.start()
 
@@ -165,8 +225,9 @@ class RemoteFeed:
     def _close_connection(self) -> None:
         with self._lock:
             conn, self._conn = self._conn, None
+            sock, self._sock = self._sock, None
         if conn is not None:
-            sock = conn.sock
+            sock = sock or conn.sock  # an HTTP/1.0 answer hands the socket to the response
             try:
                 if sock is not None:
                     sock.shutdown(2)  # unblocks a read in the feed thread
@@ -177,19 +238,24 @@ class RemoteFeed:
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
+            self._phase = "connect"
+            self._expired.clear()
+            deadline = threading.Timer(self.first_message_timeout_s, self._expire)
+            deadline.daemon = True
+            deadline.start()
             try:
                 got = self._follow()
                 reason = "the server closed the stream"
                 if got:
                     attempt = 0
-            except WireError as err:
-                reason = f"bad data from the server ({err})"
-            except http.client.HTTPException as err:
-                reason = f"HTTP error ({type(err).__name__})"
-            except OSError as err:
-                reason = err.strerror or str(err) or type(err).__name__
+                elif self._expired.is_set():
+                    reason = self._expired_reason()
             except Exception as err:  # never let the thread die: report and retry
-                reason = f"{type(err).__name__}: {err}"
+                failure = _Expired(self._expired_reason()) if self._expired.is_set() else err
+                timeout = self.connect_timeout_s if self._phase != "stream" else self.read_timeout_s
+                reason = describe_failure(failure, self.name, self._phase, timeout)
+            finally:
+                deadline.cancel()
             self._close_connection()
             if self._stop.is_set():
                 break
@@ -199,23 +265,52 @@ class RemoteFeed:
             self._stop.wait(wait)
             self.reconnects += 1
 
+    def _expire(self) -> None:
+        """The first-message deadline passed: end the attempt (the feed thread reports why)."""
+        if self.messages_this_connection == 0:
+            self._expired.set()
+            self._close_connection()
+
+    def _expired_reason(self) -> str:
+        t = f"{self.first_message_timeout_s:g}"
+        if self._phase == "stream":
+            return f"no trtui message within {t} s of connecting (a silent server: not 'trtui serve'?)"
+        return f"no answer within {t} s of connecting (a silent or trickling server: not 'trtui serve'?)"
+
     def _follow(self) -> bool:
         """Read one connection's stream until it ends; True when any message arrived."""
+        self.messages_this_connection = 0
         conn = self._connection(self.connect_timeout_s)
         with self._lock:
             self._conn = conn
         if self._stop.is_set():
             return False
+        self._phase = "connect"
+        conn.connect()
+        with self._lock:
+            self._sock = conn.sock
+        self._phase = "response"
         conn.request("GET", f"{self._base}/stream", headers=self._headers())
         resp = conn.getresponse()
-        if resp.status == 401:
-            raise OSError("the server refused the token (HTTP 401); check --token-file or $TRTUI_TOKEN")
         if resp.status != 200:
-            raise OSError(f"HTTP {resp.status} {resp.reason[:80]}")
-        if not resp.getheader("Content-Type", "").startswith("text/event-stream"):
-            raise WireError("not an event stream (is this a trtui serve address?)")
-        if conn.sock is not None:
-            conn.sock.settimeout(self.read_timeout_s)
+            body = b""
+            with suppress(OSError, http.client.HTTPException):
+                body = resp.read(4096)
+            said = server_text(body)
+            said = f": {said}" if said else ""
+            if resp.status == 401:
+                raise _Answered(f"the server refused the token (HTTP 401{said}); check --token-file or "
+                                "$TRTUI_TOKEN")
+            raise _Answered(f"HTTP {resp.status} {server_text(resp.reason.encode())}{said}"
+                            + (" (is this a 'trtui serve' address?)" if resp.status == 404 else ""))
+        kind = resp.getheader("Content-Type", "")
+        if not kind.startswith("text/event-stream"):
+            shown = server_text(kind.encode()) or "no content type"
+            raise _Answered(f"not a trtui server: /stream answered {shown}, not an event stream")
+        self._phase = "stream"
+        sock = self._sock  # conn.sock is None once an HTTP/1.0 answer took the socket over
+        if sock is not None:
+            sock.settimeout(self.read_timeout_s)
         decoder = WireDecoder()
         data: list[bytes] = []
         size = 0
@@ -234,6 +329,7 @@ class RemoteFeed:
                     update = decoder.decode_line(b"\n".join(data))
                     data, size = [], 0
                     got = True
+                    self.messages_this_connection += 1
                     self._received(update, decoder.control)
                 continue
             if line.startswith(b":"):
@@ -264,17 +360,25 @@ class RemoteFeed:
         self.messages += 1
         self._publish(update)
 
+    def _labelled(
+        self, base: Update, what: str, error: str | None = None, notice: str | None = None
+    ) -> Update:
+        """`base` (the newest update, its numbers kept) labelled `where — what`, with `error` as
+        the profile's error (the screen shows it under the label) and `notice` added."""
+        p = base.profile
+        where = f"{p.info.label} @ {self.name}" if p.info.label else self.name
+        info = dataclasses.replace(p.info, label=f"{where} — {what}")
+        notices = p.notices if notice is None else (*p.notices[-49:], notice)
+        profile = dataclasses.replace(p, info=info, notices=notices, error=error)
+        return dataclasses.replace(base, profile=profile)
+
     def _lost(self, reason: str, wait_s: float) -> None:
         self.connected = False
         self.last_error = reason
         self.retry_at = time.monotonic() + wait_s
-        base = self.last_update or placeholder("")
-        p = base.profile
-        where = f"{p.info.label} @ {self.name}" if p.info.label else self.name
-        info = dataclasses.replace(p.info, label=f"{where} — CONNECTION LOST, retrying")
         notice = f"connection to {self.url} lost: {reason}; retrying in {wait_s:.1f} s"
-        profile = dataclasses.replace(p, info=info, notices=(*p.notices[-49:], notice))
-        self._publish(dataclasses.replace(base, profile=profile))
+        self._publish(self._labelled(self.last_update or placeholder(""), f"CONNECTION LOST, retrying in "
+                                     f"{wait_s:.1f} s", error=reason, notice=notice))
 
     def _publish(self, update: Update) -> None:
         if self._on_update is not None and not self._stop.is_set():

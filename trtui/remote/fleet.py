@@ -9,16 +9,20 @@ from dataclasses import dataclass
 from trtui import format as fmt
 from trtui.stats.update import Update
 
-COLUMNS = ("device", "engine", "kind", "state", "p50 ms", "p99 ms", "inf/s", "GPU util", "power", "temp")
-WIDTHS = (21, 22, 9, 24, 7, 7, 8, 8, 7, 6)  # a 140-column terminal holds every column
+# The numbers a glance needs come first, so that an 80-column terminal shows device, state, p50,
+# p99 and inferences/s; the rest follows (a 140-column terminal holds every column).
+COLUMNS = ("device", "state", "p50 ms", "p99 ms", "inf/s", "engine", "kind", "GPU util", "power", "temp")
+WIDTHS = (21, 16, 7, 7, 8, 22, 9, 8, 7, 6)
 
 
 @dataclass(frozen=True, slots=True)
 class FleetRow:
+    """One device's row; `reason` (why a lost device is lost, in full) is shown under the table."""
+
     device: str
     engine: str
     kind: str  # "SIMULATED", "engine", "recording", or "?" before the first message
-    state: str  # the run's state, "connecting…", or "LOST (…)"
+    state: str  # the run's state, "connecting…", or "LOST (retry N s)"
     p50: str
     p99: str
     throughput: str
@@ -26,16 +30,17 @@ class FleetRow:
     power: str
     temp: str
     lost: bool = False
+    reason: str | None = None
 
     def cells(self) -> tuple[str, ...]:
         return (
             self.device,
-            self.engine,
-            self.kind,
             self.state,
             self.p50,
             self.p99,
             self.throughput,
+            self.engine,
+            self.kind,
             self.gpu_util,
             self.power,
             self.temp,
@@ -50,17 +55,19 @@ def fleet_row(
     retry_in_s: float | None = None,
 ) -> FleetRow:
     """A row for `device`. `update` is the newest one the server sent (None before the first);
-    a device not connected shows LOST with the reason and when it retries, its last numbers kept."""
+    a device not connected shows LOST and when it retries (the reason in `reason`), or
+    "connecting…" before its first attempt ends, its last numbers kept either way."""
+    lost = not connected and error is not None
     if update is None:
         blank = ("n/a",) * 6
-        state = "connecting…" if error is None else _lost(error, retry_in_s)
-        return FleetRow(device, "", "?", state, *blank, lost=error is not None)
+        state = _lost(retry_in_s) if lost else "connecting…"
+        return FleetRow(device, "", "?", state, *blank, lost=lost, reason=error if lost else None)
     p = update.profile
     info = p.info
     tel = update.telemetry
     kind = "SIMULATED" if info.simulated else info.kind
     tp = p.latency_window.throughput_per_s or p.latency_total.throughput_per_s
-    state = p.state.upper() if connected else _lost(error or "disconnected", retry_in_s)
+    state = p.state.upper() if connected else (_lost(retry_in_s) if lost else "connecting…")
     return FleetRow(
         device,
         info.label,
@@ -72,10 +79,16 @@ def fleet_row(
         fmt.pct(tel.gpu_util_pct if tel else None, 0, 0),
         fmt.num(tel.power_w if tel else None, " W"),
         fmt.num(tel.temperature_c if tel else None, " °C"),
-        lost=not connected,
+        lost=lost,
+        reason=error if lost else None,
     )
 
 
-def _lost(error: str, retry_in_s: float | None) -> str:
-    retry = "" if retry_in_s is None else f" (retry {max(retry_in_s, 0.0):.0f} s)"
-    return f"LOST{retry}: {error[:60]}"
+def problem_lines(rows: list[FleetRow]) -> list[str]:
+    """One line per lost device: its name and the whole reason (what the state column has no
+    room for)."""
+    return [f"{r.device}: {r.reason}" for r in rows if r.lost and r.reason]
+
+
+def _lost(retry_in_s: float | None) -> str:
+    return "LOST" if retry_in_s is None else f"LOST (retry {max(retry_in_s, 0.0):.0f} s)"

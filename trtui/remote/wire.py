@@ -79,6 +79,8 @@ def _param(v: object, depth: int = 0) -> object:
         return json_number(v)
     if isinstance(v, (list, tuple)) and depth < 3:
         return [_param(x, depth + 1) for x in v]
+    if isinstance(v, dict) and depth < 3:  # e.g. "Weights": {"Type": "Half", "Count": 16384}
+        return {str(k): _param(x, depth + 1) for k, x in v.items()}
     return str(v)
 
 
@@ -116,6 +118,7 @@ def info_dict(info: SourceInfo) -> dict[str, Any]:
         "extra": {str(k): str(v) for k, v in info.extra.items()},
         "facts": None if info.facts is None else dataclasses.asdict(info.facts),
         "duration_s": json_number(info.duration_s),
+        "hardware": None if info.hardware is None else dataclasses.asdict(info.hardware),
     }
 
 

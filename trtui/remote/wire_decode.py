@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from trtui.model import LayerInfo, RunFacts, SourceInfo, TensorInfo
+from trtui.model import DeviceSpec, LayerInfo, RunFacts, SourceInfo, TensorInfo
 from trtui.remote import checks as c
 from trtui.remote.checks import WireError
 from trtui.remote.wire import (
@@ -176,6 +176,10 @@ def _param(v: Any, where: str, depth: int = 0) -> object:
         return c.string(v, where) if isinstance(v, str) else v
     if isinstance(v, list) and depth < 3:
         return [_param(x, where, depth + 1) for x in c.lst(v, where, 10_000)]
+    if isinstance(v, dict) and depth < 3:
+        if len(v) > 1000:
+            raise WireError(f"{where}: too many entries")
+        return {c.string(k, where): _param(x, where, depth + 1) for k, x in v.items()}
     return c.number(v, where)
 
 
@@ -227,6 +231,36 @@ def _facts(x: Any, drops: Drops) -> RunFacts | None:
     return RunFacts(**values)
 
 
+def _hardware(x: Any, drops: Drops) -> DeviceSpec | None:
+    """The device facts of the roofline (None: not sent)."""
+    if x is None:
+        return None
+    d = c.obj(x, "info.hardware")
+    cc = d.get("compute_capability")
+    pair = None
+    if cc is not None:
+        items = c.lst(cc, "info.hardware.compute_capability", 2)
+        if len(items) != 2:
+            raise WireError("info.hardware.compute_capability: expected [major, minor]")
+        pair = (c.integer(items[0], "info.hardware", 0, 1000), c.integer(items[1], "info.hardware", 0, 1000))
+
+    def opt_int(key: str) -> int | None:
+        v = d.get(key)
+        return None if v is None else c.integer(v, f"info.hardware.{key}", 0, 1 << 20)
+
+    integrated = d.get("integrated")
+    return DeviceSpec(
+        name=c.opt_string(d.get("name"), "info.hardware.name"),
+        compute_capability=pair,
+        sms=opt_int("sms"),
+        sm_clock_mhz=drops.opt(d.get("sm_clock_mhz"), "info.hardware.sm_clock_mhz", 0.0, MAX_VALUE),
+        mem_clock_mhz=drops.opt(d.get("mem_clock_mhz"), "info.hardware.mem_clock_mhz", 0.0, MAX_VALUE),
+        bus_width_bits=opt_int("bus_width_bits"),
+        integrated=None if integrated is None else c.boolean(integrated, "info.hardware.integrated"),
+        source=c.opt_string(d.get("source"), "info.hardware.source"),
+    )
+
+
 def _info(x: Any, drops: Drops) -> SourceInfo:
     d = c.obj(x, "info")
     extra = c.obj(d.get("extra"), "info.extra")
@@ -258,6 +292,7 @@ def _info(x: Any, drops: Drops) -> SourceInfo:
         extra={c.string(k, "info.extra"): c.string(v, "info.extra") for k, v in extra.items()},
         facts=_facts(d.get("facts"), drops),
         duration_s=drops.opt(d.get("duration_s"), "info.duration_s", 0.0, MAX_MS),
+        hardware=_hardware(d.get("hardware"), drops),
     )
 
 

@@ -19,6 +19,9 @@ import numpy as np
 
 from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
 from trtui.model import (
+    DeviceSpec,
+    EngineFacts,
+    EngineIo,
     LayerInfo,
     ProfiledIteration,
     RunFacts,
@@ -139,6 +142,9 @@ def _facts(d: Mapping[str, Any] | None) -> RunFacts | None:
         recorded_mode=d.get("recorded_mode"),
         separate_profiling=_opt_bool(d.get("separate_profiling")),
         spin_wait=_opt_bool(d.get("spin_wait")),
+        kernels=d.get("kernels"),
+        profiled_graph=_opt_bool(d.get("profiled_graph")),
+        profiled_graph_off=d.get("profiled_graph_off"),
     )
 
 
@@ -148,6 +154,51 @@ def _opt_int(x: Any) -> int | None:
 
 def _opt_bool(x: Any) -> bool | None:
     return None if x is None else bool(x)
+
+
+def _hardware(d: Mapping[str, Any] | None) -> DeviceSpec | None:
+    if d is None:
+        return None
+    cc = d.get("compute_capability")
+    return DeviceSpec(
+        name=d.get("name"),
+        compute_capability=None if cc is None else (int(cc[0]), int(cc[1])),
+        sms=_opt_int(d.get("sms")),
+        sm_clock_mhz=None if d.get("sm_clock_mhz") is None else float(d["sm_clock_mhz"]),
+        mem_clock_mhz=None if d.get("mem_clock_mhz") is None else float(d["mem_clock_mhz"]),
+        bus_width_bits=_opt_int(d.get("bus_width_bits")),
+        integrated=_opt_bool(d.get("integrated")),
+        source=d.get("source"),
+    )
+
+
+def _shape(s: Any) -> tuple[int, ...] | None:
+    return None if s is None else tuple(int(x) for x in s)
+
+
+def _engine(d: Mapping[str, Any] | None) -> EngineFacts | None:
+    if d is None:
+        return None
+    io = tuple(
+        EngineIo(
+            name=str(t["name"]), mode=t.get("mode"), dtype=t.get("dtype"), shape=_shape(t.get("shape")),
+            format=t.get("format"),
+            profiles=tuple(
+                (_shape(a) or (), _shape(b) or (), _shape(c) or ()) for a, b, c in t.get("profiles", ())
+            ),
+        )
+        for t in d.get("io", ())
+    )
+    return EngineFacts(
+        trt_version=d.get("trt_version"),
+        built_for=d.get("built_for"),
+        io=io,
+        profiles=_opt_int(d.get("profiles")),
+        device_memory_bytes=_opt_int(d.get("device_memory_bytes")),
+        context_memory_bytes=_opt_int(d.get("context_memory_bytes")),
+        builder=tuple((str(k), str(v)) for k, v in d.get("builder", ())),
+        source=d.get("source"),
+    )
 
 
 def decode_info(payload: bytes) -> SourceInfo:
@@ -170,6 +221,8 @@ def decode_info(payload: bytes) -> SourceInfo:
             extra={str(k): str(v) for k, v in (d.get("extra") or {}).items()},
             facts=_facts(d.get("facts")),
             duration_s=None if d.get("duration_s") is None else float(d["duration_s"]),
+            hardware=_hardware(d.get("hardware")),
+            engine=_engine(d.get("engine")),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise FrameError(f"a malformed source description ({err})") from None

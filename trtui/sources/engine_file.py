@@ -2,9 +2,12 @@
 empty, and its first bytes are a TensorRT plan (optionally behind the metadata prefix Ultralytics
 writes). Only the header is read here, so a huge file of the wrong kind is refused at once.
 
-TensorRT plans start with the 4-byte tag ``ftrt`` (the runtime's kEXPECTED_MAGIC_TAG, 0x74727466:
-the 11.4 lean runtime rejects any other first four bytes with "magicTag == kEXPECTED_MAGIC_TAG
-failed", checked on an H100). Ultralytics ``.engine`` files put
+TensorRT plans start with a 4-byte tag: ``ftrt`` from TensorRT 10 on (the runtime's
+kEXPECTED_MAGIC_TAG, 0x74727466: the 11.4 lean runtime rejects any other first four bytes with
+"magicTag == kEXPECTED_MAGIC_TAG failed", checked on an H100) and ``ptrt`` for TensorRT 8.x (seen on
+engines built by the real TensorRT 8.5.3 on an H100). A plan of one version never loads in another;
+`plan_generation` says which family wrote a plan, so the load error can say so. Ultralytics
+``.engine`` files put
 ``<uint32 little-endian length><JSON metadata>`` in front of the plan; the plan that follows is what
 TensorRT deserializes.
 """
@@ -21,7 +24,9 @@ from typing import BinaryIO
 from trtui.errors import UserError
 from trtui.paths import read_error, require_input
 
-PLAN_MAGICS: tuple[bytes, ...] = (b"ftrt",)
+PLAN_MAGICS: tuple[bytes, ...] = (b"ftrt", b"ptrt")
+# Which TensorRT family writes each tag (the major versions, for messages).
+PLAN_FAMILIES: dict[bytes, str] = {b"ftrt": "10 or later", b"ptrt": "8.x"}
 HEADER_BYTES = 64 * 1024
 MAX_METADATA_BYTES = 16 * 1024 * 1024  # an Ultralytics metadata prefix is a few KiB
 MIN_PLAN_BYTES = 32  # smaller than any plan header: surely truncated
@@ -125,21 +130,36 @@ def describe_header(head: bytes) -> str:
     engine", "an ONNX model", a well-known format, or its first bytes."""
     if head[:4] in PLAN_MAGICS:
         return "a TensorRT engine"
-    if len(head) >= 8 and head[4:5] == b"{" and b"ftrt" in head:
+    if len(head) >= 8 and head[4:5] == b"{" and any(m in head for m in PLAN_MAGICS):
         return "a TensorRT engine (with an Ultralytics metadata header)"
     if _looks_like_onnx(head):
         return "an ONNX model"
     return _other_format(head) or f"a file that starts with bytes {_hex(head)}"
 
 
+def plan_generation(plan_head: bytes) -> str | None:
+    """The TensorRT versions that write a plan starting with `plan_head` ("8.x", "10 or later"), or None
+    when the tag is not a known one."""
+    return PLAN_FAMILIES.get(bytes(plan_head[:4]))
+
+
+def onnx_advice(path: Path) -> str:
+    """The message for an ONNX model given where an engine was expected: how to build one, into a
+    file other than the model itself (a model named `x.engine` gets `x.built.engine`)."""
+    out = path.with_suffix(".engine")
+    if out.name == path.name:
+        out = path.with_name(f"{path.stem}.built.engine")
+    renamed = f" (it is named like an engine; consider renaming it to {path.stem}.onnx)" if (
+        path.suffix.lower() != ".onnx") else ""
+    return (f"{path} is an ONNX model, not a TensorRT engine{renamed}: build an engine from it with "
+            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine={out})")
+
+
 def inspect_engine_file(path: Path) -> EngineFile:
     """Check that `path` holds a TensorRT engine, reading only its header. Raises UserError."""
     st = require_input(path, ENGINE_WHAT)
     if path.suffix.lower() == ".onnx":
-        raise UserError(
-            f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "
-            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine=model.engine)"
-        )
+        raise UserError(onnx_advice(path))
     if st.st_size == 0:
         raise UserError(f"{path} is empty (0 bytes): it is not a TensorRT engine; rebuild or copy it again")
     try:
@@ -163,10 +183,7 @@ def inspect_engine_file(path: Path) -> EngineFile:
     except OSError as err:
         raise read_error(path, err, ENGINE_WHAT) from None
     if _looks_like_onnx(head):
-        raise UserError(
-            f"{path} is an ONNX model, not a TensorRT engine: build an engine from it with "
-            f"'trtui tune {path}' (or trtexec --onnx={path} --saveEngine=model.engine)"
-        )
+        raise UserError(onnx_advice(path))
     kind = _other_format(head)
     if kind is not None:
         raise UserError(f"{path} is not a TensorRT engine: it is {kind}")
@@ -199,5 +216,6 @@ def describe_size(n: int) -> str:
 
 
 __all__ = [
-    "PLAN_MAGICS", "EngineFile", "describe_header", "describe_size", "inspect_engine_file", "read_plan",
+    "PLAN_MAGICS", "EngineFile", "describe_header", "describe_size", "inspect_engine_file", "onnx_advice",
+    "read_plan",
 ]

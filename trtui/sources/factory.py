@@ -48,6 +48,11 @@ def open_source(spec: str, options: RunOptions) -> ProfileSource:
 
         return SimulatedSource(options)
     path = check_readable(spec)
+    if not path.is_dir() and path.name.lower().endswith(".json") and not looks_like_json(path):
+        raise UserError(
+            f"{spec} is not a readable trtexec recording: a .json file, but it does not hold JSON "
+            "(give a trtexec --exportProfile/--exportTimes file, an engine file, or 'demo')"
+        )
     if path.is_dir() or looks_like_json(path):
         if options.kernels:
             raise UserError(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from trtui.kernels.simulated import SimulatedKernels
-from trtui.model import ProfiledIteration, RunFacts, SourceBatch, SourceInfo, frozen_array
+from trtui.model import DeviceSpec, ProfiledIteration, RunFacts, SourceBatch, SourceInfo, frozen_array
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.run_facts import mode_line
@@ -24,6 +24,8 @@ from trtui.sources.simulated_engine import BATCH, SimLayer, layer_costs, resnet5
 from trtui.telemetry.sample import TelemetrySample
 
 SIM_DEVICE = "Simulated GPU (H100-like)"
+# the simulated GPU's facts for the roofline: an H100 SXM's SMs, clocks and bus
+SIM_HARDWARE = DeviceSpec(SIM_DEVICE, (9, 0), 132, 1830.0, 2619.0, 5120, source="simulated")
 GRAPH_LAUNCH_MS = 0.008  # per-inference overhead on top of the layers (CUDA graph launch)
 EVENT_OVERHEAD_MS = 0.0015  # per-layer cost of the profiler's CUDA events in profiled iterations
 JITTER = 0.03  # lognormal sigma of per-layer times
@@ -98,6 +100,7 @@ class SimulatedSource:
             layers=tuple(layer.info for layer in self.layers),
             extra={"engine": "simulated: costs from a model of each layer's work, not measured"},
             facts=facts,
+            hardware=SIM_HARDWARE,
         )
 
     @property

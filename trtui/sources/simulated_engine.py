@@ -72,7 +72,8 @@ def _conv(
             ),
         ),
         onnx_nodes=nodes,
-        params={"Kernel": [k, k], "Stride": [stride, stride], "OutMaps": cout, "Activation": act or "NONE"},
+        params={"Kernel": [k, k], "Stride": [stride, stride], "OutMaps": cout, "Activation": act or "NONE",
+                "Groups": 1, "Weights": {"Type": "Half", "Count": cin * cout * k * k}},
     )
     return SimLayer(info, ms), hw_out
 

@@ -37,7 +37,9 @@ def _fmt_rate(v: float) -> str:
 def render_plot(
     points: Sequence[PointResult], v: Verdict | None = None, width: int = 60, height: int = 12
 ) -> list[str]:
-    """Lines of text (y labels + `width` plot columns). [] until a point was measured."""
+    """Lines of text (y labels + `width` plot columns; the x labels and the legend within them).
+    [] until a point was measured. Labels go right of a point, else left of it, never over the
+    axis or another mark."""
     ok = [p for p in points if p.ok]
     if not ok:
         return []
@@ -71,7 +73,7 @@ def render_plot(
                 grid[r][start:end] = list(text)
                 break
     top, bottom = _fmt_rate(y1), _fmt_rate(y0)
-    pad = max(len(top), len(bottom))
+    pad = _pad(y0, y1)
     lines = ["samples/s"]
     for r in range(height):
         label = top if r == 0 else bottom if r == height - 1 else ""
@@ -81,10 +83,31 @@ def render_plot(
     gap = max(1, width - len(left) - len(right))
     lines.append(" " * (pad + 2) + left + " " * gap + right)
     lines.append(" " * (pad + 2) + ("p99 latency (log scale)" if log_x else "p99 latency"))
-    legend = f"{DOT} batch×streams"
+    items = [f"{DOT} batch×streams"]
     if v is not None and v.knee is not None:
-        legend += f"  {KNEE} knee"
+        items.append(f"{KNEE} knee")
     if v is not None and v.best is not None:
-        legend += f"  {BEST} best under budget"
-    lines.append(" " * (pad + 2) + legend)
+        items.append(f"{BEST} best under budget")
+    legend = " " * (pad + 2) + items[0]
+    for item in items[1:]:  # the legend goes on as many lines as the plot's width needs
+        if len(legend) + 2 + len(item) > pad + 2 + width:
+            lines.append(legend)
+            legend = " " * (pad + 2) + item
+        else:
+            legend += "  " + item
+    lines.append(legend)
     return lines
+
+
+def _pad(y0: float, y1: float) -> int:
+    return max(len(_fmt_rate(y1)), len(_fmt_rate(y0)))
+
+
+def fit_plot(points: Sequence[PointResult], v: Verdict | None, total_width: int, height: int) -> list[str]:
+    """`render_plot` whose every line fits `total_width` columns (y labels and axis included)."""
+    ok = [p for p in points if p.ok]
+    if not ok:
+        return []
+    ys = [float(p.samples_per_s or 0.0) for p in ok]
+    pad = _pad(min(0.0, min(ys)), max(ys))
+    return render_plot(points, v, width=max(20, total_width - pad - 2), height=height)

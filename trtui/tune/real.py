@@ -11,6 +11,7 @@ from pathlib import Path
 from trtui.tune import protocol
 from trtui.tune.child import ChildProcessBuilder, ChildRequest, python_module_argv
 from trtui.tune.sizes import Pool
+from trtui.tune.tactics import TacticChanges, format_tactic_sources
 
 BUILDER_MODULE = "trtui.gpu.build.builder"
 
@@ -98,6 +99,8 @@ def real_builder(
     shapes: Shapes = (),
     fp16: bool = False,
     bf16: bool = False,
+    int8: bool = False,
+    tactic_sources: TacticChanges = (),
     device: int = 0,
 ) -> ChildProcessBuilder:
     """A `ChildProcessBuilder` that builds `onnx` with `python -m trtui.gpu.build.builder build`."""
@@ -108,6 +111,10 @@ def real_builder(
         extra.append("--fp16")
     if bf16:
         extra.append("--bf16")
+    if int8:
+        extra.append("--int8")
+    if tactic_sources:
+        extra.append(f"--tactic-sources={format_tactic_sources(tactic_sources)}")
 
     def argv_for(req: ChildRequest) -> list[str]:
         return python_module_argv(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from rich.color import ColorSystem
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -30,7 +33,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from trtui import format as fmt
 from trtui.errors import UserError
@@ -38,11 +41,14 @@ from trtui.feed import UpdateFeed
 from trtui.remote.wire_decode import DROPPED_NOTICE
 from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
+from trtui.ui.cell_diff import CellOutput
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_details
+from trtui.ui.engine_card_screen import EngineCardScreen
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
 from trtui.ui.guard import run_guarded
 from trtui.ui.kernels_screen import KernelsScreen
+from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
 from trtui.ui.palette import live_commands
 from trtui.ui.panels import HeaderBar, Panel, header_text
@@ -51,6 +57,8 @@ from trtui.ui.run_keys import RunKeys
 from trtui.ui.screens import ExportScreen, HelpScreen
 from trtui.ui.table_header import table_header_text
 
+LEAN_BUDGET_BPS = 4000.0  # auto lean mode over SSH above this output rate (32 kbit/s)
+LEAN_CHECK_S = 10.0  # the output rate is measured over this period
 NARROW = 125  # below this width the side panels move under the table
 SHORT = 32  # below this height (when narrow) the panels get compact
 TINY = 20  # below this height (when narrow) the table keeps the rows; z shows the panels
@@ -88,6 +96,7 @@ class TrtuiApp(RunKeys):
         Binding("e", "export", "Export"),
         Binding("c", "reconfigure", "Batch/streams", show=False),
         Binding("K", "kernels", "Kernels", show=False),
+        Binding("i", "engine_card", "Engine card", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -100,6 +109,7 @@ class TrtuiApp(RunKeys):
         cost_interval_s: float | None = 2.0,
         process_time: Callable[[], float] = time.process_time,
         wall_time: Callable[[], float] = time.monotonic,
+        lean: str = "off",
     ) -> None:
         super().__init__()
         self.feed = feed
@@ -125,6 +135,12 @@ class TrtuiApp(RunKeys):
         self._layers_shown: tuple[Any, ...] | None = None  # the layer infos the view holds
         self._panels: list[Panel] = []
         self.dropped_shown = False  # the notice that values from a server were dropped, shown once
+        # A real terminal gets only the cells that changed (`cell_diff`); tests use Textual's path.
+        self.cell_output: CellOutput | None = None if os.environ.get("TRTUI_FULL_REDRAW") else CellOutput()
+        # The low-bandwidth mode: "on", "off", or "auto" (on over SSH once the output exceeds a budget).
+        self.lean = lean
+        self.lean_note: str | None = None
+        self._lean_mark: tuple[float, int] | None = None  # (time, bytes written) at the last check
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -136,7 +152,7 @@ class TrtuiApp(RunKeys):
             with Vertical(id="side"):
                 yield Panel("latency", id="latency")
                 yield Panel("gpu", id="gpu")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     @property
     def refresh_s(self) -> float:
@@ -161,6 +177,10 @@ class TrtuiApp(RunKeys):
         self._panels = list(self.query(Panel))
         self.screen_change_signal.subscribe(self, self._redraw_shown)
         self.query_one("#filter", Input).display = False
+        if self.lean == "on":
+            self.use_lean_terminal("lean terminal")
+        elif self.lean == "auto" and os.environ.get("SSH_CONNECTION"):
+            self.set_interval(LEAN_CHECK_S, self._check_output_rate)
         if self.autostart:
             self.feed.start(self._from_feed_thread)
         if self.cost_interval_s:
@@ -223,6 +243,7 @@ class TrtuiApp(RunKeys):
             self.apply_update(update)
 
     def apply_update(self, update: Update) -> None:
+        previous = self.last_update
         self.last_update = update
         self.updates_applied += 1
         p = update.profile
@@ -232,6 +253,12 @@ class TrtuiApp(RunKeys):
             return
         if not self.dropped_shown:
             self._show_dropped(p.notices)
+        if previous is None or previous.profile.info.kind != p.info.kind:
+            self.query_one(KeyBar).refresh(layout=True)  # a replay has no Pause
+        if p.error and p.state != "error" and (previous is None or previous.profile.error != p.error):
+            # A new problem the run goes on through (a lost connection): the whole reason, wrapped,
+            # also where a narrow header cuts it.
+            self.notify(p.error, severity="error", timeout=8)
         view = self.view
         if p.info.layers is not self._layers_shown:  # layer details arrived or changed
             self._layers_shown = p.info.layers
@@ -251,6 +278,8 @@ class TrtuiApp(RunKeys):
             screen.refresh_details()
         if isinstance(screen, KernelsScreen):
             screen.refresh_kernels()
+        if isinstance(screen, EngineCardScreen):
+            screen.show(self.last_update)
 
     def _remember_selected(self) -> None:
         """Keep a short history of the layer under the cursor (for the details view)."""
@@ -279,7 +308,7 @@ class TrtuiApp(RunKeys):
             return
         shown = self.pacer.achieved_per_s(self._wall_time()) if self.cost_interval_s else None
         p, budget = update.profile, self.pacer.cpu_budget_pct
-        header = header_text(p, self.own_cpu_pct, self.refresh_s, budget, shown)
+        header = header_text(p, self.own_cpu_pct, self.refresh_s, budget, shown, self.lean_note)
         if header != self._last_header:
             self._last_header = header
             self.query_one(HeaderBar).update(header, layout=False)  # fixed height
@@ -320,6 +349,11 @@ class TrtuiApp(RunKeys):
 
     def details_for(self, name: str, group: bool, width: int) -> Text:
         return layer_details(self.view, self.layer_history, self.last_update, name, group, width)
+
+    def action_engine_card(self) -> None:
+        """The engine card and every layer against the roofline (key i)."""
+        if not isinstance(self.screen, EngineCardScreen):
+            self.push_screen(EngineCardScreen(self.last_update))
 
     def action_kernels(self) -> None:
         """All kernels across the engine (--kernels)."""
@@ -388,6 +422,39 @@ class TrtuiApp(RunKeys):
 
     # -- command palette ---------------------------------------------------------------------------
 
+    def use_lean_terminal(self, note: str) -> None:
+        """The low-bandwidth mode: no per-row sparklines, cold rows redrawn less often, 256 colours."""
+        self.lean_note = note
+        view = self.view
+        view.lean = True
+        view.held.lean = True
+        if self.cell_output is not None:
+            self.cell_output.forced = ColorSystem.EIGHT_BIT
+            self.cell_output.invalidate()
+        self.refresh(repaint=True)
+        self._refresh_table_header()
+        view.refresh()
+        self._refresh_header()
+
+    def _check_output_rate(self) -> None:
+        """Auto lean mode: over SSH, once the terminal output rate exceeds LEAN_BUDGET_BPS."""
+        if self.lean_note is not None or self.cell_output is None:
+            return
+        now, written = self._wall_time(), self.cell_output.bytes_written
+        mark, self._lean_mark = self._lean_mark, (now, written)
+        if mark is None or now <= mark[0]:
+            return
+        rate = (written - mark[1]) / (now - mark[0])
+        if rate > LEAN_BUDGET_BPS:
+            self.use_lean_terminal(
+                f"lean terminal (SSH, {rate / 1000:.1f} > {LEAN_BUDGET_BPS / 1000:.0f} kB/s)"
+            )
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        # The narrowest hook into Textual's output: the frame as cells, before it becomes bytes.
+        if self.cell_output is None or not self.cell_output.display(self, renderable):
+            super()._display(screen, renderable)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from live_commands(self)
@@ -398,8 +465,10 @@ def _displayed(widget: Widget) -> bool:
     return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
 
 
-def run_app(feed: UpdateFeed, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0) -> int:
-    app = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
+def run_app(
+    feed: UpdateFeed, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0, lean: str = "auto"
+) -> int:
+    app = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct, lean=lean)
     try:
         code = run_guarded(app)
     finally:

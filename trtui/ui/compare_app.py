@@ -1,6 +1,6 @@
 """The comparison screen of `trtui compare A B`: end-to-end and layer-sum deltas on top, then tabs
 with the per-layer deltas (sortable), per-type and per-precision deltas, precision/tactic changes
-and the layers found on one side only.
+and the layers found on one side only. Enter on a layer shows both sides of it; `?` lists the keys.
 
 `CompareScreen` can also be pushed by another app; `CompareApp` shows it on its own.
 """
@@ -15,12 +15,12 @@ from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import Screen
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from trtui import format as fmt
-from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta
+from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta, OneSided
 from trtui.analysis.report import clip, ms, pct, signed
 from trtui.analysis.views import tactic_family
 from trtui.ui.guard import GuardedApp, run_guarded
@@ -104,10 +104,89 @@ def summary_text(c: Comparison) -> str:
     return "\n".join(lines)
 
 
+# (keys, what they do): the compare screen's help.
+COMPARE_KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ ↓ PgUp PgDn", "move in the table"),
+    ("Enter", "both sides of the layer under the cursor (Layers, Changes and Unmatched tabs)"),
+    ("s", "sort the layers: " + ", ".join(name for name, _ in SORTS)),
+    ("1 … 5", "tabs: layers, by type, by precision, changes, unmatched (also Tab / click)"),
+    ("Esc", "close a window; back to the screen this one was opened from"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+
+
+def keys_text(keys: tuple[tuple[str, str], ...]) -> Text:
+    """A key table as plain lines: the key in bold, what it does after it."""
+    t = Text()
+    width = max(len(k) for k, _ in keys) + 2
+    for key, what in keys:
+        t.append(key.ljust(width), style="bold yellow")
+        t.append(what + "\n")
+    return t
+
+
+def delta_details(d: LayerDelta) -> Text:
+    """Both sides of one matched layer: names, times, type, precision, tactic, how it was matched."""
+    t = Text(no_wrap=False)
+    rows = (
+        ("layer (A)", d.name),
+        ("layer (B)", d.b_name if d.b_name != d.name else "= A"),
+        ("time", f"A {ms(d.a_ms)} ms, B {ms(d.b_ms)} ms, B-A {signed(d.delta_ms)} ms ({pct(d.delta_pct)})"),
+        ("type", f"A {d.a_type or '?'}, B {d.b_type or '?'}"),
+        ("precision", f"A {d.a_label or d.a_precision or '?'}, B {d.b_label or d.b_precision or '?'}"
+         + ("  (changed)" if d.precision_changed else "")),
+        ("tactic", f"A {d.a_tactic or '?'}\nB {d.b_tactic or '?'}"
+         + ("  (changed)" if d.tactic_changed else "")),
+        ("matched by", _how_cell(d)),
+    )
+    for label, value in rows:
+        t.append(f"{label:<11}", style="bold")
+        t.append(value.replace("\n", "\n" + " " * 11) + "\n")
+    for side, members in (("A", d.a_members), ("B", d.b_members)):
+        if members:
+            t.append(f"grouped in {side}: ", style="bold")
+            t.append(", ".join(members) + "\n")
+    return t
+
+
+def one_sided_details(side: str, o: OneSided) -> Text:
+    """A layer found on one side only."""
+    t = Text(no_wrap=False)
+    t.append(f"only in {side}\n", style="bold")
+    t.append(f"{o.name}\n{ms(o.ms)} ms · {o.type or 'type ?'} · {o.precision or 'precision ?'}\n")
+    return t
+
+
+class TextModal(ModalScreen[None]):
+    """A window of text over the compare screen (a layer's details, the keys); Esc, q or ? closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,enter", "close", "Close")]
+
+    def __init__(self, title: str, body: Text) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="compare-modal-box"):
+            yield Static(self.body, id="compare-modal-body")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#compare-modal-box")
+        box.border_title = self.title_text
+        box.border_subtitle = "Esc closes"
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class CompareScreen(Screen[None]):
     CSS_PATH = "compare.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort", "Sort layers"),
+        Binding("enter", "details", "Layer details", show=False),
+        Binding("question_mark", "help", "Help"),
         Binding("1", "tab('layers')", "Layers", show=False),
         Binding("2", "tab('types')", "Types", show=False),
         Binding("3", "tab('precisions')", "Precisions", show=False),
@@ -158,6 +237,7 @@ class CompareScreen(Screen[None]):
             ch.add_row(*_cells(clip(d.name), "precision", d.a_label or "", d.b_label or ""))
         for d in c.tactic_changes:
             ch.add_row(*_cells(clip(d.name), "tactic", d.a_tactic or "", d.b_tactic or ""))
+        self._change_rows: list[LayerDelta] = [*c.precision_changes, *c.tactic_changes]
         for r in c.residuals:  # where the residual Adds / element-wise layers run, on each side
             a = f"{r.a_precision or '?'} (in {r.a_inputs or '?'})" if r.a_name else "-"
             b = f"{r.b_precision or '?'} (in {r.b_inputs or '?'})" if r.b_name else "-"
@@ -222,11 +302,57 @@ class CompareScreen(Screen[None]):
     def action_tab(self, tab: str) -> None:
         self.query_one("#compare-tabs", TabbedContent).active = tab
 
+    def _pushed_over_another(self) -> bool:
+        return len(self.app.screen_stack) > 2
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc ("Back") exists only where there is a screen to go back to; on its own, q quits."""
+        if action == "close":
+            return self._pushed_over_another()
+        return True
+
     def action_close(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if self._pushed_over_another():
             self.dismiss(None)
-        else:
-            self.app.exit(0)
+
+    def action_help(self) -> None:
+        self.app.push_screen(TextModal("trtui compare keys", keys_text(COMPARE_KEYS)))
+
+    def selected(self) -> tuple[str, Text] | None:
+        """(title, details) of the row under the cursor of the active tab, or None where the row
+        is not a layer (the type and precision tabs, an element-wise pair, an empty table)."""
+        tab = self.query_one("#compare-tabs", TabbedContent).active
+        c = self.comparison
+        if tab == "layers":
+            table = self.query_one("#layer-table", DataTable)
+            layers = self.sorted_layers()
+            row = table.cursor_row
+            if 0 <= row < len(layers) and table.row_count:
+                return layers[row].name, delta_details(layers[row])
+        elif tab == "changes":
+            row = self.query_one("#change-table", DataTable).cursor_row
+            if 0 <= row < len(self._change_rows):
+                d = self._change_rows[row]
+                return d.name, delta_details(d)
+        elif tab == "unmatched":
+            row = self.query_one("#unmatched-table", DataTable).cursor_row
+            sided = [("A", o) for o in c.only_a] + [("B", o) for o in c.only_b]
+            if 0 <= row < len(sided):
+                side, o = sided[row]
+                return o.name, one_sided_details(side, o)
+        return None
+
+    def action_details(self) -> None:
+        picked = self.selected()
+        if picked is None:
+            self.notify("Enter shows a layer: on the Layers, Changes or Unmatched tab", timeout=4)
+            return
+        title, body = picked
+        self.app.push_screen(TextModal(clip(title, 60), body))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_details()
 
 
 class CompareApp(GuardedApp[int]):

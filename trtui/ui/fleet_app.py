@@ -1,7 +1,8 @@
 """The fleet overview of `trtui attach URL URL ...`: one row per device (engine, p50/p99,
 throughput, GPU util, power, temperature, state), fed by one `RemoteFeed` each. Enter leaves the
-overview for that device's full live screen; q there comes back here. A lost connection shows as
-LOST with its reason and retry time; the feeds reconnect by themselves."""
+overview for that device's full live screen; q there comes back here, with every device's last
+numbers kept. A lost connection shows as LOST with its retry time, and its whole reason under the
+table; the feeds reconnect by themselves."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -20,7 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from trtui import format as fmt
 from trtui.remote.feed import RemoteFeed
-from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row
+from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row, problem_lines
 from trtui.stats.update import Update
 from trtui.ui.guard import GuardedApp, run_guarded
 
@@ -41,18 +42,28 @@ class FleetApp(GuardedApp[int | None]):
     BINDINGS = [Binding("q", "quit_fleet", "Quit"), Binding("enter", "open", "Open device", show=True)]
 
     def __init__(
-        self, urls: list[str], token: str | None, refresh_s: float = 0.5, autostart: bool = True
+        self,
+        urls: list[str],
+        token: str | None,
+        refresh_s: float = 0.5,
+        autostart: bool = True,
+        remembered: Sequence[Update | None] = (),
     ) -> None:
+        """`remembered`: each device's newest update from an earlier overview or device screen,
+        shown (and kept while the device is lost) until its feed brings a newer one."""
         super().__init__()
         self.urls = urls
         self.feeds = [RemoteFeed(url, token) for url in urls]
+        for feed, update in zip(self.feeds, remembered, strict=False):
+            feed.last_update = update
         self.refresh_s = refresh_s
         self.autostart = autostart
-        self.rows: list[FleetRow] = [fleet_row(f.name, None, False) for f in self.feeds]
+        self.rows: list[FleetRow] = [fleet_row(f.name, f.last_update, False) for f in self.feeds]
 
     def compose(self) -> ComposeResult:
         yield Static(f"trtui fleet: {len(self.urls)} devices", id="fleet-title")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="fleet-problems")
         yield Static("Enter: open the device's live screen (q there comes back) · q: quit", id="fleet-hint")
         yield Footer()
 
@@ -110,6 +121,10 @@ class FleetApp(GuardedApp[int | None]):
         table = self.query_one(DataTable)
         for name, cell in zip(COLUMNS, self._cells(row), strict=True):
             table.update_cell(str(i), name, cell)
+        problems = problem_lines(self.rows)
+        box = self.query_one("#fleet-problems", Static)
+        box.display = bool(problems)
+        box.update(Text("\n".join(problems), style="red"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.exit(int(str(event.row_key.value)))
@@ -128,17 +143,21 @@ def run_fleet(
     SIGTERM or SIGHUP (an SSH disconnect) ends both."""
     from trtui.ui.app import TrtuiApp
 
+    remembered: list[Update | None] = [None] * len(urls)  # every device's newest numbers, kept
     while True:
-        app = FleetApp(urls, token, refresh_s=refresh_s)
+        app = FleetApp(urls, token, refresh_s=refresh_s, remembered=remembered)
         choice = run_guarded(app)
+        remembered = [feed.last_update for feed in app.feeds]
         if choice is None:
             return 0
         feed = RemoteFeed(urls[choice], token)
+        feed.last_update = remembered[choice]
         device = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
         try:
             run_guarded(device)
         finally:
             feed.stop()
+            remembered[choice] = feed.last_update
         if device.signalled:
             return 0
         # A run that failed showed its error on its screen; back to the overview either way.

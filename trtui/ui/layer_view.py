@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
@@ -42,6 +43,7 @@ from trtui.ui.layer_order import (
     order_for,
 )
 from trtui.ui.layer_order import SORT_KEYS as SORT_KEYS  # app.py imports it from here
+from trtui.ui.steady_values import HeldColumns, SparkTrail
 from trtui.ui.sticky_sort import StickyOrder, noise
 from trtui.ui.table_cells import (
     BAR,
@@ -104,10 +106,13 @@ class LayerView(ScrollView, can_focus=True):
         self._last_layer: str | None = None  # the layer under the cursor before grouping
         self._layer_cache = NameCache((), {})
         self._group_cache = NameCache((), {})
-        self._cols_key: tuple[int, bool, bool, int] | None = None
+        self._cols_key: tuple[int, bool, bool, int, bool] | None = None
         self.prec_width = PREC_WIDTH  # the precision column: wider for labels like "INT8→FP32"
         self._cols: list[tuple[Column, int]] = []
         self._sticky = StickyOrder()
+        self.held = HeldColumns()  # the figures shown, moved only beyond their noise
+        self.trail = SparkTrail()  # the "Recent" column: one point per refresh
+        self.lean = False  # the low-bandwidth mode: no per-row sparklines
         self._undrawn = False  # statistics taken but not sorted/drawn (`show(..., draw=False)`)
         self._new_infos = False  # layer infos set since the last rebuild
         self.renders = 0  # lines rendered (for tests and the cost meter)
@@ -159,8 +164,11 @@ class LayerView(ScrollView, can_focus=True):
             self.table = layers
             base = self.baseline
         t = self.table
+        self.held.update(t)
+        self.trail.update(t.names, t.recent_ms)
         self.delta = change_pct(t.mean_ms, baseline_array(t.names, base)) if base else np.full(len(t), np.nan)
-        finite = t.share_pct[np.isfinite(t.share_pct)] if len(t.share_pct) else t.share_pct
+        shares = self.held.values["share"]
+        finite = shares[np.isfinite(shares)] if len(shares) else shares
         self._max_share = float(finite.max()) if len(finite) else 0.0
         if reorder or renamed:
             self._reorder()
@@ -182,7 +190,13 @@ class LayerView(ScrollView, can_focus=True):
                 t.names, self.sort_key, self.sort_reverse, col[self.sort_key], noise(t, self.sort_key)
             )
         self.order = order_for(
-            self.table, self.infos, self.sort_key, self.sort_reverse, self.filter_text, self.delta, cache,
+            self.table,
+            self.infos,
+            self.sort_key,
+            self.sort_reverse,
+            self.filter_text,
+            self.delta,
+            cache,
             sticky,
         )
         self.virtual_size = Size(self.row_width, len(self.order))
@@ -314,7 +328,9 @@ class LayerView(ScrollView, can_focus=True):
         cols = [
             c
             for c in COLUMNS
-            if (c.key != "delta" or self.baseline) and (c.key != "type" or not self.grouped)
+            if (c.key != "delta" or self.baseline)
+            and (c.key != "type" or not self.grouped)
+            and (c.key != "spark" or not self.lean)
         ]
         for key in DROP_ORDER:
             fixed = sum(self._width(c) + 1 for c in cols if c.width)
@@ -324,7 +340,7 @@ class LayerView(ScrollView, can_focus=True):
         return cols
 
     def column_widths(self, width: int) -> list[tuple[Column, int]]:
-        key = (width, bool(self.baseline), self.grouped, self.prec_width)
+        key = (width, bool(self.baseline), self.grouped, self.prec_width, self.lean)
         if key != self._cols_key:
             cols = self.visible_columns(width)
             fixed = sum(self._width(c) + 1 for c in cols if c.width)
@@ -332,6 +348,11 @@ class LayerView(ScrollView, can_focus=True):
             self._cols = [(c, self._width(c) or flex) for c in cols]
             self._cols_key = key
         return self._cols
+
+    def no_match_text(self) -> str:
+        """What the empty table says when the filter matches nothing."""
+        what = "type" if self.grouped else "layer"
+        return f"   no {what} matches '{self.filter_text}' (name or type; Esc clears the filter)"
 
     def header_text(self, width: int) -> str:
         parts = []
@@ -347,11 +368,14 @@ class LayerView(ScrollView, can_focus=True):
         row = self.scroll_offset.y + y
         width = self.row_width
         if row >= len(self.order):
+            if row == 0 and self.filter_text and len(self.table):  # say why the table is empty
+                return Strip([Segment(fit_cell(self.no_match_text(), width, "left"), DIM)])
             return Strip.blank(width)
         i = int(self.order[row])
         t = self.table
         cache = self.name_cache
-        share = float(t.share_pct[i]) if len(t.share_pct) > i else math.nan
+        held = self.held
+        share = held.get("share", i)
         cells: list[tuple[str, Style]] = []
         for c, w in self.column_widths(width):
             style = PLAIN
@@ -371,11 +395,11 @@ class LayerView(ScrollView, can_focus=True):
                 text = cache.precisions[i]
                 style = PREC
             elif key == "mean":
-                text = fmt.ms(float(t.mean_ms[i]))
+                text = fmt.ms(held.get("mean", i))
             elif key == "median":
-                text = fmt.ms(float(t.median_ms[i]))
+                text = fmt.ms(held.get("median", i))
             elif key == "p99":
-                text = fmt.ms(float(t.p99_ms[i]))
+                text = fmt.ms(held.get("p99", i))
             elif key == "share":
                 text = fmt.share(share)
                 style = BOLD if share >= 5.0 else PLAIN
@@ -390,8 +414,7 @@ class LayerView(ScrollView, can_focus=True):
                 else:
                     style = DIM
             else:  # spark
-                recent = t.recent_ms[:, i] if t.recent_ms.ndim == 2 and t.recent_ms.shape[1] > i else ()
-                text = fmt.sparkline(list(recent), w)
+                text = self.trail.text(i, w)
                 style = SPARK
             cells.append((fit_cell(text, w, c.align), style))
         selected = row == self.cursor

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -34,9 +35,12 @@ def header_text(
     refresh_s: float,
     cpu_budget_pct: float | None = None,
     shown_per_s: float | None = None,
+    lean_note: str | None = None,
 ) -> Text:
     """The two header lines: source, state, elapsed time, trtui's CPU share, the refresh period
-    (and the refreshes actually shown per second, when measured); then device, TensorRT and mode."""
+    (and the refreshes actually shown per second, when measured); then device, TensorRT and mode,
+    or, while the run has a problem it goes on through (`error` set, not in the error state: a
+    lost connection), that problem."""
     info = p.info
     t = Text(no_wrap=True, overflow="ellipsis")
     if info.simulated:
@@ -63,7 +67,12 @@ def header_text(
     t.append(f"  refresh {refresh_s:.1f}s", style="dim")
     if shown_per_s is not None:
         t.append(f", {shown_per_s:.1f}/s", style="dim")
+    if lean_note is not None:  # the low-bandwidth mode, and why it is on
+        t.append(f"  {lean_note}", style="yellow")
     t.append("\n")
+    if p.error and p.state != "error":  # a problem the run goes on through (a lost connection): why
+        t.append(f"⚠ {p.error}", style="bold red")
+        return t
     trt = f"{info.trt_module} {info.trt_version or ''}".strip() if info.trt_module else "TensorRT n/a"
     facts = [
         info.device or "device unknown",
@@ -171,6 +180,9 @@ def _series(hist: Sequence[TelemetrySample], attr: str) -> list[float]:
 
 
 def gpu_text(update: Update, width: int) -> Text:
+    """The GPU panel for a panel `width` columns wide: no line is cut. What has no room is left
+    out where it is said elsewhere (the device name is in the header), said shorter (trtui's own
+    memory), or continued on the next line, indented (energy, throttle reasons, events)."""
     s = update.telemetry
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append("GPU", style="bold")
@@ -178,10 +190,13 @@ def gpu_text(update: Update, width: int) -> Text:
         t.append("\nno live telemetry", style="dim")
         if update.profile.info.kind == "recording":
             t.append(f"\nrecorded on {update.profile.info.device or 'unknown'}", style="dim")
-        return t
+        return wrap_long_lines(t, width)
     if s.simulated:
         t.append(" simulated", style="yellow")
-    t.append(f" {fmt.safe(s.device_name or '')}\n", style="dim")
+    name = fmt.safe(s.device_name or "")
+    if name and t.cell_len + 1 + cell_len(name) <= width:  # else: the header's second line has it
+        t.append(f" {name}", style="dim")
+    t.append("\n")
     if s.notice:
         t.append(f"{fmt.one_line(s.notice, 500)}\n", style="red")
     hist = update.telemetry_history
@@ -190,14 +205,21 @@ def gpu_text(update: Update, width: int) -> Text:
     t.append("mem   ")
     if used is not None and total:
         t.append(fmt.bar(used / total, 6), style="cyan")
-        t.append(f" {fmt.mib(used)} / {fmt.mib(total)}")
+        amounts = f" {fmt.mib(used)} / {fmt.mib(total)}"
+        t.append(amounts)
         if s.mem_free_mib is not None:
-            t.append(f", {fmt.mib(s.mem_free_mib)} free", style="dim")
+            free = f", {fmt.mib(s.mem_free_mib)} free"
+            if 12 + len(amounts) + len(free) <= width:
+                t.append(free, style="dim")
+            elif 6 + len(free) <= width:
+                t.append(f"\n      {free[2:]}", style="dim")
         t.append("\n")
     else:
         t.append("n/a\n", style="dim")
     if s.process_mem_mib is not None:
-        t.append(f"      trtui (engine, context, I/O) {fmt.mib(s.process_mem_mib)}\n", style="dim")
+        own = fmt.mib(s.process_mem_mib)
+        long = f"      trtui (engine, context, I/O) {own}"
+        t.append((long if len(long) <= width else f"      trtui's own {own}") + "\n", style="dim")
     t.append(f"util  {fmt.pct(s.gpu_util_pct, 9, 0)} ")
     t.append(fmt.sparkline(_series(hist, "gpu_util_pct"), spark_w, 0, 100) + "\n", style="green")
     t.append(f"SM    {fmt.num(s.sm_clock_mhz, ' MHz'):>9} ")
@@ -224,7 +246,31 @@ def gpu_text(update: Update, width: int) -> Text:
         last = suspicious[-1]
         t.append(f"{SPIKE_MARK} {len(suspicious)} p99 jump(s) with clock/thermal events\n", style="bold red")
         t.append("  last: " + (", ".join(last.findings) or "?") + "\n", style="red")
-    return t
+    return wrap_long_lines(t, width)
+
+
+def wrap_long_lines(t: Text, width: int, indent: int = 6) -> Text:
+    """`t` with every line longer than `width` cells broken at its last space that fits, the rest
+    continued on the next line after `indent` spaces (styles kept). A word longer than a whole
+    line stays as it is (the panel then ends it with an ellipsis)."""
+    lines = t.split("\n", allow_blank=True)
+    if all(line.cell_len <= width for line in lines):
+        return t
+    out: list[Text] = []
+    for line in lines:
+        while line.cell_len > width:
+            cut = line.plain.rfind(" ", indent + 1, width + 1)
+            if cut <= indent:
+                break
+            head, tail = line.divide([cut])
+            out.append(head)
+            line = Text(" " * indent, end="") + tail[1:]
+            if tail.plain.strip() == "":
+                break
+        out.append(line)
+    joined = Text("\n", no_wrap=True, overflow="ellipsis").join(out)
+    joined.no_wrap, joined.overflow = True, "ellipsis"
+    return joined
 
 
 def append_energy(t: Text, update: Update) -> None:

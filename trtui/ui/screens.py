@@ -36,6 +36,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("e", "export: recording folder, layers CSV, or an SVG screenshot"),
     ("c", "batch / streams picker: another batch size or number of contexts (statistics restart)"),
     ("K", "kernels: top kernels and kernel families (--kernels; Enter on a layer lists its own)"),
+    ("i", "engine card and roofline: I/O, layers, weights, memory; each layer's efficiency and headroom"),
     ("?", "this help"),
     ("Ctrl+P", "command palette (every action by name)"),
     ("q", "quit (also Ctrl+C)"),

@@ -13,16 +13,16 @@ import signal
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
-from trtui.sweep.analysis import verdict
+from trtui.sweep.analysis import Verdict, verdict
 from trtui.sweep.plan import SweepPoint
-from trtui.sweep.plot import render_plot
+from trtui.sweep.plot import fit_plot
 from trtui.sweep.point import PointResult
 from trtui.sweep.results import STOPPED_TEXT, TABLE_COLUMNS, SweepResult, describe, point_row
 from trtui.sweep.runner import SweepListener, SweepRunner
@@ -62,6 +62,9 @@ class SweepFailed(Message, bubble=False):
     error: str
 
 
+NARROW = 120  # below this width the plot is behind `v` instead of beside the table
+
+
 class _Bridge(SweepListener):
     def __init__(self, app: SweepApp) -> None:
         self.app = app
@@ -81,6 +84,7 @@ class SweepApp(GuardedApp[SweepResult]):
     TITLE = "trtui sweep"
     BINDINGS = [
         Binding("c", "cancel", "Cancel sweep"),
+        Binding("v", "toggle_plot", "Table/plot"),
         Binding("q", "quit_sweep", "Quit"),
     ]
 
@@ -93,12 +97,46 @@ class SweepApp(GuardedApp[SweepResult]):
         self.error: str | None = None
         self._point_text = ""
 
+    # --- narrow terminals -----------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below NARROW columns the table gets the whole width and `v` swaps it with the plot,
+        which then has the whole width too (beside the table it would be a few columns wide)."""
+        self.query_one("#title", Static).update(self.title_text(event.size.width))
+        narrow = event.size.width < NARROW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self.refresh_bindings()
+        self.call_after_refresh(self._refresh_plot)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_plot":
+            return self.has_class("-narrow")  # only narrow terminals need it (hidden otherwise)
+        return True
+
+    def action_toggle_plot(self) -> None:
+        self.toggle_class("-show-plot")
+        self.call_after_refresh(self._refresh_plot)
+
+    def title_text(self, width: int | None = None) -> Text:
+        """The title for a terminal `width` wide: the SIMULATED badge first (never the part cut
+        off), its explanation only where it fits."""
+        s = self.runner.settings
+        title = Text(no_wrap=True, overflow="ellipsis")
+        if s.simulated:
+            title.append(" SIMULATED engine ", style="bold black on yellow")
+            title.append(" ")
+        title.append(f"trtui sweep — {s.label}", style="bold")
+        note = "  (nothing is measured)"
+        if s.simulated and (width is None or title.cell_len + len(note) <= width - 2):
+            title.append(note, style="dim")
+        return title
+
+    # --- layout ---------------------------------------------------------------------------------
+
     def compose(self) -> ComposeResult:
         s = self.runner.settings
-        title = Text(f"trtui sweep — {s.label}", style="bold")
-        if s.simulated:
-            title.append("   SIMULATED engine: nothing is measured", style="bold black on yellow")
-        yield Static(title, id="title")
+        yield Static(self.title_text(), id="title")
         how = "until the p99 is stable, at most " if s.until_stable else ""
         budget = f"; p99 budget {s.budget_ms:g} ms" if s.budget_ms is not None else ""
         yield Static(Text(f"{len(s.planned)} points, {s.warmup_s:g} s warm-up and {how}{s.duration_s:g} s "
@@ -173,10 +211,7 @@ class SweepApp(GuardedApp[SweepResult]):
             row = point_row(p, v.knee, v.best)
             style = "" if p.ok else "red"
             table.add_row(*(Text(c, style=style) for c in row), key=str(i))
-        plot = self.query_one("#plot", Static)
-        width = max(20, plot.size.width - 12) if plot.size.width else 40
-        lines = render_plot(self.points, v, width=width, height=max(4, plot.size.height - 6))
-        plot.update(Text("\n".join(lines) if lines else "no point measured yet"))
+        self._refresh_plot(v)
         parts = []
         if v.knee is not None:
             parts.append(f"knee: {describe(v.knee)}")
@@ -184,6 +219,18 @@ class SweepApp(GuardedApp[SweepResult]):
             parts.append(f"best under {s.budget_ms:g} ms: {describe(v.best)}" if v.best is not None
                          else f"best under {s.budget_ms:g} ms: none yet")
         self.query_one("#verdict", Static).update(Text("   ".join(parts), style="bold"))
+
+    def _refresh_plot(self, v: Verdict | None = None) -> None:
+        """The plot, fitted to the plot box's content (no line wraps: the box cuts none either)."""
+        s = self.runner.settings
+        if v is None:
+            v = verdict(self.points, s.budget_ms, s.knee_gain)
+        plot = self.query_one("#plot", Static)
+        size = plot.content_size
+        width = size.width if size.width else 60
+        lines = fit_plot(self.points, v, width, max(4, size.height - 6) if size.height else 12)
+        plot.update(Text("\n".join(lines) if lines else "no point measured yet", no_wrap=True,
+                         overflow="ellipsis"))
 
     def on_unmount(self) -> None:
         if self.result is None:

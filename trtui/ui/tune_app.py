@@ -2,8 +2,8 @@
 a plot of latency and device memory against the limit, and the chosen limit with its reason.
 
 The search runs in a Textual thread worker (`TuneSession.run`); the worker only posts messages, so
-the screen never blocks. `c` cancels the running build (its child process is killed) and ends the
-search; `q` does the same and quits.
+the screen never blocks. `c` stops the search: the running build is cancelled (its child process is
+killed), what was measured stays on screen with the best limit so far; `q` does the same and quits.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class TuneApp(GuardedApp[TuneResult]):
     CSS_PATH = "tune.tcss"
     TITLE = "trtui tune"
     BINDINGS = [
-        Binding("c", "cancel", "Cancel build"),
+        Binding("c", "cancel", "Stop search"),
         Binding("v", "toggle_plot", "Table/plot"),
         Binding("q", "quit_tuner", "Quit"),
     ]
@@ -174,6 +174,7 @@ class TuneApp(GuardedApp[TuneResult]):
 
     def on_resize(self, event: events.Resize) -> None:
         """Below NARROW columns the table gets the whole width and `v` swaps it with the plot."""
+        self.query_one("#title", Static).update(self.title_text(event.size.width))
         narrow = event.size.width < NARROW
         if narrow != self.has_class("-narrow"):
             self.set_class(narrow, "-narrow")
@@ -185,6 +186,19 @@ class TuneApp(GuardedApp[TuneResult]):
             return self.has_class("-narrow")  # only narrow terminals need it (hidden otherwise)
         return True
 
+    def title_text(self, width: int | None = None) -> Text:
+        """The title line for a terminal `width` wide (None: as wide as needed): the SIMULATED
+        badge first, so that it is never the part cut off; its explanation only where it fits."""
+        title = Text(no_wrap=True, overflow="ellipsis")
+        if self.simulated:
+            title.append(" SIMULATED builder ", style="bold black on yellow")
+            title.append(" ")
+        title.append(f"trtui tune — {self.label}", style="bold")
+        note = "  (no engine is built)"
+        if self.simulated and (width is None or title.cell_len + len(note) <= width - 2):
+            title.append(note, style="dim")
+        return title
+
     def action_toggle_plot(self) -> None:
         self.toggle_class("-show-plot")
         self.call_after_refresh(self._refresh_plot)
@@ -192,10 +206,7 @@ class TuneApp(GuardedApp[TuneResult]):
     # --- layout ---------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        title = Text(f"trtui tune — {self.label}", style="bold")
-        if self.simulated:
-            title.append("   SIMULATED builder: no engine is built", style="bold black on yellow")
-        yield Static(title, id="title")
+        yield Static(self.title_text(), id="title")
         yield Static(Text(self.session.plan.describe()), id="plan")
         with Horizontal(id="current"):
             yield Static(Text("starting…"), id="build-label")

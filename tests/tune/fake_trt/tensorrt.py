@@ -37,16 +37,51 @@ def _record(call: str, **fields: Any) -> None:
             f.write(json.dumps({"call": call, **fields}) + "\n")
 
 
-class MemoryPoolType(enum.Enum):
-    WORKSPACE = 0
-    TACTIC_DRAM = 4
-    TACTIC_SHARED_MEMORY = 5
+if _MAJOR >= 10:
 
+    class MemoryPoolType(enum.Enum):
+        WORKSPACE = 0
+        TACTIC_DRAM = 4
+        TACTIC_SHARED_MEMORY = 5
+
+else:  # TensorRT 8.5, as its real bindings have it (tests/data/trt_api/tensorrt-8.5.3.1.json)
+
+    class MemoryPoolType(enum.Enum):  # type: ignore[no-redef]
+        WORKSPACE = 0
+        DLA_MANAGED_SRAM = 1
+        DLA_LOCAL_DRAM = 2
+        DLA_GLOBAL_DRAM = 3
+
+
+class TacticSource(enum.IntEnum):
+    CUBLAS = 0
+    CUBLAS_LT = 1
+    CUDNN = 2
+    EDGE_MASK_CONVOLUTIONS = 3
+    JIT_CONVOLUTIONS = 4
+
+
+class ProfilingVerbosity(enum.Enum):
+    LAYER_NAMES_ONLY = 0
+    NONE = 1
+    DETAILED = 2
 
 if _MAJOR < 11:
 
+    class NetworkDefinitionCreationFlag(enum.IntEnum):
+        EXPLICIT_BATCH = 0
+
+if _MAJOR < 9:
+
     class BuilderFlag(enum.Enum):
         FP16 = 0
+        INT8 = 1
+
+elif _MAJOR < 11:
+
+    class BuilderFlag(enum.Enum):  # type: ignore[no-redef]
+        FP16 = 0
+        INT8 = 1
         BF16 = 17
 
 else:
@@ -77,9 +112,11 @@ class ILogger:
         pass
 
 
-class IProgressMonitor:
-    def __init__(self) -> None:
-        pass
+if _MAJOR >= 10:
+
+    class IProgressMonitor:
+        def __init__(self) -> None:
+            pass
 
 
 class ITimingCache:
@@ -147,14 +184,24 @@ class OnnxParser:
 
 
 class IBuilderConfig:
-    progress_monitor: IProgressMonitor | None = None
+    if _MAJOR >= 10:
+        progress_monitor: Any = None
+    profiling_verbosity: ProfilingVerbosity = ProfilingVerbosity.LAYER_NAMES_ONLY
 
     def __init__(self) -> None:
         self.limits: dict[str, int] = {}
         self.flags: list[str] = []
         self.profiles: list[IOptimizationProfile] = []
-        self.progress_monitor: IProgressMonitor | None = None
         self._cache: ITimingCache | None = None
+        self._tactics = 0b11111  # every source on, as TensorRT's default
+
+    def get_tactic_sources(self) -> int:
+        return self._tactics
+
+    def set_tactic_sources(self, mask: int) -> bool:
+        self._tactics = int(mask)
+        _record("set_tactic_sources", mask=int(mask))
+        return True
 
     def set_memory_pool_limit(self, pool: MemoryPoolType, size: int) -> None:
         assert isinstance(pool, MemoryPoolType) and isinstance(size, int)
@@ -200,7 +247,8 @@ class Builder:
     def build_serialized_network(self, network: INetworkDefinition, config: IBuilderConfig) -> bytes | None:
         model = network.model
         (limit,) = config.limits.values()  # the tuner sets exactly one pool
-        mon = config.progress_monitor
+        mon = getattr(config, "progress_monitor", None)
+        _record("build", verbosity=config.profiling_verbosity.name)
         log = self.logger.log  # type: ignore[attr-defined]
         sev = ILogger.Severity
         if mon is not None:

@@ -2,16 +2,20 @@
 
     python -m trtui.gpu.build.builder probe [--device N]
     python -m trtui.gpu.build.builder build MODEL.onnx --pool workspace --limit BYTES --engine OUT
-        [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--device N] [--measure-s S]
+        [--timing-cache FILE] [--shapes in:1x3x224x224] [--fp16] [--bf16] [--int8]
+        [--tactic-sources -CUBLAS,-CUDNN] [--device N] [--measure-s S]
 
 It prints protocol lines (`trtui.tune.protocol`) on stdout: TensorRT's logger messages, its progress
 monitor's phases, and finally a result or an error. The engine is written to `OUT.partial` and renamed
 to `OUT` before the result is printed. A crash, a kill or a hang here only ends this process; the
 tuner (`trtui.tune.child`) watches it.
 
-TensorRT 10 and 11 are both handled: `create_network(0)` on both (no EXPLICIT_BATCH, which 11 removed),
-precision flags only on 10 (11 is strongly typed: precision comes from the ONNX), and
-`device_memory_size_v2` (10.1+; `device_memory_size` on 10.0). tensorrt, pycuda and pynvml are imported
+TensorRT 8.5/8.6, 10 and 11 are handled: `create_network(0)` on 10 and 11 (no EXPLICIT_BATCH, which 11
+removed; 8.x needs that flag for ONNX), precision flags only before 11 (11 is strongly typed: precision
+comes from the ONNX), `device_memory_size_v2` (10.1+; `device_memory_size` before), the progress monitor
+only where it exists (10+), and only the memory pools the installed version has (8.5: WORKSPACE and
+the DLA pools). `--tactic-sources` takes trtexec's `--tacticSources` syntax. Builds are made with
+ProfilingVerbosity.DETAILED, so that the engine's layers can be inspected when it runs. tensorrt, pycuda and pynvml are imported
 inside functions, so importing this module needs none of them.
 
 The built engine is measured like a live run: `trtui.gpu.build.build_measure.measure()` times it with the
@@ -38,6 +42,7 @@ from typing import Any
 from trtui.atomic import write_atomic
 from trtui.gpu.build.build_measure import MEASURE_ENV, MEASURE_S, measure
 from trtui.tune import protocol
+from trtui.tune.tactics import apply_tactic_sources, parse_tactic_sources
 
 # Every TensorRT name this module uses, as (dotted name, full_only). full_only=True: not to be found in
 # the lean runtime bindings (`tensorrt_lean`, 11.x): the builder classes, which only the full `tensorrt`
@@ -70,6 +75,13 @@ TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
     ("IBuilderConfig.progress_monitor", True),
     ("IBuilderConfig.add_optimization_profile", True),
     ("IBuilderConfig.set_flag", True),
+    ("IBuilderConfig.get_tactic_sources", True),
+    ("IBuilderConfig.set_tactic_sources", True),
+    ("IBuilderConfig.profiling_verbosity", True),
+    ("TacticSource", False),
+    ("NetworkDefinitionCreationFlag.EXPLICIT_BATCH", True),  # 8.x only (11 removed it)
+    ("BuilderFlag.INT8", True),  # before 11 only
+    ("ProfilingVerbosity.DETAILED", False),
     ("IOptimizationProfile.set_shape", False),
     ("BuilderFlag.FP16", True),  # removed in TensorRT 11 (so absent from the 11.x lean bindings); 10 only
     ("BuilderFlag.BF16", True),  # removed in TensorRT 11; 10 only
@@ -99,6 +111,16 @@ TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
 # Names that may be missing on some supported versions; the code checks with hasattr before use.
 OPTIONAL_TRT_NAMES: frozenset[str] = frozenset(
     {
+        "IBuilderConfig.progress_monitor",  # 10.0+
+        "IProgressMonitor",  # 10.0+
+        "IProgressMonitor.__init__",
+        "IProgressMonitor.phase_start",
+        "IProgressMonitor.step_complete",
+        "IProgressMonitor.phase_finish",
+        "MemoryPoolType.TACTIC_DRAM",  # 10.0+
+        "MemoryPoolType.TACTIC_SHARED_MEMORY",  # 8.6+
+        "NetworkDefinitionCreationFlag.EXPLICIT_BATCH",
+        "BuilderFlag.INT8",
         "BuilderFlag.FP16",
         "BuilderFlag.BF16",
         "ICudaEngine.device_memory_size",
@@ -202,17 +224,27 @@ def build(args: argparse.Namespace) -> int:
     if trt is None:
         return _fatal(f"building engines needs the TensorRT builder: the full 'tensorrt' package {version}")
     major = _major(version)
-    if major < 10:
-        return _fatal(f"trtui tune needs TensorRT 10 or later (found {version})")
+    if major < 8:
+        return _fatal(f"trtui tune needs TensorRT 8.5 or later (found {version})")
     try:
         shapes = dict(parse_shapes(args.shapes)) if args.shapes else {}
+        tactic_changes = parse_tactic_sources(args.tactic_sources) if args.tactic_sources else ()
     except UserError as err:
         return _fatal(str(err))
-    if (args.fp16 or args.bf16) and major >= 11:
+    if (args.fp16 or args.bf16 or args.int8) and major >= 11:
         return _fatal("TensorRT 11 has no precision flags: the precision comes from the ONNX model")
+    if args.bf16 and not hasattr(trt.BuilderFlag, "BF16"):
+        return _fatal(f"--bf16 is not available with TensorRT {version} (BF16 came with TensorRT 9)")
+    pool_enum = getattr(trt.MemoryPoolType, args.pool, None)
+    if pool_enum is None:
+        have = ", ".join(m.lower() for m in trt.MemoryPoolType.__members__ if not m.startswith("DLA"))
+        return _fatal(f"the {args.pool.lower()} pool is not available with TensorRT {version} "
+                      f"(it has: {have})")
     logger = _make_logger(trt)
     builder = trt.Builder(logger)
-    network = builder.create_network(0)  # 0 on both 10 and 11: EXPLICIT_BATCH is gone in 11
+    # 10 and 11: 0 (explicit batch is the only mode; 11 removed the flag). 8.x: ONNX needs EXPLICIT_BATCH.
+    flags = 0 if major >= 10 else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
+    network = builder.create_network(flags)
     parser = trt.OnnxParser(network, logger)
     if not parser.parse_from_file(str(args.onnx)):
         errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
@@ -243,19 +275,31 @@ def build(args: argparse.Namespace) -> int:
                           f"{inp.name}:{_dims_text(max(d, 1) for d in dims)}")
     if profile is not None:
         config.add_optimization_profile(profile)
-    config.set_memory_pool_limit(getattr(trt.MemoryPoolType, args.pool), int(args.limit))
+    config.set_memory_pool_limit(pool_enum, int(args.limit))
     if args.fp16:
         config.set_flag(trt.BuilderFlag.FP16)
     if args.bf16:
         config.set_flag(trt.BuilderFlag.BF16)
+    if args.int8:
+        config.set_flag(trt.BuilderFlag.INT8)
+    if tactic_changes:
+        members = {name: int(m) for name, m in trt.TacticSource.__members__.items()}
+        try:
+            config.set_tactic_sources(apply_tactic_sources(config.get_tactic_sources(), tactic_changes, members))
+        except UserError as err:
+            return _fatal(str(err))
+    if hasattr(trt, "ProfilingVerbosity") and hasattr(config, "profiling_verbosity"):
+        config.profiling_verbosity = trt.ProfilingVerbosity.DETAILED
     cache_path = Path(args.timing_cache) if args.timing_cache else None
     cache_bytes = b""
     if cache_path is not None and cache_path.is_file():
         cache_bytes = cache_path.read_bytes()
     cache = config.create_timing_cache(cache_bytes)
     config.set_timing_cache(cache, ignore_mismatch=False)
-    monitor = _make_monitor(trt)
-    config.progress_monitor = monitor
+    monitor = None
+    if hasattr(trt, "IProgressMonitor") and hasattr(config, "progress_monitor"):  # TensorRT 10+
+        monitor = _make_monitor(trt)
+        config.progress_monitor = monitor
     started = time.monotonic()
     plan = builder.build_serialized_network(network, config)
     build_s = time.monotonic() - started
@@ -268,7 +312,7 @@ def build(args: argparse.Namespace) -> int:
         emit("error", kind="build_failed", message="the builder returned no engine")
         return EXIT_FAILED
     data = memoryview(plan).tobytes()
-    del plan, network, parser, config, builder  # free the builder's memory before measuring
+    del plan, network, parser, config, builder, monitor  # free the builder's memory before measuring
     write_atomic(Path(args.engine), data)
     fields = measure(trt, logger, data, shapes, args.device, seconds=args.measure_s)
     emit("result", build_s=round(build_s, 3), **fields)
@@ -335,6 +379,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--shapes", default=None)
     b.add_argument("--fp16", action="store_true")
     b.add_argument("--bf16", action="store_true")
+    b.add_argument("--int8", action="store_true")
+    b.add_argument("--tactic-sources", default=None)
     b.add_argument("--device", type=int, default=0)
     # seconds of timed inferences per engine; the environment variable lets tests with fakes be quick
     b.add_argument("--measure-s", type=float, default=float(os.environ.get(MEASURE_ENV, MEASURE_S)))

@@ -28,6 +28,12 @@ _CU_ERRORS = {
 }
 _CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75
 _CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
+# the roofline's device facts (cuda.h CUdevice_attribute), the same ones trtexec prints
+_CU_ATTR_CLOCK_RATE = 13  # kHz
+_CU_ATTR_MULTIPROCESSOR_COUNT = 16
+_CU_ATTR_INTEGRATED = 18
+_CU_ATTR_MEMORY_CLOCK_RATE = 36  # kHz
+_CU_ATTR_GLOBAL_MEMORY_BUS_WIDTH = 37  # bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,21 @@ class DeviceFacts:
     compute_capability: tuple[int, int]
     total_memory: int  # bytes
     driver_version: str  # "13.0"
+    # the CUDA driver's attributes (None where the driver did not answer); clocks are rated ones
+    sms: int | None = None
+    sm_clock_khz: int | None = None
+    mem_clock_khz: int | None = None
+    bus_width_bits: int | None = None
+    integrated: bool | None = None
+
+
+def _attribute(lib: ctypes.CDLL, attr: int, dev: ctypes.c_int) -> int | None:
+    value = ctypes.c_int(0)
+    try:
+        code = lib.cuDeviceGetAttribute(ctypes.byref(value), attr, dev)
+    except (AttributeError, OSError):
+        return None
+    return int(value.value) if code == 0 and value.value > 0 else (0 if code == 0 else None)
 
 
 def _load_libcuda() -> ctypes.CDLL:
@@ -100,4 +121,13 @@ def check_cuda_device(index: int = 0) -> DeviceFacts:
         compute_capability=(major.value, minor.value),
         total_memory=int(total.value),
         driver_version=f"{drv.value // 1000}.{(drv.value % 1000) // 10}",
+        sms=_attribute(lib, _CU_ATTR_MULTIPROCESSOR_COUNT, dev) or None,
+        sm_clock_khz=_attribute(lib, _CU_ATTR_CLOCK_RATE, dev) or None,
+        mem_clock_khz=_attribute(lib, _CU_ATTR_MEMORY_CLOCK_RATE, dev) or None,
+        bus_width_bits=_attribute(lib, _CU_ATTR_GLOBAL_MEMORY_BUS_WIDTH, dev) or None,
+        integrated=_integrated(_attribute(lib, _CU_ATTR_INTEGRATED, dev)),
     )
+
+
+def _integrated(value: int | None) -> bool | None:
+    return None if value is None else bool(value)

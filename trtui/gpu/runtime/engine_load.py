@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trtui.errors import UserError
-from trtui.gpu.runtime.load_errors import explain_load_failure
+from trtui.gpu.runtime.load_errors import explain_load_failure, plan_family_mismatch
 from trtui.gpu.runtime.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.runtime.trt_module import TrtModule
 from trtui.gpu.runtime.worker import Holder, Resources
@@ -22,6 +22,10 @@ def load_engine(
     log store and the log mark taken just before deserializing. Raises UserError (one line) on failure.
     Needs a current CUDA context, and a usable GPU (checked before: see cuda_check)."""
     trt = trt_module.module
+    mismatch = plan_family_mismatch(plan[:4], path=path, module=trt_module.display_name,
+                                    version=trt_module.version)
+    if mismatch is not None:
+        raise mismatch
     store = store if store is not None else LogStore()
     logger = make_logger(trt, store)
     res.add_trt("logger", Holder(logger).release)  # released last among TensorRT objects
@@ -33,11 +37,7 @@ def load_engine(
     if trt_module.has_plugin_init:
         trt.init_libnvinfer_plugins(logger, "")
     for lib in plugins:
-        handle = runtime.get_plugin_registry().load_library(str(lib))
-        if handle is None:
-            errs = store.messages_since(0, WARNING)
-            why = f": {errs[-1]}" if errs else ""
-            raise UserError(f"cannot load the plugin library {lib}{why}")
+        _load_plugin_library(trt, runtime, str(lib), store)
     mark = store.mark()
     engine_h = Holder(runtime.deserialize_cuda_engine(plan))
     if engine_h.obj is None:
@@ -47,3 +47,22 @@ def load_engine(
         )
     res.add_trt("engine", engine_h.release)
     return engine_h.obj, store, mark
+
+
+def _load_plugin_library(trt: Any, runtime: Any, lib: str, store: LogStore) -> None:
+    """TensorRT 10+: the runtime's plugin registry loads the library. TensorRT 8.x has no
+    `load_library`: a plugin library registers its creators when it is loaded into the process
+    (REGISTER_TENSORRT_PLUGIN), so it is loaded with the dynamic loader, globally."""
+    registry = runtime.get_plugin_registry() if hasattr(runtime, "get_plugin_registry") else None
+    if registry is not None and hasattr(registry, "load_library"):
+        if registry.load_library(lib) is None:
+            errs = store.messages_since(0, WARNING)
+            why = f": {errs[-1]}" if errs else ""
+            raise UserError(f"cannot load the plugin library {lib}{why}")
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
+    except OSError as err:
+        raise UserError(f"cannot load the plugin library {lib}: {' '.join(str(err).split())}") from None

@@ -47,7 +47,7 @@ from trtui.gpu.runtime.trt_logger import WARNING
 from trtui.gpu.runtime.trt_module import TrtModule
 from trtui.gpu.runtime.worker import Holder, Resources, Session
 from trtui.kernels.tracer import KernelTracer
-from trtui.model import RunFacts, SourceBatch, SourceInfo, precision_mix
+from trtui.model import DeviceSpec, EngineFacts, EngineIo, RunFacts, SourceBatch, SourceInfo, precision_mix
 from trtui.options import RunOptions
 from trtui.run_facts import ultralytics_facts
 from trtui.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
@@ -84,6 +84,7 @@ TRT_NAMES_USED: tuple[str, ...] = (
     "ICudaEngine.profiling_verbosity",
     "ICudaEngine.create_engine_inspector",
     "IExecutionContext.set_optimization_profile_async",
+    "IExecutionContext.active_optimization_profile",
     "IExecutionContext.nvtx_verbosity",
     "ProfilingVerbosity.NONE",
     "IExecutionContext.set_input_shape",
@@ -210,6 +211,8 @@ def build_engine_session(
     allocators: list[Any] = []  # output allocators outlive the contexts that call them
     res.add_trt("output allocators", allocators.clear)
 
+    dynamic = any(p.dynamic for p in profiles)
+
     def new_context(what: str) -> Holder:
         m = store.mark()
         ctx = engine.create_execution_context()
@@ -221,6 +224,14 @@ def build_engine_session(
             raise explain_out_of_memory(what, int(free_now), mem_per_ctx or None)
         h = Holder(ctx)
         res.add_trt(what, h.release)
+        if dynamic and int(getattr(ctx, "active_optimization_profile", 0)) < 0:
+            # TensorRT 8.x gives an optimization profile to one execution context at a time ("Profile 0
+            # has been chosen by another IExecutionContext"); a context without one crashes on use.
+            raise UserError(
+                f"{what} has no optimization profile: TensorRT {req.trt.version} lets only one execution "
+                f"context use a profile at a time and this engine has {engine.num_optimization_profiles} "
+                "(TensorRT 10 lifted this)"
+            )
         return h
 
     def configure(ctx: Any, stream: Any, shapes: ShapeList) -> None:
@@ -355,6 +366,9 @@ def build_engine_session(
         layers=layers,
         extra=_extra(req, io_specs, mem_per_ctx, engine),
         facts=facts,
+        hardware=device_spec(req.device),
+        engine=_engine_facts(req, engine, io_specs, mem_per_ctx,
+                             n_streams + (1 if profiled is not None else 0)),
     )
     return Session(info=info, loop=loop, reshaper=reshaper)
 
@@ -379,6 +393,56 @@ def _run_facts(req: EngineRequest, cfg: LoopConfig, loop: InferenceLoop, graph_n
         aux_streams=aux,
         io_bytes=io_bytes,
         ultralytics=ultralytics_facts(req.metadata or None),
+        profiled_graph=loop.profiled_graph if profiled else None,
+        profiled_graph_off=loop.profiled_graph_note if profiled else None,
+    )
+
+
+def device_spec(d: DeviceFacts) -> DeviceSpec:
+    """The roofline's device facts from the CUDA driver's attributes (SMs, rated clocks, bus width);
+    the live roofline replaces the clocks with NVML's current ones."""
+    return DeviceSpec(
+        name=d.name,
+        compute_capability=d.compute_capability,
+        sms=d.sms,
+        sm_clock_mhz=d.sm_clock_khz / 1000 if d.sm_clock_khz else None,
+        mem_clock_mhz=d.mem_clock_khz / 1000 if d.mem_clock_khz else None,
+        bus_width_bits=d.bus_width_bits,
+        integrated=d.integrated,
+        source="the CUDA driver's device attributes",
+    )
+
+
+def _engine_facts(req: EngineRequest, engine: Any, specs: list[TensorSpec], mem_per_ctx: int,
+                  contexts: int) -> EngineFacts:
+    """The engine card's facts of a deserialized engine (every call guarded: a missing API or a
+    failing call leaves the fact unknown)."""
+    try:
+        n_profiles = int(engine.num_optimization_profiles)
+    except Exception:
+        n_profiles = None
+    io: list[EngineIo] = []
+    for spec in specs:
+        profiles: list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = []
+        if spec.is_input and n_profiles and not spec.on_host:
+            try:
+                static = all(d >= 0 for d in dims(engine.get_tensor_shape(spec.name)))
+                if not static:
+                    for p in range(n_profiles):
+                        mn, opt, mx = (dims(x) for x in engine.get_tensor_profile_shape(spec.name, p))
+                        profiles.append((mn, opt, mx))
+            except Exception:
+                profiles = []
+        io.append(EngineIo(spec.name, "input" if spec.is_input else "output", spec.display_dtype,
+                           tuple(spec.shape), None, tuple(profiles)))
+    return EngineFacts(
+        trt_version=req.trt.version,
+        built_for=None,  # a plan does not say which device built it; it runs only on its kind
+        io=tuple(io),
+        profiles=n_profiles,
+        device_memory_bytes=mem_per_ctx or None,
+        context_memory_bytes=mem_per_ctx * contexts if mem_per_ctx else None,
+        source=f"the engine ({contexts} execution context(s), each given the engine's device memory)",
     )
 
 

@@ -28,15 +28,19 @@ def is_oom(exc: BaseException) -> bool:
 
 
 def profile_values(engine: Any, name: str) -> list[list[int]] | None:
-    for args in ((0, name), (name, 0)):
-        try:
-            vals = engine.get_tensorprofile_values(*args)
-        except TypeError:
-            continue
-        except Exception:
+    """The (min, opt, max) values of shape input `name` in profile 0, or None when unknown.
+    TensorRT 10+: `get_tensor_profile_values(profile, name)`; 8.x: `get_profile_shape_input(profile,
+    binding index)`."""
+    try:
+        if hasattr(engine, "get_tensor_profile_values"):
+            vals = engine.get_tensor_profile_values(0, name)
+        elif hasattr(engine, "get_profile_shape_input") and hasattr(engine, "get_binding_index"):
+            vals = engine.get_profile_shape_input(0, engine.get_binding_index(name))
+        else:
             return None
-        return [list(v) for v in vals] if vals else None
-    return None
+    except Exception:
+        return None
+    return [list(v) for v in vals] if vals else None
 
 
 def tensor_specs(engine: Any, ctx: Any, names: list[str], is_input: dict[str, bool],

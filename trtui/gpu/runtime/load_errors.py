@@ -117,6 +117,30 @@ def explain_load_failure(
     return UserError(f"{rt} could not load {path}: {_last_error(messages)}")
 
 
+# The first four bytes of a plan and the TensorRT majors that write them (seen: `ptrt` from the real
+# TensorRT 8.5.3, `ftrt` from 10.x/11.x). A plan of one family never deserializes in the other.
+_PLAN_TAG_MAJORS: dict[bytes, tuple[str, range]] = {
+    b"ptrt": ("TensorRT 8.x", range(8, 10)),
+    b"ftrt": ("TensorRT 10 or later", range(10, 100)),
+}
+
+
+def plan_family_mismatch(plan_head: bytes, *, path: str, module: str, version: str) -> UserError | None:
+    """An error when the plan's tag says another TensorRT family wrote it than the one installed
+    (checked before deserializing: TensorRT's own message is only "magicTag ... failed"); else None."""
+    known = _PLAN_TAG_MAJORS.get(bytes(plan_head[:4]))
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        return None
+    if known is None or major in known[1]:
+        return None
+    return UserError(
+        f"{path} was built with {known[0]} and cannot run on {module} {version}: engines never load across "
+        f"TensorRT versions; rebuild it from the ONNX model with TensorRT {version}"
+    )
+
+
 def explain_out_of_memory(what: str, free_bytes: int | None, need_bytes: int | None) -> UserError:
     """Out of GPU memory while setting up (contexts, buffers)."""
     detail = ""

@@ -89,12 +89,26 @@ class InferenceLoop:
             lane.events = self._new_events()
         pevents = [driver.Event(self._event_flags) for _ in range(2)]
         self._profile = ProfileScheduler(
-            profiled, pevents, config, self.stats, self.notice, clock, kernel_tracer
+            profiled, pevents, config, self.stats, self.notice, clock, kernel_tracer, graphs=graphs
         )
 
     @property
     def graphs_on(self) -> bool:
         return self._graphs.on
+
+    @property
+    def profiled_graph(self) -> bool:
+        """Whether profiled inferences replay a CUDA graph."""
+        return self._profile.graphed
+
+    @property
+    def profiled_graph_note(self) -> str | None:
+        """Why profiled inferences are not a graph while timed ones are; None otherwise."""
+        if self._profile.graphed or not self._graphs.on:
+            return None
+        if self._profile.graph_note is not None:
+            return self._profile.graph_note
+        return "kernels are traced by NVTX ranges" if self._profile.traced else None
 
     @property
     def graph_note(self) -> str | None:
@@ -290,10 +304,13 @@ class InferenceLoop:
         with self._reconfig_lock:
             changes, self._reconfig = self._reconfig, []
         self._graphs.drop(self.lanes)
+        self._profile.drop_graph()
         for change in changes:
             change()
         for lane in self.lanes:
             self._first_run(lane)
+        if self.lanes:
+            self._profile.capture(self.lanes[0].stream, self.lanes[0].handle)
         self._graphs.capture(self.lanes, self.config.use_graphs)
         if self.config.warmup_s > 0:  # warm up again (and fit the launches to the new work)
             self._reporting = False
