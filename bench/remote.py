@@ -1,11 +1,20 @@
-"""`trtui serve` under scrape load: 50 concurrent scrapers of /metrics for 30 s on loopback must
-leave the run's throughput within 5% of the same run without them (simulated engine).
+"""`trtui serve` under scrape load and under attack, on loopback only.
+
+Scrape load: 50 concurrent scrapers of /metrics for 30 s must leave the run's throughput within 5%
+of the same run without them (simulated engine).
 
 The served demo runs in its own process (`trtui serve demo --rate 100000`, so that every scrape
 is served, not refused by the rate limit); the scrapers are threads of this process, each
 scraping as fast as it is answered. Throughput is read from /snapshot (inferences over
 duration) for a quiet phase, then for the loaded phase, of `TRTUI_BENCH_REMOTE_S` seconds each
-(default 30). The ratio is loaded / quiet throughput; the goal is >= 0.95.
+(default 30; 0 skips this part). The ratio is loaded / quiet throughput; the goal is >= 0.95.
+
+Attacks (see `attacks()`): a second `trtui serve demo` with a token file and the default limits;
+a prober with the token asks for /metrics 10 times a second from 127.0.0.1 while one attack at a
+time runs for `TRTUI_BENCH_ATTACK_S` seconds (default 10) from a child process of its own, and the
+server's resident memory is read from /proc. The targets: /metrics p99 < 50 ms under each attack,
+server RSS < 150 MB. `TRTUI_BENCH_SERVE_ROOT` serves from another checkout (e.g. an older one, to
+compare). All traffic goes to 127.0.0.1, from 127.0.0.x; every loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ COMMAND = "python -m bench remote"
 SCRAPERS = 50
 PHASE_S = float(os.environ.get("TRTUI_BENCH_REMOTE_S", "30"))
 ROOT = Path(__file__).resolve().parent.parent
+ATTACK_S = float(os.environ.get("TRTUI_BENCH_ATTACK_S", "10"))
+SERVE_ROOT = Path(os.environ.get("TRTUI_BENCH_SERVE_ROOT", str(ROOT)))
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
@@ -54,6 +65,15 @@ def _throughput(port: int, seconds: float) -> float:
 
 
 def run() -> list[dict[str, Any]]:
+    rows = throughput() if PHASE_S > 0 else []
+    if ATTACK_S > 0:
+        from bench._remote_attacks import attacks
+
+        rows += attacks(ATTACK_S, SERVE_ROOT)
+    return rows
+
+
+def throughput() -> list[dict[str, Any]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "trtui", "serve", "demo", "--listen", "127.0.0.1:0", "--rate", "100000"],
         cwd=ROOT,

@@ -3,6 +3,7 @@ that fails with one line and exit code 2."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -431,6 +432,56 @@ def test_readme_commands_parse_and_name_the_files_they_write() -> None:
         args = make_onnx.build_parser().parse_args(argv)
         models = ["resnet18", "resnet50"] if args.model == "all" else [args.model]
         for model in models:
-            name = make_onnx.output_name(model, args.batch or 1, args.dynamic_batch)
+            name = make_onnx.output_name(model, args.batch or 1, args.dynamic_batch, args.qdq)
             assert name in readme
     assert "--onnx=resnet50.onnx" in readme and "--onnx=resnet50_dynamic.onnx" in readme
+
+
+@pytest.mark.parametrize("mode", ["convs", "residual"])
+def test_qdq_models_quantize_what_they_say_and_compute_the_same_network(mode: str, tmp_path: Path) -> None:
+    onnx = _onnx()
+    plain = make_onnx.build_resnet("resnet18")
+    quant = make_onnx.build_resnet("resnet18", qdq=mode)
+    onnx.checker.check_model(quant, full_check=True)
+    nodes = list(quant.graph.node)
+    q = [n for n in nodes if n.op_type == "QuantizeLinear"]
+    dq = [n for n in nodes if n.op_type == "DequantizeLinear"]
+    convs = [n for n in nodes if n.op_type == "Conv"]
+    adds = [n for n in nodes if n.op_type == "Add"]
+    # every convolution's data input and weights pass a Q/DQ pair; the residual identities only in
+    # "residual" mode (the pitfall kept in "convs": the Add stays in higher precision)
+    assert len(q) == len(dq) == 2 * len(convs) + (len(adds) if mode == "residual" else 0)
+    produced_by = {o: n for n in nodes for o in n.output}
+    assert all(produced_by[c.input[0]].op_type == "DequantizeLinear" for c in convs)
+    assert all(produced_by[c.input[1]].op_type == "DequantizeLinear" for c in convs)
+    quantized_identity = [produced_by[a.input[1]].op_type == "DequantizeLinear" for a in adds]
+    assert all(quantized_identity) if mode == "residual" else not any(quantized_identity)
+    init = {t.name: onnx.numpy_helper.to_array(t) for t in quant.graph.initializer}
+    weight_q = [n for n in q if n.input[0].endswith(".weight")]
+    assert weight_q and all(n.attribute[0].name == "axis" and n.attribute[0].i == 0 for n in weight_q)
+    assert all(not init[n.input[2]].any() and init[n.input[2]].dtype == np.int8 for n in q)  # symmetric
+    # the same weights as the float model, and about the same logits (INT8 rounding)
+    assert make_onnx.parameter_count(quant) > make_onnx.parameter_count(plain)
+    x = np.random.default_rng(1).standard_normal((1, 3, 224, 224), dtype=np.float32)
+    outs = []
+    for model, name in ((plain, "plain.onnx"), (quant, "quant.onnx")):
+        (tmp_path / name).write_bytes(model.SerializeToString())
+        outs.append(_session(tmp_path / name).run(None, {"input": x})[0])
+    assert np.corrcoef(outs[0].ravel(), outs[1].ravel())[0, 1] > 0.99
+    assert make_onnx.output_name("resnet18", 1, False, mode) == {"convs": "resnet18_qdq.onnx",
+                                                                  "residual": "resnet18_qdq_res.onnx"}[mode]
+
+
+def test_build_engine_without_tensorrt_is_one_line(tmp_path: Path) -> None:
+    if importlib.util.find_spec("tensorrt") is not None:
+        pytest.skip("a tensorrt module is installed here")
+    (tmp_path / "m.onnx").write_bytes(b"\x08\x07")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "sample_engines" / "build_engine.py"), f"--onnx={tmp_path / 'm.onnx'}",
+         f"--saveEngine={tmp_path / 'm.engine'}", "--fp16"],
+        capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("build_engine.py: error: the full 'tensorrt' module does not import")
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "m.engine").exists()

@@ -23,10 +23,11 @@ from typing import Any
 
 
 def main(argv: list[str]) -> int:
-    import tensorrt  # noqa: F401  (before pycuda: imported after it, TensorRT 8.5 crashed deserializing)
-    import pycuda.driver as cuda
+    # tensorrt before pycuda: imported after it, TensorRT 8.5 crashed in deserialize_cuda_engine (H100)
+    import tensorrt  # noqa: F401
 
     faulthandler.enable()
+    import pycuda.driver as cuda
 
     path, n = argv[1], int(argv[2]) if len(argv) > 2 else 2000
     cuda.init()

@@ -6,7 +6,8 @@ Engines are built once per session from `sample_engines/make_onnx.py`'s ResNet-1
 explicitly quantized (Q/DQ) model, plus a dynamic-batch ResNet-18. `TRTUI_REAL_TACTICS` gives the
 tactic sources (default `-CUBLAS,-CUBLAS_LT,-CUDNN`: the staged 8.5 has stub CUDA 11 libraries that
 answer every call with an error). `TRTUI_REAL_ENGINES` keeps the engines (and the timing cache)
-between runs; `TRTUI_REAL_OUT` receives what the tests record (summaries, inspector JSON, an export).
+between runs; `TRTUI_REAL_OUT` receives what the tests record (summaries, inspector JSON, an export);
+`TRTUI_REAL_ONLY=r18_fp16,r50_int8` builds only those engines (tests that need others skip).
 
 Marked `gpu` and `real_trt`; skipped without a full `tensorrt` module, pycuda or a CUDA device.
 Run with: pytest -m real_trt tests/gpu/test_real_trt.py -s
@@ -79,8 +80,11 @@ def engines(trt: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     """Every engine of ENGINES, built with the real builder (kept in TRTUI_REAL_ENGINES if set)."""
     where = Path(os.environ.get("TRTUI_REAL_ENGINES") or tmp_path_factory.mktemp("real-engines"))
     where.mkdir(parents=True, exist_ok=True)
-    made: dict[str, Path] = {}
+    made: dict[str, Path] = _Engines()
+    only = [k for k in os.environ.get("TRTUI_REAL_ONLY", "").split(",") if k]
     for key, (model, qdq, dynamic, flags) in ENGINES.items():
+        if only and key not in only:
+            continue
         engine = where / f"{key}.engine"
         if not (engine.is_file() and (where / f"{key}.layers.json").is_file()):
             made_onnx = make_onnx(where, model, qdq, dynamic)
@@ -91,7 +95,7 @@ def engines(trt: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
                 f"--saveEngine={engine}",
                 *flags,
                 f"--tacticSources={TACTICS}",
-                f"--timingCacheFile={where / 'timing.cache'}",
+                f"--timingCacheFile={where / f'timing-{key}.cache'}",
                 f"--exportLayerInfo={where / f'{key}.layers.json'}",
             ]
             if dynamic:
@@ -105,6 +109,13 @@ def engines(trt: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
             print(f"\n{key}: {done.stdout.strip()}")
         made[key] = engine
     return made
+
+
+class _Engines(dict[str, Path]):
+    """The engines built; a test that needs one not built (TRTUI_REAL_ONLY) is skipped."""
+
+    def __missing__(self, key: str) -> Path:
+        pytest.skip(f"{key} was not built (TRTUI_REAL_ONLY)")
 
 
 def make_onnx(where: Path, model: str, qdq: str, dynamic: bool) -> Path:
@@ -422,7 +433,7 @@ def test_tune_with_real_builds(trt: Any, engines: dict[str, Path], tmp_path: Pat
         "--range",
         "1M:1G",
         "--timing-cache",
-        str(engines["r18_fp16"].with_name("timing.cache")),
+        str(engines["r18_fp16"].with_name("timing-r18_fp16.cache")),
         "--json",
         str(out),
         "--save",
@@ -465,6 +476,36 @@ def test_export_of_a_real_run(engines: dict[str, Path], tmp_path: Path, out_dir:
     replay = json.loads((tmp_path / "replay.json").read_text())
     assert replay["source"]["kind"] == "recording" and not replay["source"]["simulated"]
     assert len(replay["layers"]) == len(json.loads((tmp_path / "e.json").read_text())["layers"])
+
+
+@pytest.mark.parametrize("key", ["r50_fp16", "r50_int8"])
+def test_engine_card_and_roofline(key: str, engines: dict[str, Path], tmp_path: Path, out_dir: Path) -> None:
+    doc = profile(engines[key], tmp_path / f"{key}.json", "--profile-every", "5", duration=4)
+    shutil.copy(tmp_path / f"{key}.json", out_dir / f"{key}.roofline.summary.json")
+    card, roof = doc.get("engine"), doc.get("roofline")
+    assert card is not None and roof is not None, doc.get("roofline_unavailable")
+    print(f"\n{key} card: " + json.dumps({k: v for k, v in card.items() if k != "layers"})[:1500])
+    print(
+        f"{key} roofline: clocks {roof['sm_clock_mhz']}/{roof['mem_clock_mhz']} MHz "
+        f"from {roof['clocks_from']}, "
+        f"peak tensor {roof['peak_tensor_tflops']} TFLOPS, {roof['bandwidth_gbps']} GB/s, "
+        f"total headroom {roof['total_headroom_ms']} ms; flagged {roof['faster_than_bound']}"
+    )
+    rows = roof["layers"]
+    top = sorted((r for r in rows if r["headroom_ms"] is not None), key=lambda r: -r["headroom_ms"])[:6]
+    for r in top:
+        print(
+            f"  {r['name'][:60]:60} {r['kind']:12} {r['precision']!s:8} {r['measured_ms']:.4f} ms "
+            f"attainable {r['attainable_ms']:.4f} eff {r['efficiency_pct']:.1f}% {r['bound']}"
+        )
+    assert roof["clocks_from"] and "NVML" in roof["clocks_from"]
+    # no layer is faster than its bound: a wrong peak or work count would show here
+    assert roof["faster_than_bound"] == []
+    assert all(r["efficiency_pct"] is None or 0 <= r["efficiency_pct"] <= 100 for r in rows)
+    convs = [r for r in rows if r["kind"] == "convolution"]
+    assert convs and all(r["macs"] for r in convs)
+    if "startup" in doc:
+        print(f"{key} start-up: " + json.dumps(doc["startup"])[:800])
 
 
 # ------------------------------------------------------------------------ the live screen

@@ -62,6 +62,7 @@ def test_attach_shows_the_served_run_read_only_and_a_killed_server_as_lost() -> 
 def test_a_fleet_of_three_drill_in_and_back_and_one_lost(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)  # attach refuses a token file that others can read
     with ExitStack() as stack:
         servers = [stack.enter_context(served(env={"TRTUI_TOKEN": TOKEN})) for _ in range(3)]
         urls = [url for _, url in servers]

@@ -42,6 +42,7 @@ def test_prometheus_scrapes_the_served_demo(tmp_path: Path) -> None:
         pytest.skip("prometheus is not installed (apt-get install prometheus)")
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN)
+    token_file.chmod(0o600)  # serve refuses a token file that others can read
     with served("--token-file", str(token_file)) as (_, url):
         target = url.removeprefix("http://")
         config = tmp_path / "prometheus.yml"

@@ -56,12 +56,37 @@ def test_a_short_or_odd_token_is_refused(
 ) -> None:
     short = tmp_path / "short"
     short.write_text("abc\n")
+    short.chmod(0o600)
     one_line_error(capsys, ["serve", "demo", "--token-file", str(short)], "16 to 4096")
     spaced = tmp_path / "spaced"
     spaced.write_text("a token with spaces inside\n")
+    spaced.chmod(0o600)
     one_line_error(capsys, ["serve", "demo", "--token-file", str(spaced)], "without spaces")
     monkeypatch.setenv("TRTUI_TOKEN", "short")
     one_line_error(capsys, ["serve", "demo"], "$TRTUI_TOKEN")
+
+
+def test_a_token_file_must_be_a_small_private_regular_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /dev/zero used to be read whole: a MemoryError traceback after 5 s and 1.3 GB.
+    for not_regular in ("/dev/zero", str(tmp_path)):
+        one_line_error(capsys, ["serve", "demo", "--token-file", not_regular], "not a regular file")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # no writer: opening it must not wait for one
+    one_line_error(capsys, ["serve", "demo", "--token-file", str(fifo)], "not a regular file")
+    big = tmp_path / "big"
+    big.write_text("a" * 5000)
+    big.chmod(0o600)
+    one_line_error(capsys, ["serve", "demo", "--token-file", str(big)], "larger than 4096")
+    shared = tmp_path / "shared"
+    shared.write_text(TOKEN)
+    for mode in (0o644, 0o640, 0o620, 0o604):
+        shared.chmod(mode)
+        one_line_error(capsys, ["serve", "demo", "--token-file", str(shared)], f"chmod 600 {shared}")
+        one_line_error(capsys, ["attach", "http://127.0.0.1:1", "--token-file", str(shared)], "chmod 600")
+    shared.chmod(0o400)
+    assert read_token(shared) == TOKEN
 
 
 def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -84,6 +109,7 @@ def test_access_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_token(None) == TOKEN
     f = tmp_path / "tok"
     f.write_text(f"  {TOKEN}x\n")
+    f.chmod(0o600)
     assert read_token(f) == TOKEN + "x"  # the file wins over the environment
     assert check_url("http://h:1/") == "http://h:1"
 

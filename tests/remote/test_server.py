@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from remote_support import InProcessServer, demo_updates
 
 from trtui.remote.metrics import LatencyTap
-from trtui.remote.server import MAX_BODY, MAX_HEADERS, MAX_REQUEST_LINE, RateLimiter
+from trtui.remote.server import MAX_BODY, MAX_HEADERS, MAX_REQUEST_LINE, Limits, RateLimiter
 from trtui.remote.wire_decode import WireDecoder
 from trtui.sources.simulated import SimulatedSource
 from trtui.summary import summary_dict
@@ -87,7 +88,7 @@ def test_snapshot_before_any_data_is_503_and_unknown_paths_404() -> None:
         assert s.request("GET", "/snapshot")[0] == 503
         assert s.request("GET", "/etc/passwd")[0] == 404
         assert s.request("GET", "/../metrics")[0] == 404
-        assert s.request("PUT", "/metrics")[0] == 501
+        assert s.request("PUT", "/metrics")[0] == 405
     finally:
         s.close()
 
@@ -150,21 +151,27 @@ def raw(port: int, data: bytes) -> bytes:
         sock.close()
 
 
+def code_of(reply: bytes) -> int:
+    """The status code of a raw HTTP reply (0 when there is none)."""
+    m = re.match(rb"HTTP/1\.[01] (\d{3}) ", reply)
+    return int(m.group(1)) if m else 0
+
+
 def test_oversized_requests_are_refused(srv: InProcessServer) -> None:
     long_line = b"GET /metrics?" + b"a" * MAX_REQUEST_LINE + b" HTTP/1.0\r\n\r\n"
-    assert raw(srv.port, long_line).startswith(b"HTTP/1.0 414")
+    assert code_of(raw(srv.port, long_line)) == 414
     huge_line = b"GET /" + b"a" * 70_000 + b" HTTP/1.0\r\n\r\n"
-    assert raw(srv.port, huge_line).startswith(b"HTTP/1.0 414")
+    assert code_of(raw(srv.port, huge_line)) == 414
     many = (
         b"GET /metrics HTTP/1.0\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(MAX_HEADERS + 1)) + b"\r\n"
     )
-    assert raw(srv.port, many).startswith(b"HTTP/1.0 431")
+    assert code_of(raw(srv.port, many)) == 431
     fat = b"GET /metrics HTTP/1.0\r\nX-A: " + b"b" * 9000 + b"\r\n\r\n"
-    assert raw(srv.port, fat).startswith(b"HTTP/1.0 431")
+    assert code_of(raw(srv.port, fat)) == 431
     body = b"POST /control?action=pause HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY + 1)
-    assert raw(srv.port, body + b"x" * (MAX_BODY + 1)).startswith(b"HTTP/1.0 413")
+    assert code_of(raw(srv.port, body + b"x" * (MAX_BODY + 1))) == 413
     chunked = b"POST /control?action=pause HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
-    assert raw(srv.port, chunked).startswith(b"HTTP/1.0 413")
+    assert code_of(raw(srv.port, chunked)) == 413
     assert srv.request("GET", "/metrics")[0] == 200  # still serving
 
 
@@ -187,15 +194,27 @@ def test_rate_limiter_refills_with_time() -> None:
     assert lim.allow("a") and not lim.allow("a")
 
 
-def test_connections_beyond_the_limit_get_503() -> None:
-    s = InProcessServer(max_connections=2)
+def test_connections_beyond_the_limit_give_way_or_get_503() -> None:
+    s = InProcessServer(limits=Limits(max_connections=2))
     s.hub.publish(UPDATES[-1])
-    held = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(2)]
+    idle = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(2)]
+    streams: list[socket.socket] = []
     try:
         time.sleep(0.2)  # both are accepted and waiting for their request line
-        assert raw(s.port, b"GET /metrics HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 503")
+        # Connections that have not sent a whole request give way to a new one, oldest first.
+        assert code_of(raw(s.port, b"GET /metrics HTTP/1.0\r\n\r\n")) == 200
+        assert idle[0].recv(1) == b""  # closed by the server
+        for sock in idle:
+            sock.close()
+        # Connections past their request (two streams) do not: beyond them, 503.
+        for _ in range(2):
+            sock = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            sock.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert b" 200 " in sock.recv(4096)
+            streams.append(sock)
+        assert code_of(raw(s.port, b"GET /metrics HTTP/1.0\r\n\r\n")) == 503
     finally:
-        for sock in held:
+        for sock in idle + streams:
             sock.close()
         s.close()
 

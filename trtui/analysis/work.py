@@ -111,10 +111,12 @@ def weights(params: Mapping[str, object], key: str = "Weights") -> tuple[str | N
 
 
 def weight_bytes(params: Mapping[str, object]) -> float | None:
-    """Bytes of a layer's weights (0 without weights; None when their type or count is unknown)."""
-    if "Weights" not in params:
+    """Bytes of a layer's weights (0 without weights; None when their type or count is unknown).
+    TensorRT 8.5's fused convolution + pooling layers (`CaskConvActPool`) name them `ConvWeights`."""
+    key = "Weights" if "Weights" in params else "ConvWeights" if "ConvWeights" in params else None
+    if key is None:
         return 0.0
-    wtype, count = weights(params)
+    wtype, count = weights(params, key)
     if count is None or wtype is None:
         return None
     size = _WEIGHT_BYTES.get(wtype.strip().lower())
@@ -149,13 +151,36 @@ def _int(value: object) -> int | None:
     return int(value)
 
 
+def _conv_pool_output(info: LayerInfo) -> tuple[int, ...] | None:
+    """The convolution's own output shape in a fused convolution + pooling layer (TensorRT 8.5's
+    `CaskConvActPool`, parameters prefixed `Conv` and `Pooling`): the layer's output is the pooled
+    one, so P and Q come from the input, the convolution's kernel, stride, padding and dilation."""
+    p = info.params
+    x = info.inputs[0].shape if info.inputs else None
+    kernel, stride = _int_list(p.get("ConvKernel")), _int_list(p.get("ConvStride"))
+    pre, post = _int_list(p.get("ConvPrePadding")), _int_list(p.get("ConvPostPadding"))
+    dil = _int_list(p.get("ConvDilation")) or tuple(1 for _ in kernel or ())
+    k = _int(p.get("ConvOutMaps"))
+    if x is None or kernel is None or stride is None or pre is None or post is None or k is None:
+        return None
+    if len(x) != len(kernel) + 2 or not len(kernel) == len(stride) == len(pre) == len(post) == len(dil):
+        return None
+    spatial = [(x[i + 2] + pre[i] + post[i] - dil[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+               for i in range(len(kernel))]
+    return (x[0], k, *spatial)
+
+
 def conv_macs(info: LayerInfo) -> tuple[float | None, str | None]:
-    """TREx's convolution MACs N*K*P*Q*C*R*S/G, or (None, why)."""
+    """TREx's convolution MACs N*K*P*Q*C*R*S/G, or (None, why). For a fused convolution + pooling
+    layer (TensorRT 8.5) the convolution's MACs, from its `Conv`-prefixed parameters."""
     if not info.inputs or not info.outputs:
         return None, "no input or output in the layer JSON"
     x, y = info.inputs[0].shape, info.outputs[0].shape
     kernel = _int_list(info.params.get("Kernel"))
     groups = _int(info.params.get("Groups"))
+    if kernel is None and "ConvKernel" in info.params:
+        kernel, groups, y = _int_list(info.params.get("ConvKernel")), _int(info.params.get("ConvGroups")), (
+            _conv_pool_output(info))
     if x is None or y is None or kernel is None or groups is None or groups <= 0:
         return None, "shapes, Kernel or Groups missing"
     if len(x) != len(y) or len(x) != len(kernel) + 2 or any(d < 0 for d in (*x, *y)):
@@ -222,7 +247,7 @@ def classify(info: LayerInfo) -> Kind:
         return lt if lt in _SKIPPED else pt
     if "deconvolution" in pt or "deconvolution" in lt:
         return "deconvolution"
-    if "convolution" in pt or "convolution" in lt:
+    if "convolution" in pt or "convolution" in lt or pt == "convactpool":  # 8.5: conv + act + pooling
         return "convolution"
     if pt in ("matrixmultiply", "fullyconnected", "gemm") or "matrixmultiply" in lt or "gemm" in lt:
         return "matmul"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from trtui.errors import UserError
 TOKEN_ENV = "TRTUI_TOKEN"
 MIN_TOKEN = 16
 MAX_TOKEN = 4096
+MAX_TOKEN_FILE = 4096  # bytes: a token file larger than this is not a token file
 DEFAULT_PORT = 9464
 
 
@@ -43,15 +45,11 @@ def is_loopback(host: str) -> bool:
 
 
 def read_token(token_file: Path | None, what: str = "--token-file") -> str | None:
-    """The token from `token_file`, else from $TRTUI_TOKEN, else None. Raises UserError when it is
-    unreadable, too short or has odd characters."""
+    """The token from `token_file`, else from $TRTUI_TOKEN, else None. Raises UserError when the
+    file is not a regular file, is larger than MAX_TOKEN_FILE, is open to group or others, or is
+    unreadable, and when the token is too short or has odd characters."""
     if token_file is not None:
-        try:
-            text = token_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as err:
-            raise UserError(
-                f"{what} {token_file}: cannot read it ({getattr(err, 'strerror', None) or err})"
-            ) from None
+        text = _read_token_file(token_file, what)
         source = f"{what} {token_file}"
     elif os.environ.get(TOKEN_ENV):
         text, source = os.environ[TOKEN_ENV].strip(), f"${TOKEN_ENV}"
@@ -62,6 +60,43 @@ def read_token(token_file: Path | None, what: str = "--token-file") -> str | Non
     if not text.isascii() or not text.isprintable() or any(ch.isspace() for ch in text):
         raise UserError(f"{source}: the token must be printable ASCII without spaces")
     return text
+
+
+def _read_token_file(path: Path, what: str) -> str:
+    """A secret's file, read only once it is known to be small, regular and private. Opened
+    without blocking (a FIFO would wait for a writer) and checked on the open descriptor, so that
+    what is checked is what is read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise UserError(f"{what} {path}: cannot read it ({err.strerror or err})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UserError(f"{what} {path}: not a regular file (give a file that holds the token)")
+        if st.st_size > MAX_TOKEN_FILE:
+            raise UserError(
+                f"{what} {path}: {st.st_size} bytes, larger than {MAX_TOKEN_FILE} (a token file holds "
+                f"one token of {MIN_TOKEN} to {MAX_TOKEN} characters)"
+            )
+        mode = stat.S_IMODE(st.st_mode)
+        if os.name == "posix" and mode & 0o077:
+            raise UserError(
+                f"{what} {path}: readable or writable by group or others (mode {mode:04o}); "
+                f"make it private: chmod 600 {path}"
+            )
+        data = os.read(fd, MAX_TOKEN_FILE + 1)
+    except OSError as err:
+        raise UserError(f"{what} {path}: cannot read it ({err.strerror or err})") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_TOKEN_FILE:  # it grew since the check
+        raise UserError(f"{what} {path}: larger than {MAX_TOKEN_FILE} bytes")
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise UserError(f"{what} {path}: the token must be printable ASCII without spaces") from None
 
 
 def check_bind(host: str, token: str | None) -> None:

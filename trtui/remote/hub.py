@@ -1,7 +1,8 @@
 """`UpdateHub`: holds the newest `Update` of a served run and wakes the stream handlers.
 
-The session thread calls `publish`; HTTP handler threads read `latest()` or wait for a newer
-version. Rendered forms (the /snapshot JSON, the /metrics text) are cached per version, so that
+The session thread calls `publish`; the HTTP server reads `current()` and is told of each new
+version through `subscribe` (it wakes its streams on its own event loop; `wait_newer` serves a
+blocking reader). Rendered forms (the /snapshot JSON, the /metrics text) are cached per version, so that
 many scrapers of one update cost one rendering, not one each.
 """
 
@@ -21,20 +22,47 @@ class UpdateHub:
         self.closed = False
         self._cache: dict[str, tuple[int, bytes]] = {}
         self._cache_lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` (from the publishing thread) after every publish and at close; returns
+        the function that unsubscribes it. A listener must be quick and must not raise."""
+        with self._cond:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._cond:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self) -> None:
+        with self._cond:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
 
     def publish(self, update: Update) -> None:
         with self._cond:
             self._update = update
             self.version += 1
             self._cond.notify_all()
+        self._notify()
 
     def close(self) -> None:
         with self._cond:
             self.closed = True
             self._cond.notify_all()
+        self._notify()
 
     def latest(self) -> Update | None:
         return self._update
+
+    def current(self) -> tuple[int, Update | None]:
+        """The newest (version, update), read together."""
+        with self._cond:
+            return self.version, self._update
 
     def wait_newer(self, version: int, timeout: float) -> tuple[int, Update | None]:
         """The newest (version, update) once `version` is outdated, or after `timeout` (then the
@@ -42,6 +70,11 @@ class UpdateHub:
         with self._cond:
             self._cond.wait_for(lambda: self.version != version or self.closed, timeout)
             return self.version, self._update
+
+    def cached(self, key: str) -> bytes | None:
+        """The rendering of the newest version under `key` when it is made already, else None."""
+        hit = self._cache.get(key)
+        return hit[1] if hit is not None and hit[0] == self.version else None
 
     def rendered(self, key: str, render: Callable[[Update | None], bytes]) -> bytes:
         """`render(latest)` once per version and key."""

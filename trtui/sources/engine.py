@@ -78,6 +78,8 @@ class EngineSource:
             kernel_tracer, kernel_notes = open_kernel_tracer()
         from trtui.gpu.runtime.trt_module import load_trt_module
 
+        # TensorRT before pycuda (the worker imports it): with the real TensorRT 8.5.3 a script that
+        # imported pycuda first crashed in deserialize_cuda_engine (seen on an H100); this order works.
         trt = load_trt_module()
         from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
         from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform

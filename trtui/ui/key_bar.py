@@ -26,6 +26,7 @@ ITEMS: tuple[tuple[str, str, str], ...] = (
     ("e", "Export", "export"),
     ("c", "Batch/streams", "reconfigure"),
     ("K", "Kernels", "kernels"),
+    ("i", "Engine card", "engine_card"),
     ("?", "Help", "help"),
     ("^p", "Palette", "command_palette"),
 )
