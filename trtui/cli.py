@@ -8,14 +8,16 @@ when their command runs, so `trtui --version` stays fast and needs no GPU stack.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
 from trtui import __version__
+from trtui import format as fmt
 from trtui.errors import Interrupted, UserError
 
 # Subcommand name -> module under trtui.commands. `open` is the default: `trtui FILE` = `trtui open FILE`.
@@ -84,6 +86,33 @@ def _reject_unknown_command(argv: list[str]) -> None:
     raise UserError(f"unknown command '{word}'; {hint} (see '{PROG} --help')")
 
 
+class _SafeWriter:
+    """A text stream that escapes control characters (ESC, \\x01, ...) but keeps line breaks:
+    names from engines, recordings and the network never drive the reader's terminal."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(fmt.safe_block(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def safe_stdout() -> Iterator[None]:
+    """While a command runs, everything it prints to stdout goes through `format.safe_block`
+    (JSON is unchanged: it escapes control characters itself)."""
+    saved = sys.stdout
+    sys.stdout = _SafeWriter(saved)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -95,9 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "_module", None) is None:
             parser.print_help()
             return 0
-        return int(args._module.run(args))
+        with safe_stdout():
+            return int(args._module.run(args))
     except UserError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        print(f"{PROG}: error: {fmt.safe(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as err:
         said = str(err) if isinstance(err, Interrupted) else ""

@@ -26,6 +26,13 @@ class NoGpu(UserError):
     """No usable NVIDIA driver or GPU."""
 
 
+class InternalError(UserError):
+    """A bug in trtui, not the user's doing (e.g. an unexpected exception inside a screen): the CLI
+    prints its one line and exits with code 1; the details were saved where the line says."""
+
+    exit_code = 1
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C, SIGTERM or SIGHUP ended a headless command, which says in `str(err)` what it did
     about it (e.g. which files it wrote); the CLI prints that one line and exits with 130."""

@@ -1,12 +1,47 @@
-"""Pure text formatting shared by the UI and the text reports (numbers, bars, sparklines)."""
+"""Pure text formatting shared by the UI and the text reports (numbers, bars, sparklines), and
+`safe`: the one place untrusted names become printable text."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 SPARK = "▁▂▃▄▅▆▇█"
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+# What a name from an engine, a recording or the network may not carry into any text output: C0
+# and C1 control characters and DEL (ESC sequences drive terminals; XML 1.0 forbids most of C0),
+# line and paragraph separators, the bidirectional overrides and isolates ("Trojan Source"),
+# the two BMP non-characters XML forbids and lone surrogates (from undecodable bytes).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(text: str) -> str:
+    """`text` with every control character (ESC, \\n, \\x01, DEL, C1, bidi overrides, ...)
+    replaced by its visible escape (ESC becomes the four characters \\x1b): safe to print to a
+    terminal, to put in XML, CSV, Markdown or a Prometheus label. Everything else is kept."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def safe_block(text: str) -> str:
+    """`safe` for text of several lines: every line break stays, everything else is escaped."""
+    if not _UNSAFE.search(text):
+        return text
+    return "\n".join(safe(line) for line in text.split("\n"))
+
+
+def one_line(text: str, max_len: int = 200) -> str:
+    """`safe(text)` cut to `max_len` characters (an ellipsis ends a cut one)."""
+    out = safe(text)
+    return out if len(out) <= max_len else out[: max(max_len - 1, 0)] + "…"
 
 
 def ms(x: float | None, width: int = 0) -> str:

@@ -241,7 +241,20 @@ def _energy_checks(base: dict[str, RunEnergy], cand: dict[str, RunEnergy], s: Ga
     return out
 
 
+def _has_layer_times(run: RunData) -> bool:
+    """Some layer has a measured time (a recording without a profile has layer names only)."""
+    mean = np.asarray(run.layers.mean_ms, dtype=np.float64)
+    return bool(len(mean)) and bool(np.isfinite(mean).any())
+
+
 def _layer_checks(base: RunData, cand: RunData, s: GateSettings) -> tuple[list[Check], list[str]]:
+    untimed_sides = [
+        f"the {role} {run.label}" for role, run in (("baseline", base), ("candidate", cand))
+        if not _has_layer_times(run)
+    ]  # fmt: skip
+    if untimed_sides:  # layers absent on one side must not read as 0 ms ("IMPROVED -100%")
+        reason = f"{' and '.join(untimed_sides)} has no per-layer times (no profile): --layers cannot judge"
+        return [Check("layer times", "layer", "ms", None, None, None, None, None, True, "fail", reason)], []
     c = compare(base, cand)
     checks = []
     untimed = 0

@@ -8,6 +8,7 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from trtui import format as fmt
 from trtui.analysis.gate import SCHEMA, Check, GateResult
 from trtui.stats.energy_report import j_text
 
@@ -57,10 +58,16 @@ def _verdict(r: GateResult, n: int) -> str:
         better = sum(1 for c in r.checks if c.status == "improved")
         extra = f", {better} improved" if better else ""
         return f"PASS: no regression beyond {r.settings.max_regression_pct:g}% ({n} checks{extra})"
-    names = ", ".join(c.name for c in r.failures[:5])
-    more = f" and {len(r.failures) - 5} more" if len(r.failures) > 5 else ""
     limit = f"{r.settings.max_regression_pct:g}%"
-    return f"FAIL: {len(r.failures)} of {n} checks regressed beyond {limit}: {names}{more}"
+    regressed = [c for c in r.failures if c.change_pct is not None]
+    unjudged = [c for c in r.failures if c.change_pct is None]  # what could not be measured
+    parts = []
+    for fails, words in ((regressed, f"regressed beyond {limit}"), (unjudged, "could not be judged")):
+        if fails:
+            names = ", ".join(c.name for c in fails[:5])
+            more = f" and {len(fails) - 5} more" if len(fails) > 5 else ""
+            parts.append(f"{len(fails)} of {n} checks {words}: {names}{more}")
+    return "FAIL: " + "; ".join(parts)
 
 
 def gate_text(r: GateResult) -> str:
@@ -107,6 +114,7 @@ def gate_text(r: GateResult) -> str:
         f"rule: a check fails when it is more than {r.settings.max_regression_pct:g}% worse AND its {conf} "
         f"bootstrap interval (seed {r.settings.seed}, {r.settings.resamples} resamples) excludes 0"
     )
+    lines += [f"fail: {c.name}: {c.reason}" for c in r.failures if c.change_pct is None]
     lines += [f"note: {n}" for n in r.notices]
     return "\n".join(lines) + "\n"
 
@@ -200,12 +208,16 @@ def gate_junit(r: GateResult) -> str:
     if r.notices:
         err = ET.SubElement(suite, "system-out")
         err.text = "\n".join(r.notices)
+    for el in suites.iter():  # names and reasons are untrusted: no control character reaches the XML
+        el.attrib.update({k: fmt.safe(v) for k, v in el.attrib.items()})
+        if el.text:
+            el.text = fmt.safe_block(el.text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return fmt.safe(text.replace("\n", " ")).replace("|", "\\|").replace("`", "'")
 
 
 def gate_markdown(r: GateResult) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from trtui import format as fmt
 from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta, StatDelta
 from trtui.analysis.run import RunData
 from trtui.analysis.views import Analysis, GroupRow, tactic_family
@@ -28,7 +29,9 @@ def pct(x: float | None) -> str:
 
 
 def clip(text: str, width: int = NAME_WIDTH) -> str:
-    """For the screen: a name shortened to `width` cells. Text reports keep full names."""
+    """For the screen: a name shortened to `width` cells (control characters escaped). Text
+    reports keep full names."""
+    text = fmt.safe(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

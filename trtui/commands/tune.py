@@ -259,10 +259,11 @@ def _real_budget(
 
 
 def _run_screen(session: TuneSession, label: str) -> TuneResult:
+    from trtui.ui.guard import run_guarded
     from trtui.ui.tune_app import TuneApp
 
     app = TuneApp(session, label)
-    result = app.run()
+    result = run_guarded(app)
     return result if result is not None else session.result("cancelled")
 
 

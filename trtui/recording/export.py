@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trtui import __version__
+from trtui import format as fmt
 from trtui.atomic import atomic_open, write_json_atomic, write_text_atomic
 from trtui.errors import UserError
 from trtui.layer_info_writer import layer_to_json
@@ -309,11 +310,11 @@ def layers_csv(update: Update, fh: IO[str]) -> None:
     for i, name in enumerate(table.names):
         info = infos.get(name)
         w.writerow([
-            i, name,
-            (info.type if info else None) or "",
-            (info.precision if info else None) or "",
-            (info.output_precision if info else None) or "",
-            (info.tactic if info else None) or "",
+            i, fmt.safe(name),
+            fmt.safe((info.type if info else None) or ""),
+            fmt.safe((info.precision if info else None) or ""),
+            fmt.safe((info.output_precision if info else None) or ""),
+            fmt.safe((info.tactic if info else None) or ""),
             int(table.count[i]),
             *(_cell(float(getattr(table, c)[i])) for c in numeric),
             simulated,  # on every row, so that no row is taken for a measurement

@@ -11,7 +11,8 @@ import numpy as np
 from trtui.analysis.gate import GateRun
 from trtui.errors import UserError
 from trtui.recording.files import detect_kind, read_json
-from trtui.recording.loader import Recording, load_recording
+from trtui.recording.loader import Recording, load_recording, require_complete
+from trtui.recording.readers import MAX_NUMBER
 from trtui.recording.runs import run_from_recording, run_from_summary
 from trtui.recording.summary_reader import parse_summary
 
@@ -33,9 +34,12 @@ def summary_samples(value: object, path: Path) -> np.ndarray[Any, Any] | None:
         isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
     ):
         raise UserError(f"{path}: latency_samples_ms must be a list of numbers")
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        raise UserError(f"{path}: latency_samples_ms holds a negative or non-finite latency")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except OverflowError:  # an integer of hundreds of digits
+        raise UserError(f"{path}: latency_samples_ms holds a number out of range") from None
+    if not np.isfinite(arr).all() or (arr < 0).any() or (arr > MAX_NUMBER).any():
+        raise UserError(f"{path}: latency_samples_ms holds a negative, non-finite or out-of-range latency")
     return arr if len(arr) else None
 
 
@@ -47,7 +51,7 @@ def load_gate_run(path: Path, role: str) -> GateRun:
             f"{role} {path}: no such file or folder (give a trtexec recording or a trtui summary)"
         )
     if path.is_dir():
-        return gate_run_from_recording(load_recording(path))
+        return gate_run_from_recording(require_complete(load_recording(path), role))
     obj, notes = read_json(path)
     if detect_kind(obj) == "summary":
         try:
@@ -57,4 +61,4 @@ def load_gate_run(path: Path, role: str) -> GateRun:
         raw = obj.get("latency_samples_ms") if isinstance(obj, dict) else None
         samples = summary_samples(raw, path)
         return GateRun(run, samples, run.latency.throughput_per_s if run.latency else None)
-    return gate_run_from_recording(load_recording(path, preread=(obj, notes)))
+    return gate_run_from_recording(require_complete(load_recording(path, preread=(obj, notes)), role))

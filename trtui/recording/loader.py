@@ -3,7 +3,10 @@
 `load_recording(path)` accepts one file of a recording (its siblings, the files beside it with the
 same name stem such as `resnet.onnx.engine.*.json`, are joined in) or a folder holding one
 recording. Any subset of the kinds may be present. Problems with the file the user named are
-errors; problems with a sibling become notices, and the rest stays usable.
+errors; problems with a sibling become notices, and the rest stays usable for viewing. A file of
+the recording that could not be read (truncated or malformed JSON, an unreadable or invalid file of
+a known kind) is also listed in `Recording.unread`: `require_complete` turns that into an error for
+what must not judge a partial recording (`check`, `compare`, `analyze`).
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ class Recording:
     layers: tuple[LayerInfo, ...] = ()  # profile order (names as in the profile), then unprofiled
     summary: LayerSummaryTable | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # Files of this recording that could not be read, one line each ("path: reason"); empty when
+    # every file was read fully.
+    unread: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def device(self) -> str | None:
@@ -87,12 +93,26 @@ def _short_list(names: list[str]) -> str:
 _Parsed = tuple[Path, FileKind, object, tuple[str, ...]]
 
 
+class NotAnExport(UserError):
+    """A JSON file that is none of the trtexec kinds (not a part of the recording, when beside it)."""
+
+
+def require_complete(rec: Recording, role: str = "") -> Recording:
+    """`rec`, or UserError when a file of it could not be read: a comparison or a gate must not
+    judge what it could only partly read (a truncated profile would read as "no layer time")."""
+    if not rec.unread:
+        return rec
+    more = f" (and {len(rec.unread) - 1} more unreadable file(s))" if len(rec.unread) > 1 else ""
+    side = f"{role} " if role else ""
+    raise UserError(f"{side}{rec.label}: cannot read all of the recording: {rec.unread[0]}{more}")
+
+
 def _read_one(path: Path, preread: tuple[object, tuple[str, ...]] | None = None) -> _Parsed:
     """Read and recognise one file; UserError when it is none of the kinds."""
     obj, notes = preread if preread is not None else read_json(path)
     kind = detect_kind(obj)
     if kind is None:
-        raise UserError(
+        raise NotAnExport(
             f"{path}: not a trtexec export ({describe(obj)}); expected a profile (--exportProfile), "
             "layer info (--exportLayerInfo), times (--exportTimes) or their metadata"
         )
@@ -149,11 +169,15 @@ def load_recording(path: Path, preread: tuple[object, tuple[str, ...]] | None = 
         if not files:
             raise UserError(f"{path}: no .json files in this folder (expected trtexec exports)")
         problems: list[str] = []
+        unread: list[str] = []
         for f in files:
             try:
                 parsed.append(_read_one(f))
+            except NotAnExport as err:
+                problems.append(str(err))
             except UserError as err:
                 problems.append(str(err))
+                unread.append(str(err))
         summaries = [p for p in parsed if p[1] == "summary"]
         parsed = [p for p in parsed if p[1] != "summary"]
         notices.extend(f"ignored {s[0].name}: a trtui summary (open it on its own)" for s in summaries)
@@ -166,23 +190,26 @@ def load_recording(path: Path, preread: tuple[object, tuple[str, ...]] | None = 
         notices.extend(f"ignored: {p}" for p in problems)
         parsed = _pick_from_folder(path, parsed)
         label = f"{path.name or path.resolve().name}/"
-        return _build(path, label, parsed, notices, problems)
+        return _build(path, label, parsed, notices, problems, unread)
     else:
         first = _read_one(path, preread)
         if first[1] == "summary":
             raise UserError(f"{path}: a trtui summary, not a trtexec recording")
         parsed.append(first)
+        unread = []
         for sib in _siblings(path):
             try:
                 item = _read_one(sib)
             except UserError as err:
                 notices.append(f"ignored: {err}")
+                if not isinstance(err, NotAnExport):
+                    unread.append(str(err))
                 continue
             if item[1] == "summary" or any(item[1] == k for _, k, _, _ in parsed):
                 continue
             parsed.append(item)
         label = path.name
-    return _build(path, label, parsed, notices, [])
+    return _build(path, label, parsed, notices, [], unread)
 
 
 _PARSERS = {
@@ -196,7 +223,12 @@ _PARSERS = {
 
 
 def _build(
-    path: Path, label: str, parsed: list[_Parsed], notices: list[str], problems: list[str]
+    path: Path,
+    label: str,
+    parsed: list[_Parsed],
+    notices: list[str],
+    problems: list[str],
+    unread: list[str],
 ) -> Recording:
     values: dict[str, object] = {}
     files: dict[FileKind, Path] = {}
@@ -208,6 +240,7 @@ def _build(
             if fpath == explicit:
                 raise UserError(f"{fpath}: {err}") from None
             problems.append(f"{fpath}: {err}")
+            unread.append(f"{fpath}: {err}")
             notices.append(f"ignored {fpath.name} ({KIND_WORDS[kind]}): {err}")
             continue
         files[kind] = fpath
@@ -247,6 +280,7 @@ def _build(
         layers=layers,
         summary=summary,
         notices=tuple(notices),
+        unread=tuple(unread),
     )
 
 

@@ -81,6 +81,20 @@ def number(
     return x
 
 
+def finite_json(value: Any, depth: int = 0) -> Any:
+    """A decoded JSON value kept as read (for attributes trtui only passes on), with every NaN or
+    infinite number made None (missing)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth > 64:
+        return None
+    if isinstance(value, dict):
+        return {k: finite_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_json(v, depth + 1) for v in value]
+    return value
+
+
 # -- profile --------------------------------------------------------------------------------------
 
 
@@ -334,16 +348,18 @@ class ProfileMetadata:
     @property
     def throughput(self) -> float | None:
         v = self.performance.get("Throughput")
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= MAX_NUMBER:
+            return None  # also NaN (read as None already) and 400-digit integers
+        return float(v)
 
 
 def parse_profile_metadata(obj: object) -> ProfileMetadata:
     if not isinstance(obj, dict):
         raise UserError(f"run metadata must be a JSON object, this is {json_kind(obj)}")
-    perf = _section(obj, "performance_summary")
+    perf = finite_json(_section(obj, "performance_summary"))
     opts = {str(k): _text(v) for k, v in _section(obj, "inference_options").items()}
     dev = {str(k): _text(v) for k, v in _section(obj, "device_information").items()}
-    trtui = _section(obj, "trtui")
+    trtui = finite_json(_section(obj, "trtui"))
     device = dev.get("Selected Device") or dev.get("Device") or None
     return ProfileMetadata(device, perf, opts, dev, trtui)
 
@@ -381,7 +397,7 @@ class DeviceMetadata:
     @property
     def compute_capability(self) -> str | None:
         cc = self.attributes.get("ComputeCapability")
-        if isinstance(cc, list) and len(cc) == 2:
+        if isinstance(cc, list) and len(cc) == 2 and all(type(x) is int and 0 <= x < 1000 for x in cc):
             return f"{cc[0]}.{cc[1]}"
         return None
 
@@ -395,4 +411,4 @@ def parse_device_metadata(obj: object) -> DeviceMetadata:
     name = first.get("Name")
     if name is not None and not isinstance(name, str):
         raise UserError(f"device metadata: Name is {json_kind(name)}, expected a string")
-    return DeviceMetadata(name, first)
+    return DeviceMetadata(name, finite_json(first))

@@ -10,7 +10,7 @@ from trtui.analysis.run_energy import RunEnergy, energy_from_block
 from trtui.errors import UserError
 from trtui.recording.hardware import recording_engine_facts, recording_hardware
 from trtui.recording.inputs import SummaryFile, load_input
-from trtui.recording.loader import Recording
+from trtui.recording.loader import Recording, require_complete
 from trtui.recording.summary_reader import SummaryDoc
 from trtui.stats.latency import latency_stats
 from trtui.stats.layers import LayerAggregator
@@ -71,8 +71,9 @@ def run_from_summary(doc: SummaryDoc, path: Path) -> RunData:
 
 
 def load_run(path: Path) -> RunData:
-    """A recording (file or folder) or a trtui summary -> RunData; UserError on bad input."""
+    """A recording (file or folder) or a trtui summary -> RunData; UserError on bad input, and on
+    a recording with a file that could not be read (a comparison must not use half of it)."""
     loaded = load_input(path)
     if isinstance(loaded, SummaryFile):
         return run_from_summary(loaded.doc, loaded.path)
-    return run_from_recording(loaded)
+    return run_from_recording(require_complete(loaded))

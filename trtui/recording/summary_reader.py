@@ -49,7 +49,9 @@ def _num(value: object, what: str, limit: float = MAX_NUMBER) -> float:
         x = float(value)
     except OverflowError:
         raise UserError(f"{what} is a {len(str(value))}-digit number, out of range") from None
-    if math.isfinite(x) and abs(x) > limit:
+    if math.isinf(x):  # trtui writes null for an unknown value, never Infinity
+        raise UserError(f"{what} is infinite, expected a finite number or null")
+    if abs(x) > limit:
         raise UserError(f"{what} is {x:g}, out of range (at most {limit:g})")
     return x
 

@@ -73,7 +73,10 @@ def opt_integer(x: Any, where: str, lo: int = 0, hi: int = 2**62) -> int | None:
 def number(x: Any, where: str) -> float:
     if not isinstance(x, (int, float)) or isinstance(x, bool):
         raise WireError(f"{where}: expected a number")
-    value = float(x)
+    try:
+        value = float(x)
+    except OverflowError:  # an integer of hundreds of digits
+        raise WireError(f"{where}: out of range") from None
     if not math.isfinite(value):
         raise WireError(f"{where}: not a finite number")
     return value

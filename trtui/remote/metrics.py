@@ -35,6 +35,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from trtui import format as fmt
 from trtui.model import SourceBatch, SourceInfo
 from trtui.sources.protocol import ProfileSource
 from trtui.stats.update import Update
@@ -46,6 +47,11 @@ LATENCY_BUCKETS_S = (
 )  # fmt: skip
 DEFAULT_TOP_LAYERS = 20
 MAX_LABEL = 200  # characters of a layer name in a label
+
+
+def _label(text: str) -> str:
+    """A label value from an untrusted name: control characters escaped, cut to MAX_LABEL."""
+    return fmt.safe(text)[:MAX_LABEL]
 STATES = ("starting", "running", "paused", "finished", "error")
 
 
@@ -204,7 +210,7 @@ class RunCollector(Collector):
             "trtui_layer_share_ratio", "a layer's share of the layer time", labels=labels
         )
         for rank, i in enumerate(order, 1):
-            key = [sim, table.names[i][:MAX_LABEL], str(rank)]
+            key = [sim, _label(table.names[i]), str(rank)]
             m, s = float(table.mean_ms[i]), float(table.share_pct[i])
             if np.isfinite(m):
                 mean.add_metric(key, m / 1000.0)
@@ -237,7 +243,7 @@ class RunCollector(Collector):
                 "trtui_gpu_throttle_reason", "active throttle reasons", labels=["simulated", "reason"]
             )
             for reason in s.throttle_reasons[:32]:
-                reasons.add_metric([sim, reason[:MAX_LABEL]], 1.0)
+                reasons.add_metric([sim, _label(reason)], 1.0)
             yield reasons
         window = update.energy.window if update.energy is not None else ()
         figures = [f for f in window if f.j_per_inference]
@@ -248,7 +254,7 @@ class RunCollector(Collector):
                 labels=["simulated", "scope", "rail"],
             )
             for f in figures:
-                energy.add_metric([sim, f.scope, f.rail[:MAX_LABEL]], float(f.j_per_inference or 0.0))
+                energy.add_metric([sim, _label(f.scope), _label(f.rail)], float(f.j_per_inference or 0.0))
             yield energy
         else:
             p = update.profile

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from trtui import format as fmt
 from trtui.atomic import write_json_atomic, write_text_atomic
 from trtui.format import ms
 from trtui.sweep.analysis import Verdict, verdict
@@ -186,6 +187,10 @@ def result_json(result: SweepResult) -> dict[str, Any]:
     }
 
 
+def _cell(value: object) -> object:
+    return fmt.safe(value) if isinstance(value, str) else value
+
+
 def result_csv(result: SweepResult) -> str:
     v = result.verdict
     buf = io.StringIO()
@@ -193,7 +198,7 @@ def result_csv(result: SweepResult) -> str:
     w.writeheader()
     for p in result.points:
         row = point_dict(p, v)
-        w.writerow({k: "" if row[k] is None else row[k] for k in CSV_FIELDS})
+        w.writerow({k: "" if row[k] is None else _cell(row[k]) for k in CSV_FIELDS})
     return buf.getvalue()
 
 

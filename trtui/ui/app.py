@@ -35,8 +35,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from trtui import format as fmt
 from trtui.errors import UserError
 from trtui.feed import UpdateFeed
+from trtui.remote.wire_decode import DROPPED_NOTICE
 from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
 from trtui.ui.cell_diff import CellOutput
@@ -44,6 +46,7 @@ from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_de
 from trtui.ui.engine_card_screen import EngineCardScreen
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
+from trtui.ui.guard import run_guarded
 from trtui.ui.kernels_screen import KernelsScreen
 from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
@@ -131,6 +134,7 @@ class TrtuiApp(RunKeys):
         self.paused_requested = False
         self._layers_shown: tuple[Any, ...] | None = None  # the layer infos the view holds
         self._panels: list[Panel] = []
+        self.dropped_shown = False  # the notice that values from a server were dropped, shown once
         # A real terminal gets only the cells that changed (`cell_diff`); tests use Textual's path.
         self.cell_output: CellOutput | None = None if os.environ.get("TRTUI_FULL_REDRAW") else CellOutput()
         # The low-bandwidth mode: "on", "off", or "auto" (on over SSH once the output exceeds a budget).
@@ -247,6 +251,8 @@ class TrtuiApp(RunKeys):
             self.error = p.error or "the source failed"
             self.exit(2)
             return
+        if not self.dropped_shown:
+            self._show_dropped(p.notices)
         if previous is None or previous.profile.info.kind != p.info.kind:
             self.query_one(KeyBar).refresh(layout=True)  # a replay has no Pause
         if p.error and p.state != "error" and (previous is None or previous.profile.error != p.error):
@@ -405,6 +411,15 @@ class TrtuiApp(RunKeys):
         self.exported.append((kind, str(target)))
         self.notify(str(target), title=f"exported {kind}", timeout=4)
 
+    def _show_dropped(self, notices: tuple[str, ...]) -> None:
+        """A stream held numbers that are not measurements (NaN, infinite, negative times): say so
+        once; the decoder dropped them, and the notice stays in the run's notices."""
+        for notice in notices:
+            if notice.startswith(DROPPED_NOTICE):
+                self.dropped_shown = True
+                self.notify(fmt.one_line(notice, 300), title="bad data", severity="warning", timeout=10)
+                return
+
     # -- command palette ---------------------------------------------------------------------------
 
     def use_lean_terminal(self, note: str) -> None:
@@ -455,7 +470,7 @@ def run_app(
 ) -> int:
     app = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct, lean=lean)
     try:
-        code = app.run()
+        code = run_guarded(app)
     finally:
         feed.stop()
     if app.error:

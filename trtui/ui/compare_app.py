@@ -13,15 +13,17 @@ from typing import ClassVar
 
 from rich.markup import escape
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
+from trtui import format as fmt
 from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta, OneSided
 from trtui.analysis.report import clip, ms, pct, signed
 from trtui.analysis.views import tactic_family
+from trtui.ui.guard import GuardedApp, run_guarded
 
 _NUMERIC = re.compile(r"^([+-]?\d[\d.]*%?|n/a)$")
 SORTS: tuple[tuple[str, Callable[[LayerDelta], object]], ...] = (
@@ -64,7 +66,7 @@ def header_text(c: Comparison) -> str:
     parts = []
     for side, s in (("A", c.a), ("B", c.b)):
         sim = "  [SIMULATED]" if s.simulated else ""
-        where = escape(f"{s.label}  ({s.origin}{', ' + s.device if s.device else ''})")
+        where = escape(fmt.safe(f"{s.label}  ({s.origin}{', ' + s.device if s.device else ''})"))
         parts.append(f"[b]{side}[/b]: {where}{sim}")
     return "\n".join(parts)
 
@@ -353,7 +355,7 @@ class CompareScreen(Screen[None]):
         self.action_details()
 
 
-class CompareApp(App[int]):
+class CompareApp(GuardedApp[int]):
     TITLE = "trtui compare"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
@@ -366,5 +368,5 @@ class CompareApp(App[int]):
 
 
 def run_compare_app(comparison: Comparison, *_: object) -> int:
-    result = CompareApp(comparison).run()
+    result = run_guarded(CompareApp(comparison))
     return int(result or 0)

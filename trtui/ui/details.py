@@ -92,7 +92,7 @@ def nsys_commands(name: str, source: SourceInfo) -> tuple[str, str]:
 
 def _tensor(t: TensorInfo) -> str:
     shape = "x".join(str(d) for d in t.shape) if t.shape is not None else "?"
-    parts = [t.name, shape]
+    parts = [fmt.safe(t.name), shape]
     if t.dtype:
         parts.append(t.dtype)
     line = "  ".join(parts)
@@ -112,6 +112,7 @@ def details_text(
     kernels: Text | None = None,
 ) -> Text:
     t = Text()
+    name = fmt.safe(name)
     t.append(name + "\n", style="bold")
     if group_size is not None:
         t.append(f"all {group_size} layers of type {name} (sums per iteration)\n", style="dim")
@@ -119,13 +120,13 @@ def details_text(
         t.append("no layer information: the source gives timings only\n", style="dim")
     else:
         t.append("type      ", style="dim")
-        t.append(f"{info.type or 'n/a'}\n", style="cyan")
+        t.append(f"{fmt.safe(info.type or 'n/a')}\n", style="cyan")
         t.append("precision ", style="dim")
         t.append(f"{layer_label(info) or 'n/a'}\n", style="magenta")
         t.append("tactic    ", style="dim")
-        t.append(f"{info.tactic or 'n/a'}\n")
+        t.append(f"{fmt.safe(info.tactic or 'n/a')}\n")
         if info.origin:
-            t.append(f"origin    {info.origin}\n", style="dim")
+            t.append(f"origin    {fmt.safe(info.origin)}\n", style="dim")
         if info.stream_id is not None:
             t.append(f"stream    aux {info.stream_id}\n", style="dim")
     if stats is not None:

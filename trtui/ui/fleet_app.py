@@ -14,14 +14,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
+from trtui import format as fmt
 from trtui.remote.feed import RemoteFeed
 from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row, problem_lines
 from trtui.stats.update import Update
+from trtui.ui.guard import GuardedApp, run_guarded
 
 NUMERIC = {"p50 ms", "p99 ms", "inf/s", "GPU util", "power", "temp"}
 
@@ -32,7 +34,7 @@ class DeviceUpdate(Message):
     update: Update
 
 
-class FleetApp(App[int | None]):
+class FleetApp(GuardedApp[int | None]):
     """Returns the index of the device to open, or None to quit."""
 
     CSS_PATH = "fleet.tcss"
@@ -98,7 +100,8 @@ class FleetApp(App[int | None]):
         out = []
         for name, value in zip(COLUMNS, row.cells(), strict=True):
             style = "bold red" if name == "state" and row.lost else ("yellow" if value == "SIMULATED" else "")
-            out.append(Text(value, style=style, justify="right" if name in NUMERIC else "left"))
+            cell = fmt.safe(value)  # labels and reasons come from the servers
+            out.append(Text(cell, style=style, justify="right" if name in NUMERIC else "left"))
         return out
 
     def on_device_update(self, message: DeviceUpdate) -> None:
@@ -143,7 +146,7 @@ def run_fleet(
     remembered: list[Update | None] = [None] * len(urls)  # every device's newest numbers, kept
     while True:
         app = FleetApp(urls, token, refresh_s=refresh_s, remembered=remembered)
-        choice = app.run()
+        choice = run_guarded(app)
         remembered = [feed.last_update for feed in app.feeds]
         if choice is None:
             return 0
@@ -151,7 +154,7 @@ def run_fleet(
         feed.last_update = remembered[choice]
         device = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
         try:
-            device.run()
+            run_guarded(device)
         finally:
             feed.stop()
             remembered[choice] = feed.last_update

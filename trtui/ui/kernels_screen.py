@@ -59,7 +59,7 @@ def kernel_section(lk: LayerKernels | None, snap: KernelSnapshot | None, width: 
     if longer:
         t.append("  full names\n", style="dim")
         for r in longer:
-            t.append(f"    {r.name}\n", style="dim")
+            t.append(f"    {fmt.safe(r.name)}\n", style="dim")
     return t
 
 

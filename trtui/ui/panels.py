@@ -49,7 +49,7 @@ def header_text(
     elif info.kind == "recording":
         t.append(" RECORDING ", style="bold black on cyan")
         t.append(" ")
-    t.append(info.label, style="bold")
+    t.append(fmt.safe(info.label), style="bold")
     state_style = {
         "running": "bold green",
         "paused": "bold yellow",
@@ -85,7 +85,7 @@ def header_text(
         facts.append(f"{info.streams} streams")
     if info.aux_streams:
         facts.append(f"{info.aux_streams} aux streams")
-    t.append(" · ".join(f for f in facts if f), style="dim")
+    t.append(fmt.safe(" · ".join(f for f in facts if f)), style="dim")
     return t
 
 
@@ -144,7 +144,10 @@ def latency_text(update: Update, width: int, hist_rows: int = 4) -> Text:
 
 def histogram_lines(values: npt.NDArray[Any], width: int, rows: int) -> list[str]:
     """A vertical-bar histogram of `values` (block characters) `rows` lines high, and an axis
-    line with the low and high edges; every line is exactly `width` cells."""
+    line with the low and high edges; every line is exactly `width` cells. Values that are not
+    finite (unknown) are left out."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
     if len(values) < 2 or width < 8 or rows < 1:
         return []
     lo, hi = (float(v) for v in np.percentile(values, (0.5, 99.5)))
@@ -190,12 +193,12 @@ def gpu_text(update: Update, width: int) -> Text:
         return wrap_long_lines(t, width)
     if s.simulated:
         t.append(" simulated", style="yellow")
-    name = s.device_name or ""
+    name = fmt.safe(s.device_name or "")
     if name and t.cell_len + 1 + cell_len(name) <= width:  # else: the header's second line has it
         t.append(f" {name}", style="dim")
     t.append("\n")
     if s.notice:
-        t.append(f"{s.notice}\n", style="red")
+        t.append(f"{fmt.one_line(s.notice, 500)}\n", style="red")
     hist = update.telemetry_history
     spark_w = max(width - 16, 4)
     used, total = s.mem_used_mib, s.mem_total_mib

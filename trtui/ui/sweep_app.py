@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
@@ -26,6 +26,7 @@ from trtui.sweep.plot import fit_plot
 from trtui.sweep.point import PointResult
 from trtui.sweep.results import STOPPED_TEXT, TABLE_COLUMNS, SweepResult, describe, point_row
 from trtui.sweep.runner import SweepListener, SweepRunner
+from trtui.ui.guard import GuardedApp, run_guarded
 
 
 @dataclass
@@ -78,7 +79,7 @@ class _Bridge(SweepListener):
         self.app.post_message(PointFinished(index, result))
 
 
-class SweepApp(App[SweepResult]):
+class SweepApp(GuardedApp[SweepResult]):
     CSS_PATH = "sweep.tcss"
     TITLE = "trtui sweep"
     BINDINGS = [
@@ -251,7 +252,7 @@ class SweepApp(App[SweepResult]):
 def run_sweep_app(runner: SweepRunner) -> SweepResult:
     """Run the screen; the result holds every point measured (cancelled when quit early)."""
     app = SweepApp(runner)
-    result = app.run()
+    result = run_guarded(app)
     if app.error is not None:
         from trtui.errors import UserError
 

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 
+from trtui import format as fmt
+
 # Styles use the 16 ANSI colours (readable on 16-colour terminals; Textual maps them up elsewhere).
 PLAIN = Style()
 DIM = Style(dim=True)
@@ -24,7 +26,9 @@ CURSOR_BLUR = Style(underline=True)
 
 
 def fit_cell(text: str, width: int, align: str) -> str:
-    """`text` in exactly `width` cells: padded on the side `align` leaves free, or cut with "…"."""
+    """`text` in exactly `width` cells: padded on the side `align` leaves free, or cut with "…".
+    Control characters of a name (ESC...) are shown escaped, never sent to the terminal."""
+    text = fmt.safe(text)
     if len(text) > width:
         return text[: max(width - 1, 0)] + "…" if width > 0 else ""
     return text.rjust(width) if align == ">" else text.ljust(width)

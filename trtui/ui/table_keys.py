@@ -8,18 +8,18 @@ adds the feed, the panels and the rest of the keys.
 from __future__ import annotations
 
 from textual import on
-from textual.app import App
 from textual.widgets import Input
 
 from trtui.stats.update import Update
 from trtui.ui.details import DetailsScreen
+from trtui.ui.guard import GuardedApp
 from trtui.ui.layer_view import SORT_KEYS, LayerView
 from trtui.ui.screens import SortScreen
 
 SORT_CYCLE = tuple(SORT_KEYS)
 
 
-class TableKeys(App[int]):
+class TableKeys(GuardedApp[int]):
     """The table's actions; the app that derives from it composes a `LayerView` and an Input
     with id "filter", and sets `last_update`."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -37,6 +37,7 @@ from trtui.tune.results import (
 from trtui.tune.search import Step
 from trtui.tune.session import TuneListener, TuneSession
 from trtui.tune.sizes import format_size, trtexec_size
+from trtui.ui.guard import GuardedApp
 
 _PROGRESS_EVERY_S = 0.05
 _LOG_EVERY_S = 0.1
@@ -144,7 +145,7 @@ def _describe(kind: str, requested: int | None, available: int | None, text: str
 NARROW = 100  # below this width the plot is behind `v` instead of beside the table
 
 
-class TuneApp(App[TuneResult]):
+class TuneApp(GuardedApp[TuneResult]):
     """The tuner screen over a `TuneSession` (simulated or real builder)."""
 
     CSS_PATH = "tune.tcss"
