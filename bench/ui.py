@@ -101,11 +101,11 @@ class _Session:
     def keys(self, key: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
 
-    def wait_for(self, test: Callable[[str], bool], timeout: float = 30.0) -> float:
+    def wait_for(self, test: Callable[[str], bool], timeout: float = 30.0, poll_s: float = 0.02) -> float:
         while time.monotonic() - self.t0 < timeout:
             if test(self.screen()):
                 return time.monotonic() - self.t0
-            time.sleep(0.02)
+            time.sleep(poll_s)
         raise RuntimeError(f"nothing drawn after {timeout} s:\n{self.screen()}")
 
     def close(self) -> None:
@@ -355,6 +355,7 @@ def run() -> list[dict[str, object]]:
     dt = {n: measure(f"{py} {here} --datatable {n}", "cell", stats=False) for n in (1000, 20000)}
     rows: list[dict[str, object]] = [_datatable_row(n, m) for n, m in dt.items()]
     rows += bytes_rows()
+    rows += first_frame_rows()
     every1 = "--layers 20000 --profile-every 1"
     configs = (  # (what, trtui options, details open, CPU target %, first-frame target s)
         ("trtui demo, 1,000 layers", "--layers 1000", False, 3.0, 1.0),
@@ -430,6 +431,58 @@ def run() -> list[dict[str, object]]:
     return rows
 
 
+FIRST_FRAME_RUNS = 7
+
+
+def _header_on_screen(screen: str) -> bool:
+    """The header is drawn: its state word, or the start-up line before the first statistics."""
+    return any(word in screen for word in ("RUNNING", "STARTING", "loading"))
+
+
+def first_frames(command: str, runs: int = FIRST_FRAME_RUNS) -> list[tuple[float, float]]:
+    """(launch to the header on screen, launch to the first statistics) of `runs` launches of
+    `command` in tmux, one after the other (tmux capture-pane polled every 10 ms, from just before
+    `new-session`: the figures include tmux starting the command, a few ms)."""
+    out = []
+    for _ in range(runs):
+        s = _Session(command)
+        try:
+            frame = s.wait_for(_header_on_screen, poll_s=0.01)
+            stats = s.wait_for(_stats_drawn("Conv"), poll_s=0.01)
+            out.append((frame, stats))
+        finally:
+            s.close()
+        time.sleep(0.3)
+    return out
+
+
+def first_frame_rows() -> list[dict[str, object]]:
+    """Issue 24: launch to the first frame (header on screen), median of several launches."""
+    runs = first_frames(f"{sys.executable} -m trtui demo")
+    frames = sorted(r[0] for r in runs)
+    stats = sorted(r[1] for r in runs)
+    median = statistics.median(frames)
+    return [
+        {
+            "name": "trtui demo: launch to the first frame, header on screen "
+            f"(target <= 0.3 s: {'met' if median <= 0.3 else 'NOT MET'})",
+            "value": round(median, 3),
+            "unit": "s",
+            "command": COMMAND,
+            "note": f"median of {len(frames)} launches ({', '.join(f'{f:.3f}' for f in frames)} s); "
+            f"tmux {SIZE[0]}x{SIZE[1]}, capture-pane every 10 ms",
+        },
+        {
+            "name": "trtui demo: launch to the first statistics in the table",
+            "value": round(statistics.median(stats), 3),
+            "unit": "s",
+            "command": COMMAND,
+            "note": f"median of {len(stats)} launches ({', '.join(f'{f:.3f}' for f in stats)} s); "
+            "until 10 rows show a share %",
+        },
+    ]
+
+
 def rss_over_time(layers: int, minutes: float, every_s: float = 30.0) -> list[tuple[float, float, float]]:
     """(seconds, RSS MB, CPU % of one core over the last interval) for a long `trtui demo` run."""
     s = _Session(f"{sys.executable} -m trtui demo --layers {layers}")
@@ -480,6 +533,9 @@ def _datatable_app(n: int) -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--bytes"]:
         for row in bytes_rows():
+            print(row, flush=True)
+    elif sys.argv[1:] == ["--first-frame"]:
+        for row in first_frame_rows():
             print(row, flush=True)
     elif len(sys.argv) == 3 and sys.argv[1] == "--datatable":
         _datatable_app(int(sys.argv[2]))

@@ -48,7 +48,7 @@ from trtui.ui.kernels_screen import KernelsScreen
 from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
 from trtui.ui.palette import live_commands
-from trtui.ui.panels import HeaderBar, Panel, header_text
+from trtui.ui.panels import HeaderBar, Panel, header_text, loading_header_text
 from trtui.ui.refresh_pacer import RefreshPacer
 from trtui.ui.run_keys import RunKeys
 from trtui.ui.screens import ExportScreen, HelpScreen
@@ -139,7 +139,7 @@ class TrtuiApp(RunKeys):
         self._lean_mark: tuple[float, int] | None = None  # (time, bytes written) at the last check
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
+        yield HeaderBar(loading_header_text(), id="header")  # until the first update
         with Horizontal(id="main"):
             with Vertical(id="table-box"):
                 yield Static(id="table-header")
@@ -254,6 +254,10 @@ class TrtuiApp(RunKeys):
             # also where a narrow header cuts it.
             self.notify(p.error, severity="error", timeout=8)
         view = self.view
+        loading = "loading engine…" if p.state == "starting" else None
+        if loading != view.empty_text:
+            view.empty_text = loading
+            view.refresh()
         if p.info.layers is not self._layers_shown:  # layer details arrived or changed
             self._layers_shown = p.info.layers
             view.set_infos(p.info.layers)
