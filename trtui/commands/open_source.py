@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
+from trtui.commands.run_args import (
+    add_run_arguments,
+    add_verbose_argument,
+    options_from_args,
+    positive_float,
+    step_line,
+)
 from trtui.errors import UserError
 from trtui.options import RunOptions
 from trtui.sources.factory import open_source, telemetry_for
@@ -41,6 +47,7 @@ def add_ui_arguments(p: argparse.ArgumentParser) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="an engine file, a trtexec recording (file or folder), or 'demo'")
     add_ui_arguments(p)
+    add_verbose_argument(p, live=True)
     add_run_arguments(p)
 
 
@@ -55,7 +62,12 @@ def launch(spec: str, options: RunOptions, args: argparse.Namespace) -> int:
     from trtui.ui.app import run_app
 
     feed = Session(source, telemetry_for(source, options), options)
-    return run_app(feed, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget, lean=args.lean_terminal)
+    try:
+        return run_app(feed, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget, lean=args.lean_terminal)
+    finally:
+        if getattr(args, "verbose", False):  # the screen owned the terminal until now
+            for step in feed.startup.done:
+                print(step_line(step), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
