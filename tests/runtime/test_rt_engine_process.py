@@ -557,7 +557,9 @@ ENGINE_STEPS = [
 ]
 
 
-def test_startup_steps_arrive_in_order_while_the_gpu_process_starts(tmp_path: Path, in_child: None) -> None:
+def test_startup_steps_arrive_in_order_while_the_gpu_process_starts(
+    tmp_path: Path, in_child: None
+) -> None:
     """Every step begins, then ends with its duration, in the order it ran; while the (slow) engine
     deserializes, ticks keep coming (the screen counts the running step's seconds); the warm-up and
     the wait for the first profiled inference follow in the batches."""
@@ -574,21 +576,25 @@ def test_startup_steps_arrive_in_order_while_the_gpu_process_starts(tmp_path: Pa
     early = [s for _, steps in calls for s in steps]
     assert [s.name for s in early if s.duration_s is None] == ENGINE_STEPS
     assert [s.name for s in early if s.duration_s is not None] == ENGINE_STEPS
-    for began, ended in zip(
-        [s for s in early if s.duration_s is None], [s for s in early if s.duration_s is not None], strict=True
-    ):
-        assert early.index(began) < early.index(ended)
+    for name in ENGINE_STEPS:  # each one begins before it ends
+        assert [(s.name, s.duration_s is None) for s in early].index((name, True)) < [
+            (s.name, s.duration_s is None) for s in early
+        ].index((name, False))
     durations = {s.name: s.duration_s for s in early if s.duration_s is not None}
     assert durations["deserialize"] == pytest.approx(0.6, abs=0.3)
     assert all(d is not None and d >= 0 for d in durations.values())
     assert not any(s.simulated for s in early)
     # the deserialization's 0.6 s: the listener heard from the GPU process at least every ~0.25 s
-    began = next(t for t, steps in calls if any(s.name == "deserialize" and s.duration_s is None for s in steps))
-    ended = next(t for t, steps in calls if any(s.name == "deserialize" and s.duration_s is not None for s in steps))
+    def when(began: bool) -> float:
+        return next(t for t, steps in calls
+                    if any(s.name == "deserialize" and (s.duration_s is None) == began for s in steps))
+
+    began, ended = when(True), when(False)
     between = [t for t, steps in calls if began < t < ended and steps == ()]
     assert len(between) >= 1, calls
     assert [(s.name, s.duration_s is None) for s in later] == [
-        ("warm-up", True), ("warm-up", False), ("first profiled batch", True), ("first profiled batch", False),
+        ("warm-up", True), ("warm-up", False),
+        ("first profiled batch", True), ("first profiled batch", False),
     ]
 
 

@@ -183,7 +183,8 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
                     f"{dropped[0]} profiled inferences were not shown: the display fell behind the GPU",
                 )
                 said_dropped, last_said = dropped[0], now
-            if batch.latencies_ms.size or batch.profiled or batch.notices or batch.startup or notices or finished:
+            if (batch.latencies_ms.size or batch.profiled or batch.notices or batch.startup or notices
+                    or finished):
                 codec.write_frame(out, codec.BATCH, encoder.encode(batch, notices))
     except (BrokenPipeError, OSError):
         pass  # the parent is gone: stop the engine and free the GPU
