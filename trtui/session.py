@@ -104,6 +104,7 @@ class Session:
         self.startup = StartupTracker(clock)
         self.on_step = on_step
         self._starting_published: float | None = None
+        self._opened = 0.0  # when open() began (the source's start)
         self.last_update: Update | None = None
         self._settings = tuple(
             (k, str(v)) for k, v in dataclasses.asdict(self.options).items()
@@ -206,6 +207,7 @@ class Session:
         """Start the source (raises UserError on a bad source). A source that reports its start-up
         steps has them published while it starts (the screen says which step runs)."""
         self._measure_idle_baseline()
+        self._opened = self._clock()
         listen_to_startup(self.source, self._on_startup)
         self.source.start()
         self._started = True
@@ -227,13 +229,16 @@ class Session:
             self.close()
 
     def _on_startup(self, steps: tuple[StartupStep, ...]) -> None:
-        """From inside the source's `start()` (this thread): steps that began or ended, or a tick;
-        published at once when a step changed, else every STARTING_PUBLISH_S (the running step's
-        time on the screen)."""
+        """From inside the source's `start()` (this thread): steps that began or ended, or a tick.
+        Published once the start has taken STARTING_PUBLISH_S (a source that starts at once, the
+        demo, shows its first numbers, not a start-up screen), then at once when a step changed,
+        else every STARTING_PUBLISH_S (the running step's time on the screen)."""
         self._take_steps(steps)
         now = self._clock()
         last = self._starting_published
-        if self.on_update is not None and (steps or last is None or now - last >= STARTING_PUBLISH_S):
+        if self.on_update is None or now - self._opened < STARTING_PUBLISH_S:
+            return
+        if steps or last is None or now - last >= STARTING_PUBLISH_S:
             self._starting_published = now
             self._publish()
 

@@ -97,3 +97,33 @@ async def test_the_first_frame_is_drawn_before_the_source_is_ready() -> None:
         assert [s.name for s in done] == ["deserialize"] and (done[0].duration_s or 0) >= 0.3
         assert "loading engine…" not in screen_text(app)
         await pilot.press("q")
+
+
+async def test_the_first_numbers_are_shown_at_once_not_at_the_next_refresh() -> None:
+    """An engine's start-up screens are paced like any update; the first update with numbers (the
+    end of the warm-up) is drawn as soon as it arrives, not up to a refresh period later."""
+    from ui_driver import Driver
+
+    from trtui.ui.app import UpdateReady
+
+    driver = Driver()
+    starting = driver.session.build_update()
+    assert starting.profile.latency_total.count == 0
+    numbers = driver.step()
+    later = driver.step()
+    now = [100.0]
+    app = TrtuiApp(driver.session, refresh_s=5.0, autostart=False, cost_interval_s=None,
+                   wall_time=lambda: now[0])
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.post_message(UpdateReady(starting))
+        await pilot.pause()
+        assert app.last_update is starting
+        now[0] += 0.1  # well inside the 5 s refresh period
+        app.post_message(UpdateReady(numbers))
+        await pilot.pause()
+        assert app.last_update is numbers  # at once
+        now[0] += 0.1
+        app.post_message(UpdateReady(later))
+        await pilot.pause()
+        assert app.last_update is numbers  # the next ones keep the refresh period
+        await pilot.press("q")

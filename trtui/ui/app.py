@@ -224,10 +224,14 @@ class TrtuiApp(RunKeys):
 
     def on_update_ready(self, message: UpdateReady) -> None:
         """Show an update now, or hold it until the screen's refresh period has passed (a newer
-        one arriving meanwhile replaces it). A final update (finished, error) is shown at once."""
+        one arriving meanwhile replaces it). A final update (finished, error) is shown at once, and
+        so is the first one with numbers."""
         update = message.update
         final = update.profile.state in ("finished", "error")
-        wait = self.pacer.offer(update, self._wall_time(), final)
+        # the first update with numbers too: after an engine's start-up screens, numbers as soon as
+        # they exist (not up to a refresh period later)
+        first = _has_numbers(update) and (self.last_update is None or not _has_numbers(self.last_update))
+        wait = self.pacer.offer(update, self._wall_time(), final or first)
         if wait == 0.0:
             self._apply_pending()
         elif wait is not None:
@@ -447,6 +451,12 @@ class TrtuiApp(RunKeys):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from live_commands(self)
+
+
+def _has_numbers(update: Update) -> bool:
+    """Any measurement yet: a latency or a profiled inference."""
+    p = update.profile
+    return p.latency_total.count > 0 or p.layers_total.iterations > 0
 
 
 def _displayed(widget: Widget) -> bool:
