@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trtui.errors import UserError
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import SourceBatch, SourceInfo, StartupStep
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.run_facts import worded
@@ -64,7 +64,7 @@ class EngineSource:
         """Called from inside `start()`, on its thread, with the start-up steps (`ReportsStartup`)."""
         self._listener = listener
 
-    def _steps_here(self, step: Any) -> None:
+    def _steps_here(self, step: StartupStep) -> None:
         if self._listener is not None:
             self._listener((step,))
 

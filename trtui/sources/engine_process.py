@@ -23,7 +23,7 @@ from dataclasses import asdict, replace
 from typing import IO, Any
 
 from trtui.errors import UserError
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import SourceBatch, SourceInfo, StartupStep
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.sources import batch_codec as codec
@@ -81,7 +81,7 @@ class EngineProcessSource:
         own start (Python, imports), then the steps the GPU process reports (`ReportsStartup`)."""
         self._listener = listener
 
-    def _pass_steps(self, steps: tuple[Any, ...]) -> None:
+    def _pass_steps(self, steps: tuple[StartupStep, ...]) -> None:
         if self._listener is not None:
             self._listener(steps)
 
