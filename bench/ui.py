@@ -101,11 +101,11 @@ class _Session:
     def keys(self, key: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
 
-    def wait_for(self, test: Callable[[str], bool], timeout: float = 30.0) -> float:
+    def wait_for(self, test: Callable[[str], bool], timeout: float = 30.0, poll_s: float = 0.02) -> float:
         while time.monotonic() - self.t0 < timeout:
             if test(self.screen()):
                 return time.monotonic() - self.t0
-            time.sleep(0.02)
+            time.sleep(poll_s)
         raise RuntimeError(f"nothing drawn after {timeout} s:\n{self.screen()}")
 
     def close(self) -> None:
@@ -355,6 +355,7 @@ def run() -> list[dict[str, object]]:
     dt = {n: measure(f"{py} {here} --datatable {n}", "cell", stats=False) for n in (1000, 20000)}
     rows: list[dict[str, object]] = [_datatable_row(n, m) for n, m in dt.items()]
     rows += bytes_rows()
+    rows += first_frame_rows()
     every1 = "--layers 20000 --profile-every 1"
     configs = (  # (what, trtui options, details open, CPU target %, first-frame target s)
         ("trtui demo, 1,000 layers", "--layers 1000", False, 3.0, 1.0),
@@ -430,6 +431,69 @@ def run() -> list[dict[str, object]]:
     return rows
 
 
+FIRST_FRAME_RUNS = 7
+
+
+def _header_on_screen(screen: str) -> bool:
+    """The header is drawn: its state word, or the start-up line before the first statistics."""
+    return any(word in screen for word in ("RUNNING", "STARTING", "loading"))
+
+
+def _textual_frame(screen: str) -> bool:
+    """Textual's own frame: the table's column titles (the early frame has none)."""
+    return "Share" in screen
+
+
+def first_frames(command: str, runs: int = FIRST_FRAME_RUNS) -> list[tuple[float, float, float]]:
+    """(launch to the header on screen, to Textual's own first frame, to the first statistics) of
+    `runs` launches of `command` in tmux, one after the other (capture-pane polled every 10 ms from
+    just before `new-session`: the figures include tmux starting the command, a few ms)."""
+    out = []
+    for _ in range(runs):
+        s = _Session(command)
+        try:
+            frame = s.wait_for(_header_on_screen, poll_s=0.01)
+            textual = s.wait_for(_textual_frame, poll_s=0.01)
+            stats = s.wait_for(_stats_drawn("Conv"), poll_s=0.01)
+            out.append((frame, textual, stats))
+        finally:
+            s.close()
+        time.sleep(0.3)
+    return out
+
+
+def _median_row(name: str, values: list[float], note: str, target: float | None = None) -> dict[str, object]:
+    median = statistics.median(values)
+    verdict = f" (target <= {target} s: {'met' if median <= target else 'NOT MET'})" if target else ""
+    return {
+        "name": name + verdict,
+        "value": round(median, 3),
+        "unit": "s",
+        "command": COMMAND,
+        "note": f"median of {len(values)} launches ({', '.join(f'{f:.3f}' for f in sorted(values))} s); "
+        + note,
+    }
+
+
+def first_frame_rows() -> list[dict[str, object]]:
+    """Issue 24: launch to the first frame (the header on screen), to Textual's own first frame and
+    to the first statistics, medians of several launches; the same without the early frame."""
+    py = sys.executable
+    runs = first_frames(f"{py} -m trtui demo")
+    plain = first_frames(f"env TRTUI_NO_EARLY_FRAME=1 {py} -m trtui demo")
+    where = f"tmux {SIZE[0]}x{SIZE[1]}, capture-pane every 10 ms"
+    return [
+        _median_row("trtui demo: launch to the first frame (header and 'loading engine…' on screen)",
+                    [r[0] for r in runs], f"the early frame; {where}", target=0.3),
+        _median_row("trtui demo: launch to Textual's first frame (the table's titles on screen)",
+                    [r[1] for r in runs], where),
+        _median_row("trtui demo: launch to the first statistics in the table", [r[2] for r in runs],
+                    "until 10 rows show a share %"),
+        _median_row("trtui demo, no early frame (TRTUI_NO_EARLY_FRAME=1): launch to the first frame",
+                    [r[0] for r in plain], f"baseline: Textual's own first frame only; {where}"),
+    ]
+
+
 def rss_over_time(layers: int, minutes: float, every_s: float = 30.0) -> list[tuple[float, float, float]]:
     """(seconds, RSS MB, CPU % of one core over the last interval) for a long `trtui demo` run."""
     s = _Session(f"{sys.executable} -m trtui demo --layers {layers}")
@@ -480,6 +544,9 @@ def _datatable_app(n: int) -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--bytes"]:
         for row in bytes_rows():
+            print(row, flush=True)
+    elif sys.argv[1:] == ["--first-frame"]:
+        for row in first_frame_rows():
             print(row, flush=True)
     elif len(sys.argv) == 3 and sys.argv[1] == "--datatable":
         _datatable_app(int(sys.argv[2]))

@@ -116,3 +116,37 @@ def test_finished_source_ends_the_loop() -> None:
     assert snap.state == "finished"
     assert snap.latency_total.count == 3 and snap.latency_total.throughput_per_s == pytest.approx(500.0)
     np.testing.assert_allclose(snap.recent_latencies_ms, [1.0, 2.0, 3.0])
+
+
+def test_the_startup_tracker_counts_the_running_step_on_its_own_clock() -> None:
+    from trtui.model import StartupStep
+    from trtui.stats.startup import StartupTracker
+
+    now = [10.0]
+    tracker = StartupTracker(lambda: now[0])
+    assert tracker.running() is None and tracker.done == ()
+    assert tracker.add([StartupStep("CUDA context")]) == []
+    now[0] = 10.75
+    assert tracker.running() == StartupStep("CUDA context", 0.75)
+    ended = tracker.add([StartupStep("CUDA context", 0.7), StartupStep("deserialize")])
+    assert ended == [StartupStep("CUDA context", 0.7)]  # the source's own measurement is kept
+    assert tracker.running() == StartupStep("deserialize", 0.0)
+    tracker.finish()
+    assert tracker.running() is None and tracker.done == (StartupStep("CUDA context", 0.7),)
+
+
+@pytest.mark.parametrize("every", [10, 0])
+def test_the_simulated_source_reports_its_startup_steps_labelled_simulated(every: int) -> None:
+    said: list[object] = []
+    options = RunOptions(profile_every=every)
+    session = Session(SimulatedSource(options), None, options, tick_s=0.1, on_step=said.append)
+    update = session.run_for(0.5)
+    steps = update.profile.startup
+    expected = ["deserialize", "first profiled batch"] if every else ["deserialize"]
+    assert [s.name for s in steps] == expected
+    assert all(s.simulated and s.duration_s is not None and s.duration_s >= 0 for s in steps)
+    assert said == list(steps)  # --verbose hears each one as it ends
+    assert update.profile.startup_running is None
+    from trtui.summary import summary_dict
+
+    assert [d["step"] for d in summary_dict(update)["startup"]] == expected

@@ -45,7 +45,9 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `command`, only that command's module is imported (the others are
+    there by name only): `trtui demo` does not pay for importing every other command."""
     parser = _Parser(
         prog=PROG,
         description="A terminal profiler for NVIDIA TensorRT engines. "
@@ -55,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trtui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module_name in COMMANDS.items():
+        if command is not None and name != command:
+            sub.add_parser(name)  # a name among the choices; not the command that runs
+            continue
         module = importlib.import_module(f"trtui.commands.{module_name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
@@ -116,11 +121,12 @@ def safe_stdout() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
         if not args_list:
-            parser.print_help()
+            build_parser().print_help()
             return 0
-        args = parser.parse_args(_normalise(args_list))
+        argv = _normalise(args_list)
+        parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
+        args = parser.parse_args(argv)
         if getattr(args, "_module", None) is None:
             parser.print_help()
             return 0

@@ -205,6 +205,37 @@ class LayerSummaryTable:
     extra: Mapping[str, FloatArray] = field(default_factory=dict)
 
 
+# The start-up steps a source reports, in the order they run (a source reports those it has): the
+# engine's GPU process and TensorRT, the CUDA context, the plan read and deserialized, execution
+# contexts and buffers, the engine inspector, the first inferences (and CUDA graph capture), the
+# warm-up (not reported), and the wait for the first profiled inference's layer times.
+STARTUP_STEPS: tuple[str, ...] = (
+    "GPU process",
+    "CUDA driver",
+    "TensorRT",
+    "CUDA context",
+    "read plan",
+    "deserialize",
+    "contexts and buffers",
+    "inspector",
+    "first runs",
+    "warm-up",
+    "first profiled batch",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StartupStep:
+    """One start-up step of a source, as it crosses boundaries: a step that began (`duration_s`
+    None) or one that ended, with its duration in seconds. In a snapshot, the running step carries
+    how long it has run so far. `name` is one of `STARTUP_STEPS`; `simulated`: the simulated demo's
+    own step, not a measurement of an engine."""
+
+    name: str
+    duration_s: float | None = None
+    simulated: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class SourceBatch:
     """What a source produced since the last read.
@@ -227,3 +258,4 @@ class SourceBatch:
     # ("count", "mean", "median", "p90", "p95", "p99", "min", "max", "std")
     recorded_latency: Mapping[str, float] | None = None
     error: str | None = None  # one-line reason when the source stopped on an error
+    startup: tuple[StartupStep, ...] = ()  # start-up steps that began or ended (in order)

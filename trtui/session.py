@@ -23,15 +23,16 @@ import numpy.typing as npt
 
 from trtui.errors import UserError
 from trtui.kernels.aggregate import KernelAggregator
-from trtui.model import SourceBatch
+from trtui.model import SourceBatch, StartupStep
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
-from trtui.sources.protocol import ProfileSource
+from trtui.sources.protocol import ProfileSource, listen_to_startup
 from trtui.stats.energy import EnergyTracker, point_from_sample
 from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import ProfileSnapshot, RunState, TrendPoint
 from trtui.stats.spikes import is_spike
+from trtui.stats.startup import StartupTracker
 from trtui.stats.update import Update
 from trtui.telemetry.history import SpikeEvents, TelemetryHistory
 from trtui.telemetry.sample import TelemetrySample, TelemetrySource
@@ -43,6 +44,7 @@ MAX_EVENTS = 20
 TRACE_INFERENCES = 100  # profiled inferences kept for --trace
 PAUSED_TELEMETRY_FACTOR = 4.0  # sample telemetry this much less often while paused
 TICK_S = 0.5  # the statistics tick: fixed for a run, whatever shows the updates
+STARTING_PUBLISH_S = 0.2  # while the source starts, the running step's time is published this often
 
 
 
@@ -66,6 +68,7 @@ class Session:
         tick_s: float = TICK_S,
         telemetry_interval_s: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        on_step: Callable[[StartupStep], None] | None = None,
     ) -> None:
         self.source = source
         self.telemetry = telemetry
@@ -96,6 +99,12 @@ class Session:
         self._thread: threading.Thread | None = None
         self._started = False
         self._shown_data = False  # publish at once when the first data arrives
+        # The source's start-up steps (an engine: CUDA context, deserialize, ...); `on_step` is told
+        # of each one that ended (--verbose prints them).
+        self.startup = StartupTracker(clock)
+        self.on_step = on_step
+        self._starting_published: float | None = None
+        self._opened = 0.0  # when open() began (the source's start)
         self.last_update: Update | None = None
         self._settings = tuple(
             (k, str(v)) for k, v in dataclasses.asdict(self.options).items()
@@ -195,8 +204,11 @@ class Session:
     # -- the loop --------------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Start the source (raises UserError on a bad source)."""
+        """Start the source (raises UserError on a bad source). A source that reports its start-up
+        steps has them published while it starts (the screen says which step runs)."""
         self._measure_idle_baseline()
+        self._opened = self._clock()
+        listen_to_startup(self.source, self._on_startup)
         self.source.start()
         self._started = True
         self._t0 = self._clock()
@@ -216,9 +228,29 @@ class Session:
         finally:
             self.close()
 
+    def _on_startup(self, steps: tuple[StartupStep, ...]) -> None:
+        """From inside the source's `start()` (this thread): steps that began or ended, or a tick.
+        Published once the start has taken STARTING_PUBLISH_S (a source that starts at once, the
+        demo, shows its first numbers, not a start-up screen), then at once when a step changed,
+        else every STARTING_PUBLISH_S (the running step's time on the screen)."""
+        self._take_steps(steps)
+        now = self._clock()
+        last = self._starting_published
+        if self.on_update is None or now - self._opened < STARTING_PUBLISH_S:
+            return
+        if steps or last is None or now - last >= STARTING_PUBLISH_S:
+            self._starting_published = now
+            self._publish()
+
+    def _take_steps(self, steps: tuple[StartupStep, ...]) -> None:
+        for step in self.startup.add(steps):
+            if self.on_step is not None:
+                self.on_step(step)
+
     def _fail(self, message: str) -> None:
         self._state = "error"
         self._error = message
+        self.startup.finish()
         self._publish()
 
     def loop(self, until: float | None) -> None:
@@ -248,6 +280,7 @@ class Session:
                     self._state, self._error = "error", batch.error
                 else:
                     self._state = "finished"
+                self.startup.finish()
                 self._publish()
                 break
             if now >= next_tick or (not self._shown_data and (batch.profiled or len(batch.latencies_ms))):
@@ -316,6 +349,8 @@ class Session:
         if batch.recorded_latency is not None:  # ditto: a run longer than its times file
             self.latency.set_recorded(batch.recorded_latency)
         self.latency.add(batch)
+        if batch.startup:
+            self._take_steps(batch.startup)
         if len(batch.latencies_ms):
             self._tick_latencies.append(np.asarray(batch.latencies_ms))
         self._notices.extend(batch.notices)
@@ -400,4 +435,6 @@ class Session:
             notices=tuple(self._notices),
             error=self._error,
             kernels=self.kernels.snapshot() if self.kernels is not None else None,
+            startup=self.startup.done,
+            startup_running=self.startup.running(),
         )

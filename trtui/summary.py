@@ -117,6 +117,10 @@ def summary_dict(update: Update) -> dict[str, Any]:
         },
         "layers": layers_list(p.layers_total, {layer.name: layer for layer in info.layers}),
         "notices": list(p.notices),
+        # the source's start-up steps in the order they ended, each with its duration in seconds
+        "startup": [
+            {"step": s.name, "s": json_number(s.duration_s), "simulated": s.simulated} for s in p.startup
+        ],
         "energy": energy_dict(update.energy),  # energy per inference; null without power readings
         # the rolling window's per-inference latencies (trtui check bootstraps from them)
         "latency_samples_ms": [float(f"{x:.6g}") for x in p.recent_latencies_ms.tolist()],

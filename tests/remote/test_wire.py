@@ -285,3 +285,24 @@ def test_any_corrupted_field_decodes_or_raises_wire_error_only(path: str, junk: 
 
 
 _VALID = _valid()
+
+
+def test_start_up_steps_cross_the_wire() -> None:
+    """`trtui attach` shows the remote engine's running start-up step, and its JSON keeps the steps."""
+    import dataclasses
+
+    from trtui.model import StartupStep
+
+    u = UPDATES[0]
+    done = (StartupStep("CUDA context", 0.4), StartupStep("deserialize", 1.25, True))
+    running = StartupStep("inspector", 0.3)
+    profile = dataclasses.replace(u.profile, startup=done, startup_running=running)
+    got = WireDecoder().decode_line(WireEncoder().encode_line(dataclasses.replace(u, profile=profile)))
+    assert got.profile.startup == done and got.profile.startup_running == running
+    assert summary_dict(got)["startup"] == summary_dict(dataclasses.replace(u, profile=profile))["startup"]
+    plain = WireDecoder().decode_line(WireEncoder().encode_line(u))
+    assert plain.profile.startup_running is None
+    with pytest.raises(WireError):
+        msg = json.loads(WireEncoder().encode_line(dataclasses.replace(u, profile=profile)))
+        msg["profile"]["startup"] = [["x", 1.0]]
+        WireDecoder().decode(msg)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from enum import IntEnum
@@ -373,6 +374,8 @@ class Runtime:
                             "header.magicTag == kEXPECTED_MAGIC_TAG failed.)")
             return None
         spec = json.loads(plan[4:].decode())
+        if spec.get("deserialize_s"):  # a large engine: deserializing takes a while
+            time.sleep(float(spec["deserialize_s"]))
         for sev, text in spec.get("log", []):
             self._logger.log(Severity(sev), text)
         if spec.get("fail"):

@@ -32,6 +32,7 @@ from trtui.model import (
     RunFacts,
     SourceBatch,
     SourceInfo,
+    StartupStep,
     TensorInfo,
     frozen_array,
 )
@@ -539,3 +540,112 @@ def test_every_run_fact_crosses_the_process_boundary() -> None:
     facts = RunFacts(**values)  # type: ignore[arg-type]
     info = SourceInfo(kind="engine", label="m.engine", simulated=False, facts=facts)
     assert decode_info(encode_info(info)).facts == facts
+
+
+# ---- start-up steps (issue 24) ------------------------------------------------------------------
+
+ENGINE_STEPS = [
+    "GPU process",
+    "CUDA driver",
+    "TensorRT",
+    "read plan",
+    "CUDA context",
+    "deserialize",
+    "contexts and buffers",
+    "inspector",
+    "first runs",
+]
+
+
+def test_startup_steps_arrive_in_order_while_the_gpu_process_starts(
+    tmp_path: Path, in_child: None
+) -> None:
+    """Every step begins, then ends with its duration, in the order it ran; while the (slow) engine
+    deserializes, ticks keep coming (the screen counts the running step's seconds); the warm-up and
+    the wait for the first profiled inference follow in the batches."""
+    path = detailed(tmp_path, deserialize_s=0.6)
+    options = RunOptions(profile_every=2)
+    src = EngineProcessSource(check_engine_request(path, options), options)
+    calls: list[tuple[float, tuple[StartupStep, ...]]] = []
+    src.set_startup_listener(lambda steps: calls.append((time.monotonic(), steps)))
+    src.start()
+    try:
+        later = [s for b in collect(src, latencies=10) for s in b.startup]
+    finally:
+        src.stop()
+    early = [s for _, steps in calls for s in steps]
+    assert [s.name for s in early if s.duration_s is None] == ENGINE_STEPS
+    assert [s.name for s in early if s.duration_s is not None] == ENGINE_STEPS
+    for name in ENGINE_STEPS:  # each one begins before it ends
+        assert [(s.name, s.duration_s is None) for s in early].index((name, True)) < [
+            (s.name, s.duration_s is None) for s in early
+        ].index((name, False))
+    durations = {s.name: s.duration_s for s in early if s.duration_s is not None}
+    assert durations["deserialize"] == pytest.approx(0.6, abs=0.3)
+    assert all(d is not None and d >= 0 for d in durations.values())
+    assert not any(s.simulated for s in early)
+    # the deserialization's 0.6 s: the listener heard from the GPU process at least every ~0.25 s
+    def when(began: bool) -> float:
+        return next(t for t, steps in calls
+                    if any(s.name == "deserialize" and (s.duration_s is None) == began for s in steps))
+
+    began, ended = when(True), when(False)
+    between = [t for t, steps in calls if began < t < ended and steps == ()]
+    assert len(between) >= 1, calls
+    assert [(s.name, s.duration_s is None) for s in later] == [
+        ("warm-up", True), ("warm-up", False),
+        ("first profiled batch", True), ("first profiled batch", False),
+    ]
+
+
+def test_start_up_steps_cross_the_process_boundary() -> None:
+    """Every SourceBatch field, set to something other than its default, survives the batch codec
+    (start-up steps included), and a STEPS frame carries its steps whole."""
+    steps = (StartupStep("deserialize", None, False), StartupStep("warm-up", 0.25, True))
+    batch = SourceBatch(
+        t=2.0,
+        latencies_ms=frozen_array([1.0, 2.0]),
+        latency_streams=frozen_array([0, 1], np.int64),
+        timing_wall_s=0.5,
+        profiled=(ProfiledIteration(("a",), frozen_array([0.1]), 0.2),),
+        notices=("n",),
+        finished=True,
+        error="e",
+        startup=steps,
+    )
+    not_in_frames = {"summary", "profiled_gpu_ms", "recorded_latency"}  # recordings' own fields
+
+    def same(a: object, b: object) -> bool:
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+        return a == b
+
+    unset = [f.name for f in dataclasses.fields(batch)
+             if f.name not in not_in_frames and same(getattr(batch, f.name), _default(f))]
+    assert unset == []  # a field added later and forgotten by the codec fails below
+    got = codec.BatchDecoder().decode(codec.BatchEncoder().encode(batch))
+    assert got.startup == steps
+    for f in dataclasses.fields(batch):
+        if f.name not in not_in_frames and f.name != "profiled":
+            assert same(getattr(got, f.name), getattr(batch, f.name)), f.name
+    assert got.profiled[0].names == ("a",) and got.profiled[0].gpu_ms == 0.2
+    assert codec.decode_steps(codec.encode_steps(steps)) == steps
+    with pytest.raises(codec.FrameError):
+        codec.decode_steps(b'{"steps": [["x"]]}')
+
+
+def test_profile_json_and_verbose_carry_the_startup_steps(tmp_path: Path) -> None:
+    """`trtui profile ENGINE --json out.json --verbose`: each step's duration in the summary's
+    "startup" (what the lead reads on the GPU machine) and on stderr as it ended."""
+    path = detailed(tmp_path, deserialize_s=0.3)
+    out = tmp_path / "out.json"
+    res = run_cli("profile", str(path), "--duration", "1", "--profile-every", "2", "--json", str(out),
+                  "--verbose", "--quiet")
+    assert res.returncode == 0, res.stderr
+    startup = json.loads(out.read_text())["startup"]
+    names = [s["step"] for s in startup]
+    assert names == [*ENGINE_STEPS, "warm-up", "first profiled batch"]
+    assert all(isinstance(s["s"], float) and s["s"] >= 0 and s["simulated"] is False for s in startup)
+    assert next(s["s"] for s in startup if s["step"] == "deserialize") >= 0.3
+    said = [line for line in res.stderr.splitlines() if line.startswith("startup: ")]
+    assert [line.split(" ")[1:-2] for line in said] == [n.split(" ") for n in names]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from trtui.sources.engine_process import EngineProcessSource
 from trtui.ui.app import TrtuiApp
 from trtui.ui.details import DetailsScreen
 from trtui.ui.layer_view import LayerView
+from trtui.ui.panels import HeaderBar
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
 ROOT = RUNTIME.parents[1]
@@ -88,3 +90,38 @@ async def test_layer_types_and_details_arrive_from_the_gpu_process(engine: Path)
         await pilot.press("escape")
         await pilot.press("q")
     assert source._proc is not None and source._proc.poll() is not None  # the GPU process ended
+
+
+async def test_the_header_says_which_start_up_step_runs(tmp_path: Path, engine: Path) -> None:
+    """A slow engine (the fake deserializes for 1.5 s) behind the real GPU process: the screen is up
+    at once, the header names the running step with its seconds, then the numbers come and the
+    steps are in the update (the JSON summary's "startup")."""
+    slow = tmp_path / "slow.engine"
+    slow.write_bytes(fk.plan(inspector=DETAILED, verbosity="DETAILED", deserialize_s=1.5))
+    options = RunOptions(profile_every=2)
+    source = EngineProcessSource(check_engine_request(slow, options), options)
+    session = Session(source, None, options, tick_s=0.2)
+    app = TrtuiApp(session, refresh_s=0.1, cost_interval_s=None)
+    seen: list[str] = []
+    async with app.run_test(size=(160, 40)) as pilot:
+        header = app.query_one(HeaderBar)
+
+        def header_has(text: str) -> bool:
+            seen.append(str(header.render()))
+            return text in seen[-1]
+
+        await wait_until(pilot, lambda: header_has("loading: deserialize 0.9 s"))
+        await wait_until(
+            pilot,
+            lambda: app.last_update is not None and app.last_update.profile.layers_total.iterations > 0,
+        )
+        await wait_until(pilot, lambda: not header_has("loading:"))
+        await pilot.press("q")
+    counted = [float(m) for h in seen for m in re.findall(r"loading: deserialize (\d+\.\d) s…", h)]
+    assert len(set(counted)) >= 3 and counted == sorted(counted)  # the seconds move on while it runs
+    assert app.last_update is not None
+    from trtui.summary import summary_dict
+
+    steps = summary_dict(app.last_update)["startup"]
+    assert [s["step"] for s in steps][-4:] == ["inspector", "first runs", "warm-up", "first profiled batch"]
+    assert next(s["s"] for s in steps if s["step"] == "deserialize") >= 1.5

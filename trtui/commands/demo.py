@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from trtui.commands.open_source import add_ui_arguments, launch
-from trtui.commands.run_args import add_run_arguments, options_from_args
+from trtui.commands.run_args import add_run_arguments, add_verbose_argument, options_from_args
 
 HELP = "the live UI on the embedded simulated engine (labelled simulated; no GPU needed)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_ui_arguments(p)
+    add_verbose_argument(p, live=True)
     add_run_arguments(p, engine=False)
 
 

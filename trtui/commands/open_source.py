@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
+from trtui.commands.early_frame import early_frame
+from trtui.commands.run_args import (
+    add_run_arguments,
+    add_verbose_argument,
+    options_from_args,
+    positive_float,
+    step_line,
+)
 from trtui.errors import UserError
 from trtui.options import RunOptions
-from trtui.sources.factory import open_source, telemetry_for
 
 HELP = "open an engine file (runs it live), a trtexec recording, or 'demo' in the live UI"
 
@@ -41,21 +47,34 @@ def add_ui_arguments(p: argparse.ArgumentParser) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="an engine file, a trtexec recording (file or folder), or 'demo'")
     add_ui_arguments(p)
+    add_verbose_argument(p, live=True)
     add_run_arguments(p)
 
 
 def launch(spec: str, options: RunOptions, args: argparse.Namespace) -> int:
-    source = open_source(spec, options)  # file checks first: bad input fails before the UI starts
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        raise UserError(
-            "the live UI needs a terminal; for headless runs use "
-            "'trtui profile SOURCE --duration S --json out.json'"
-        )
-    from trtui.session import Session
-    from trtui.ui.app import run_app
+    """The live screen on `spec`: its first frame at once (`early_frame`), then the source (file
+    checks first: bad input fails with one line before the UI starts), the session and Textual."""
+    terminal = sys.stdout.isatty() and sys.stdin.isatty()
+    with early_frame(terminal):
+        from trtui.sources.factory import open_source, telemetry_for
 
-    feed = Session(source, telemetry_for(source, options), options)
-    return run_app(feed, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget, lean=args.lean_terminal)
+        source = open_source(spec, options)
+        if not terminal:
+            raise UserError(
+                "the live UI needs a terminal; for headless runs use "
+                "'trtui profile SOURCE --duration S --json out.json'"
+            )
+        from trtui.session import Session
+        from trtui.ui.app import run_app
+
+        feed = Session(source, telemetry_for(source, options), options)
+        try:
+            return run_app(feed, refresh_s=args.refresh, cpu_budget_pct=args.cpu_budget,
+                           lean=args.lean_terminal)
+        finally:
+            if getattr(args, "verbose", False):  # the screen owned the terminal until now
+                for step in feed.startup.done:
+                    print(step_line(step), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

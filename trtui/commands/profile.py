@@ -8,7 +8,13 @@ from pathlib import Path
 
 from trtui import format as fmt
 from trtui.commands.output_args import json_to_stdout, top_count, write_json_stdout
-from trtui.commands.run_args import add_run_arguments, options_from_args, positive_float
+from trtui.commands.run_args import (
+    add_run_arguments,
+    add_verbose_argument,
+    options_from_args,
+    positive_float,
+    step_line,
+)
 from trtui.errors import Interrupted, UserError
 from trtui.paths import check_output_file, check_output_folder
 from trtui.session import Session
@@ -55,6 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--top", type=top_count, default=10, metavar="N", help="layers to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    add_verbose_argument(p)
     add_run_arguments(p)
 
 
@@ -71,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.export_dir, "--export-dir")
     options = options_from_args(args)
     source = open_source(args.source, options)
-    session = Session(source, telemetry_for(source, options), options)
+    on_step = (lambda step: print(step_line(step), file=sys.stderr, flush=True)) if args.verbose else None
+    session = Session(source, telemetry_for(source, options), options, on_step=on_step)
     quiet = args.quiet or json_to_stdout(args.json) or json_to_stdout(args.csv)  # stdout: that alone
     try:
         with interrupt_on_term():

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from trtui.errors import UserError
 from trtui.options import RunOptions
+
+if TYPE_CHECKING:
+    from trtui.model import StartupStep
 
 
 def positive_float(text: str) -> float:
@@ -111,6 +115,23 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
         g.add_argument(
             "--seed", type=int_in(0, 2**32 - 1), default=0, help="simulated engine / random inputs seed"
         )
+
+
+def add_verbose_argument(p: argparse.ArgumentParser, live: bool = False) -> None:
+    when = "once the screen closes" if live else "as each one ends"
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help=f"print each start-up step's duration on stderr ({when}): the GPU process, CUDA, "
+        "TensorRT, deserializing, contexts and buffers, the inspector, first runs, warm-up, the "
+        "first profiled inference",
+    )
+
+
+def step_line(step: StartupStep) -> str:
+    """One start-up step for --verbose: `startup: deserialize 0.812 s`."""
+    seconds = "?" if step.duration_s is None else f"{step.duration_s:.3f}"
+    return f"startup: {step.name} {seconds} s" + (" (simulated)" if step.simulated else "")
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:

@@ -255,4 +255,9 @@ def _profile(p: ProfileSnapshot) -> dict[str, Any]:
         "profiler_tax_ms": json_number(p.profiler_tax_ms),
         "profiler_tax_pct": json_number(p.profiler_tax_pct),
         "notices": list(p.notices),
+        # the start-up steps: [name, seconds, simulated]; the running one with its time so far
+        "startup": [[s.name, json_number(s.duration_s), s.simulated] for s in p.startup],
+        "startup_running": None if p.startup_running is None else [
+            p.startup_running.name, json_number(p.startup_running.duration_s), p.startup_running.simulated
+        ],
     }

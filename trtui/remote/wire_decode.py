@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from trtui.model import DeviceSpec, LayerInfo, RunFacts, SourceInfo, TensorInfo
+from trtui.model import DeviceSpec, LayerInfo, RunFacts, SourceInfo, StartupStep, TensorInfo
 from trtui.remote import checks as c
 from trtui.remote.checks import WireError
 from trtui.remote.wire import (
@@ -452,6 +452,10 @@ class WireDecoder:
             profiler_tax_pct=drops.opt(p.get("profiler_tax_pct"), "profiler_tax_pct"),
             notices=notices,
             error=c.opt_string(p.get("error"), "profile.error"),
+            startup=tuple(_step(s, "startup") for s in c.lst(p.get("startup", []), "startup", 64)),
+            startup_running=None if p.get("startup_running") is None else _step(
+                p.get("startup_running"), "startup_running"
+            ),
         )
         cost_s = drops.opt(msg.get("cost_s"), "cost_s", 0.0, MAX_VALUE) or 0.0
         dropped = drops.notice()
@@ -467,3 +471,11 @@ class WireDecoder:
             settings=c.str_pairs(msg.get("settings"), "settings", 1000),
             dropped=c.integer(msg.get("dropped"), "dropped"),
         )
+
+
+def _step(x: Any, where: str) -> StartupStep:
+    """A start-up step: [name, seconds or null, simulated]."""
+    item = c.lst(x, where, 3)
+    if len(item) != 3:
+        raise WireError(f"{where}: a start-up step is [name, seconds, simulated]")
+    return StartupStep(c.string(item[0], where, 64), c.opt_number(item[1], where), c.boolean(item[2], where))

@@ -27,15 +27,17 @@ from trtui.model import (
     RunFacts,
     SourceBatch,
     SourceInfo,
+    StartupStep,
     TensorInfo,
     frozen_array,
 )
 
 HEADER = struct.Struct("<IB")
 MAX_FRAME = 1 << 30  # a frame larger than this is a broken stream, not data
+STEPS_TICK_S = 0.25  # while the engine starts, the child sends a STEPS frame at least this often
 
-REQUEST, INFO, BATCH, ERROR, CONTROL, REPLY = 1, 2, 3, 4, 5, 6
-KINDS = {REQUEST, INFO, BATCH, ERROR, CONTROL, REPLY}
+REQUEST, INFO, BATCH, ERROR, CONTROL, REPLY, STEPS = 1, 2, 3, 4, 5, 6, 7
+KINDS = {REQUEST, INFO, BATCH, ERROR, CONTROL, REPLY, STEPS}
 
 
 class FrameError(Exception):
@@ -228,6 +230,34 @@ def decode_info(payload: bytes) -> SourceInfo:
         raise FrameError(f"a malformed source description ({err})") from None
 
 
+# ------------------------------------------------------------------------------ start-up steps
+
+
+def steps_json(steps: tuple[StartupStep, ...]) -> list[list[Any]]:
+    """Start-up steps as compact JSON lists: [name, duration or null, simulated]."""
+    return [[s.name, s.duration_s, s.simulated] for s in steps]
+
+
+def steps_from_json(items: Any) -> tuple[StartupStep, ...]:
+    return tuple(
+        StartupStep(str(name), None if duration is None else float(duration), bool(simulated))
+        for name, duration, simulated in items
+    )
+
+
+def encode_steps(steps: tuple[StartupStep, ...]) -> bytes:
+    """A STEPS frame's payload: the steps that began or ended while the engine starts (the child
+    sends one at least every `STEPS_TICK_S` meanwhile, empty when nothing changed)."""
+    return encode_json({"steps": steps_json(steps)})
+
+
+def decode_steps(payload: bytes) -> tuple[StartupStep, ...]:
+    try:
+        return steps_from_json(decode_json(payload)["steps"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise FrameError(f"a malformed start-up step frame ({err})") from None
+
+
 # ------------------------------------------------------------------------------ SourceBatch
 
 
@@ -293,6 +323,7 @@ class BatchEncoder:
                 "notices": [*batch.notices, *extra_notices],
                 "finished": batch.finished,
                 "error": batch.error,
+                "startup": steps_json(batch.startup),
             }
         )
         return struct.pack("<I", len(head)) + head + b"".join(arrays)
@@ -343,6 +374,7 @@ class BatchDecoder:
                 notices=tuple(str(x) for x in head["notices"]),
                 finished=bool(head["finished"]),
                 error=None if head["error"] is None else str(head["error"]),
+                startup=steps_from_json(head.get("startup", ())),
             )
         except (KeyError, TypeError, ValueError, struct.error) as err:
             raise FrameError(f"a malformed batch frame ({err})") from None

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from trtui.errors import UserError
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import SourceBatch, SourceInfo, StartupStep
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.run_facts import worded
 from trtui.sources.engine_file import EngineFile, inspect_engine_file, read_plan
 from trtui.sources.merge import merge_batches
-from trtui.sources.protocol import ProfileSource
+from trtui.sources.protocol import ProfileSource, StartupListener
+from trtui.startup import StepTimer
 
 MAX_STREAMS = 64
 
@@ -52,11 +53,20 @@ class EngineSource:
         self._finished: SourceBatch | None = None
         self._started = False
         self._stopped = False
+        self._listener: StartupListener | None = None
 
     @property
     def info(self) -> SourceInfo:
         """Static facts; complete (device, TensorRT version, layers, mode) once `start()` returned."""
         return self._info
+
+    def set_startup_listener(self, listener: StartupListener) -> None:
+        """Called from inside `start()`, on its thread, with the start-up steps (`ReportsStartup`)."""
+        self._listener = listener
+
+    def _steps_here(self, step: StartupStep) -> None:
+        if self._listener is not None:
+            self._listener((step,))
 
     @property
     def worker(self) -> Any:
@@ -67,20 +77,23 @@ class EngineSource:
         if self._started:
             raise RuntimeError("EngineSource.start() called twice")
         self._started = True
-        from trtui.gpu.runtime.cuda_check import check_cuda_device
+        here = StepTimer(self._steps_here)  # the steps timed on this thread, before the worker's
+        with here.step("CUDA driver"):
+            from trtui.gpu.runtime.cuda_check import check_cuda_device
 
-        facts = check_cuda_device(self._options.device)
+            facts = check_cuda_device(self._options.device)
         kernel_tracer: Any = None
         kernel_notes: list[str] = []
         if self._options.kernels:  # before TensorRT loads: NVTX must reach CUPTI from its first call
             from trtui.gpu.runtime.cupti_tracer import open_kernel_tracer
 
             kernel_tracer, kernel_notes = open_kernel_tracer()
-        from trtui.gpu.runtime.trt_module import load_trt_module
+        with here.step("TensorRT"):
+            from trtui.gpu.runtime.trt_module import load_trt_module
 
-        # TensorRT before pycuda (the worker imports it): with the real TensorRT 8.5.3 a script that
-        # imported pycuda first crashed in deserialize_cuda_engine (seen on an H100); this order works.
-        trt = load_trt_module()
+            # TensorRT before pycuda (the worker imports it): with the real TensorRT 8.5.3 a script that
+            # imported pycuda first crashed in deserialize_cuda_engine (seen on an H100); this order works.
+            trt = load_trt_module()
         from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
         from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
 
@@ -89,8 +102,10 @@ class EngineSource:
             from trtui.gpu.runtime.cuda_graphs import CudaGraphs
 
             graphs_factory = CudaGraphs
+        with here.step("read plan"):
+            plan = read_plan(self._file)
         req = EngineRequest(
-            plan=read_plan(self._file),
+            plan=plan,
             path=self._file.path,
             options=self._options,
             trt=trt,
@@ -104,6 +119,8 @@ class EngineSource:
             PycudaPlatform(self._options.device),
             lambda driver, res, emit: build_engine_session(req, driver, res, emit),
         )
+        self._worker.on_steps = self._listener
+        req.steps = self._worker.steps
         self._info = worded(self._worker.start())  # the adapter gives facts; the wording is made here
 
     def read(self, timeout: float) -> SourceBatch:

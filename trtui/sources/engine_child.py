@@ -7,8 +7,9 @@ inference loop needs. Protocol (frames of `trtui.sources.batch_codec`):
 - parent -> child, on stdin: one REQUEST (engine path and run options), then CONTROL frames
   (`{"op": "pause", "paused": bool}`, `{"op": "stop"}`). End of stdin means the parent is gone.
 - child -> parent, on the file descriptor that was stdout: INFO once the engine runs, or ERROR
-  (`{"message", "exit_code"}`) if it could not start; then BATCH frames until the final batch
-  (`finished`). Anything else the process prints (TensorRT, CUDA) goes to stderr.
+  (`{"message", "exit_code"}`) if it could not start, after STEPS frames while it starts (the
+  start-up steps that began or ended, at least every `STEPS_TICK_S`); then BATCH frames until the
+  final batch (`finished`). Anything else the process prints (TensorRT, CUDA) goes to stderr.
 
 The GPU thread never waits on the parent: batches queue in the worker and are merged here; if the
 parent reads slowly, profiled iterations beyond `MAX_PROFILED_PER_FRAME` in one merged batch are
@@ -30,7 +31,7 @@ from dataclasses import fields
 from typing import IO, Any
 
 from trtui.errors import UserError
-from trtui.model import SourceBatch
+from trtui.model import SourceBatch, StartupStep
 from trtui.options import RunOptions
 from trtui.sources import batch_codec as codec
 
@@ -135,12 +136,23 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
     from pathlib import Path
 
     from trtui.sources.engine import open_engine_source
+    from trtui.sources.protocol import listen_to_startup
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
+    sent = [time.monotonic()]
+
+    def send_steps(steps: tuple[StartupStep, ...]) -> None:
+        """On this thread, from inside `start()`: the steps, or a tick now and then."""
+        now = time.monotonic()
+        if steps or now - sent[0] >= codec.STEPS_TICK_S:
+            codec.write_frame(out, codec.STEPS, codec.encode_steps(steps))
+            sent[0] = now
+
     try:
         source = open_engine_source(Path(request["path"]), options_from_json(request["options"]))
+        listen_to_startup(source, send_steps)
         source.start()
     except UserError as err:
         reply = {"message": str(err), "exit_code": err.exit_code}
@@ -171,7 +183,8 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
                     f"{dropped[0]} profiled inferences were not shown: the display fell behind the GPU",
                 )
                 said_dropped, last_said = dropped[0], now
-            if batch.latencies_ms.size or batch.profiled or batch.notices or notices or finished:
+            if (batch.latencies_ms.size or batch.profiled or batch.notices or batch.startup or notices
+                    or finished):
                 codec.write_frame(out, codec.BATCH, encoder.encode(batch, notices))
     except (BrokenPipeError, OSError):
         pass  # the parent is gone: stop the engine and free the GPU

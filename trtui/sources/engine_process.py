@@ -23,12 +23,14 @@ from dataclasses import asdict, replace
 from typing import IO, Any
 
 from trtui.errors import UserError
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import SourceBatch, SourceInfo, StartupStep
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.sources import batch_codec as codec
 from trtui.sources.engine_file import EngineFile
 from trtui.sources.merge import merge_batches
+from trtui.sources.protocol import StartupListener
+from trtui.startup import StepTimer
 
 STOP_WAIT_S = 1.0  # how long the child gets to stop by itself before it is terminated
 STDERR_LINES = 20
@@ -67,11 +69,21 @@ class EngineProcessSource:
         self._reply_id = 0
         self._started = False
         self._stopped = False
+        self._listener: StartupListener | None = None
 
     @property
     def info(self) -> SourceInfo:
         """Static facts; complete (device, TensorRT version, layers, mode) once `start()` returned."""
         return self._info
+
+    def set_startup_listener(self, listener: StartupListener) -> None:
+        """Called from inside `start()`, on its thread, with the start-up steps: the GPU process's
+        own start (Python, imports), then the steps the GPU process reports (`ReportsStartup`)."""
+        self._listener = listener
+
+    def _pass_steps(self, steps: tuple[StartupStep, ...]) -> None:
+        if self._listener is not None:
+            self._listener(steps)
 
     @property
     def pid(self) -> int | None:
@@ -83,6 +95,8 @@ class EngineProcessSource:
         if self._started:
             raise RuntimeError("EngineProcessSource.start() called twice")
         self._started = True
+        launch = StepTimer(lambda step: self._pass_steps((step,)))
+        launch.begin("GPU process")  # until it says something: Python and trtui's imports there
         try:
             self._proc = subprocess.Popen(
                 child_command(),
@@ -98,7 +112,7 @@ class EngineProcessSource:
         try:
             request = {"path": str(self._file.path), "options": asdict(self._options)}
             self._send(codec.REQUEST, request)
-            self._await_start()
+            self._await_start(launch)
         except BaseException:
             self._kill()
             raise
@@ -109,12 +123,21 @@ class EngineProcessSource:
         thread.start()
         self._threads.append(thread)
 
-    def _await_start(self) -> None:
+    def _await_start(self, launch: StepTimer) -> None:
         assert self._proc is not None and self._proc.stdout is not None
-        try:
-            frame = codec.read_frame(self._proc.stdout)
-        except codec.FrameError:
-            frame = None
+        while True:
+            try:
+                frame = codec.read_frame(self._proc.stdout)
+            except codec.FrameError:
+                frame = None
+            launch.end()
+            if frame is None or frame[0] != codec.STEPS:
+                break
+            try:
+                self._pass_steps(codec.decode_steps(frame[1]))
+            except codec.FrameError:
+                frame = None
+                break
         if frame is not None and frame[0] == codec.INFO:
             self._info = codec.decode_info(frame[1])
             return

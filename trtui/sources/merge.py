@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from trtui.model import ProfiledIteration, SourceBatch, frozen_array
+from trtui.model import ProfiledIteration, SourceBatch, StartupStep, frozen_array
 
 
 def merge_batches(pieces: Sequence[SourceBatch], t: float) -> SourceBatch:
@@ -19,9 +19,11 @@ def merge_batches(pieces: Sequence[SourceBatch], t: float) -> SourceBatch:
     streams = [p.latency_streams for p in pieces if p.latency_streams is not None and p.latency_streams.size]
     profiled: list[ProfiledIteration] = []
     notices: list[str] = []
+    startup: list[StartupStep] = []
     for p in pieces:
         profiled.extend(p.profiled)
         notices.extend(p.notices)
+        startup.extend(p.startup)
     error = next((p.error for p in pieces if p.error), None)
     return SourceBatch(
         t=max(p.t for p in pieces),
@@ -32,4 +34,5 @@ def merge_batches(pieces: Sequence[SourceBatch], t: float) -> SourceBatch:
         notices=tuple(notices),
         finished=any(p.finished for p in pieces),
         error=error,
+        startup=tuple(startup),
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import SourceBatch, SourceInfo, StartupStep
+
+StartupListener = Callable[[tuple[StartupStep, ...]], None]
 
 
 class ProfileSource(Protocol):
@@ -29,3 +32,22 @@ class ProfileSource(Protocol):
         ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class ReportsStartup(Protocol):
+    """A source that reports its start-up steps while `start()` runs (an engine: seconds of CUDA
+    context, deserialization, inspector, first runs). The listener is called on the thread that
+    called `start()`, from inside it: with the steps that began or ended, and at least every
+    quarter of a second meanwhile (an empty tuple: still the same step). Steps after `start()`
+    returned (warm-up, first profiled batch) arrive in `SourceBatch.startup`."""
+
+    def set_startup_listener(self, listener: StartupListener) -> None: ...
+
+
+def listen_to_startup(source: object, listener: StartupListener) -> bool:
+    """Hand `listener` to a source that reports its start-up steps; False for one that does not."""
+    if isinstance(source, ReportsStartup):
+        source.set_startup_listener(listener)
+        return True
+    return False

@@ -15,7 +15,15 @@ from collections.abc import Callable
 import numpy as np
 
 from trtui.kernels.simulated import SimulatedKernels
-from trtui.model import DeviceSpec, ProfiledIteration, RunFacts, SourceBatch, SourceInfo, frozen_array
+from trtui.model import (
+    DeviceSpec,
+    ProfiledIteration,
+    RunFacts,
+    SourceBatch,
+    SourceInfo,
+    StartupStep,
+    frozen_array,
+)
 from trtui.options import RunOptions
 from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.run_facts import mode_line
@@ -46,6 +54,7 @@ class SimulatedSource:
         options: RunOptions | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        built = time.perf_counter()
         self.options = options or RunOptions()
         self._clock = clock
         n = self.options.layers
@@ -73,6 +82,12 @@ class SimulatedSource:
         if self.options.kernels:
             self._kernels = SimulatedKernels([x.info for x in self.layers], self.options.seed)
         self._info = self._make_info()
+        # start-up steps (labelled simulated): the layer model built above, then the wait for the
+        # first profiled inference
+        self._built_s = time.perf_counter() - built
+        self._listener: Callable[[tuple[StartupStep, ...]], None] | None = None
+        self._said_start = False
+        self._first_profiled_since: float | None = None
 
     # -- description -----------------------------------------------------------------------------
 
@@ -119,8 +134,21 @@ class SimulatedSource:
 
     # -- protocol --------------------------------------------------------------------------------
 
+    def set_startup_listener(self, listener: Callable[[tuple[StartupStep, ...]], None]) -> None:
+        """Called from inside `start()` with the simulated start-up steps (`ReportsStartup`)."""
+        self._listener = listener
+
     def start(self) -> None:
         self._last_wall = self._clock()
+        if self._said_start:
+            return
+        self._said_start = True
+        steps = [StartupStep("deserialize", self._built_s, True)]
+        if self._every:
+            self._first_profiled_since = self._clock()
+            steps.append(StartupStep("first profiled batch", None, True))
+        if self._listener is not None:
+            self._listener(tuple(steps))
 
     def set_paused(self, paused: bool) -> None:
         self._paused = paused
@@ -206,6 +234,11 @@ class SimulatedSource:
         self.sim_time += timed_s + prof_s
         self._iteration += n
         notices: tuple[str, ...] = ()
+        startup: tuple[StartupStep, ...] = ()
+        if profiled and self._first_profiled_since is not None:
+            waited = max(self._clock() - self._first_profiled_since, 0.0)
+            startup = (StartupStep("first profiled batch", waited, True),)
+            self._first_profiled_since = None
         return SourceBatch(
             t=self.sim_time,
             latencies_ms=frozen_array(lat),
@@ -214,6 +247,7 @@ class SimulatedSource:
             timing_wall_s=timed_s,
             profiled=tuple(profiled),
             notices=notices,
+            startup=startup,
         )
 
 

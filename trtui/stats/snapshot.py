@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from trtui.model import FloatArray, IntArray, SourceInfo, frozen_array
+from trtui.model import FloatArray, IntArray, SourceInfo, StartupStep, frozen_array
 
 if TYPE_CHECKING:
     from trtui.kernels.aggregate import KernelSnapshot
@@ -151,6 +151,8 @@ class ProfileSnapshot:
     notices: tuple[str, ...]
     error: str | None = None
     kernels: KernelSnapshot | None = None  # --kernels: per-layer and engine-wide kernel statistics
+    startup: tuple[StartupStep, ...] = ()  # the start-up steps done so far, with their durations
+    startup_running: StartupStep | None = None  # the step running now (its time so far), if any
 
     @property
     def sum_is_latency(self) -> bool:

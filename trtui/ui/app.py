@@ -51,7 +51,7 @@ from trtui.ui.kernels_screen import KernelsScreen
 from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
 from trtui.ui.palette import live_commands
-from trtui.ui.panels import HeaderBar, Panel, header_text
+from trtui.ui.panels import HeaderBar, Panel, header_text, loading_header_text
 from trtui.ui.refresh_pacer import RefreshPacer
 from trtui.ui.run_keys import RunKeys
 from trtui.ui.screens import ExportScreen, HelpScreen
@@ -143,7 +143,7 @@ class TrtuiApp(RunKeys):
         self._lean_mark: tuple[float, int] | None = None  # (time, bytes written) at the last check
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
+        yield HeaderBar(loading_header_text(), id="header")  # until the first update
         with Horizontal(id="main"):
             with Vertical(id="table-box"):
                 yield Static(id="table-header")
@@ -228,10 +228,14 @@ class TrtuiApp(RunKeys):
 
     def on_update_ready(self, message: UpdateReady) -> None:
         """Show an update now, or hold it until the screen's refresh period has passed (a newer
-        one arriving meanwhile replaces it). A final update (finished, error) is shown at once."""
+        one arriving meanwhile replaces it). A final update (finished, error) is shown at once, and
+        so is the first one with numbers."""
         update = message.update
         final = update.profile.state in ("finished", "error")
-        wait = self.pacer.offer(update, self._wall_time(), final)
+        # the first update with numbers too: after an engine's start-up screens, numbers as soon as
+        # they exist (not up to a refresh period later)
+        first = _has_numbers(update) and (self.last_update is None or not _has_numbers(self.last_update))
+        wait = self.pacer.offer(update, self._wall_time(), final or first)
         if wait == 0.0:
             self._apply_pending()
         elif wait is not None:
@@ -260,6 +264,10 @@ class TrtuiApp(RunKeys):
             # also where a narrow header cuts it.
             self.notify(p.error, severity="error", timeout=8)
         view = self.view
+        loading = "loading engine…" if p.state == "starting" else None
+        if loading != view.empty_text:
+            view.empty_text = loading
+            view.refresh()
         if p.info.layers is not self._layers_shown:  # layer details arrived or changed
             self._layers_shown = p.info.layers
             view.set_infos(p.info.layers)
@@ -458,6 +466,12 @@ class TrtuiApp(RunKeys):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from live_commands(self)
+
+
+def _has_numbers(update: Update) -> bool:
+    """Any measurement yet: a latency or a profiled inference."""
+    p = update.profile
+    return p.latency_total.count > 0 or p.layers_total.iterations > 0
 
 
 def _displayed(widget: Widget) -> bool:

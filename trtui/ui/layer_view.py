@@ -89,6 +89,7 @@ class LayerView(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.layer_table: LayerTable = LayerTable.empty()  # the per-layer table, as received
+        self.empty_text: str | None = "loading engine…"  # what an empty table says (None: nothing)
         self.table: LayerTable = LayerTable.empty()  # what is displayed (layers or type groups)
         self.infos: dict[str, LayerInfo] = {}
         self.order: npt.NDArray[Any] = np.arange(0)
@@ -370,6 +371,8 @@ class LayerView(ScrollView, can_focus=True):
         if row >= len(self.order):
             if row == 0 and self.filter_text and len(self.table):  # say why the table is empty
                 return Strip([Segment(fit_cell(self.no_match_text(), width, "left"), DIM)])
+            if row == 0 and self.empty_text and not len(self.table):  # still loading
+                return Strip([Segment(fit_cell(f"   {self.empty_text}", width, "left"), DIM)])
             return Strip.blank(width)
         i = int(self.order[row])
         t = self.table

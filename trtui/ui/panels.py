@@ -69,6 +69,9 @@ def header_text(
         t.append(f", {shown_per_s:.1f}/s", style="dim")
     if lean_note is not None:  # the low-bandwidth mode, and why it is on
         t.append(f"  {lean_note}", style="yellow")
+    step = p.startup_running
+    if step is not None and p.state in ("starting", "running", "paused"):  # a start-up step runs
+        t.append(f"  loading: {step.name} {step.duration_s or 0.0:.1f} s…", style="yellow")
     t.append("\n")
     if p.error and p.state != "error":  # a problem the run goes on through (a lost connection): why
         t.append(f"⚠ {p.error}", style="bold red")
@@ -86,6 +89,17 @@ def header_text(
     if info.aux_streams:
         facts.append(f"{info.aux_streams} aux streams")
     t.append(fmt.safe(" · ".join(f for f in facts if f)), style="dim")
+    return t
+
+
+def loading_header_text() -> Text:
+    """The header before the first update: the screen is up, the source is being opened."""
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append("trtui", style="bold")
+    t.append("  ")
+    t.append("STARTING", style="dim")
+    t.append("  loading engine…", style="yellow")
+    t.append("\n")
     return t
 
 

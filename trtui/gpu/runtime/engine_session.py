@@ -51,6 +51,7 @@ from trtui.model import DeviceSpec, EngineFacts, EngineIo, RunFacts, SourceBatch
 from trtui.options import RunOptions
 from trtui.run_facts import ultralytics_facts
 from trtui.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
+from trtui.startup import StepTimer, no_steps
 
 TRT_NAMES_USED: tuple[str, ...] = (
     "__version__",
@@ -142,6 +143,7 @@ class EngineRequest:
     notices: list[str] = field(default_factory=list)
     on_engine: Callable[[Any], None] | None = None  # called with the engine once loaded (the tuner's sizes)
     kernel_tracer: KernelTracer | None = None  # --kernels: traces the profiled inferences
+    steps: StepTimer | None = None  # times the start-up steps (the worker's `steps`)
 
 
 class _ProfiledTrt:
@@ -170,10 +172,13 @@ def build_engine_session(
     trt = req.trt.module
     opts = req.options
     label = req.path.name
-    engine, store, mark = load_engine(
-        req.trt, req.plan, path=str(req.path), allow_host_code=opts.allow_host_code,
-        plugins=opts.plugins, res=res,
-    )
+    steps = req.steps or StepTimer(no_steps)
+    with steps.step("deserialize"):
+        engine, store, mark = load_engine(
+            req.trt, req.plan, path=str(req.path), allow_host_code=opts.allow_host_code,
+            plugins=opts.plugins, res=res,
+        )
+    steps.begin("contexts and buffers")
     req.plan = b""  # the plan bytes are no longer needed
     if req.on_engine is not None:
         req.on_engine(engine)
@@ -302,7 +307,9 @@ def build_engine_session(
             )
 
     # ---- layer details, then the loop (first runs and graph capture happen here, before "ready")
+    steps.begin("inspector")
     layers, layer_note = inspect_layers(req.trt, engine, contexts[0].obj)
+    steps.end()
     if layer_note and req.trt.has_inspector:
         req.notices.append(layer_note)
     graphs: GraphBackend | None = None
@@ -320,11 +327,13 @@ def build_engine_session(
     tracer = req.kernel_tracer if profiled is not None else None
     if tracer is not None:
         res.add_cuda("kernel tracer", tracer.close)
-    loop = InferenceLoop(driver, lanes, cfg, emit, graphs=graphs, profiled=profiled, kernel_tracer=tracer)
+    loop = InferenceLoop(driver, lanes, cfg, emit, graphs=graphs, profiled=profiled, kernel_tracer=tracer,
+                         steps=req.steps)
     res.add_cuda("loop", loop.close)  # destroys graphs and events before buffers and streams go
     for note in req.notices:
         loop.notice(note)
-    loop.prepare()
+    with steps.step("first runs"):
+        loop.prepare()
     for line in store.messages_since(mark, WARNING)[-3:]:
         if "Using an engine plan file across different models of devices" in line:
             loop.notice("the engine was built on another GPU model: timings may differ from its origin")

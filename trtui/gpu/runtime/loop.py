@@ -42,6 +42,7 @@ from trtui.gpu.runtime.loop_types import (
 )
 from trtui.kernels.tracer import KernelTracer
 from trtui.model import ProfiledIteration, SourceBatch, frozen_array
+from trtui.startup import StepTimer
 
 
 class InferenceLoop:
@@ -56,6 +57,7 @@ class InferenceLoop:
         profiled: ProfiledWork | None = None,
         clock: Callable[[], float] = time.monotonic,
         kernel_tracer: KernelTracer | None = None,
+        steps: StepTimer | None = None,
     ) -> None:
         if not lanes:
             raise ValueError("the loop needs at least one lane")
@@ -83,6 +85,10 @@ class InferenceLoop:
         self._reconfig_lock = threading.Lock()
         self._prepared = False
         self._warm_until = 0.0
+        # start-up steps timed here (once, not after a reconfiguration): the warm-up, then the wait
+        # for the first profiled inference's layer times
+        self._steps = steps
+        self._profiling = profiled is not None and config.profile_every > 0
         blocking = getattr(getattr(driver, "event_flags", None), "BLOCKING_SYNC", 0)
         self._event_flags = int(blocking)
         for lane in self.lanes:
@@ -150,11 +156,25 @@ class InferenceLoop:
             self.prepare()
         self._warm_until = self._clock() + self.config.warmup_s
         self._reporting = self.config.warmup_s <= 0
+        steps, self._steps = self._steps, None  # the warm-up's timer, until the warm-up ends
+        if steps is not None and self._reporting:  # no warm-up
+            if self._profiling:
+                steps.begin("first profiled batch")
+                self._steps = steps
+            steps = None
+        elif steps is not None:
+            steps.begin("warm-up")
         while not stop.is_set():
             if not self._reporting and self._clock() >= self._warm_until:
                 self._end_segment()
                 self._plan_launches()
                 self._reporting = True
+                if steps is not None:
+                    steps.end()
+                    if self._profiling:
+                        steps.begin("first profiled batch")
+                        self._steps = steps  # ended by the flush that sends the first one
+                    steps = None
             if self._reconfig:  # also while paused (the change is applied, then the pause goes on)
                 self._apply_reconfig()
                 continue
@@ -342,6 +362,9 @@ class InferenceLoop:
             notices=tuple(self._notices),
         )
         self.stats.timing_wall_s += self._timing_wall
+        if self._steps is not None and self._profiled_out:
+            self._steps.end()  # the first profiled inference's times: the batch below carries them
+            self._steps = None
         self._lat, self._lat_lane, self._profiled_out, self._notices = [], [], [], []
         self._timing_wall = 0.0
         self._last_flush = now

@@ -24,7 +24,8 @@ from typing import Any, Protocol
 from trtui.errors import MissingDependency, NoGpu, UserError
 from trtui.gpu.runtime.loop import InferenceLoop
 from trtui.gpu.runtime.loop_types import LoopError
-from trtui.model import SourceBatch, SourceInfo
+from trtui.model import SourceBatch, SourceInfo, StartupStep
+from trtui.startup import StepTimer
 
 
 class Platform(Protocol):
@@ -154,6 +155,12 @@ class GpuWorker:
         self.reshaper: Any = None
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._started = False
+        # Start-up steps: timed on the worker thread (the setup times its own steps with `steps`);
+        # until the session runs they wait here for `start()`'s thread, which hands them to
+        # `on_steps`; after that they go out in batches, in order with the batches.
+        self._early_steps: queue.SimpleQueue[StartupStep] = queue.SimpleQueue()
+        self.steps = StepTimer(self._take_step)
+        self.on_steps: Callable[[tuple[StartupStep, ...]], None] | None = None
 
     # ------------------------------------------------------------ consumer side
 
@@ -168,6 +175,7 @@ class GpuWorker:
         try:
             waited = 0.0
             while not self._ready.wait(0.1):
+                self._pass_steps()
                 waited += 0.1
                 if timeout is not None and waited >= timeout:
                     self.stop()
@@ -175,6 +183,7 @@ class GpuWorker:
         except KeyboardInterrupt:
             self.stop()
             raise
+        self._pass_steps()
         if self._setup_error is not None:
             self._thread.join()
             raise self._setup_error
@@ -199,10 +208,27 @@ class GpuWorker:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    def _pass_steps(self) -> None:
+        """The steps timed since the last call, to `on_steps` (an empty tuple: a tick)."""
+        got: list[StartupStep] = []
+        while True:
+            try:
+                got.append(self._early_steps.get_nowait())
+            except queue.Empty:
+                break
+        if self.on_steps is not None:
+            self.on_steps(tuple(got))
+
     # ------------------------------------------------------------ worker thread
 
     def _emit(self, batch: SourceBatch) -> None:
         self.out.put(batch)
+
+    def _take_step(self, step: StartupStep) -> None:
+        if self._ready.is_set():
+            self.out.put(SourceBatch(t=time.monotonic(), startup=(step,)))
+        else:
+            self._early_steps.put(step)
 
     def _main(self) -> None:
         error: str | None = None
@@ -210,7 +236,8 @@ class GpuWorker:
         entered = False
         session: Session | None = None
         try:
-            driver = self._platform.enter()
+            with self.steps.step("CUDA context"):
+                driver = self._platform.enter()
             entered = True
             session = self._setup(driver, self.resources, self._emit)
             self.loop = session.loop
@@ -238,6 +265,8 @@ class GpuWorker:
             if tb is not None:
                 traceback.clear_frames(tb)
         finally:
+            if not self._ready.is_set():
+                self.steps.end()  # the step that failed: its time counts too
             session = None  # drop the local reference before releasing
             if self.loop is not None:
                 try:
