@@ -101,3 +101,27 @@ def test_tune_with_real_builds_chose_a_workspace() -> None:
     ok = [a for a in doc["attempts"] if a["outcome"] == "ok"]
     assert len(ok) == 4 and all(a["latency_ms"] > 0 for a in ok)
     assert doc["chosen"]["limit_bytes"] == min(a["limit_bytes"] for a in ok)
+
+
+@pytest.mark.parametrize("name", ["r50_fp16", "r50_int8"])
+def test_the_roofline_of_real_engines_has_no_layer_above_the_bound(name: str) -> None:
+    doc = summary(name)
+    roof, card = doc["roofline"], doc["engine"]
+    assert card["device"]["sms"] == 132 and card["device"]["bus_width_bits"] == 5120  # H100 SXM
+    assert roof["clocks_from"] == "NVML now" and roof["bandwidth_gbps"] == pytest.approx(3352, rel=0.01)
+    assert roof["faster_than_bound"] == []
+    rows = roof["layers"]
+    assert all(r["efficiency_pct"] is None or 0 <= r["efficiency_pct"] <= 100 for r in rows)
+    convs = [r for r in rows if r["kind"] == "convolution"]
+    assert len(convs) >= 50 and all(r["macs"] and r["attainable_ms"] < r["measured_ms"] for r in convs)
+    assert {x["step"] for x in doc["startup"]} >= {"CUDA context", "deserialize", "inspector", "warm-up"}
+
+
+def test_analyze_of_the_real_export_gives_the_card_and_roofline(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "a.json"
+    assert main(["analyze", str(DATA / "r18_fp16_export"), "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["roofline"]["faster_than_bound"] == []
+    assert doc["engine"]["trt_version"] == "8.5.3.1"
+    assert "total headroom" in capsys.readouterr().out
