@@ -257,3 +257,16 @@ def test_compare_shows_per_layer_efficiency_changes() -> None:
     assert "Largest roofline efficiency changes (top 3 of" in text
     layers = comparison_dict(c)["layers"]
     assert isinstance(layers, list) and "a_efficiency_pct" in layers[0]
+
+
+def test_a_shape_too_large_for_a_float_is_unknown_work() -> None:
+    # found by fuzzing check's inputs: a 400-digit dimension in a layer JSON raised OverflowError
+    from trtui.analysis.work import layer_work, tensor_bytes
+    from trtui.model import LayerInfo, TensorInfo
+
+    huge = TensorInfo(name="x", shape=(10**400, 3), dtype="FP16")
+    assert tensor_bytes(huge) is None
+    conv = LayerInfo(name="c", type="CaskConvolution", inputs=(huge,), outputs=(huge,),
+                     params={"ParameterType": "Convolution", "Kernel": [1], "Groups": 1})
+    w = layer_work(conv)
+    assert w.flops is None and w.bytes is None and w.why is not None

@@ -110,6 +110,10 @@ def weights(params: Mapping[str, object], key: str = "Weights") -> tuple[str | N
     return None, None
 
 
+_LARGEST = 1 << 62  # a count or volume beyond this is not a real tensor (and may not fit a float)
+_TOO_LARGE = "a shape or count in the layer JSON is too large"
+
+
 def weight_bytes(params: Mapping[str, object]) -> float | None:
     """Bytes of a layer's weights (0 without weights; None when their type or count is unknown).
     TensorRT 8.5's fused convolution + pooling layers (`CaskConvActPool`) name them `ConvWeights`."""
@@ -122,7 +126,7 @@ def weight_bytes(params: Mapping[str, object]) -> float | None:
     size = _WEIGHT_BYTES.get(wtype.strip().lower())
     if size is None:
         size = DTYPE_BYTES.get(wtype.strip().upper())
-    return None if size is None else float(count) * size
+    return None if size is None or count > _LARGEST else float(count) * size
 
 
 def tensor_bytes(t: TensorInfo) -> float | None:
@@ -130,7 +134,8 @@ def tensor_bytes(t: TensorInfo) -> float | None:
     if t.shape is None or t.dtype is None or any(d < 0 for d in t.shape):
         return None
     size = DTYPE_BYTES.get(t.dtype)
-    return None if size is None else float(math.prod(t.shape)) * size
+    volume = math.prod(t.shape)
+    return None if size is None or volume > _LARGEST else float(volume) * size
 
 
 def _volume(t: TensorInfo | None) -> int | None:
@@ -269,7 +274,19 @@ def classify(info: LayerInfo) -> Kind:
 
 
 def layer_work(info: LayerInfo) -> LayerWork:
-    """The work and bytes of one layer (see the module docstring)."""
+    """The work and bytes of one layer (see the module docstring). Shapes and counts from a file are
+    untrusted: a figure too large for a float, or not finite, is unknown, with the reason."""
+    try:
+        work = _layer_work(info)
+    except (OverflowError, ValueError):
+        return LayerWork(classify(info), None, None, None, None, _TOO_LARGE)
+    figures = (work.flops, work.bytes, work.macs, work.weight_bytes)
+    if all(x is None or math.isfinite(x) for x in figures):
+        return work
+    return LayerWork(work.kind, None, None, None, None, _TOO_LARGE)
+
+
+def _layer_work(info: LayerInfo) -> LayerWork:
     kind = classify(info)
     if kind in _SKIPPED:
         return LayerWork(kind, 0.0, 0.0, weight_bytes=0.0)
