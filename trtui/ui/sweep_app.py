@@ -13,7 +13,7 @@ import signal
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -27,6 +27,7 @@ from trtui.sweep.point import PointResult
 from trtui.sweep.results import STOPPED_TEXT, TABLE_COLUMNS, SweepResult, describe, point_row
 from trtui.sweep.runner import SweepListener, SweepRunner
 from trtui.ui.guard import GuardedApp, run_guarded
+from trtui.ui.narrow_plot import NarrowPlot, badge_title
 
 
 @dataclass
@@ -62,9 +63,6 @@ class SweepFailed(Message, bubble=False):
     error: str
 
 
-NARROW = 120  # below this width the plot is behind `v` instead of beside the table
-
-
 class _Bridge(SweepListener):
     def __init__(self, app: SweepApp) -> None:
         self.app = app
@@ -79,7 +77,7 @@ class _Bridge(SweepListener):
         self.app.post_message(PointFinished(index, result))
 
 
-class SweepApp(GuardedApp[SweepResult]):
+class SweepApp(NarrowPlot, GuardedApp[SweepResult]):
     CSS_PATH = "sweep.tcss"
     TITLE = "trtui sweep"
     BINDINGS = [
@@ -99,38 +97,12 @@ class SweepApp(GuardedApp[SweepResult]):
 
     # --- narrow terminals -----------------------------------------------------------------------
 
-    def on_resize(self, event: events.Resize) -> None:
-        """Below NARROW columns the table gets the whole width and `v` swaps it with the plot,
-        which then has the whole width too (beside the table it would be a few columns wide)."""
-        self.query_one("#title", Static).update(self.title_text(event.size.width))
-        narrow = event.size.width < NARROW
-        if narrow != self.has_class("-narrow"):
-            self.set_class(narrow, "-narrow")
-            self.refresh_bindings()
-        self.call_after_refresh(self._refresh_plot)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_plot":
-            return self.has_class("-narrow")  # only narrow terminals need it (hidden otherwise)
-        return True
-
-    def action_toggle_plot(self) -> None:
-        self.toggle_class("-show-plot")
-        self.call_after_refresh(self._refresh_plot)
-
     def title_text(self, width: int | None = None) -> Text:
         """The title for a terminal `width` wide: the SIMULATED badge first (never the part cut
         off), its explanation only where it fits."""
         s = self.runner.settings
-        title = Text(no_wrap=True, overflow="ellipsis")
-        if s.simulated:
-            title.append(" SIMULATED engine ", style="bold black on yellow")
-            title.append(" ")
-        title.append(f"trtui sweep — {s.label}", style="bold")
-        note = "  (nothing is measured)"
-        if s.simulated and (width is None or title.cell_len + len(note) <= width - 2):
-            title.append(note, style="dim")
-        return title
+        return badge_title(s.simulated, "SIMULATED engine", f"trtui sweep — {s.label}",
+                           "  (nothing is measured)", width)
 
     # --- layout ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -38,6 +38,7 @@ from trtui.tune.search import Step
 from trtui.tune.session import TuneListener, TuneSession
 from trtui.tune.sizes import format_size, trtexec_size
 from trtui.ui.guard import GuardedApp
+from trtui.ui.narrow_plot import NarrowPlot, badge_title
 
 _PROGRESS_EVERY_S = 0.05
 _LOG_EVERY_S = 0.1
@@ -142,11 +143,10 @@ def _describe(kind: str, requested: int | None, available: int | None, text: str
 # --- the app --------------------------------------------------------------------------------------
 
 
-NARROW = 100  # below this width the plot is behind `v` instead of beside the table
-
-
-class TuneApp(GuardedApp[TuneResult]):
+class TuneApp(NarrowPlot, GuardedApp[TuneResult]):
     """The tuner screen over a `TuneSession` (simulated or real builder)."""
+
+    NARROW = 100
 
     CSS_PATH = "tune.tcss"
     TITLE = "trtui tune"
@@ -172,36 +172,11 @@ class TuneApp(GuardedApp[TuneResult]):
 
     # --- narrow terminals -----------------------------------------------------------------------
 
-    def on_resize(self, event: events.Resize) -> None:
-        """Below NARROW columns the table gets the whole width and `v` swaps it with the plot."""
-        self.query_one("#title", Static).update(self.title_text(event.size.width))
-        narrow = event.size.width < NARROW
-        if narrow != self.has_class("-narrow"):
-            self.set_class(narrow, "-narrow")
-            self.refresh_bindings()
-            self.call_after_refresh(self._refresh_plot)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_plot":
-            return self.has_class("-narrow")  # only narrow terminals need it (hidden otherwise)
-        return True
-
     def title_text(self, width: int | None = None) -> Text:
         """The title line for a terminal `width` wide (None: as wide as needed): the SIMULATED
         badge first, so that it is never the part cut off; its explanation only where it fits."""
-        title = Text(no_wrap=True, overflow="ellipsis")
-        if self.simulated:
-            title.append(" SIMULATED builder ", style="bold black on yellow")
-            title.append(" ")
-        title.append(f"trtui tune — {self.label}", style="bold")
-        note = "  (no engine is built)"
-        if self.simulated and (width is None or title.cell_len + len(note) <= width - 2):
-            title.append(note, style="dim")
-        return title
-
-    def action_toggle_plot(self) -> None:
-        self.toggle_class("-show-plot")
-        self.call_after_refresh(self._refresh_plot)
+        return badge_title(self.simulated, "SIMULATED builder", f"trtui tune — {self.label}",
+                           "  (no engine is built)", width)
 
     # --- layout ---------------------------------------------------------------------------------
 
