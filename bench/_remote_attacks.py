@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -266,35 +266,41 @@ def _phase(name: str, port: int, pid: int, seconds: float) -> dict[str, float]:
     }
 
 
+@contextlib.contextmanager
+def serve_demo(root: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """`trtui serve demo` from the checkout `root` on a free loopback port, warmed up 3 s: yields
+    (the process, its port); SIGTERM (then kill) on the way out."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trtui", "serve", "demo", "--listen", "127.0.0.1:0", *extra],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        m = re.search(r":(\d+)\s*$", proc.stderr.readline())
+        if not m:
+            raise RuntimeError("trtui serve did not start")
+        time.sleep(3.0)  # warm-up: the first ticks, imports
+        yield proc, int(m.group(1))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 def attacks(seconds: float, serve_root: Path) -> list[dict[str, Any]]:
     """Rows: /metrics p50 and p99 and the server's peak RSS, quiet and under each attack."""
     with tempfile.TemporaryDirectory() as tmp:
         token_file = Path(tmp) / "token"
         token_file.write_text(TOKEN)
         token_file.chmod(0o600)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "trtui", "serve", "demo", "--listen", "127.0.0.1:0"]
-            + ["--token-file", str(token_file)],
-            cwd=serve_root,
-            env={**os.environ, "PYTHONPATH": str(serve_root)},
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert proc.stderr is not None
-            m = re.search(r":(\d+)\s*$", proc.stderr.readline())
-            if not m:
-                raise RuntimeError("trtui serve did not start")
-            port = int(m.group(1))
-            time.sleep(3.0)  # warm-up
+        with serve_demo(serve_root, "--token-file", str(token_file)) as (proc, port):
             results = {name: _phase(name, port, proc.pid, seconds) for name in ATTACKS}
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
     quiet = results["quiet"]
     rows: list[dict[str, Any]] = []
     for name, r in results.items():

@@ -22,10 +22,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -74,20 +70,9 @@ def run() -> list[dict[str, Any]]:
 
 
 def throughput() -> list[dict[str, Any]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "trtui", "serve", "demo", "--listen", "127.0.0.1:0", "--rate", "100000"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        m = re.search(r":(\d+)\s*$", proc.stderr.readline())
-        if not m:
-            raise RuntimeError("trtui serve did not start")
-        port = int(m.group(1))
-        time.sleep(3.0)  # warm-up: the first ticks, imports
+    from bench._remote_attacks import serve_demo
+
+    with serve_demo(ROOT, "--rate", "100000") as (_proc, port):
         quiet = _throughput(port, PHASE_S)
         stop = threading.Event()
         served = [0] * SCRAPERS
@@ -115,12 +100,6 @@ def throughput() -> list[dict[str, Any]]:
         stop.set()
         for t in threads:
             t.join(15)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     ratio = loaded / quiet if quiet else float("nan")
     note = f"{SCRAPERS} scrapers, {PHASE_S:.0f} s per phase, simulated engine; goal >= 0.95"
     rows = [
