@@ -53,7 +53,7 @@ class HeldColumns:
             self._names = list(table.names)
             self.values = fresh
             return
-        scale = np.ones(len(table))
+        scale: npt.NDArray[Any] = np.ones(len(table))
         if self.lean:
             with np.errstate(invalid="ignore"):
                 scale = np.where(fresh["share"] < COLD_SHARE_PCT, COLD_NOISE, 1.0)
@@ -75,9 +75,9 @@ class SparkTrail:
     def __init__(self) -> None:
         self._names: list[str] | None = None
         self._last: npt.NDArray[Any] | None = None  # the newest iteration seen (no new data: no point)
-        self.points = np.empty((0, 0))
-        self.lo = np.empty(0)
-        self.hi = np.empty(0)
+        self.points: npt.NDArray[Any] = np.empty((0, 0))
+        self.lo: npt.NDArray[Any] = np.empty(0)
+        self.hi: npt.NDArray[Any] = np.empty(0)
 
     def update(self, names: Sequence[str], recent_ms: npt.NDArray[Any]) -> None:
         """Add one point per row (the median of `recent_ms`, K iterations x rows) if it holds new data."""
