@@ -128,3 +128,18 @@ def test_supervisor_finds_a_process_left_behind(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["rc"] == -signal.SIGTERM
     assert len(report["left_behind"]) == 1 and report["children_seen"]
+
+
+def test_an_interrupt_that_broke_a_lock_release_is_still_the_interrupt() -> None:
+    # Python 3.10, seen in CI: SIGHUP landed while threading.Condition.wait re-acquired its lock; the
+    # KeyboardInterrupt raised there left the lock unlocked and leaving the `with` raised
+    # "RuntimeError: release unlocked lock" (a traceback instead of exit 130).
+    from trtui.signals import interrupt_on_term
+
+    with pytest.raises(KeyboardInterrupt), interrupt_on_term():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise RuntimeError("release unlocked lock")  # noqa: B904 (its __context__ is the interrupt)
+    with pytest.raises(RuntimeError, match="other"), interrupt_on_term():
+        raise RuntimeError("other")  # not during an interrupt: not converted
