@@ -19,6 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCHES = 50
 AT_ONCE = 5
+# The watchdog ends trtui 1.5 s after a lost terminal stops the engine; on a loaded 2-core CI machine
+# (two test passes side by side) the end can take a little longer: never forever, which is the point.
+ENDS_WITHIN_S = 4.0
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
@@ -53,7 +56,7 @@ def launch_and_kill(seed: int) -> tuple[int, float, float]:
     time.sleep(delay)
     _tmux("kill-session", "-t", name)
     killed = time.monotonic()
-    while _alive(pid) and time.monotonic() < killed + 2.0:
+    while _alive(pid) and time.monotonic() < killed + ENDS_WITHIN_S:
         time.sleep(0.02)
     return pid, delay, time.monotonic() - killed
 
@@ -65,5 +68,5 @@ def test_no_screen_survives_a_lost_terminal() -> None:
     for pid, _ in survivors:  # leave nothing behind, whatever the verdict
         subprocess.run(["kill", "-9", str(pid)], capture_output=True)
     slowest = max(took for _, _, took in launched)
-    assert survivors == [], f"{len(survivors)} of {LAUNCHES} still running 2 s after losing the terminal"
-    assert slowest < 2.0
+    assert survivors == [], f"{len(survivors)} of {LAUNCHES} still running {ENDS_WITHIN_S} s after the terminal"
+    assert slowest < ENDS_WITHIN_S
