@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from trtui.core.model import RunFacts, SourceBatch, SourceInfo
+from trtui.core.run_facts import mode_line
 from trtui.gpu.runtime.loop import InferenceLoop
 from trtui.gpu.runtime.loop_types import GraphBackend, Lane, LoopConfig
 from trtui.gpu.runtime.worker import Holder, Resources, Session
-from trtui.model import RunFacts, SourceBatch, SourceInfo
-from trtui.run_facts import mode_line
 
 KERNEL_SOURCE = r"""
 extern "C" __global__ void spin(unsigned long long ns, unsigned long long *own)

@@ -15,11 +15,11 @@ import json
 from typing import Any
 
 from bench._timing import median_seconds
+from trtui.core.model import ProfiledIteration
+from trtui.core.options import RunOptions
 from trtui.kernels.aggregate import KernelAggregator
 from trtui.kernels.attribute import attribute
 from trtui.kernels.trace import trace_events
-from trtui.model import ProfiledIteration
-from trtui.options import RunOptions
 from trtui.sources.simulated import SimulatedSource
 
 COMMAND = "python -m bench kernels"

@@ -26,7 +26,7 @@ from typing import Any
 from bench._timing import median_seconds
 from trtui.analysis.compare import compare
 from trtui.analysis.matching import match_layers
-from trtui.model import LayerInfo
+from trtui.core.model import LayerInfo
 from trtui.recording.runs import load_run
 from trtui.recording.source import open_recording
 

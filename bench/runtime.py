@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 
 from bench._timing import median_seconds
+from trtui.core.model import ProfiledIteration, frozen_array
 from trtui.gpu.runtime.profiler import LayerSamples, make_profiler
-from trtui.model import ProfiledIteration, frozen_array
 from trtui.stats.layers import LayerAggregator
 
 COMMAND = "python -m bench runtime"

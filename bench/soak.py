@@ -22,8 +22,8 @@ import statistics
 import time
 from typing import Any
 
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 
 COMMAND = "python -m bench soak"

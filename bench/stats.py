@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from bench._timing import median_seconds
-from trtui.model import ProfiledIteration, SourceBatch, frozen_array
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.core.model import ProfiledIteration, SourceBatch, frozen_array
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator

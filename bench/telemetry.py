@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from trtui.gpu.nvml import NvmlDevice
-from trtui.session import Session
+from trtui.pipeline.session import Session
 from trtui.telemetry.sampler import TelemetrySampler
 
 DEFAULT_INTERVAL_S: float = inspect.signature(Session).parameters["telemetry_interval_s"].default

@@ -49,7 +49,7 @@ _LINES = [
 
 _CHILD = (
     "import sys; from pathlib import Path; from trtui.tune import protocol; "
-    "from trtui.atomic import write_atomic; "
+    "from trtui.common.atomic import write_atomic; "
     "write_atomic(Path(sys.argv[1]), b'PLAN' * 1024); "
     "print(protocol.encode('result', build_s=0.0, device_memory_bytes=1, weights_bytes=1, io_bytes=1, "
     "latency_ms=1.0), flush=True)"

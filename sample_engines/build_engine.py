@@ -94,7 +94,7 @@ def build(args: argparse.Namespace) -> str:
         raise UsageError(f"the full 'tensorrt' module does not import: {err}") from None
     if not hasattr(trt, "Builder"):
         raise UsageError(f"tensorrt {trt.__version__} has no builder (a lean runtime?)")
-    from trtui.errors import UserError
+    from trtui.common.errors import UserError
     from trtui.tune.tactics import apply_tactic_sources, parse_tactic_sources
 
     major = int(trt.__version__.split(".")[0])

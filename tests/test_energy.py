@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from trtui.analysis.run_energy import energy_deltas, energy_from_block, energy_from_snapshot, energy_notices
-from trtui.errors import UserError
-from trtui.idle_baseline import measure_idle_baseline
+from trtui.common.errors import UserError
+from trtui.pipeline.idle_baseline import measure_idle_baseline
 from trtui.stats.energy import COUNTER, MIN_WINDOW_S, EnergyPoint, EnergyTracker, point_from_sample
 from trtui.stats.energy_report import energy_dict, energy_lines, j_text, panel_energy_lines
 from trtui.telemetry.sample import TelemetrySample

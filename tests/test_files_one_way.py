@@ -1,4 +1,5 @@
-"""The one atomic writer (`trtui.atomic`) and the one input/output path check (`trtui.paths`)."""
+"""The one atomic writer (`trtui.common.atomic`) and the one input/output path check
+(`trtui.common.paths`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from trtui import paths
-from trtui.atomic import (
+from trtui.common import paths
+from trtui.common.atomic import (
     atomic_file,
     atomic_open,
     copy_atomic,
@@ -16,7 +17,7 @@ from trtui.atomic import (
     write_atomic,
     write_json_atomic,
 )
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 
 class Boom(Exception):

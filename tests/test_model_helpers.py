@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trtui.model import LayerInfo, base_name, precision_mix
+from trtui.core.model import LayerInfo, base_name, precision_mix
 
 
 def _layers(*precisions: str | None) -> list[LayerInfo]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trtui.model import SourceBatch, frozen_array
+from trtui.core.model import SourceBatch, frozen_array
 from trtui.stats.latency import LatencyAggregator, latency_stats
 from trtui.stats.percentiles import trtexec_index, trtexec_median, trtexec_percentile
 

@@ -16,7 +16,7 @@ from trtui.analysis.engine_view import engine_view, engine_view_lines
 from trtui.analysis.peaks import device_peaks, layer_peak, memory_bandwidth
 from trtui.analysis.roofline import RooflineRow, layer_row
 from trtui.analysis.work import layer_work
-from trtui.model import DeviceSpec, LayerInfo, TensorInfo
+from trtui.core.model import DeviceSpec, LayerInfo, TensorInfo
 from trtui.recording.runs import load_run
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "trtexec"
@@ -207,7 +207,7 @@ def test_work_of_other_layer_kinds_and_unknowns() -> None:
 
 
 def test_trt85_layer_json_with_missing_keys_reads_as_unknown() -> None:
-    from trtui.layer_info import parse_layer_info
+    from trtui.engine_info.layer_info import parse_layer_info
 
     doc = parse_layer_info({"Bindings": ["in", "out"], "Layers": [
         {"Name": "c", "LayerType": "CaskConvolution", "ParameterType": "Convolution",
@@ -262,7 +262,7 @@ def test_compare_shows_per_layer_efficiency_changes() -> None:
 def test_a_shape_too_large_for_a_float_is_unknown_work() -> None:
     # found by fuzzing check's inputs: a 400-digit dimension in a layer JSON raised OverflowError
     from trtui.analysis.work import layer_work, tensor_bytes
-    from trtui.model import LayerInfo, TensorInfo
+    from trtui.core.model import LayerInfo, TensorInfo
 
     huge = TensorInfo(name="x", shape=(10**400, 3), dtype="FP16")
     assert tensor_bytes(huge) is None

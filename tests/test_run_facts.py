@@ -1,13 +1,13 @@
-"""The one wording of a run's facts (trtui/run_facts.py), for every source, and the JSON summary's
+"""The one wording of a run's facts (trtui/core/run_facts.py), for every source, and the JSON summary's
 numeric profiling facts."""
 
 from __future__ import annotations
 
 import pytest
 
-from trtui.model import RunFacts, SourceInfo
-from trtui.options import RunOptions
-from trtui.run_facts import fact_notes, mode_line, summary_fields, ultralytics_note, worded
+from trtui.core.model import RunFacts, SourceInfo
+from trtui.core.options import RunOptions
+from trtui.core.run_facts import fact_notes, mode_line, summary_fields, ultralytics_note, worded
 from trtui.sources.simulated import SimulatedSource
 
 

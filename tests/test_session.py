@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from trtui.model import SourceBatch, SourceInfo, frozen_array
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.core.model import SourceBatch, SourceInfo, frozen_array
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 from trtui.stats.update import Update
 
@@ -60,7 +60,7 @@ class _FailingSource:
     info = SourceInfo(kind="engine", label="bad.engine", simulated=False)
 
     def start(self) -> None:
-        from trtui.errors import UserError
+        from trtui.common.errors import UserError
 
         raise UserError("bad.engine: not a TensorRT engine")
 
@@ -119,7 +119,7 @@ def test_finished_source_ends_the_loop() -> None:
 
 
 def test_the_startup_tracker_counts_the_running_step_on_its_own_clock() -> None:
-    from trtui.model import StartupStep
+    from trtui.core.model import StartupStep
     from trtui.stats.startup import StartupTracker
 
     now = [10.0]
@@ -147,6 +147,6 @@ def test_the_simulated_source_reports_its_startup_steps_labelled_simulated(every
     assert all(s.simulated and s.duration_s is not None and s.duration_s >= 0 for s in steps)
     assert said == list(steps)  # --verbose hears each one as it ends
     assert update.profile.startup_running is None
-    from trtui.summary import summary_dict
+    from trtui.recording.summary import summary_dict
 
     assert [d["step"] for d in summary_dict(update)["startup"]] == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trtui.options import RunOptions
+from trtui.core.options import RunOptions
 from trtui.sources.simulated import OUTLIER_P, SimulatedSource, SimulatedTelemetry
 from trtui.sources.simulated_engine import resnet50_layers, scaled_layers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import trtui.sources.simulated as sim
-from trtui.session import Session
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 from trtui.stats.snapshot import TrendPoint
 from trtui.stats.spikes import is_spike

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trtui.model import LayerSummaryTable, ProfiledIteration, SourceBatch, frozen_array
+from trtui.core.model import LayerSummaryTable, ProfiledIteration, SourceBatch, frozen_array
 from trtui.stats.latency import LatencyAggregator
 from trtui.stats.layers import LayerAggregator
 

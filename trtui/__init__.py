@@ -1,3 +1,5 @@
 """trtui: a terminal profiler for NVIDIA TensorRT engines."""
 
-__version__ = "0.1.0"
+from trtui.common.version import __version__
+
+__all__ = ["__version__"]

@@ -14,11 +14,11 @@ from shared_support import missing_shared
 from trtui.analysis.compare import compare, comparison_dict
 from trtui.analysis.run import RunData, run_from_update
 from trtui.cli import main
-from trtui.model import LayerInfo
+from trtui.core.model import LayerInfo
 from trtui.recording.runs import load_run
 from trtui.recording.source import open_recording
+from trtui.recording.summary import summary_dict
 from trtui.stats.snapshot import LatencyStats
-from trtui.summary import summary_dict
 
 
 def two_fixtures() -> tuple[Path, Path]:
@@ -116,7 +116,7 @@ def test_a_summary_compares_equal_to_its_recording(tmp_path: Path) -> None:
 
 def test_profile_suffix_pairs_layers() -> None:
     def run(names: list[str], prec: str) -> RunData:
-        from trtui.model import LayerSummaryTable, frozen_array
+        from trtui.core.model import LayerSummaryTable, frozen_array
         from trtui.stats.layers import LayerAggregator
 
         agg = LayerAggregator()

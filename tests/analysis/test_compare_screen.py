@@ -6,7 +6,7 @@ import numpy as np
 
 from trtui.analysis.compare import compare
 from trtui.analysis.run import RunData
-from trtui.model import LayerInfo, LayerSummaryTable, frozen_array
+from trtui.core.model import LayerInfo, LayerSummaryTable, frozen_array
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import LatencyStats
 from trtui.ui.compare_app import SORTS, CompareApp, CompareScreen

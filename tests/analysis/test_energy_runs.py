@@ -13,10 +13,10 @@ import pytest
 from trtui.analysis.compare import compare, comparison_dict
 from trtui.analysis.report import comparison_text
 from trtui.cli import main
+from trtui.core.options import RunOptions
 from trtui.gpu.nvml import NvmlDevice
-from trtui.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.recording.runs import load_run
-from trtui.session import Session
 from trtui.sources.simulated import SimulatedSource
 from trtui.stats.energy import COUNTER
 from trtui.telemetry.sampler import TelemetrySampler

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from own_recordings import own_recording_dirs
 
-from trtui import format as fmt
 from trtui.cli import main
+from trtui.common import format as fmt
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "trtui-junit.xsd"
 HOSTILE = "conv1\x1b[2J\x1b]0;pwned\x07\x01\x0b\u202e + relu1"
@@ -126,7 +126,7 @@ def test_safe_escapes_every_control_character_and_keeps_the_rest() -> None:
 def test_the_screens_show_names_escaped() -> None:
     """The hotspot table's cells, the comparison screen's names, the details and the header."""
     from trtui.analysis.report import clip
-    from trtui.model import LayerInfo, SourceInfo
+    from trtui.core.model import LayerInfo, SourceInfo
     from trtui.ui.details import details_text
     from trtui.ui.table_cells import fit_cell
 

@@ -11,7 +11,7 @@ from trtui.analysis.compare import compare
 from trtui.analysis.matching import HOW_NODE, HOW_SEQUENCE, match_layers
 from trtui.analysis.report import comparison_text
 from trtui.analysis.run import RunData
-from trtui.model import LayerInfo, LayerSummaryTable, TensorInfo, frozen_array
+from trtui.core.model import LayerInfo, LayerSummaryTable, TensorInfo, frozen_array
 from trtui.recording.runs import load_run
 from trtui.stats.layers import LayerAggregator
 

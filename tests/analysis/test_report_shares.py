@@ -7,7 +7,7 @@ import numpy as np
 from trtui.analysis.report import analysis_text
 from trtui.analysis.run import RunData
 from trtui.analysis.views import analyze
-from trtui.model import LayerSummaryTable, frozen_array
+from trtui.core.model import LayerSummaryTable, frozen_array
 from trtui.stats.layers import LayerAggregator
 
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from recording_support import file_ending, fixture_dirs, load
 
-from trtui.analysis.views import analyze, hotspots, is_reformat, tactic_family, time_by_type
-from trtui.model import LayerInfo, LayerSummaryTable, frozen_array
+from trtui.analysis.views import analyze, hotspots, is_reformat, time_by_type
+from trtui.core.model import LayerInfo, LayerSummaryTable, frozen_array
+from trtui.core.tactic_family import tactic_family
 from trtui.recording.runs import load_run
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.snapshot import LayerTable

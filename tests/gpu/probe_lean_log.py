@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.gpu.runtime.cuda_check import check_cuda_device
 from trtui.gpu.runtime.engine_load import load_engine
 from trtui.gpu.runtime.trt_logger import VERBOSE, LogStore

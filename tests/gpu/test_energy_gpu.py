@@ -29,8 +29,8 @@ def _report(key: str, value: Any) -> None:
 
 def _device() -> Any:
     nvml_or_skip()
+    from trtui.common.not_supported import NotSupported
     from trtui.gpu.nvml import NvmlDevice
-    from trtui.not_supported import NotSupported
 
     dev = NvmlDevice()
     try:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from trtui.kernel_records import KernelCapture
+from trtui.core.kernel_records import KernelCapture
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "standin"))
 from nvtx_ranges import any_nvtx

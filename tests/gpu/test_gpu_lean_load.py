@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from gpu_support import pycuda_or_skip
 
-from trtui.errors import UserError
-from trtui.options import RunOptions
+from trtui.common.errors import UserError
+from trtui.core.options import RunOptions
 from trtui.sources.engine import open_engine_source
 
 pytestmark = pytest.mark.gpu

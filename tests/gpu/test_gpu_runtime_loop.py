@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from gpu_support import pycuda_or_skip
 
+from trtui.core.model import SourceBatch
 from trtui.gpu.runtime.loop_types import LoopConfig
 from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
-from trtui.model import SourceBatch
 from trtui.sources.merge import merge_batches
 
 pytestmark = pytest.mark.gpu

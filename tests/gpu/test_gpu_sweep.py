@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from gpu_support import pycuda_or_skip
 
-from trtui.options import RunOptions
+from trtui.core.options import RunOptions
 from trtui.sources.engine import open_engine_source
 from trtui.sweep.plan import plan_points
 from trtui.sweep.results import render_table

@@ -25,9 +25,9 @@ def test_gpu_metrics_come_from_nvml_in_base_units() -> None:
     from prometheus_client import generate_latest
     from prometheus_client.parser import text_string_to_metric_families
 
-    from trtui.options import RunOptions
+    from trtui.core.options import RunOptions
+    from trtui.pipeline.session import Session
     from trtui.remote.metrics import RunCollector, registry_for
-    from trtui.session import Session
     from trtui.sources.factory import gpu_telemetry
     from trtui.sources.simulated import SimulatedSource
 

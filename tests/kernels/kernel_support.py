@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
+from trtui.core.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
 
 THREAD = 7
 

@@ -7,7 +7,7 @@ import math
 import pytest
 from kernel_support import build_capture
 
-from trtui.kernel_records import KernelCapture, KernelRecord
+from trtui.core.kernel_records import KernelCapture, KernelRecord
 from trtui.kernels.aggregate import KernelAggregator
 from trtui.kernels.attribute import attribute
 

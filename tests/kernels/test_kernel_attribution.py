@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kernel_support import THREAD, build_capture
 
-from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
+from trtui.core.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
 from trtui.kernels.attribute import attribute
 
 LAYERS = [("conv1", [5_000]), ("{ForeignNode[/a/Mul.../a/Add]}", [2_000, 3_000, 1_000]), ("fc", [4_000, 500])]

@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
+from trtui.core.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
 from trtui.kernels.aggregate import KernelAggregator
 from trtui.kernels.attribute import attribute
 from trtui.kernels.report import kernels_dict

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from trtui.analysis.views import tactic_family
+from trtui.core.tactic_family import tactic_family
 from trtui.kernels.names import (
     demangle,
     demangle_all,

@@ -7,10 +7,10 @@ import json
 
 from kernel_support import build_capture
 
+from trtui.core.model import LayerInfo
 from trtui.kernels.aggregate import KernelAggregator
 from trtui.kernels.attribute import attribute
 from trtui.kernels.report import is_fused_block, kernel_lines, kernels_dict
-from trtui.model import LayerInfo
 
 BLOCK = "{ForeignNode[/enc/MatMul.../enc/Add_3]}"
 LAYERS = [("conv", [4_000]), (BLOCK, [3_000, 2_000, 1_000])]

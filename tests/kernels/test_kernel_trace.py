@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from kernel_support import build_capture
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.kernels.attribute import attribute
 from trtui.kernels.trace import check_trace, trace_events, write_trace
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from trtui.core.options import RunOptions
 from trtui.kernels.attribute import attribute
 from trtui.kernels.simulated import OFFSETS, SPLITK, kernel_plan
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource
 
 

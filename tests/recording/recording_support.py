@@ -11,7 +11,7 @@ import pytest
 from own_recordings import own_recording_dirs
 from shared_support import missing_shared, shared_param_marks
 
-from trtui.session import Session
+from trtui.pipeline.session import Session
 from trtui.sources.protocol import ProfileSource
 from trtui.stats.update import Update
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from recording_support import file_ending, need_fixtures
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.recording.files import detect_kind
 from trtui.recording.loader import load_recording
 from trtui.recording.readers import dedupe_names, parse_profile, parse_times

@@ -13,8 +13,9 @@ import pytest
 from own_recordings import graph_layout
 from recording_support import file_ending, fixture_dirs, load, replay
 
-from trtui.model import LayerInfo
-from trtui.options import RunOptions
+from trtui.core.model import LayerInfo
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.recording.export import (
     CSV_COLUMNS,
     export_name,
@@ -23,7 +24,6 @@ from trtui.recording.export import (
     write_layers_csv,
 )
 from trtui.recording.source import open_recording
-from trtui.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 from trtui.stats.update import Update
 
@@ -186,7 +186,7 @@ def test_layers_csv(tmp_path: Path) -> None:
 
 
 def test_names_of_exports() -> None:
-    from trtui.model import SourceInfo
+    from trtui.core.model import SourceInfo
 
     assert export_name(SourceInfo("engine", "x", False, path="/m/resnet.engine")) == "resnet.engine"
     assert (
@@ -198,7 +198,7 @@ def test_names_of_exports() -> None:
 
 
 def test_export_into_a_file_path_is_a_user_error(tmp_path: Path) -> None:
-    from trtui.errors import UserError
+    from trtui.common.errors import UserError
 
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -13,7 +13,7 @@ import pytest
 from own_recordings import graph_layout
 from recording_support import file_ending, fixture_dirs, load, need_fixtures, replay
 
-from trtui.layer_info import parse_layer_info
+from trtui.engine_info.layer_info import parse_layer_info
 from trtui.recording.loader import load_recording
 from trtui.recording.source import open_recording
 

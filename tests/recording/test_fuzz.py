@@ -20,8 +20,8 @@ from shared_support import in_ci, missing_shared
 from trtui.analysis.compare import compare
 from trtui.analysis.report import analysis_text, comparison_text
 from trtui.analysis.views import analyze
-from trtui.errors import UserError
-from trtui.layer_info import parse_layer_info
+from trtui.common.errors import UserError
+from trtui.engine_info.layer_info import parse_layer_info
 from trtui.recording.files import decode_json, detect_kind
 from trtui.recording.readers import (
     parse_build_metadata,

@@ -73,8 +73,8 @@ def test_huge_numbers_are_one_line_exit_2(
 
 @pytest.mark.parametrize("stream", [10**400, 2**63, 1e308, float("nan")])
 def test_a_huge_stream_id_in_layer_info_is_a_user_error(stream: object) -> None:
-    from trtui.errors import UserError
-    from trtui.layer_info import parse_layer_info
+    from trtui.common.errors import UserError
+    from trtui.engine_info.layer_info import parse_layer_info
 
     with pytest.raises(UserError, match="StreamId"):
         parse_layer_info({"Layers": [{"Name": "conv", "StreamId": stream}]})

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from recording_support import file_ending, fixture_dirs, load
 
-from trtui.errors import UserError
-from trtui.layer_info import onnx_nodes, parse_layer, parse_layer_info
-from trtui.layer_info_writer import layer_to_json
-from trtui.layer_tensors import normalise_dtype
+from trtui.common.errors import UserError
+from trtui.engine_info.layer_info import onnx_nodes, parse_layer, parse_layer_info
+from trtui.engine_info.layer_info_writer import layer_to_json
+from trtui.engine_info.layer_tensors import normalise_dtype
 
 TRT11 = {
     "Layers": [

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from trtui.layer_info import parse_layer_info
-from trtui.model import LayerInfo, TensorInfo
-from trtui.precision import layer_label, precision_label, split_label, tactic_precision, with_rule
+from trtui.core.model import LayerInfo, TensorInfo
+from trtui.core.precision import layer_label, precision_label, split_label, tactic_precision, with_rule
+from trtui.engine_info.layer_info import parse_layer_info
 from trtui.recording.source import precision_mix
 
 VEC8 = "Thirty-two wide channel vectorized row major Int8 format"

@@ -20,7 +20,7 @@ import pytest
 
 from trtui.analysis.work import layer_work
 from trtui.cli import main
-from trtui.layer_info import parse_layer_info
+from trtui.engine_info.layer_info import parse_layer_info
 from trtui.recording.loader import load_recording
 
 DATA = Path(__file__).parents[1] / "data" / "real_trt85"

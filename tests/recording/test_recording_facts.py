@@ -1,5 +1,6 @@
-"""A trtexec recording describes its run with facts (trtui.model.RunFacts), worded in trtui/run_facts.py
-like every other source's, and the JSON summary says its profiling interval is unknown (null)."""
+"""A trtexec recording describes its run with facts (trtui.core.model.RunFacts), worded in
+trtui/core/run_facts.py like every other source's, and the JSON summary says its profiling interval is
+unknown (null)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import pytest
 from recording_support import fixture_dirs, replay
 
+from trtui.core.run_facts import mode_line
 from trtui.recording.source import open_recording
-from trtui.run_facts import mode_line
-from trtui.summary import summary_dict
+from trtui.recording.summary import summary_dict
 
 
 @pytest.mark.parametrize("folder", fixture_dirs())

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from trtui.options import RunOptions
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.recording.runs import load_run
-from trtui.session import Session
 from trtui.sources.factory import open_source
 
 ROOT = Path(__file__).resolve().parents[2]

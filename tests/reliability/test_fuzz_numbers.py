@@ -26,15 +26,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trtui.analysis.gate import GateSettings, gate
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.recording.gate_inputs import load_gate_run
 from trtui.recording.loader import load_recording
 from trtui.recording.runs import run_from_recording, run_from_summary
+from trtui.recording.summary import summary_dict
 from trtui.recording.summary_reader import parse_summary
 from trtui.remote.checks import WireError
 from trtui.remote.wire import WireEncoder
 from trtui.remote.wire_decode import WireDecoder
-from trtui.summary import summary_dict
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 HOSTILE = [math.nan, math.inf, -math.inf, -1.0, -1e-9, 1e308, -1e308, 1e15, 0.0, 10**400, 2**63]

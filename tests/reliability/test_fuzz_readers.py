@@ -16,7 +16,7 @@ from types import ModuleType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -154,7 +154,7 @@ _shape_like = st.lists(
 @FUZZ
 @given(text=st.one_of(_shape_like, st.text(max_size=60)))
 def test_shapes_parser(text: str) -> None:
-    shapes = module("trtui.shapes")
+    shapes = module("trtui.engine_info.shapes")
     try:
         parsed = shapes.parse_shapes(text)
     except UserError as err:

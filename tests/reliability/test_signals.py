@@ -134,7 +134,7 @@ def test_an_interrupt_that_broke_a_lock_release_is_still_the_interrupt() -> None
     # Python 3.10, seen in CI: SIGHUP landed while threading.Condition.wait re-acquired its lock; the
     # KeyboardInterrupt raised there left the lock unlocked and leaving the `with` raised
     # "RuntimeError: release unlocked lock" (a traceback instead of exit 130).
-    from trtui.signals import interrupt_on_term
+    from trtui.common.signals import interrupt_on_term
 
     with pytest.raises(KeyboardInterrupt), interrupt_on_term():
         try:

@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trtui.options import RunOptions
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
+from trtui.recording.summary import summary_dict
 from trtui.remote.hub import UpdateHub
 from trtui.remote.metrics import LatencyTap, RunCollector, registry_for
 from trtui.remote.server import RunServer
-from trtui.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 from trtui.stats.update import Update
-from trtui.summary import summary_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,11 +14,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from remote_support import InProcessServer, demo_updates
 
+from trtui.recording.summary import summary_dict
 from trtui.remote.metrics import LatencyTap
 from trtui.remote.server import MAX_BODY, MAX_HEADERS, MAX_REQUEST_LINE, Limits, RateLimiter
 from trtui.remote.wire_decode import WireDecoder
 from trtui.sources.simulated import SimulatedSource
-from trtui.summary import summary_dict
 
 UPDATES = demo_updates(6)
 TOKEN = "s3cret-token-0123456789"

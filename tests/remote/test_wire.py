@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from remote_support import demo_updates
 
+from trtui.recording.summary import summary_dict
 from trtui.remote import wire
 from trtui.remote.checks import WireError
 from trtui.remote.wire import STAT_COLUMNS, TOTAL_EVERY, WireEncoder, recent_rows
 from trtui.remote.wire_decode import WireDecoder
 from trtui.stats.snapshot import LatencyStats, LayerTable
 from trtui.stats.update import Update
-from trtui.summary import summary_dict
 from trtui.telemetry.sample import TelemetrySample
 
 UPDATES = demo_updates(2 * TOTAL_EVERY + 2)
@@ -291,7 +291,7 @@ def test_start_up_steps_cross_the_wire() -> None:
     """`trtui attach` shows the remote engine's running start-up step, and its JSON keeps the steps."""
     import dataclasses
 
-    from trtui.model import StartupStep
+    from trtui.core.model import StartupStep
 
     u = UPDATES[0]
     done = (StartupStep("CUDA context", 0.4), StartupStep("deserialize", 1.25, True))

@@ -18,11 +18,11 @@ import trtui.gpu.runtime.cuda_graphs as cuda_graphs
 import trtui.gpu.runtime.engine_session as engine_session
 import trtui.gpu.runtime.trt_module as trt_module
 import trtui.gpu.runtime.worker as worker_mod
-from trtui.errors import MissingDependency, UserError
+from trtui.common.errors import MissingDependency, UserError
+from trtui.core.options import RunOptions
 from trtui.gpu.build import build_measure
 from trtui.gpu.runtime.cuda_check import DeviceFacts
 from trtui.gpu.runtime.loop import InferenceLoop
-from trtui.options import RunOptions
 from trtui.sources.engine import open_engine_source
 
 

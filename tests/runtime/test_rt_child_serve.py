@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from trtui.model import SourceBatch, SourceInfo
-from trtui.options import RunOptions
-from trtui.reconfig import Reconfigured
+from trtui.core.model import SourceBatch, SourceInfo
+from trtui.core.options import RunOptions
+from trtui.core.reconfig import Reconfigured
 from trtui.sources import batch_codec as codec
 from trtui.sources import engine as engine_mod
 from trtui.sources import engine_child

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from trtui.errors import UserError
-from trtui.options import RunOptions
+from trtui.common.errors import UserError
+from trtui.core.options import RunOptions
 from trtui.sources.engine import open_engine_source
 from trtui.sources.engine_file import (
     HEADER_BYTES,
@@ -156,8 +156,8 @@ def test_open_engine_source_checks_options_and_file_without_gpu_imports(tmp_path
     code = f"""
 import sys
 from pathlib import Path
-from trtui.errors import UserError
-from trtui.options import RunOptions
+from trtui.common.errors import UserError
+from trtui.core.options import RunOptions
 from trtui.sources.engine import open_engine_source
 try:
     open_engine_source(Path({str(tmp_path / 'x.onnx')!r}), RunOptions())

@@ -17,10 +17,10 @@ import trtui.gpu.runtime.cuda_graphs as cuda_graphs
 import trtui.gpu.runtime.cupti_tracer as cupti_tracer
 import trtui.gpu.runtime.trt_module as trt_module
 import trtui.gpu.runtime.worker as worker_mod
+from trtui.core.kernel_records import KernelCapture, KernelRecord
+from trtui.core.model import SourceBatch
+from trtui.core.options import RunOptions
 from trtui.gpu.runtime.cuda_check import DeviceFacts
-from trtui.kernel_records import KernelCapture, KernelRecord
-from trtui.model import SourceBatch
-from trtui.options import RunOptions
 from trtui.sources.engine import open_engine_source
 
 ORDER: list[str] = []

@@ -22,8 +22,8 @@ import rt_fakes as fk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trtui.errors import UserError
-from trtui.model import (
+from trtui.common.errors import UserError
+from trtui.core.model import (
     DeviceSpec,
     EngineFacts,
     EngineIo,
@@ -36,7 +36,7 @@ from trtui.model import (
     TensorInfo,
     frozen_array,
 )
-from trtui.options import RunOptions
+from trtui.core.options import RunOptions
 from trtui.sources import batch_codec as codec
 from trtui.sources.engine import check_engine_request
 from trtui.sources.engine_process import EngineProcessSource
@@ -182,7 +182,7 @@ def test_a_child_that_dies_is_reported_with_its_signal(tmp_path: Path, in_child:
 PARENT = """
 import os, sys, time
 from pathlib import Path
-from trtui.options import RunOptions
+from trtui.core.options import RunOptions
 from trtui.sources.engine import check_engine_request
 from trtui.sources.engine_process import EngineProcessSource
 src = EngineProcessSource(check_engine_request(Path(sys.argv[1]), RunOptions()), RunOptions())
@@ -467,7 +467,7 @@ def test_reconfigure_goes_through_the_gpu_process(tmp_path: Path, in_child: None
 
 def test_kernel_captures_cross_the_process_boundary() -> None:
     """--kernels on an engine: the tracer runs in the GPU process, its records travel in the frames."""
-    from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
+    from trtui.core.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
 
     capture = KernelCapture(
         kernels=(KernelRecord("_Z4spinPf", 100, 250, 7, 11), KernelRecord("sm90_xmma_gemm", 260, 400, 7, 12)),
@@ -521,7 +521,7 @@ def test_every_run_fact_crosses_the_process_boundary() -> None:
     (kernels and whether profiled inferences were graphs were once dropped on the way)."""
     import dataclasses
 
-    from trtui.model import RunFacts, SourceInfo
+    from trtui.core.model import RunFacts, SourceInfo
     from trtui.sources.batch_codec import decode_info, encode_info
 
     values: dict[str, object] = {}

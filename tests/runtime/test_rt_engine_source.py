@@ -16,10 +16,10 @@ import trtui.gpu.runtime.cuda_check as cuda_check
 import trtui.gpu.runtime.cuda_graphs as cuda_graphs
 import trtui.gpu.runtime.trt_module as trt_module
 import trtui.gpu.runtime.worker as worker_mod
-from trtui.errors import MissingDependency, NoGpu, UserError
+from trtui.common.errors import MissingDependency, NoGpu, UserError
+from trtui.core.model import SourceBatch
+from trtui.core.options import RunOptions
 from trtui.gpu.runtime.cuda_check import DeviceFacts
-from trtui.model import SourceBatch
-from trtui.options import RunOptions
 from trtui.sources.engine import open_engine_source
 from trtui.sources.merge import merge_batches
 

@@ -9,10 +9,10 @@ from typing import Any
 import rt_fakes as fk
 from test_rt_loop import Profiled, Work
 
+from trtui.core.kernel_records import KernelCapture, KernelRecord
+from trtui.core.model import SourceBatch
 from trtui.gpu.runtime.loop import InferenceLoop
 from trtui.gpu.runtime.loop_types import Lane, LoopConfig
-from trtui.kernel_records import KernelCapture, KernelRecord
-from trtui.model import SourceBatch
 
 
 class FakeTracer:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import rt_fakes as fk
 
+from trtui.core.model import SourceBatch
 from trtui.gpu.runtime.loop import InferenceLoop
 from trtui.gpu.runtime.loop_types import Lane, LoopConfig, LoopError
-from trtui.model import SourceBatch
 
 
 @pytest.fixture(autouse=True)

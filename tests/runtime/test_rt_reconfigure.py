@@ -15,8 +15,8 @@ import trtui.gpu.runtime.cuda_check as cuda_check
 import trtui.gpu.runtime.cuda_graphs as cuda_graphs
 import trtui.gpu.runtime.trt_module as trt_module
 import trtui.gpu.runtime.worker as worker_mod
+from trtui.core.options import RunOptions
 from trtui.gpu.runtime.cuda_check import DeviceFacts
-from trtui.options import RunOptions
 from trtui.sources.engine import EngineSource, open_engine_source
 from trtui.sources.reconfigurable import DoesNotFit, can_reconfigure
 from trtui.sweep.plan import plan_points

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import rt_fakes as fk
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
+from trtui.core.model import SourceBatch
+from trtui.core.options import RunOptions
+from trtui.core.run_facts import worded
 from trtui.gpu.runtime.cuda_check import DeviceFacts
 from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
 from trtui.gpu.runtime.loop_types import LoopConfig
 from trtui.gpu.runtime.trt_module import TrtModule
 from trtui.gpu.runtime.worker import GpuWorker
-from trtui.model import SourceBatch
-from trtui.options import RunOptions
-from trtui.run_facts import worded
 from trtui.sources.merge import merge_batches
 
 FACTS = DeviceFacts(index=0, name="Fake GPU", compute_capability=(9, 0), total_memory=80 << 30,
@@ -99,7 +99,7 @@ def test_runs_and_describes_itself() -> None:
     assert (info.kind, info.label, info.simulated) == ("engine", "m.engine", False)
     assert info.trt_module == "tensorrt_lean" and info.trt_version == "11.4.0.106"
     assert info.device == "Fake GPU"
-    # the adapter gives facts; trtui.run_facts words them (the source does, in start())
+    # the adapter gives facts; trtui.core.run_facts words them (the source does, in start())
     assert info.mode is None and info.facts is not None
     f = info.facts
     assert (f.profile_every, f.profile_time_cap, f.cuda_graphs, f.transfers) == (10, 0.2, True, False)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trtui.errors import UserError
-from trtui.shapes import InputProfile, format_shape, parse_shapes, resolve_shapes
+from trtui.common.errors import UserError
+from trtui.engine_info.shapes import InputProfile, format_shape, parse_shapes, resolve_shapes
 
 
 def test_parse_several() -> None:

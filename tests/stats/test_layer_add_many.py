@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trtui.model import ProfiledIteration, frozen_array
+from trtui.core.model import ProfiledIteration, frozen_array
 from trtui.stats.layers import LayerAggregator
 from trtui.stats.sample_ring import RecentRows, SampleRing
 from trtui.stats.snapshot import LayerTable

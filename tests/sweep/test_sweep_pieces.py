@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sweep_support import point
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.sweep.analysis import best_under_budget, find_knee, frontier, verdict
 from trtui.sweep.plan import SweepPoint, parse_axis, parse_budget_ms, plan_points
 from trtui.sweep.plot import BEST, KNEE, render_plot

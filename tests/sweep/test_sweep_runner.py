@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trtui.model import SourceBatch, SourceInfo, frozen_array
+from trtui.core.model import SourceBatch, SourceInfo, frozen_array
 from trtui.sources.reconfigurable import DoesNotFit, Reconfigured, can_reconfigure
 from trtui.sweep.plan import plan_points
 from trtui.sweep.point import PointResult

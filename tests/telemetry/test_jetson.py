@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import telemetry_trees as trees
 
-from trtui.not_supported import NotSupported
+from trtui.common.not_supported import NotSupported
 from trtui.telemetry.fsread import Roots, parse_meminfo, read_float, read_int, read_text
 from trtui.telemetry.jetson import JetsonSysfs, pick_gpu_rail
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import telemetry_fake_nvml as fake
 
-from trtui.clock_reasons import decode_reasons, slowdown_reasons
+from trtui.common.not_supported import NotSupported
+from trtui.core.clock_reasons import decode_reasons, slowdown_reasons
 from trtui.gpu import nvml as nvml_mod
 from trtui.gpu.nvml import NvmlDevice
-from trtui.not_supported import NotSupported
 
 
 def test_no_driver() -> None:

@@ -14,9 +14,9 @@ import telemetry_fake_nvml as fake
 import telemetry_trees as trees
 
 from trtui.cli import main
+from trtui.common.not_supported import NotSupported
 from trtui.gpu import nvml as nvml_mod
 from trtui.gpu.nvml import NvmlDevice
-from trtui.not_supported import NotSupported
 from trtui.stats.energy import point_from_sample
 from trtui.telemetry.power_rails import describe_roles, rail_roles, read_rails
 from trtui.telemetry.report import format_table

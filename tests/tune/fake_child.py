@@ -2,7 +2,7 @@
 
     python fake_child.py MODE ENGINE [ARGS...]
 
-It speaks the same protocol and writes the engine the same way (`trtui.atomic.write_atomic`),
+It speaks the same protocol and writes the engine the same way (`trtui.common.atomic.write_atomic`),
 then misbehaves as MODE says: segfaults, gets SIGKILLed, hangs mid-write, leaves a grandchild holding
 its pipes, or prints canned builder log lines.
 """
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from trtui.atomic import partial_path, write_atomic
+from trtui.common.atomic import partial_path, write_atomic
 from trtui.tune import protocol
 
 

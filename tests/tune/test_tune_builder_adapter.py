@@ -123,7 +123,7 @@ def test_child_without_tensorrt() -> None:
 
 
 def test_shapes_pass_to_the_child_in_a_form_it_parses_back() -> None:
-    from trtui.shapes import parse_shapes
+    from trtui.engine_info.shapes import parse_shapes
 
     shapes = (("input", (1, 3, 224, 224)), ("in:0", (2, 77)))
     assert parse_shapes(format_shapes(shapes)) == shapes

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trtui.atomic import partial_path, write_atomic
+from trtui.common.atomic import partial_path, write_atomic
 from trtui.tune.attempt import BuildAttempt, BuildProgress
 from trtui.tune.plot import FAIL, LAT, MEM, render_plot
 from trtui.tune.progress import ProgressTracker

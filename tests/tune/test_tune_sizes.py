@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.tune.sizes import (
     GIB,
     KIB,

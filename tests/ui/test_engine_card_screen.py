@@ -8,7 +8,7 @@ from ui_driver import Driver
 
 from trtui.analysis.engine_card import engine_card
 from trtui.analysis.engine_view import EngineView
-from trtui.model import LayerInfo
+from trtui.core.model import LayerInfo
 from trtui.ui.engine_card_screen import EngineCardScreen, engine_card_view
 
 SIZE = (140, 45)

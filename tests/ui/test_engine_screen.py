@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.sources.engine import check_engine_request
 from trtui.sources.engine_process import EngineProcessSource
 from trtui.ui.app import TrtuiApp
@@ -120,7 +120,7 @@ async def test_the_header_says_which_start_up_step_runs(tmp_path: Path, engine: 
     counted = [float(m) for h in seen for m in re.findall(r"loading: deserialize (\d+\.\d) s…", h)]
     assert len(set(counted)) >= 3 and counted == sorted(counted)  # the seconds move on while it runs
     assert app.last_update is not None
-    from trtui.summary import summary_dict
+    from trtui.recording.summary import summary_dict
 
     steps = summary_dict(app.last_update)["startup"]
     assert [s["step"] for s in steps][-4:] == ["inspector", "first runs", "warm-up", "first profiled batch"]

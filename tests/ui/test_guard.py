@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 import trtui.ui
 from trtui.cli import main
-from trtui.errors import InternalError
+from trtui.common.errors import InternalError
 from trtui.ui.guard import GuardedApp, run_guarded
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from rich.console import Console
 from ui_driver import Driver, FakeClock
 
-from trtui.kernel_records import KernelCapture, KernelRecord
+from trtui.core.kernel_records import KernelCapture, KernelRecord
+from trtui.core.options import RunOptions
 from trtui.kernels.aggregate import KernelAggregator
 from trtui.kernels.attribute import attribute
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 from trtui.ui.details import DetailsScreen
 from trtui.ui.kernels_screen import OFF_HINT, KernelsScreen, kernels_view

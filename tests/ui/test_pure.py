@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from ui_driver import Driver
 
-from trtui import format as fmt
-from trtui.model import LayerInfo, SourceInfo, TensorInfo, frozen_array
+from trtui.common import format as fmt
+from trtui.core.model import LayerInfo, SourceInfo, TensorInfo, frozen_array
 from trtui.stats.groups import group_by_type
 from trtui.stats.snapshot import LayerTable, TrendPoint
 from trtui.telemetry.history import TelemetryEvent

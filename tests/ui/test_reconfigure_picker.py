@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input
 from ui_driver import Driver
 
-from trtui.session import Session
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource
 from trtui.ui.app import TrtuiApp
 from trtui.ui.reconfigure_screen import ReconfigureScreen, current_batch, parse_choice

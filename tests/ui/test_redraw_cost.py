@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from ui_driver import Driver
 
-from trtui import format as fmt
+from trtui.common import format as fmt
 from trtui.ui.app import TrtuiApp
 from trtui.ui.details import DetailsScreen
 from trtui.ui.layer_view import LayerView

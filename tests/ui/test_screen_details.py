@@ -56,7 +56,7 @@ async def test_focus_returns_to_the_table_after_an_export(
 
 
 def test_share_text_at_any_scale() -> None:
-    from trtui import format as fmt
+    from trtui.common import format as fmt
 
     assert [fmt.share(x) for x in (42.0, 2.345, 0.35, 0.01, 0.005, 0.0, float("nan"))] == [
         "42.0%", "2.3%", "0.35%", "0.01%", "<0.01%", "0%", "n/a"
@@ -124,8 +124,8 @@ def _tiny_recording(folder: Path) -> Path:
 
 
 async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
+    from trtui.pipeline.session import Session
     from trtui.recording.source import open_recording
-    from trtui.session import Session
     from trtui.ui.app import TrtuiApp
     from trtui.ui.key_bar import KeyBar
     from trtui.ui.panels import header_text, latency_text

@@ -10,7 +10,7 @@ from shared_support import missing_shared
 from textual.pilot import Pilot
 from ui_driver import Driver
 
-from trtui.session import Session
+from trtui.pipeline.session import Session
 from trtui.ui.app import TrtuiApp
 
 SIZES = [(80, 24), (160, 50)]

@@ -6,9 +6,9 @@ import asyncio
 import threading
 import time
 
-from trtui.model import SourceBatch, SourceInfo, StartupStep
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.core.model import SourceBatch, SourceInfo, StartupStep
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.sources.protocol import StartupListener
 from trtui.ui.app import TrtuiApp
 from trtui.ui.panels import HeaderBar

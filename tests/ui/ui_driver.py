@@ -4,8 +4,8 @@ conftest (a module of its own: `from conftest import ...` is ambiguous when seve
 
 from __future__ import annotations
 
-from trtui.options import RunOptions
-from trtui.session import Session
+from trtui.core.options import RunOptions
+from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
 from trtui.stats.update import Update
 from trtui.ui.app import TrtuiApp

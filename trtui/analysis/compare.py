@@ -18,8 +18,9 @@ from trtui.analysis.matching import match_layers
 from trtui.analysis.residuals import ResidualRow, residual_rows
 from trtui.analysis.run import RunData
 from trtui.analysis.run_energy import EnergyDelta, energy_deltas, energy_notices
-from trtui.analysis.views import UNKNOWN, layer_times, tactic_family
-from trtui.precision import layer_label
+from trtui.analysis.views import UNKNOWN, layer_times
+from trtui.core.precision import layer_label
+from trtui.core.tactic_family import tactic_family
 from trtui.stats.groups import layer_type
 from trtui.stats.snapshot import LatencyStats
 

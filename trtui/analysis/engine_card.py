@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from trtui.analysis.work import parameter_type, tensor_bytes, weight_bytes
-from trtui.model import DeviceSpec, EngineFacts, EngineIo, LayerInfo, TensorInfo
+from trtui.core.model import DeviceSpec, EngineFacts, EngineIo, LayerInfo, TensorInfo
 
 MB = 2**20
 _SKIP = frozenset(("NoOp", "Constant"))

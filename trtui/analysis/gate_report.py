@@ -8,8 +8,8 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from trtui import format as fmt
 from trtui.analysis.gate import SCHEMA, Check, GateResult
+from trtui.common import format as fmt
 from trtui.stats.energy_report import j_text
 
 MAX_LAYER_ROWS = 15  # per report: the failing layers, then the largest changes

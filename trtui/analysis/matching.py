@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import LayerInfo, base_name
+from trtui.core.model import LayerInfo, base_name
 
 InfoOf = Callable[[str], "LayerInfo | None"]
 

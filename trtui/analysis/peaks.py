@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trtui.model import DeviceSpec
+from trtui.core.model import DeviceSpec
 
 # FLOPs (ops) per clock per SM, dense; None: the architecture has no such math.
 Rates = dict[str, int | None]

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from trtui import format as fmt
 from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta, StatDelta
 from trtui.analysis.run import RunData
-from trtui.analysis.views import Analysis, GroupRow, tactic_family
-from trtui.format import share
+from trtui.analysis.views import Analysis, GroupRow
+from trtui.common import format as fmt
+from trtui.common.format import share
+from trtui.core.tactic_family import tactic_family
 
 NAME_WIDTH = 56
 

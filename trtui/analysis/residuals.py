@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from trtui.analysis.matching import Matching, layer_kind, node_names
-from trtui.model import LayerInfo
-from trtui.precision import layer_label
+from trtui.core.model import LayerInfo
+from trtui.core.precision import layer_label
 
 _ADD = re.compile(r"(?:^|[/_.])(?:add|sum|elementwise)(?:_?\d+)?\]?$", re.I)
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from trtui.analysis.peaks import DevicePeaks, Peak, layer_peak
 from trtui.analysis.work import LayerWork, layer_work
-from trtui.model import LayerInfo
-from trtui.precision import tactic_accumulation, tactic_precision
+from trtui.core.model import LayerInfo
+from trtui.core.precision import tactic_accumulation, tactic_precision
 
 
 @dataclass(frozen=True, slots=True)

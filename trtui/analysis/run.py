@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from trtui.analysis.run_energy import RunEnergy, energy_from_snapshot
-from trtui.model import DeviceSpec, EngineFacts, LayerInfo
+from trtui.core.model import DeviceSpec, EngineFacts, LayerInfo
 from trtui.stats.snapshot import LatencyStats, LayerTable
 
 if TYPE_CHECKING:

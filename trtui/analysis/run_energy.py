@@ -13,8 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trtui.errors import UserError
-from trtui.json_kind import json_kind
+from trtui.common.errors import UserError
+from trtui.common.json_kind import json_kind
 from trtui.stats.energy import SCOPES, EnergySnapshot
 
 

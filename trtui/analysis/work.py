@@ -36,7 +36,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trtui.model import LayerInfo, TensorInfo
+from trtui.core.model import LayerInfo, TensorInfo
 
 DTYPE_BYTES: dict[str, float] = {
     "FP32": 4, "TF32": 4, "FP16": 2, "BF16": 2, "INT8": 1, "UINT8": 1, "FP8": 1, "INT32": 4,

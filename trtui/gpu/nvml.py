@@ -1,7 +1,7 @@
 """NVML reads (nvidia-ml-py, module `pynvml`): the only place trtui imports pynvml.
 
 `NvmlDevice` answers one metric per method, in the telemetry probe convention
-(`trtui.not_supported`): a value, `None` for a transient failure (retry next sample), or
+(`trtui.common.not_supported`): a value, `None` for a transient failure (retry next sample), or
 `NotSupported` when NVML says so (NOT_SUPPORTED, FUNCTION_NOT_FOUND, NO_PERMISSION, a binding
 without the call), which the sampler caches per metric.
 
@@ -31,8 +31,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from trtui.clock_reasons import CLOCK_EVENT_REASONS, decode_reasons
-from trtui.not_supported import NotSupported
+from trtui.common.not_supported import NotSupported
+from trtui.core.clock_reasons import CLOCK_EVENT_REASONS, decode_reasons
 
 # NVML error codes (nvml.h), used when the module object does not carry the constants.
 _ERR_NOT_SUPPORTED = 3

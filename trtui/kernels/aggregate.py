@@ -14,88 +14,26 @@ import math
 import statistics
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 
-from trtui.kernels.attribute import METHOD_TEXT, Attribution, Method, attribute
+from trtui.core.model import ProfiledIteration
+from trtui.kernels.attribute import Attribution, Method, attribute
 from trtui.kernels.names import demangle_all, kernel_family, short_name
-from trtui.model import ProfiledIteration
+from trtui.kernels.snapshot_values import (
+    UNATTRIBUTED,
+    FamilyRow,
+    KernelRow,
+    KernelSnapshot,
+    LayerKernels,
+)
 
 MEDIAN_SAMPLES = 32
 REBUILD_FACTOR = 10.0  # rebuild the snapshot at most once per 10x its own cost (<= ~10% of a core)
 DEFAULT_WINDOW = 64
-UNATTRIBUTED = ""  # the layer key of kernels outside every layer
-
-
-@dataclass(frozen=True, slots=True)
-class KernelRow:
-    """One kernel (by name) within a layer, or across the engine (`layer` None)."""
-
-    raw_name: str  # as recorded (maybe mangled)
-    name: str  # demangled, full
-    short: str
-    family: str
-    layer: str | None
-    per_inference: float  # launches per inference
-    mean_ms: float  # per launch
-    median_ms: float  # per launch (recent launches)
-    total_ms: float  # per inference (= mean_ms x per_inference)
-    share_pct: float  # of the layer's profiler time (layer rows) or of all kernel time (engine rows)
-    layers: int = 1  # engine rows: in how many layers it ran
-
-
-@dataclass(frozen=True, slots=True)
-class LayerKernels:
-    layer: str
-    kernels: tuple[KernelRow, ...]  # largest total first
-    layer_ms: float | None  # the profiler's mean time of the layer (None: kernels outside layers)
-    kernel_sum_ms: float  # per inference
-    launches: float  # kernel launches per inference
-
-    @property
-    def gap_ms(self) -> float | None:
-        """Layer time not covered by its kernels (launch gaps, profiler events); can be negative
-        when kernels overlap."""
-        return None if self.layer_ms is None else self.layer_ms - self.kernel_sum_ms
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyRow:
-    family: str
-    kernels: int  # distinct kernel names
-    total_ms: float  # per inference
-    share_pct: float  # of all kernel time
-
-
-@dataclass(frozen=True, slots=True)
-class KernelSnapshot:
-    simulated: bool
-    method: Method  # of the latest capture
-    method_counts: tuple[tuple[str, int], ...]  # captures per method, in the window
-    captures: int  # in the window
-    total_captures: int  # since start
-    layers: tuple[LayerKernels, ...]  # engine order; the unattributed group (layer "") last
-    top: tuple[KernelRow, ...]  # engine-wide, largest total first
-    families: tuple[FamilyRow, ...]
-    kernel_sum_ms: float  # all kernels, per inference
-    cost_ms: float  # mean host cost of tracing per profiled inference (record + attribute + aggregate)
-    total_cost_s: float  # since start
-    dropped: int  # records the tracer lost, since start
-    _by_layer: Mapping[str, LayerKernels] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def method_text(self) -> str:
-        return METHOD_TEXT[self.method]
-
-    def for_layer(self, name: str) -> LayerKernels | None:
-        return self._by_layer.get(name)
-
-    @property
-    def unattributed(self) -> LayerKernels | None:
-        return self._by_layer.get(UNATTRIBUTED)
 
 
 class _Acc:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from trtui.kernel_records import KernelCapture, KernelRecord, NvtxRange
+from trtui.core.kernel_records import KernelCapture, KernelRecord, NvtxRange
 
 MAX_LOOKBACK = 256
 Method = Literal["nvtx", "stream order", "none"]

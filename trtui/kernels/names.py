@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
 
-from trtui.analysis.views import tactic_family
+from trtui.core.tactic_family import tactic_family
 
 SHORT_LIMIT = 60
 ELLIPSIS = "…"

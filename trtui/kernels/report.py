@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from trtui.json_kind import json_number
-from trtui.kernels.aggregate import KernelRow, KernelSnapshot, LayerKernels
+from trtui.common.json_kind import json_number
+from trtui.core.model import LayerInfo
 from trtui.kernels.names import distinct_short_names
-from trtui.model import LayerInfo
+from trtui.kernels.snapshot_values import KernelRow, KernelSnapshot, LayerKernels
 
 
 def is_fused_block(name: str, info: LayerInfo | None) -> bool:

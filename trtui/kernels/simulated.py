@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
-from trtui.model import LayerInfo
+from trtui.core.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
+from trtui.core.model import LayerInfo
 
 SIM_STREAM = 13
 SIM_THREAD = 4242

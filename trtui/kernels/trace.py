@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from trtui.atomic import write_text_atomic
+from trtui.common.atomic import write_text_atomic
 from trtui.kernels.attribute import Attribution
 from trtui.kernels.names import demangle_all, short_name
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from trtui.kernel_records import KernelCapture, NvtxRange
+from trtui.core.kernel_records import KernelCapture, NvtxRange
 
 
 class KernelTracer(Protocol):

@@ -1,7 +1,7 @@
 """trtexec interop: read, replay and write recordings in trtexec's formats.
 
 - `files`: reading a JSON file and recognising its kind by content;
-- `readers`: pure readers of the profile, times and metadata files (`trtui.layer_info` reads the
+- `readers`: pure readers of the profile, times and metadata files (`trtui.engine_info.layer_info` reads the
   layer info);
 - `loader.load_recording(path)`: a file and its siblings, or a folder, joined by layer name;
 - `source.open_recording(path) -> RecordingSource`: a recording (or trtui summary) as a source;

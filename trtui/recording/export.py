@@ -31,13 +31,13 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui import __version__
-from trtui import format as fmt
-from trtui.atomic import atomic_open, write_json_atomic, write_text_atomic
-from trtui.errors import UserError
-from trtui.layer_info_writer import layer_to_json
-from trtui.model import DeviceSpec, LayerInfo, SourceInfo
-from trtui.paths import check_output_folder
+from trtui.common import format as fmt
+from trtui.common.atomic import atomic_open, write_json_atomic, write_text_atomic
+from trtui.common.errors import UserError
+from trtui.common.paths import check_output_folder
+from trtui.common.version import __version__
+from trtui.core.model import DeviceSpec, LayerInfo, SourceInfo
+from trtui.engine_info.layer_info_writer import layer_to_json
 from trtui.recording.files import recording_stem
 from trtui.recording.roundtrip import export_section
 from trtui.stats.energy_report import energy_dict

@@ -19,8 +19,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from trtui.errors import UserError
-from trtui.paths import read_error, require_input
+from trtui.common.errors import UserError
+from trtui.common.paths import read_error, require_input
 
 FileKind = Literal[
     "profile", "layer_info", "times", "profile_metadata", "build_metadata", "device_metadata", "summary"

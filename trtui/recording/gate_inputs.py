@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from trtui.analysis.gate import GateRun
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.recording.files import detect_kind, read_json
 from trtui.recording.loader import Recording, load_recording, require_complete
 from trtui.recording.readers import MAX_NUMBER

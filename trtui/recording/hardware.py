@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from trtui.model import DeviceSpec, EngineFacts, EngineIo
+from trtui.core.model import DeviceSpec, EngineFacts, EngineIo
 from trtui.recording.loader import Recording
 
 

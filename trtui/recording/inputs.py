@@ -9,8 +9,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from trtui.errors import UserError
-from trtui.paths import require_input
+from trtui.common.errors import UserError
+from trtui.common.paths import require_input
 from trtui.recording.files import detect_kind, read_json
 from trtui.recording.loader import Recording, load_recording
 from trtui.recording.summary_reader import SummaryDoc, parse_summary

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from trtui.errors import UserError
-from trtui.layer_info import LayerInfoDoc, parse_layer_info
-from trtui.model import LayerInfo, LayerSummaryTable, base_name, frozen_array
+from trtui.common.errors import UserError
+from trtui.core.model import LayerInfo, LayerSummaryTable, base_name, frozen_array
+from trtui.engine_info.layer_info import LayerInfoDoc, parse_layer_info
 from trtui.recording.files import (
     CONTENT_KINDS,
     KIND_WORDS,

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.errors import UserError
-from trtui.json_kind import json_kind
-from trtui.model import PROFILE_SUFFIX, FloatArray, IntArray, frozen_array
+from trtui.common.errors import UserError
+from trtui.common.json_kind import json_kind
+from trtui.core.model import PROFILE_SUFFIX, FloatArray, IntArray, frozen_array
 
 
 def profile_index(name: str) -> int:

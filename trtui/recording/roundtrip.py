@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trtui.model import LayerSummaryTable, frozen_array
+from trtui.core.model import LayerSummaryTable, frozen_array
 
 if TYPE_CHECKING:
     from trtui.stats.update import Update

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from trtui.analysis.run import RunData, infos_by_name
 from trtui.analysis.run_energy import RunEnergy, energy_from_block
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.recording.hardware import recording_engine_facts, recording_hardware
 from trtui.recording.inputs import SummaryFile, load_input
 from trtui.recording.loader import Recording, require_complete

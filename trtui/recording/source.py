@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import LayerSummaryTable, RunFacts, SourceBatch, SourceInfo, frozen_array, precision_mix
+from trtui.core.model import LayerSummaryTable, RunFacts, SourceBatch, SourceInfo, frozen_array, precision_mix
+from trtui.core.run_facts import mode_line
 from trtui.recording.hardware import recording_engine_facts, recording_hardware
 from trtui.recording.inputs import SummaryFile, load_input
 from trtui.recording.loader import Recording
 from trtui.recording.roundtrip import read_back, recorded_latency
 from trtui.recording.summary_reader import SummaryDoc
-from trtui.run_facts import mode_line
 
 _SHAPE_SPEC = re.compile(r"([^,=\s][^,=]*)=(\d+(?:x\d+)*)")
 
@@ -45,7 +45,7 @@ def _shapes(rec: Recording) -> tuple[tuple[str, tuple[int, ...]], ...]:
 
 
 def _facts(rec: Recording, streams: int, aux: int) -> RunFacts | None:
-    """How the recorded run measured, as far as the recording says (worded by trtui.run_facts)."""
+    """How the recorded run measured, as far as the recording says (worded by trtui.core.run_facts)."""
     if rec.run_meta is None:
         if rec.profile is not None or rec.times is not None:
             return RunFacts(recorded_by="trtexec", streams=streams, aux_streams=aux)

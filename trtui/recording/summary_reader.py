@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from trtui.errors import UserError
-from trtui.json_kind import json_kind
-from trtui.model import LayerInfo, frozen_array
-from trtui.precision import split_label
+from trtui.common.errors import UserError
+from trtui.common.json_kind import json_kind
+from trtui.core.model import LayerInfo, frozen_array
+from trtui.core.precision import split_label
 from trtui.recording.files import SUMMARY_SCHEMA_PREFIX
 from trtui.recording.readers import MAX_COUNT, MAX_NUMBER, dedupe_names
 from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable

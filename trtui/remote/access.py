@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 TOKEN_ENV = "TRTUI_TOKEN"
 MIN_TOKEN = 16

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from contextlib import suppress
 from urllib.parse import urlsplit
 
-from trtui.errors import UserError
-from trtui.model import SourceInfo, frozen_array
-from trtui.reconfig import Reconfigured
+from trtui.common.errors import UserError
+from trtui.core.model import SourceInfo, frozen_array
+from trtui.core.reconfig import Reconfigured
 from trtui.remote.checks import WireError
 from trtui.remote.wire_decode import WireDecoder
 from trtui.stats.snapshot import LatencyStats, LayerTable, ProfileSnapshot

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from trtui import format as fmt
+from trtui.common import format as fmt
 from trtui.stats.update import Update
 
 # The numbers a glance needs come first, so that an 80-column terminal shows device, state, p50,

@@ -35,8 +35,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from trtui import format as fmt
-from trtui.model import SourceBatch, SourceInfo
+from trtui.common import format as fmt
+from trtui.core.model import SourceBatch, SourceInfo
 from trtui.sources.protocol import ProfileSource
 from trtui.stats.update import Update
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from trtui.json_kind import json_number
-from trtui.model import LayerInfo, SourceInfo, TensorInfo
+from trtui.common.json_kind import json_number
+from trtui.core.model import LayerInfo, SourceInfo, TensorInfo
 from trtui.stats.snapshot import LAYER_STAT_COLUMNS, LatencyStats, LayerTable, ProfileSnapshot, TrendPoint
 from trtui.stats.update import Update
 from trtui.telemetry.history import TelemetryEvent

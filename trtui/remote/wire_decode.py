@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from trtui.model import DeviceSpec, LayerInfo, RunFacts, SourceInfo, StartupStep, TensorInfo
+from trtui.core.model import DeviceSpec, LayerInfo, RunFacts, SourceInfo, StartupStep, TensorInfo
 from trtui.remote import checks as c
 from trtui.remote.checks import WireError
 from trtui.remote.wire import (

@@ -17,8 +17,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
-from trtui.model import (
+from trtui.core.kernel_records import KernelCapture, KernelRecord, LaunchCall, NvtxRange
+from trtui.core.model import (
     DeviceSpec,
     EngineFacts,
     EngineIo,

@@ -17,15 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from trtui.errors import UserError
-from trtui.model import SourceBatch, SourceInfo, StartupStep
-from trtui.options import RunOptions
-from trtui.reconfig import DoesNotFit, Reconfigured
-from trtui.run_facts import worded
+from trtui.common.errors import UserError
+from trtui.core.model import SourceBatch, SourceInfo, StartupStep
+from trtui.core.options import RunOptions
+from trtui.core.reconfig import DoesNotFit, Reconfigured
+from trtui.core.run_facts import worded
+from trtui.core.startup_steps import StepTimer
 from trtui.sources.engine_file import EngineFile, inspect_engine_file, read_plan
 from trtui.sources.merge import merge_batches
 from trtui.sources.protocol import ProfileSource, StartupListener
-from trtui.startup import StepTimer
 
 MAX_STREAMS = 64
 

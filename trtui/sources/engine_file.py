@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from trtui.errors import UserError
-from trtui.paths import read_error, require_input
+from trtui.common.errors import UserError
+from trtui.common.paths import read_error, require_input
 
 PLAN_MAGICS: tuple[bytes, ...] = (b"ftrt", b"ptrt")
 # Which TensorRT family writes each tag (the major versions, for messages).

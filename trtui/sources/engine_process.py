@@ -22,15 +22,15 @@ from collections import deque
 from dataclasses import asdict, replace
 from typing import IO, Any
 
-from trtui.errors import UserError
-from trtui.model import SourceBatch, SourceInfo, StartupStep
-from trtui.options import RunOptions
-from trtui.reconfig import DoesNotFit, Reconfigured
+from trtui.common.errors import UserError
+from trtui.core.model import SourceBatch, SourceInfo, StartupStep
+from trtui.core.options import RunOptions
+from trtui.core.reconfig import DoesNotFit, Reconfigured
+from trtui.core.startup_steps import StepTimer
 from trtui.sources import batch_codec as codec
 from trtui.sources.engine_file import EngineFile
 from trtui.sources.merge import merge_batches
 from trtui.sources.protocol import StartupListener
-from trtui.startup import StepTimer
 
 STOP_WAIT_S = 1.0  # how long the child gets to stop by itself before it is terminated
 STDERR_LINES = 20

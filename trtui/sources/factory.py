@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trtui.errors import UserError
-from trtui.options import RunOptions
-from trtui.paths import read_error, require_input
+from trtui.common.errors import UserError
+from trtui.common.paths import read_error, require_input
+from trtui.core.options import RunOptions
 from trtui.sources.protocol import ProfileSource
 from trtui.telemetry.sample import TelemetrySource
 

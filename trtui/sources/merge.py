@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from trtui.model import ProfiledIteration, SourceBatch, StartupStep, frozen_array
+from trtui.core.model import ProfiledIteration, SourceBatch, StartupStep, frozen_array
 
 
 def merge_batches(pieces: Sequence[SourceBatch], t: float) -> SourceBatch:

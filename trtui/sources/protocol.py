@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from trtui.model import SourceBatch, SourceInfo, StartupStep
+from trtui.core.model import SourceBatch, SourceInfo, StartupStep
 
 StartupListener = Callable[[tuple[StartupStep, ...]], None]
 

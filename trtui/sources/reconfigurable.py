@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from trtui.model import SourceBatch, SourceInfo
-from trtui.reconfig import DoesNotFit, FitProblem, Reconfigured
+from trtui.core.model import SourceBatch, SourceInfo
+from trtui.core.reconfig import DoesNotFit, FitProblem, Reconfigured
 
 __all__ = ["DoesNotFit", "FitProblem", "ReconfigurableSource", "Reconfigured", "can_reconfigure"]
 

@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trtui.kernels.simulated import SimulatedKernels
-from trtui.model import (
+from trtui.core.model import (
     DeviceSpec,
     ProfiledIteration,
     RunFacts,
@@ -24,9 +23,10 @@ from trtui.model import (
     StartupStep,
     frozen_array,
 )
-from trtui.options import RunOptions
-from trtui.reconfig import DoesNotFit, Reconfigured
-from trtui.run_facts import mode_line
+from trtui.core.options import RunOptions
+from trtui.core.reconfig import DoesNotFit, Reconfigured
+from trtui.core.run_facts import mode_line
+from trtui.kernels.simulated import SimulatedKernels
 from trtui.sources import simulated_scaling as scaling
 from trtui.sources.simulated_engine import BATCH, SimLayer, layer_costs, resnet50_layers, scaled_layers
 from trtui.telemetry.sample import TelemetrySample

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import LayerInfo, TensorInfo
-from trtui.precision import with_rule
+from trtui.core.model import LayerInfo, TensorInfo
+from trtui.core.precision import with_rule
 
 EFFECTIVE_TFLOPS = 120.0  # FP16 tensor-core rate a well-tuned conv reaches (H100-like)
 EFFECTIVE_GBPS = 1800.0  # memory bandwidth memory-bound layers reach

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from trtui.rail_roles import RailRoles, rail_roles
+from trtui.core.rail_roles import RailRoles, rail_roles
 from trtui.telemetry.sample import TelemetrySample
 
 MIN_WINDOW_S = 1.0

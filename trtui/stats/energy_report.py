@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from trtui.json_kind import json_number
+from trtui.common.json_kind import json_number
 from trtui.stats.energy import EnergyFigure, EnergySnapshot
 
 ENERGY_SCHEMA = "trtui.energy/1"

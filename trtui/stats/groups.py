@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import LayerInfo, frozen_array
+from trtui.core.model import LayerInfo, frozen_array
 from trtui.stats.snapshot import LayerTable
 
 UNKNOWN_TYPE = "(unknown type)"

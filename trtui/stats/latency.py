@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from trtui.model import FloatArray, SourceBatch, frozen_array
+from trtui.core.model import FloatArray, SourceBatch, frozen_array
 from trtui.stats.percentiles import summary_percentiles
 from trtui.stats.snapshot import LatencyStats
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import FloatArray, IntArray, LayerSummaryTable, ProfiledIteration, frozen_array
+from trtui.core.model import FloatArray, IntArray, LayerSummaryTable, ProfiledIteration, frozen_array
 from trtui.stats.percentiles import min_samples_for
 from trtui.stats.sample_ring import HARD_MAX_CELLS, MAX_CELLS, RecentRows, SampleRing, ring_rows
 from trtui.stats.sample_stats import OrderStats, SortBuffer, moments_over, order_stats, valid_counts

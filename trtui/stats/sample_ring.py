@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import FloatArray
+from trtui.core.model import FloatArray
 
 MIN_ROWS = 128
 MAX_CELLS = 2_000_000

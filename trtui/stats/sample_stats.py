@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trtui.model import FloatArray, IntArray
+from trtui.core.model import FloatArray, IntArray
 from trtui.stats.percentiles import trtexec_indices
 from trtui.stats.sample_ring import F32Array
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import FloatArray, IntArray
+from trtui.core.model import FloatArray, IntArray
 
 
 class SinceStart:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from trtui.model import FloatArray, IntArray, SourceInfo, StartupStep, frozen_array
+from trtui.core.model import FloatArray, IntArray, SourceInfo, StartupStep, frozen_array
 
 if TYPE_CHECKING:
-    from trtui.kernels.aggregate import KernelSnapshot
+    from trtui.kernels.snapshot_values import KernelSnapshot
 
 RunState = Literal["starting", "running", "paused", "finished", "error"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from trtui.model import StartupStep
+from trtui.core.model import StartupStep
 
 
 class StartupTracker:

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from trtui.format import ms
+from trtui.common.format import ms
 from trtui.sweep.point import PointResult
 
 DEFAULT_KNEE_GAIN = 0.10  # a step must buy more than 10% throughput to be worth its p99

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 MAX_VALUE = 1 << 20  # a batch (or stream count) beyond this is a typo
 MAX_POINTS = 256

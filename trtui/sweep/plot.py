@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from trtui.format import ms
+from trtui.common.format import ms
 from trtui.sweep.analysis import Verdict
 from trtui.sweep.point import PointResult
 

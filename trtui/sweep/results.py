@@ -1,6 +1,6 @@
 """A sweep's result: the points, the knee and the best point, as a table, JSON and CSV.
 
-Files are written atomically (`trtui.atomic`), so a Ctrl-C or a crash never leaves half a file;
+Files are written atomically (`trtui.common.atomic`), so a Ctrl-C or a crash never leaves half a file;
 a cancelled sweep writes the points measured so far.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from trtui import format as fmt
-from trtui.atomic import write_json_atomic, write_text_atomic
-from trtui.format import ms
+from trtui.common import format as fmt
+from trtui.common.atomic import write_json_atomic, write_text_atomic
+from trtui.common.format import ms
 from trtui.sweep.analysis import Verdict, verdict
 from trtui.sweep.plan import SweepPoint
 from trtui.sweep.point import STATUS_TEXT, PointResult

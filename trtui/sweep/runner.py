@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.errors import UserError
-from trtui.model import SourceBatch
+from trtui.common.errors import UserError
+from trtui.core.model import SourceBatch
 from trtui.sources.reconfigurable import DoesNotFit, ReconfigurableSource, Reconfigured
 from trtui.sweep.plan import SweepPoint
 from trtui.sweep.point import PointResult, does_not_fit, failed, is_stable, summarize

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from trtui.clock_reasons import slowdown_reasons
+from trtui.core.clock_reasons import slowdown_reasons
 from trtui.telemetry.sample import TelemetrySample
 
 # Sample fields kept as series, in display order.

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from trtui.not_supported import NotSupported
+from trtui.common.not_supported import NotSupported
 from trtui.telemetry.fsread import (
     Roots,
     list_dir,

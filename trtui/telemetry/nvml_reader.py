@@ -1,7 +1,7 @@
 """What the telemetry sampler needs from an NVML reader (`trtui.gpu.nvml.NvmlDevice` implements it).
 
 The sampler gets its reader injected by the composition root (`trtui.sources.factory`), so that
-telemetry never imports the GPU package. Each metric method follows `trtui.not_supported`: a
+telemetry never imports the GPU package. Each metric method follows `trtui.common.not_supported`: a
 value, `None` for a transient failure, or `NotSupported` when this GPU will never answer.
 """
 

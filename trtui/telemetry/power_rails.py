@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from trtui.rail_roles import NESTED_RAILS, RailRoles, Rails, describe_roles, rail_roles
+from trtui.core.rail_roles import NESTED_RAILS, RailRoles, Rails, describe_roles, rail_roles
 from trtui.telemetry.fsread import Roots, list_dir, read_float, read_text
 
 __all__ = [

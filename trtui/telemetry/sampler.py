@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from trtui.not_supported import NotSupported
+from trtui.common.not_supported import NotSupported
 from trtui.telemetry.fsread import Roots
 from trtui.telemetry.jetson import JetsonSysfs, gpu_zone_temp, pick_gpu_rail
 from trtui.telemetry.nvml_reader import NvmlReader

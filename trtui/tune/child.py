@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from trtui.atomic import partial_path
+from trtui.common.atomic import partial_path
 from trtui.tune import protocol
 from trtui.tune.attempt import BuildAttempt, BuildLog, CancelFlag, EventSink, LogSummary, Outcome, null_sink
 from trtui.tune.logclass import LogLine, classify_failure, classify_line, success_note, summarize

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.tune.sizes import MIB, Pool, format_size
 
 DEFAULT_TOLERANCE = 0.03  # within 3% of the best latency seen

@@ -19,8 +19,8 @@ Shapes = tuple[tuple[str, tuple[int, ...]], ...]
 
 
 def format_shapes(shapes: Shapes) -> str:
-    """trtexec's `--shapes` text for `trtui.shapes.parse_shapes` in the child (names with ':' or ','
-    quoted)."""
+    """trtexec's `--shapes` text for `trtui.engine_info.shapes.parse_shapes` in the child (names with
+    ':' or ',' quoted)."""
     parts = []
     for name, dims in shapes:
         shown = f"'{name}'" if (":" in name or "," in name) else name

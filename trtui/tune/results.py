@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from trtui import __version__
+from trtui.common.version import __version__
 from trtui.tune.attempt import OUTCOME_LABELS, BuildAttempt
 from trtui.tune.plan import TunePlan
 from trtui.tune.search import best_latency, window

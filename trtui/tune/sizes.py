@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 KIB = 1024
 MIB = 1024 * KIB

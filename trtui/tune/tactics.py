@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 _ITEM = re.compile(r"^([+-])([A-Za-z][A-Za-z0-9_]*)$")
 

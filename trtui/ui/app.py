@@ -35,11 +35,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from trtui import format as fmt
-from trtui.errors import UserError
-from trtui.feed import UpdateFeed
+from trtui.common import format as fmt
+from trtui.common.errors import UserError
+from trtui.common.signals import arm_exit_watchdog
+from trtui.pipeline.update_feed import UpdateFeed
 from trtui.remote.wire_decode import DROPPED_NOTICE
-from trtui.signals import arm_exit_watchdog
 from trtui.stats.update import Update
 from trtui.ui.cell_diff import CellOutput
 from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_details

@@ -19,10 +19,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from trtui import format as fmt
 from trtui.analysis.compare import Comparison, GroupDelta, LayerDelta, OneSided
 from trtui.analysis.report import clip, ms, pct, signed
-from trtui.analysis.views import tactic_family
+from trtui.common import format as fmt
+from trtui.core.tactic_family import tactic_family
 from trtui.ui.guard import GuardedApp, run_guarded
 
 _NUMERIC = re.compile(r"^([+-]?\d[\d.]*%?|n/a)$")

@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
-from trtui import format as fmt
-from trtui.model import LayerInfo, SourceInfo, TensorInfo
-from trtui.precision import layer_label
+from trtui.common import format as fmt
+from trtui.core.model import LayerInfo, SourceInfo, TensorInfo
+from trtui.core.precision import layer_label
 from trtui.stats.update import Update
 from trtui.ui.kernels_screen import kernel_section
 from trtui.ui.layer_view import LayerView

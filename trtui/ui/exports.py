@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trtui.atomic import write_text_atomic
-from trtui.errors import UserError
+from trtui.common.atomic import write_text_atomic
+from trtui.common.errors import UserError
 from trtui.stats.update import Update
 
 FUNCTIONS = (("csv", "write_layers_csv"), ("recording", "export_recording"))

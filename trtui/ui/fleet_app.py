@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from trtui import format as fmt
+from trtui.common import format as fmt
 from trtui.remote.feed import RemoteFeed
 from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row, problem_lines
 from trtui.stats.update import Update

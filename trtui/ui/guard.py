@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from rich.console import Console
 from textual.app import App
 
-from trtui.errors import InternalError
-from trtui.format import one_line
+from trtui.common.errors import InternalError
+from trtui.common.format import one_line
 
 ResultT = TypeVar("ResultT")
 DEBUG_ENV = "TRTUI_DEBUG"

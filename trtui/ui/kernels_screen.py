@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
-from trtui import format as fmt
-from trtui.kernels.aggregate import KernelSnapshot, LayerKernels
+from trtui.common import format as fmt
 from trtui.kernels.names import distinct_short_names
+from trtui.kernels.snapshot_values import KernelSnapshot, LayerKernels
 from trtui.ui.live_text import LiveText
 
 OFF_HINT = (

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.model import LayerInfo
-from trtui.precision import layer_label
+from trtui.core.model import LayerInfo
+from trtui.core.precision import layer_label
 from trtui.stats.groups import layer_type
 from trtui.stats.snapshot import LayerTable
 

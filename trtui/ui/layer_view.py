@@ -23,9 +23,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from trtui import format as fmt
-from trtui.model import LayerInfo
-from trtui.precision import layer_label
+from trtui.common import format as fmt
+from trtui.core.model import LayerInfo
+from trtui.core.precision import layer_label
 from trtui.stats.groups import group_by_type, layer_type
 from trtui.stats.snapshot import LayerTable
 from trtui.ui.grouping import baseline_array, change_pct

@@ -19,7 +19,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from trtui import format as fmt
+from trtui.common import format as fmt
 from trtui.stats.snapshot import ProfileSnapshot, TrendPoint
 from trtui.stats.update import Update
 from trtui.telemetry.history import TelemetryEvent

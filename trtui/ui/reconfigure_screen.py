@@ -17,10 +17,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from trtui.errors import UserError
-from trtui.feed import UpdateFeed
-from trtui.model import SourceInfo
-from trtui.reconfig import DoesNotFit
+from trtui.common.errors import UserError
+from trtui.core.model import SourceInfo
+from trtui.core.reconfig import DoesNotFit
+from trtui.pipeline.update_feed import UpdateFeed
 
 Choice = tuple[int | None, int | None]  # (batch or None to keep, streams or None to keep)
 MAX_STREAMS = 64

@@ -6,7 +6,7 @@ A base of the live app (`trtui.ui.app.TrtuiApp`), above the table's keys (`Table
 
 from __future__ import annotations
 
-from trtui.feed import UpdateFeed
+from trtui.pipeline.update_feed import UpdateFeed
 from trtui.ui.details import LayerHistory
 from trtui.ui.table_keys import TableKeys
 

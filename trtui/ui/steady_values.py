@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui import format as fmt
+from trtui.common import format as fmt
 from trtui.stats.snapshot import LayerTable
 from trtui.ui.sticky_sort import noise
 

@@ -226,7 +226,7 @@ def run_sweep_app(runner: SweepRunner) -> SweepResult:
     app = SweepApp(runner)
     result = run_guarded(app)
     if app.error is not None:
-        from trtui.errors import UserError
+        from trtui.common.errors import UserError
 
         raise UserError(app.error)
     return result if result is not None else runner.result("cancelled")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 
-from trtui import format as fmt
+from trtui.common import format as fmt
 
 # Styles use the 16 ANSI colours (readable on 16-colour terminals; Textual maps them up elsewhere).
 PLAIN = Style()

@@ -96,7 +96,7 @@ def time_like_a_live_run(
     from trtui.gpu.runtime.loop_types import LoopConfig
     from trtui.gpu.runtime.trt_module import TrtModule
     from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
-    from trtui.options import RunOptions
+    from trtui.core.options import RunOptions
 
     options = RunOptions(shapes=tuple(shapes.items()), streams=1, transfers=False, cuda_graph=True,
                          profile_every=0, device=device)

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trtui.atomic import write_atomic
+from trtui.common.atomic import write_atomic
 from trtui.gpu.build.build_measure import MEASURE_ENV, MEASURE_S, measure
 from trtui.tune import protocol
 from trtui.tune.tactics import apply_tactic_sources, parse_tactic_sources
@@ -217,8 +217,8 @@ def _dims_text(dims: Any) -> str:
 
 
 def build(args: argparse.Namespace) -> int:
-    from trtui.errors import UserError
-    from trtui.shapes import parse_shapes
+    from trtui.common.errors import UserError
+    from trtui.engine_info.shapes import parse_shapes
 
     trt, version = full_tensorrt()
     if trt is None:

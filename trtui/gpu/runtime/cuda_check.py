@@ -11,7 +11,7 @@ import ctypes
 import ctypes.util
 from dataclasses import dataclass
 
-from trtui.errors import NoGpu, UserError
+from trtui.common.errors import NoGpu, UserError
 
 _LIBS = ("libcuda.so.1", "libcuda.so", "nvcuda.dll")
 

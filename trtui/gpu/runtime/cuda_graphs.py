@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trtui.errors import MissingDependency
+from trtui.common.errors import MissingDependency
 
 
 class GraphCaptureError(Exception):

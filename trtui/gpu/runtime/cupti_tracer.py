@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-from trtui.kernel_records import KernelCapture, KernelRecord, LaunchCall
+from trtui.core.kernel_records import KernelCapture, KernelRecord, LaunchCall
 from trtui.kernels.tracer import MarkerEvent, pair_markers
 
 INJECTION_VAR = "NVTX_INJECTION64_PATH"

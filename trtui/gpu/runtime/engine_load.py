@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.gpu.runtime.load_errors import explain_load_failure, plan_family_mismatch
 from trtui.gpu.runtime.trt_logger import WARNING, LogStore, make_logger
 from trtui.gpu.runtime.trt_module import TrtModule

@@ -8,7 +8,7 @@ completed. The timing contexts never have a profiler, so CUDA graphs capture the
 
 The session's `SourceInfo` carries facts, not wording: `SourceInfo.facts` (a `RunFacts`: profiling
 interval and cap, CUDA graphs and why not, transfers, streams, I/O bytes, Ultralytics metadata) with
-`mode` left None; `trtui.run_facts.worded` writes the mode line and the notes (the source calls it).
+`mode` left None; `trtui.core.run_facts.worded` writes the mode line and the notes (the source calls it).
 
 Every TensorRT name used here is listed in `TRT_NAMES_USED`; the contract test checks them against
 the real lean bindings. Names only the full module has are in `TRT_FULL_ONLY_NAMES` and are
@@ -26,7 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
+from trtui.core.model import (
+    DeviceSpec,
+    EngineFacts,
+    EngineIo,
+    RunFacts,
+    SourceBatch,
+    SourceInfo,
+    precision_mix,
+)
+from trtui.core.options import RunOptions
+from trtui.core.run_facts import ultralytics_facts
+from trtui.core.startup_steps import StepTimer, no_steps
+from trtui.engine_info.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
 from trtui.gpu.runtime.cuda_check import DeviceFacts
 from trtui.gpu.runtime.engine_load import load_engine
 from trtui.gpu.runtime.engine_tensors import (
@@ -47,11 +60,6 @@ from trtui.gpu.runtime.trt_logger import WARNING
 from trtui.gpu.runtime.trt_module import TrtModule
 from trtui.gpu.runtime.worker import Holder, Resources, Session
 from trtui.kernels.tracer import KernelTracer
-from trtui.model import DeviceSpec, EngineFacts, EngineIo, RunFacts, SourceBatch, SourceInfo, precision_mix
-from trtui.options import RunOptions
-from trtui.run_facts import ultralytics_facts
-from trtui.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
-from trtui.startup import StepTimer, no_steps
 
 TRT_NAMES_USED: tuple[str, ...] = (
     "__version__",
@@ -369,7 +377,7 @@ def build_engine_session(
         trt_version=req.trt.version,
         precision=precision_mix(layers),
         shapes=shapes,
-        mode=None,  # worded from `facts` by trtui.run_facts (the source does it)
+        mode=None,  # worded from `facts` by trtui.core.run_facts (the source does it)
         streams=n_streams,
         aux_streams=aux,
         layers=layers,
@@ -384,7 +392,7 @@ def build_engine_session(
 
 def _run_facts(req: EngineRequest, cfg: LoopConfig, loop: InferenceLoop, graph_note: str | None,
                profiled: bool, n_streams: int, aux: int, io_bytes: int) -> RunFacts:
-    """What this run does, as facts (trtui.run_facts words them)."""
+    """What this run does, as facts (trtui.core.run_facts words them)."""
     opts = req.options
     every = max(0, int(cfg.profile_every))
     graphs_off = None

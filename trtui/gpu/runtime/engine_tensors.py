@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.gpu.runtime.io_buffers import IoBuffers, TensorSpec, make_output_allocator
 from trtui.gpu.runtime.worker import Holder
 

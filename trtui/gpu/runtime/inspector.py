@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from trtui.core.model import LayerInfo
+from trtui.engine_info.layer_info import parse_layer_info
 from trtui.gpu.runtime.trt_module import TrtModule
-from trtui.layer_info import parse_layer_info
-from trtui.model import LayerInfo
 
 NO_INSPECTOR = (
     "layer types and tactics need the full TensorRT module (the lean runtime has no engine inspector)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 _VERSION_GOT = re.compile(r"expecting library version ([\w.]+) got ([\w.]*)")
 _SER_VERSION = re.compile(r"Current Version: (\d+), Serialized Engine Version: (\d+)")

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from trtui.core.model import ProfiledIteration, SourceBatch, frozen_array
+from trtui.core.startup_steps import StepTimer
 from trtui.gpu.runtime.loop_graphs import LoopGraphs, launch_plan
 from trtui.gpu.runtime.loop_profiling import ProfileScheduler
 from trtui.gpu.runtime.loop_types import (
@@ -41,8 +43,6 @@ from trtui.gpu.runtime.loop_types import (
     ProfiledWork,
 )
 from trtui.kernels.tracer import KernelTracer
-from trtui.model import ProfiledIteration, SourceBatch, frozen_array
-from trtui.startup import StepTimer
 
 
 class InferenceLoop:

@@ -27,10 +27,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from trtui.core.kernel_records import KernelCapture
+from trtui.core.model import ProfiledIteration, frozen_array
 from trtui.gpu.runtime.loop_types import GraphBackend, Lane, LoopConfig, LoopError, LoopStats, ProfiledWork
-from trtui.kernel_records import KernelCapture
 from trtui.kernels.tracer import KernelTracer
-from trtui.model import ProfiledIteration, frozen_array
 
 Call = Callable[[Callable[[], bool]], "bool | str"]
 

@@ -17,14 +17,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from trtui.batch_shapes import BatchDoesNotFit, batch_of, shapes_for_batch
-from trtui.errors import UserError
+from trtui.common.errors import UserError
+from trtui.core.reconfig import DoesNotFit, Reconfigured
+from trtui.engine_info.batch_shapes import BatchDoesNotFit, batch_of, shapes_for_batch
+from trtui.engine_info.shapes import InputProfile, ShapeList
 from trtui.gpu.runtime.io_buffers import IoBuffers, TensorSpec, tensor_bytes
 from trtui.gpu.runtime.loop import InferenceLoop
 from trtui.gpu.runtime.loop_types import Lane
 from trtui.gpu.runtime.worker import Holder
-from trtui.reconfig import DoesNotFit, Reconfigured
-from trtui.shapes import InputProfile, ShapeList
 
 WAIT_S = 120.0  # the longest a change may take (context creation, first runs, graph capture)
 

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from trtui.errors import MissingDependency
+from trtui.common.errors import MissingDependency
 
 MODULE_NAMES: tuple[str, ...] = ("tensorrt", "tensorrt_lean", "tensorrt_lean_bindings")
 

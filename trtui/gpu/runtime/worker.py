@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from trtui.errors import MissingDependency, NoGpu, UserError
+from trtui.common.errors import MissingDependency, NoGpu, UserError
+from trtui.core.model import SourceBatch, SourceInfo, StartupStep
+from trtui.core.startup_steps import StepTimer
 from trtui.gpu.runtime.loop import InferenceLoop
 from trtui.gpu.runtime.loop_types import LoopError
-from trtui.model import SourceBatch, SourceInfo, StartupStep
-from trtui.startup import StepTimer
 
 
 class Platform(Protocol):

@@ -1,5 +1,5 @@
 """Timing a source's start-up steps: what a source (the GPU worker, the engine's process, the
-simulated demo) reports as each step begins and ends, as `trtui.model.StartupStep` values."""
+simulated demo) reports as each step begins and ends, as `trtui.core.model.StartupStep` values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from trtui.model import StartupStep
+from trtui.core.model import StartupStep
 
 StepSink = Callable[[StartupStep], None]
 

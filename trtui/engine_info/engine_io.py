@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from trtui.errors import UserError
-from trtui.json_kind import json_kind
-from trtui.layer_tensors import parse_tensor, read_shape, read_str
-from trtui.model import LayerInfo, TensorInfo
+from trtui.common.errors import UserError
+from trtui.common.json_kind import json_kind
+from trtui.core.model import LayerInfo, TensorInfo
+from trtui.engine_info.layer_tensors import parse_tensor, read_shape, read_str
 
 
 @dataclass(frozen=True, slots=True)

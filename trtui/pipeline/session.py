@@ -5,7 +5,7 @@ The tick is fixed (`tick_s`): what the statistics are never depends on who reads
 (the screen's CPU budget merges or skips updates on its side). Control calls from other threads
 (pause, reset, stop) go through a queue and an event, and take effect in the session thread.
 The session owns no GPU object (an engine runs in its own thread or process); it only reads batches.
-It implements `trtui.feed.UpdateFeed` for the live screen.
+It implements `trtui.pipeline.update_feed.UpdateFeed` for the live screen.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
+from trtui.core.model import SourceBatch, StartupStep
+from trtui.core.options import RunOptions
+from trtui.core.reconfig import DoesNotFit, Reconfigured
 from trtui.kernels.aggregate import KernelAggregator
-from trtui.model import SourceBatch, StartupStep
-from trtui.options import RunOptions
-from trtui.reconfig import DoesNotFit, Reconfigured
 from trtui.sources.protocol import ProfileSource, listen_to_startup
 from trtui.stats.energy import EnergyTracker, point_from_sample
 from trtui.stats.latency import LatencyAggregator
@@ -318,7 +318,7 @@ class Session:
     def _measure_idle_baseline(self) -> None:
         seconds = self.options.idle_baseline_s
         if seconds > 0 and self.telemetry is not None:
-            from trtui.idle_baseline import apply_idle_baseline
+            from trtui.pipeline.idle_baseline import apply_idle_baseline
 
             if (notice := apply_idle_baseline(self.telemetry, seconds, self._energy)) is not None:
                 self._notices.append(notice)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from trtui import __version__
-from trtui.json_kind import json_number
-from trtui.run_facts import summary_fields
+from trtui.common.json_kind import json_number
+from trtui.common.version import __version__
+from trtui.core.run_facts import summary_fields
 from trtui.stats.energy_report import energy_dict
 from trtui.stats.snapshot import LatencyStats, LayerTable
 from trtui.stats.update import Update

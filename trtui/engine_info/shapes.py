@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 Shape = tuple[int, ...]
 ShapeList = tuple[tuple[str, Shape], ...]

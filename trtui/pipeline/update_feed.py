@@ -1,4 +1,4 @@
-"""`UpdateFeed`: what the live screen drives. A local pipeline (`trtui.session.Session`) and a remote
+"""`UpdateFeed`: what the live screen drives. A local pipeline (`trtui.pipeline.session.Session`) and a remote
 run (`trtui attach`) both publish `Update`s through it; the screen never sees a source."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from trtui.reconfig import Reconfigured
+from trtui.core.reconfig import Reconfigured
 from trtui.stats.update import Update
 
 

@@ -20,7 +20,7 @@ writes:
   names-only engines.
 
 A layer's `precision` is the precision it computes in (from its tactic, weights and inputs: the
-rule is in `trtui/precision.py`) and its `output_precision` the data type of its outputs (the most
+rule is in `trtui/core/precision.py`) and its `output_precision` the data type of its outputs (the most
 common one when outputs differ), both normalised to TensorRT's short names ("FP32", "FP16",
 "BF16", "INT8", "FP8", ...). Its
 `onnx_nodes` come from `"Metadata"`: entries separated by U+001E / U+001F, each with the
@@ -28,8 +28,8 @@ common one when outputs differ), both normalised to TensorRT's short names ("FP3
 
 Bad input raises `UserError` with a one-line reason (the caller adds the file name).
 
-The pieces live beside this module: the tensors and data type names in `trtui.layer_tensors`, the
-engine's I/O list in `trtui.engine_io`, the writer (the 10.x form) in `trtui.layer_info_writer`.
+The pieces live beside this module: the tensors and data type names in `layer_tensors`, the engine's
+I/O list in `engine_io`, the writer (the 10.x form) in `layer_info_writer`.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from trtui.engine_io import EngineTensor, complete_io, parse_bindings, parse_io_tensors
-from trtui.errors import UserError
-from trtui.json_kind import json_kind
-from trtui.layer_tensors import normalise_dtype, parse_tensors, read_str
-from trtui.model import LayerInfo
-from trtui.precision import compute_precision, output_precision
+from trtui.common.errors import UserError
+from trtui.common.json_kind import json_kind
+from trtui.core.model import LayerInfo
+from trtui.core.precision import compute_precision, output_precision
+from trtui.engine_info.engine_io import EngineTensor, complete_io, parse_bindings, parse_io_tensors
+from trtui.engine_info.layer_tensors import normalise_dtype, parse_tensors, read_str
 
 # Keys of a detailed layer object that have a field of their own in LayerInfo.
 LAYER_FIELD_KEYS = frozenset(

@@ -1,13 +1,13 @@
 """Layer information written back as JSON, in trtexec's 10.x form (which trtexec 10, TREx and
-Polygraphy read): the inverse of `trtui.layer_info.parse_layer`."""
+Polygraphy read): the inverse of `trtui.engine_info.layer_info.parse_layer`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from trtui.layer_info import LAYER_FIELD_KEYS
-from trtui.layer_tensors import dtype_in_format, normalise_dtype
-from trtui.model import LayerInfo, TensorInfo
+from trtui.core.model import LayerInfo, TensorInfo
+from trtui.engine_info.layer_info import LAYER_FIELD_KEYS
+from trtui.engine_info.layer_tensors import dtype_in_format, normalise_dtype
 
 
 def tensor_to_json(t: TensorInfo) -> dict[str, Any]:

@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from trtui.errors import UserError
-from trtui.json_kind import json_kind
-from trtui.model import TensorInfo
+from trtui.common.errors import UserError
+from trtui.common.json_kind import json_kind
+from trtui.core.model import TensorInfo
 
 # TensorRT data type spellings (DataType enum names, `Format/Datatype` words, kXXX constants,
 # numpy-ish names) -> the short names trtexec prints.

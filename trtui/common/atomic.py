@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 
 def current_umask() -> int:

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from trtui.model import LayerInfo, TensorInfo
+from trtui.core.model import LayerInfo, TensorInfo
 
 ARROW = "→"
 

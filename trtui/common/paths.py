@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 
 
 def read_error(path: Path, err: OSError, what: str = "a file") -> UserError:

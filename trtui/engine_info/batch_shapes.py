@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trtui.errors import UserError
-from trtui.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
+from trtui.common.errors import UserError
+from trtui.engine_info.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
 
 
 class BatchDoesNotFit(UserError):

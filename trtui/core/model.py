@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from trtui.kernel_records import KernelCapture
+from trtui.core.kernel_records import KernelCapture
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -48,7 +48,7 @@ class LayerInfo:
 
     name: str
     type: str | None = None  # LayerType, e.g. "CaskConvolution", "Reformat", "Myelin"
-    precision: str | None = None  # the precision it computes in, e.g. "INT8" (trtui/precision.py)
+    precision: str | None = None  # the precision it computes in, e.g. "INT8" (trtui/core/precision.py)
     tactic: str | None = None  # TacticName
     inputs: tuple[TensorInfo, ...] = ()
     outputs: tuple[TensorInfo, ...] = ()
@@ -80,7 +80,7 @@ def precision_mix(layers: Iterable[LayerInfo]) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class RunFacts:
-    """How a run measures, as facts without wording (`trtui.run_facts` words them, for every source).
+    """How a run measures, as facts without wording (`trtui.core.run_facts` words them, for every source).
     `None`: not known for this source (e.g. a recording that does not say)."""
 
     profile_every: int | None = None  # one profiled inference in N inferences; 0: profiling off
@@ -166,7 +166,7 @@ class SourceInfo:
     aux_streams: int = 0  # > 0: the sum of layer times is not a latency
     layers: tuple[LayerInfo, ...] = ()  # static layer details where known, in engine order
     extra: Mapping[str, str] = field(default_factory=dict)  # more header facts, shown as-is
-    facts: RunFacts | None = None  # how the run measures; `mode` is its wording (trtui.run_facts)
+    facts: RunFacts | None = None  # how the run measures; `mode` is its wording (trtui.core.run_facts)
     duration_s: float | None = None  # a recording: the recorded run's duration (not the replay's)
     hardware: DeviceSpec | None = None  # SMs, clocks, bus width: for the roofline
     engine: EngineFacts | None = None  # the engine card's facts beyond the layers

@@ -1,5 +1,5 @@
 """Kernel records: what a kernel tracer (CUPTI, or the simulator) recorded around one profiled
-inference. Values only: part of the model layer (`trtui.model` carries them).
+inference. Values only: part of the model layer (`trtui.core.model` carries them).
 
 Times are nanoseconds on the tracer's clock (CUPTI's timestamps); GPU kernel times and host API /
 NVTX times share that clock. A `KernelCapture` travels inside the `ProfiledIteration` it belongs to.

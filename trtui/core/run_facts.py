@@ -1,4 +1,4 @@
-"""The one place that words a run's facts (`trtui.model.RunFacts`) for users: the mode line of the
+"""The one place that words a run's facts (`trtui.core.model.RunFacts`) for users: the mode line of the
 header, `trtui profile`'s text report and the JSON summary's `source.mode`, and the header notes
 (aux streams, Ultralytics metadata). Every source -- simulated, engine, recording -- describes its
 run with facts; this module turns them into text, so the same fact always reads the same.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from trtui.model import RunFacts, SourceInfo
+from trtui.core.model import RunFacts, SourceInfo
 
 ULTRALYTICS_KEYS: tuple[str, ...] = ("task", "imgsz", "batch", "half")
 
