@@ -106,7 +106,7 @@ def edges(package: Path) -> list[Edge]:
 
 def package_of(module: str) -> str:
     """The node of the package rule: "trtui.X" for anything in subpackage X, the module itself
-    for a top-level module ("trtui.model"), and "trtui" for the package's own `__init__`."""
+    for a top-level module ("trtui.cli"), and "trtui" for the package's own `__init__`."""
     parts = module.split(".")
     return ".".join(parts[:2])
 
@@ -162,20 +162,19 @@ def cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
 
 
 def module_graph(all_edges: Iterable[Edge]) -> dict[str, set[str]]:
-    """Module -> modules it imports when it is imported (module-level imports only)."""
+    """Module -> modules it imports, every kind of import counted: module-level, lazy (inside a
+    function) and `if TYPE_CHECKING:` alike (each is a dependency a reader has to follow)."""
     graph: dict[str, set[str]] = {}
     for e in all_edges:
-        if e.where == "module":
-            graph.setdefault(e.source, set()).add(e.target)
+        graph.setdefault(e.source, set()).add(e.target)
     return graph
 
 
 def package_graph(all_edges: Iterable[Edge]) -> dict[str, set[str]]:
-    """Package node -> package nodes it imports, module-level and lazy (function-level) imports
-    alike; `if TYPE_CHECKING:` imports are left out."""
+    """Package node (`package_of`) -> package nodes it imports, every kind of import counted."""
     graph: dict[str, set[str]] = {}
     for e in all_edges:
         a, b = package_of(e.source), package_of(e.target)
-        if e.where != "type_checking" and a != b:
+        if a != b:
             graph.setdefault(a, set()).add(b)
     return graph

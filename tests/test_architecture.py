@@ -3,34 +3,18 @@
 - Only `trtui/gpu/` may import the GPU stack (tensorrt, tensorrt_lean, tensorrt_lean_bindings,
   pycuda, pynvml, cuda-python's `cuda`, cupti-python's `cupti`, `nvtx`).
 - Only `trtui/ui/` may import textual (rich is fine anywhere).
-- Building the CLI parser and `trtui --version` load none of them.
+- Building the CLI parser, `trtui --help` and `trtui --version` load none of them, and `--help`
+  imports no command module.
 
-The layers within trtui (rules over the import graph of `arch_scan`), lowest first:
-
-1. the model: `trtui.model`, `trtui.clock_reasons`, the pure rules on its values (`trtui.precision`:
-   what a layer computes in; `trtui.format`: numbers as text; `trtui.rail_roles`: which power rail
-   is the GPU's), the leaf helpers every layer may raise or word with (`trtui.errors`,
-   `trtui.json_kind`), and the telemetry value types `trtui.telemetry.sample` / `trtui.telemetry.history`;
-2. the aggregators: `trtui.stats.*`, the pure analysis `trtui.analysis.*`, the kernel statistics
-   (`trtui.kernels.aggregate` with its pure helpers `attribute` and `names`; the kernel records
-   themselves are values of layer 1, `trtui.kernel_records`) and the telemetry history, an
-   aggregator of samples. They import only layers 1 and 2 (`MODEL_LAYER`);
-3. readers and sources (`trtui.recording`, `trtui.sources`, `trtui.telemetry` samplers,
-   `trtui.gpu`), then the session runner `trtui.session`;
-4. the UI (`trtui.ui`) reads published updates, formatting helpers and the aggregators' values; it
-   never imports a source, a reader, the GPU package or the session runner. Exports go through
-   one narrow module (`UI_MAY_USE`: `trtui.recording.export`);
-5. only `trtui.commands` (the composition root, with `trtui.sources.factory`) and `trtui.ui`
-   import `trtui.session`.
-
-No import cycle between packages (`trtui.X -> trtui.Y`, a top-level module counting as its own
-package) nor between modules. How each kind of import counts:
-- layer rules (aggregators, UI, session): every import, module-level, lazy (inside a function) or
-  under `if TYPE_CHECKING:` (a type-only import still couples the layers);
-- package cycles: module-level and lazy imports (a lazy import is a real dependency that runs
-  later); `if TYPE_CHECKING:` imports are left out (they never run);
-- module cycles: module-level imports only (what runs while a module is being imported: a lazy
-  or type-checking import cannot make a partially initialised module fail).
+The floors of trtui (`FLOORS`, lowest first) are the architecture in one table. A module imports
+only from its own package and from packages on lower floors; packages on one floor never import
+each other. Every import counts: module-level, lazy (inside a function) and `if TYPE_CHECKING:`
+(a type-only import still couples the two, and a reader has to follow it). The same counting
+finds cycles, between packages and between modules (none allowed). On top of the floors:
+- the aggregators (`PURE`) never import what reads the machine (the telemetry samplers);
+- the UI reads published updates: never a source, a reader, the GPU package, the session runner
+  or a remote feed (`UI_MUST_NOT_USE`); exports go through one narrow module (`UI_MAY_USE`);
+- at most a handful of modules sit at `trtui/` top level (`TOP_LEVEL`).
 """
 
 from __future__ import annotations
@@ -42,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from arch_scan import Edge, cycles, edges, module_graph, package_graph
+from arch_scan import Edge, cycles, edges, module_graph, module_index, package_graph, package_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "trtui"
@@ -138,9 +122,54 @@ def _loaded_after(code: str) -> set[str]:
 
 
 def test_building_the_parser_loads_no_gpu_stack_or_textual() -> None:
-    loaded = _loaded_after("import trtui.cli\ntrtui.cli.build_parser()")
-    assert "trtui" in loaded
+    """Every command's module (imported to build its arguments) loads neither at import time."""
+    loaded = _loaded_after("import trtui.cli\nfor c in trtui.cli.COMMANDS:\n    trtui.cli.build_parser(c)")
+    assert {"trtui", "numpy"} <= loaded  # the command modules were imported (numpy is fine there)
     assert sorted(loaded & set(HEAVY)) == []
+
+
+def _imported_by(*argv: str) -> tuple[str, set[str]]:
+    """stdout of `trtui ARGV...` run as `python -m trtui` runs it (`trtui.cli.main`, in a fresh
+    process) and every module in `sys.modules` after it (`-X importtime` would miss a module
+    imported with `importlib.import_module`, which is how the command modules are imported)."""
+    code = (
+        "import io, sys, contextlib\n"
+        "from trtui.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        code = main({list(argv)!r})\n"
+        "    except SystemExit as exit:\n"
+        "        code = exit.code\n"
+        "assert code in (0, None), code\n"
+        "print(out.getvalue())\n"
+        "print('-- modules --')\n"
+        "print('\\n'.join(sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out, _, modules = proc.stdout.partition("-- modules --\n")
+    return out, set(modules.split())
+
+
+def test_help_imports_no_command_module_and_no_heavy_dependency() -> None:
+    """`trtui --help` lists every command with its help, yet imports no command module (each is
+    imported when its command runs), no numpy, no aiohttp and no GPU stack or textual."""
+    from trtui.cli import COMMANDS
+
+    out, names = _imported_by("--help")
+    for name, entry in COMMANDS.items():
+        assert f"    {name}" in out and entry.help.split()[0] in out
+    assert "trtui.cli" in names and "trtui.commands" in names
+    assert sorted(n for n in names if n.startswith("trtui.commands.")) == []
+    assert sorted({top(n) for n in names} & {*HEAVY, "numpy", "aiohttp", "rich"}) == []
+
+
+def test_a_command_s_own_help_imports_that_command_only() -> None:
+    out, names = _imported_by("profile", "--help")
+    assert "--json" in out
+    assert "trtui.commands.profile" in names
+    assert "trtui.commands.tune" not in names and "trtui.commands.attach" not in names
 
 
 def test_version_loads_no_gpu_stack_or_textual() -> None:
@@ -170,48 +199,47 @@ def test_the_process_check_can_fail(module: str) -> None:
     assert module in _loaded_after(f"import {module}")
 
 
-# ---- layers inside trtui -----------------------------------------------------------------------
+# ---- floors inside trtui ------------------------------------------------------------------------
 
-MODEL_LAYER = (
-    "trtui.model",
-    "trtui.precision",
-    "trtui.format",
-    "trtui.rail_roles",
-    "trtui.kernel_records",
-    "trtui.kernels.aggregate",
-    "trtui.kernels.attribute",
-    "trtui.kernels.names",
-    "trtui.errors",
-    "trtui.json_kind",
-    "trtui.clock_reasons",
-    "trtui.telemetry.sample",
-    "trtui.telemetry.history",
-    "trtui.stats",
-    "trtui.analysis",
+FLOORS: tuple[tuple[str, ...], ...] = (
+    ("trtui.common",),  # leaf helpers: errors, JSON kinds, text formats, atomic writes, paths, signals
+    ("trtui.core",),  # values crossing threads and processes, and the pure rules on them
+    ("trtui.engine_info", "trtui.telemetry"),  # an engine as TensorRT describes it; GPU telemetry
+    ("trtui.kernels", "trtui.tune"),  # kernels inside layers; the tuner's plan, search and results
+    ("trtui.stats",),  # aggregators: per-layer and latency statistics, immutable snapshots
+    ("trtui.analysis",),  # pure analysis of snapshots: views, comparisons, gates, the roofline
+    ("trtui.recording",),  # trtexec recordings and trtui's own exports, read and written
+    ("trtui.gpu",),  # the only package that touches TensorRT, CUDA and NVML
+    ("trtui.sources",),  # what produces samples: the engine's process, the simulator, recordings
+    ("trtui.pipeline", "trtui.remote", "trtui.sweep"),  # the session runner; serve/attach; sweeps
+    ("trtui.ui",),  # Textual screens over published snapshots
+    ("trtui.commands",),  # the composition root: one module per command
+    ("trtui.cli",),  # the front door
+    ("trtui.__main__", "trtui"),  # `python -m trtui`; the package (its version)
 )
-AGGREGATORS = (
-    "trtui.stats",
-    "trtui.analysis",
-    "trtui.telemetry.history",
-    "trtui.kernels.aggregate",
-    "trtui.kernels.attribute",
-    "trtui.kernels.names",
+TOP_LEVEL = {"trtui", "trtui.__main__", "trtui.cli"}
+PURE = ("trtui.stats", "trtui.analysis", "trtui.kernels.aggregate", "trtui.kernels.snapshot_values")
+SAMPLERS = (
+    "trtui.telemetry.sampler",
+    "trtui.telemetry.jetson",
+    "trtui.telemetry.tegrastats",
+    "trtui.telemetry.fsread",
+    "trtui.telemetry.nvml_reader",
 )
 UI = ("trtui.ui",)
 UI_MUST_NOT_USE = (
     "trtui.sources",
     "trtui.gpu",
     "trtui.recording",
-    "trtui.session",
+    "trtui.pipeline.session",
+    "trtui.pipeline.idle_baseline",
     "trtui.commands",
-    "trtui.telemetry.sampler",
-    "trtui.telemetry.jetson",
-    "trtui.telemetry.tegrastats",
-    "trtui.telemetry.fsread",
+    "trtui.remote.feed",
+    "trtui.remote.hub",
+    "trtui.remote.server",
+    *SAMPLERS,
 )
 UI_MAY_USE = ("trtui.recording.export",)
-SESSION_USERS = ("trtui.commands", "trtui.ui")
-
 
 TC = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
 
@@ -220,28 +248,51 @@ def within(module: str, prefixes: tuple[str, ...]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
-def aggregator_violations(graph: list[Edge]) -> list[str]:
+def floor_of(module: str, floors: tuple[tuple[str, ...], ...] = FLOORS) -> tuple[int, str] | None:
+    """(floor, package) of a module: its package's row in the table (the longest match)."""
+    best: tuple[int, str] | None = None
+    for n, row in enumerate(floors):
+        for pkg in row:
+            if (module == pkg or module.startswith(pkg + ".")) and (best is None or len(pkg) > len(best[1])):
+                best = (n, pkg)
+    return best
+
+
+def floor_violations(graph: list[Edge], floors: tuple[tuple[str, ...], ...] = FLOORS) -> list[str]:
+    """Imports that go up a floor, sideways between two packages of one floor, or from/to a module
+    that has no floor."""
+    found = []
+    for e in graph:
+        a, b = floor_of(e.source, floors), floor_of(e.target, floors)
+        if a is None or b is None:
+            found.append(f"{e} ({e.source if a is None else e.target} has no floor)")
+        elif a[1] == b[1]:
+            continue
+        elif b[0] > a[0]:
+            found.append(f"{e} (goes up: {a[1]} is on floor {a[0]}, {b[1]} on floor {b[0]})")
+        elif b[0] == a[0]:
+            found.append(f"{e} (sideways: {a[1]} and {b[1]} share floor {a[0]})")
+    return found
+
+
+def pure_violations(graph: list[Edge]) -> list[str]:
     return [
-        f"{e} (aggregators import only the model layer)"
+        f"{e} (aggregators never read the machine)"
         for e in graph
-        if within(e.source, AGGREGATORS) and not within(e.target, MODEL_LAYER)
+        if within(e.source, PURE) and within(e.target, SAMPLERS)
     ]
 
 
 def ui_violations(graph: list[Edge]) -> list[str]:
     return [
-        f"{e} (the UI reads published updates, not sources, readers or the session)"
+        f"{e} (the UI reads published updates, not sources, readers, feeds or the session)"
         for e in graph
         if within(e.source, UI) and within(e.target, UI_MUST_NOT_USE) and not within(e.target, UI_MAY_USE)
     ]
 
 
-def session_violations(graph: list[Edge]) -> list[str]:
-    return [
-        f"{e} (only commands and the UI import the session runner)"
-        for e in graph
-        if e.target == "trtui.session" and not within(e.source, SESSION_USERS)
-    ]
+def top_level_modules(package: Path) -> set[str]:
+    return {f"trtui.{p.stem}" if p.stem != "__init__" else "trtui" for p in package.glob("*.py")}
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:
@@ -252,135 +303,145 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
     return root / "trtui"
 
 
-def test_the_layer_scan_catches_an_aggregator_that_reaches_up(tmp_path: Path) -> None:
+TOY_FLOORS = (("trtui.common",), ("trtui.core",), ("trtui.stats", "trtui.telemetry"), ("trtui.ui",))
+
+
+def test_the_floor_scan_counts_every_kind_of_import(tmp_path: Path) -> None:
     pkg = _tree(tmp_path, {
         "trtui/__init__.py": "",
-        "trtui/model.py": "",
-        "trtui/sources/__init__.py": "",
-        "trtui/sources/engine.py": "",
-        "trtui/gpu/__init__.py": "",
-        "trtui/gpu/nvml.py": "",
-        "trtui/telemetry/__init__.py": "",
-        "trtui/telemetry/sample.py": "",
-        "trtui/telemetry/sampler.py": "",
+        "trtui/common/__init__.py": "",
+        "trtui/common/errors.py": "",
+        "trtui/core/__init__.py": "",
+        "trtui/core/model.py": "from trtui.common.errors import E\n",
         "trtui/stats/__init__.py": "",
-        "trtui/stats/ok.py": (
-            "from trtui.model import X\nfrom . import other\nimport trtui.telemetry.sample\n"
-        ),
-        "trtui/stats/other.py": TC + "    from trtui.gpu import nvml\n",
-        "trtui/analysis/__init__.py": "",
-        "trtui/analysis/bad.py": "def f():\n    from trtui.sources.engine import E\n",
-        "trtui/telemetry/history.py": "from trtui.telemetry.sampler import S\n",
+        "trtui/stats/ok.py": "from trtui.core.model import X\nfrom . import other\n",
+        "trtui/stats/other.py": TC + "    from trtui.ui import app\n",
+        "trtui/telemetry/__init__.py": "",
+        "trtui/telemetry/sample.py": "def f():\n    from trtui.stats.ok import Y\n",
+        "trtui/ui/__init__.py": "",
+        "trtui/ui/app.py": "import trtui.stats.ok\nimportlib.import_module('trtui.loose')\n",
+        "trtui/loose.py": "",
+        "trtui/common/json_kind.py": "from trtui.core import model\n",
     })
-    found = aggregator_violations(edges(pkg))
+    found = floor_violations(edges(pkg), TOY_FLOORS)
     assert [f.split(" (")[0] for f in found] == [
-        "trtui.analysis.bad:2 -> trtui.sources.engine",
-        "trtui.stats.other:3 -> trtui.gpu.nvml",
-        "trtui.telemetry.history:1 -> trtui.telemetry.sampler",
+        "trtui.common.json_kind:1 -> trtui.core.model",
+        "trtui.stats.other:3 -> trtui.ui.app",
+        "trtui.telemetry.sample:2 -> trtui.stats.ok",
+        "trtui.ui.app:2 -> trtui.loose",
     ]
+    assert "goes up" in found[0] and "goes up" in found[1]
+    assert "sideways" in found[2] and "no floor" in found[3]
 
 
-def test_the_ui_scan_catches_sources_readers_and_the_session(tmp_path: Path) -> None:
+def test_the_ui_scan_catches_sources_readers_feeds_and_the_session(tmp_path: Path) -> None:
     pkg = _tree(tmp_path, {
         "trtui/__init__.py": "",
-        "trtui/session.py": "",
-        "trtui/feed.py": "",
+        "trtui/pipeline/__init__.py": "",
+        "trtui/pipeline/session.py": "",
+        "trtui/pipeline/update_feed.py": "",
         "trtui/recording/__init__.py": "",
         "trtui/recording/export.py": "",
         "trtui/recording/loader.py": "",
+        "trtui/remote/__init__.py": "",
+        "trtui/remote/feed.py": "",
         "trtui/sources/__init__.py": "",
         "trtui/ui/__init__.py": "",
         "trtui/ui/app.py": (
-            "from trtui.feed import UpdateFeed\n"
-            "from trtui import session\n"
+            "from trtui.pipeline.update_feed import UpdateFeed\n"
+            "from trtui.pipeline import session\n"
             "def export():\n"
             "    from trtui.recording import export\n"
             "    from trtui.recording.loader import load\n"
             "    importlib.import_module('trtui.sources')\n"
         ),
+        "trtui/ui/fleet.py": TC + "    from trtui.remote.feed import RemoteFeed\n",
     })
     found = ui_violations(edges(pkg))
     assert [f.split(" (")[0] for f in found] == [
-        "trtui.ui.app:2 -> trtui.session",
+        "trtui.ui.app:2 -> trtui.pipeline.session",
         "trtui.ui.app:5 -> trtui.recording.loader",
         "trtui.ui.app:6 -> trtui.sources",
+        "trtui.ui.fleet:3 -> trtui.remote.feed",
     ]
 
 
-def test_the_session_scan_lets_only_commands_and_the_ui_in(tmp_path: Path) -> None:
+def test_the_pure_scan_catches_an_aggregator_reading_the_machine(tmp_path: Path) -> None:
     pkg = _tree(tmp_path, {
         "trtui/__init__.py": "",
-        "trtui/session.py": "",
-        "trtui/summary.py": "from trtui.session import Session\n",
-        "trtui/commands/__init__.py": "",
-        "trtui/commands/profile.py": "from trtui.session import Session\n",
-        "trtui/ui/__init__.py": "",
-        "trtui/ui/app.py": TC + "    from trtui.session import S\n",
-        "trtui/recording/__init__.py": "",
-        "trtui/recording/export.py": "def f():\n    from ..session import Session\n",
+        "trtui/telemetry/__init__.py": "",
+        "trtui/telemetry/sample.py": "",
+        "trtui/telemetry/sampler.py": "",
+        "trtui/stats/__init__.py": "",
+        "trtui/stats/ok.py": "from trtui.telemetry.sample import S\n",
+        "trtui/stats/bad.py": "def f():\n    from trtui.telemetry.sampler import Sampler\n",
     })
-    found = session_violations(edges(pkg))
-    assert [f.split(" (")[0] for f in found] == [
-        "trtui.recording.export:2 -> trtui.session",
-        "trtui.summary:1 -> trtui.session",
-    ]
+    found = pure_violations(edges(pkg))
+    assert [f.split(" (")[0] for f in found] == ["trtui.stats.bad:2 -> trtui.telemetry.sampler"]
 
 
-def test_the_package_cycle_scan_counts_lazy_imports_but_not_type_checking(tmp_path: Path) -> None:
+def test_the_cycle_scans_count_lazy_and_type_checking_imports(tmp_path: Path) -> None:
     pkg = _tree(tmp_path, {
         "trtui/__init__.py": "",
-        "trtui/model.py": "",
         "trtui/a/__init__.py": "",
-        "trtui/a/m.py": "import trtui.b.n\nimport trtui.model\n",
+        "trtui/a/m.py": "import trtui.b.n\n",
         "trtui/b/__init__.py": "",
         "trtui/b/n.py": "def f():\n    from trtui.a import m\n",
         "trtui/c/__init__.py": "",
-        "trtui/c/o.py": "import trtui.model\n" + TC + "    import trtui.a.m\n",
-        "trtui/d.py": "from trtui.c import o\n",
-    })
-    # trtui.a -> trtui.c would close a cycle only through the TYPE_CHECKING import.
-    (pkg / "a" / "p.py").write_text("from trtui import d\n")
-    assert cycles(package_graph(edges(pkg))) == [["trtui.a", "trtui.b"]]
-
-
-def test_the_module_cycle_scan_counts_only_module_level_imports(tmp_path: Path) -> None:
-    pkg = _tree(tmp_path, {
-        "trtui/__init__.py": "",
+        "trtui/c/o.py": "import trtui.d.p\n",
+        "trtui/d/__init__.py": "",
+        "trtui/d/p.py": TC + "    import trtui.c.o\n",
         "trtui/x.py": "from trtui import y\n",
         "trtui/y.py": "try:\n    from .x import thing\nexcept ImportError:\n    pass\n",
-        "trtui/lazy1.py": "import trtui.lazy2\n",
-        "trtui/lazy2.py": "def f():\n    import trtui.lazy1\n",
-        "trtui/tc1.py": "import trtui.tc2\n",
-        "trtui/tc2.py": "import typing\nif typing.TYPE_CHECKING:\n    import trtui.tc1\n",
         "trtui/k/__init__.py": "from trtui.k.inner import A\n",
         "trtui/k/inner.py": "class C:\n    from trtui.k import helper\n",
-        "trtui/k/helper.py": "from trtui.k import inner\n",
+        "trtui/k/helper.py": "import typing\nif typing.TYPE_CHECKING:\n    from trtui.k import inner\n",
+        "trtui/e/__init__.py": "",
+        "trtui/e/one.py": "import trtui.e.two\n",
+        "trtui/e/two.py": "",
     })
-    assert cycles(module_graph(edges(pkg))) == [["trtui.k.helper", "trtui.k.inner"], ["trtui.x", "trtui.y"]]
+    found = edges(pkg)
+    assert cycles(package_graph(found)) == [
+        ["trtui.a", "trtui.b"], ["trtui.c", "trtui.d"], ["trtui.x", "trtui.y"],
+    ]
+    assert cycles(module_graph(found)) == [
+        ["trtui.a.m", "trtui.b.n"],
+        ["trtui.c.o", "trtui.d.p"],
+        ["trtui.k.helper", "trtui.k.inner"],
+        ["trtui.x", "trtui.y"],
+    ]
 
 
-def test_aggregators_import_only_the_model_layer() -> None:
-    assert aggregator_violations(edges(PACKAGE)) == []
+def test_every_package_has_a_floor_and_every_import_respects_the_floors() -> None:
+    found = edges(PACKAGE)
+    packages = {package_of(m) for m in module_index(PACKAGE)}
+    assert {"trtui.gpu", "trtui.ui", "trtui.core", "trtui.pipeline"} <= packages  # the scan sees the tree
+    assert sorted(p for p in packages if floor_of(p) is None) == []
+    assert floor_violations(found) == []
 
 
-def test_the_ui_never_imports_sources_readers_or_the_session() -> None:
+def test_aggregators_never_read_the_machine() -> None:
+    assert pure_violations(edges(PACKAGE)) == []
+
+
+def test_the_ui_never_imports_sources_readers_feeds_or_the_session() -> None:
     assert ui_violations(edges(PACKAGE)) == []
-
-
-def test_only_commands_and_the_ui_import_the_session_runner() -> None:
-    assert session_violations(edges(PACKAGE)) == []
 
 
 def test_no_import_cycle_between_packages() -> None:
     graph = package_graph(edges(PACKAGE))
-    assert "trtui.gpu" in graph and "trtui.ui" in graph  # the scan sees the real packages
+    assert "trtui.gpu" in graph and "trtui.ui" in graph
     assert cycles(graph) == []
 
 
 def test_no_import_cycle_between_modules() -> None:
     graph = module_graph(edges(PACKAGE))
-    assert "trtui.session" in graph
+    assert "trtui.pipeline.session" in graph
     assert cycles(graph) == []
+
+
+def test_only_a_handful_of_modules_at_the_top_level() -> None:
+    assert top_level_modules(PACKAGE) == TOP_LEVEL
 
 
 def test_test_and_benchmark_scaffolding_stays_out_of_the_package() -> None:
