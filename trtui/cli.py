@@ -1,8 +1,9 @@
 """Command line: `trtui SOURCE`, `trtui demo`, `trtui profile`, and the other subcommands.
 
-This module is the composition root's front door. Each subcommand lives in `trtui.commands.<name>`
-and exposes `HELP`, `add_arguments(parser)` and `run(args) -> int`; modules are imported only
-when their command runs, so `trtui --version` stays fast and needs no GPU stack.
+The front door of the composition root. The commands are listed in `trtui.commands.COMMANDS` (name,
+module, one-line help); each lives in `trtui.commands.<module>` with `add_arguments(parser)` and
+`run(args) -> int`. A command's module is imported only when that command runs (or its own `--help`
+is asked for): `trtui --help` and `trtui --version` import no command module, no numpy and no GPU stack.
 """
 
 from __future__ import annotations
@@ -16,24 +17,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from trtui import __version__
-from trtui import format as fmt
-from trtui.errors import Interrupted, UserError
+from trtui.commands import COMMANDS as REGISTRY
+from trtui.commands import Command
+from trtui.common import format as fmt
+from trtui.common.errors import Interrupted, UserError
+from trtui.common.version import __version__
 
-# Subcommand name -> module under trtui.commands. `open` is the default: `trtui FILE` = `trtui open FILE`.
-COMMANDS: dict[str, str] = {
-    "open": "open_source",
-    "demo": "demo",
-    "profile": "profile",
-    "tune": "tune",
-    "telemetry": "telemetry",
-    "compare": "compare",
-    "analyze": "analyze",
-    "sweep": "sweep",
-    "check": "check",
-    "serve": "serve",
-    "attach": "attach",
-}
+# Subcommand name -> its registry entry. `open` is the default: `trtui FILE` = `trtui open FILE`.
+COMMANDS: dict[str, Command] = {c.name: c for c in REGISTRY}
 
 PROG = "trtui"
 
@@ -46,8 +37,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser; with `command`, only that command's module is imported (the others are
-    there by name only): `trtui demo` does not pay for importing every other command."""
+    """The whole parser. Every command is listed with its help, but only `command`'s module is
+    imported and given its arguments (the others are there by name and help only): `trtui --help`
+    imports no command module, and `trtui demo` does not pay for importing every other command."""
     parser = _Parser(
         prog=PROG,
         description="A terminal profiler for NVIDIA TensorRT engines. "
@@ -56,12 +48,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"trtui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module_name in COMMANDS.items():
-        if command is not None and name != command:
-            sub.add_parser(name)  # a name among the choices; not the command that runs
+    for entry in COMMANDS.values():
+        p = sub.add_parser(entry.name, help=entry.help, description=entry.help)
+        if entry.name != command:
             continue
-        module = importlib.import_module(f"trtui.commands.{module_name}")
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module = importlib.import_module(f"trtui.commands.{entry.module}")
         module.add_arguments(p)
         p.set_defaults(_module=module)
     return parser

@@ -70,10 +70,10 @@ RECORDING_FILES: dict[str, str] = {
 
 
 def registered_commands() -> dict[str, str]:
-    """`trtui.cli.COMMANDS`: the subcommands trtui registers."""
+    """`trtui.cli.COMMANDS`: the subcommands trtui registers (name -> module)."""
     from trtui.cli import COMMANDS
 
-    return dict(COMMANDS)
+    return {name: entry.module for name, entry in COMMANDS.items()}
 
 
 def need(command: str) -> None:
@@ -253,9 +253,11 @@ import json, os, resource, signal, sys, time, traceback
 spec = json.load(open(sys.argv[1]))
 import numpy  # noqa: F401  (shared by most commands; imported once)
 import trtui.cli
-trtui.cli.build_parser()  # imports every registered command module
-for name in ("trtui.sources.factory", "trtui.session", "trtui.sources.simulated", "trtui.sources.engine",
-             "trtui.sources.engine_file", "trtui.recording.source", "trtui.shapes", "trtui.tune.sizes"):
+for command in trtui.cli.COMMANDS:
+    trtui.cli.build_parser(command)  # imports that command's module
+for name in ("trtui.sources.factory", "trtui.pipeline.session", "trtui.sources.simulated",
+             "trtui.sources.engine", "trtui.sources.engine_file", "trtui.recording.source",
+             "trtui.engine_info.shapes", "trtui.tune.sizes"):
     try:
         __import__(name)
     except Exception:

@@ -124,7 +124,7 @@ def _positionals(command: str) -> tuple[str, ...]:
     """'demo' for each required positional argument of a command (so an option error is reached)."""
     from trtui.cli import build_parser
 
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    sub = next(a for a in build_parser(command)._actions if a.dest == "command")
     parser = sub.choices[command]  # type: ignore[index]
     required = [a for a in parser._actions if not a.option_strings and a.nargs not in ("?", "*")]
     return ("demo",) * len(required)
@@ -133,7 +133,7 @@ def _positionals(command: str) -> tuple[str, ...]:
 def _options(command: str) -> set[str]:
     from trtui.cli import build_parser
 
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    sub = next(a for a in build_parser(command)._actions if a.dest == "command")
     return set(sub.choices[command]._option_string_actions)  # type: ignore[index]
 
 

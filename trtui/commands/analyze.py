@@ -9,10 +9,7 @@ from pathlib import Path
 
 from trtui.commands.compare import check_json_path
 from trtui.commands.output_args import top_count
-from trtui.errors import UserError
-
-HELP = ("time by layer type, precision and tactic family, reformat share, hotspots, the engine card "
-        "and each layer against the roofline of a recording")
+from trtui.common.errors import UserError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         if str(args.json) == "-":
             print(json.dumps(json_clean(data), indent=2, allow_nan=False))
             return 0
-        from trtui.atomic import write_json_atomic
+        from trtui.common.atomic import write_json_atomic
 
         write_json_atomic(args.json, json_clean(data))
     sys.stdout.write(analysis_text(run_data, result))

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 from trtui.commands.open_source import add_ui_arguments
-from trtui.errors import UserError
+from trtui.common.errors import UserError
 from trtui.remote.access import TOKEN_ENV, check_url, read_token
 
-HELP = "the live screen of a 'trtui serve' run elsewhere; several URLs: a fleet overview"
 MAX_URLS = 64
 
 

@@ -18,15 +18,10 @@ import numpy as np
 
 from trtui.analysis.gate import GateRun, GateSettings
 from trtui.commands.run_args import add_run_arguments, int_in, options_from_args, positive_float
-from trtui.errors import UserError
-from trtui.model import SourceBatch
-from trtui.paths import check_output_file
-from trtui.session import Session
-
-HELP = (
-    "regression gate for CI: exit 1 when CANDIDATE is slower than --baseline beyond a threshold "
-    "(median, p99, throughput, energy; --layers), with bootstrap confidence intervals"
-)
+from trtui.common.errors import UserError
+from trtui.common.paths import check_output_file
+from trtui.core.model import SourceBatch
+from trtui.pipeline.session import Session
 
 
 def percent(text: str) -> float:
@@ -141,7 +136,7 @@ class _Collecting(Session):
 
 def live_run(spec: str, args: argparse.Namespace, role: str, export_dir: Path | None = None) -> GateRun:
     from trtui.analysis.run import run_from_update
-    from trtui.signals import interrupt_on_term
+    from trtui.common.signals import interrupt_on_term
     from trtui.sources.factory import open_source, telemetry_for
 
     # "layers" here is check's --layers (judge layers), not the simulator's size
@@ -174,7 +169,7 @@ def _write(path: Path, text: str) -> None:
     if str(path) == "-":
         sys.stdout.write(text)
         return
-    from trtui.atomic import write_text_atomic
+    from trtui.common.atomic import write_text_atomic
 
     write_text_atomic(path, text)
 

@@ -12,10 +12,8 @@ import sys
 from pathlib import Path
 
 from trtui.commands.output_args import top_count
-from trtui.errors import UserError
-from trtui.paths import check_output_file
-
-HELP = "compare two recordings or summaries: per-layer and per-type deltas, precision/tactic changes"
+from trtui.common.errors import UserError
+from trtui.common.paths import check_output_file
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         if to_stdout:
             print(json.dumps(data, indent=2, allow_nan=False))
         else:
-            from trtui.atomic import write_json_atomic
+            from trtui.common.atomic import write_json_atomic
 
             write_json_atomic(args.json, data)
     tty = sys.stdout.isatty() and sys.stdin.isatty()

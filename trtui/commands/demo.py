@@ -7,8 +7,6 @@ import argparse
 from trtui.commands.open_source import add_ui_arguments, launch
 from trtui.commands.run_args import add_run_arguments, add_verbose_argument, options_from_args
 
-HELP = "the live UI on the embedded simulated engine (labelled simulated; no GPU needed)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_ui_arguments(p)

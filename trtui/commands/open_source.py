@@ -13,10 +13,8 @@ from trtui.commands.run_args import (
     positive_float,
     step_line,
 )
-from trtui.errors import UserError
-from trtui.options import RunOptions
-
-HELP = "open an engine file (runs it live), a trtexec recording, or 'demo' in the live UI"
+from trtui.common.errors import UserError
+from trtui.core.options import RunOptions
 
 
 def add_ui_arguments(p: argparse.ArgumentParser) -> None:
@@ -64,7 +62,7 @@ def launch(spec: str, options: RunOptions, args: argparse.Namespace) -> int:
                 "the live UI needs a terminal; for headless runs use "
                 "'trtui profile SOURCE --duration S --json out.json'"
             )
-        from trtui.session import Session
+        from trtui.pipeline.session import Session
         from trtui.ui.app import run_app
 
         feed = Session(source, telemetry_for(source, options), options)

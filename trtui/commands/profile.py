@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from trtui import format as fmt
 from trtui.commands.output_args import json_to_stdout, top_count, write_json_stdout
 from trtui.commands.run_args import (
     add_run_arguments,
@@ -15,14 +14,13 @@ from trtui.commands.run_args import (
     positive_float,
     step_line,
 )
-from trtui.errors import Interrupted, UserError
-from trtui.paths import check_output_file, check_output_folder
-from trtui.session import Session
-from trtui.signals import interrupt_on_term
+from trtui.common import format as fmt
+from trtui.common.errors import Interrupted, UserError
+from trtui.common.paths import check_output_file, check_output_folder
+from trtui.common.signals import interrupt_on_term
+from trtui.pipeline.session import Session
 from trtui.sources.factory import open_source, telemetry_for
 from trtui.stats.update import Update
-
-HELP = "run a source headless for a while, then print and write a summary (JSON, CSV, trtexec files)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -63,8 +61,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     add_verbose_argument(p)
     add_run_arguments(p)
-
-
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,8 +138,8 @@ def write_outputs(update: Update, args: argparse.Namespace, interrupted: bool = 
     and the summary's state says "interrupted"."""
     written: list[str] = []
     if args.json is not None:
-        from trtui.atomic import write_json_atomic
-        from trtui.summary import summary_dict
+        from trtui.common.atomic import write_json_atomic
+        from trtui.recording.summary import summary_dict
 
         summary = summary_dict(update)
         if interrupted:

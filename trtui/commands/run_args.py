@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from trtui.errors import UserError
-from trtui.options import RunOptions
+from trtui.common.errors import UserError
+from trtui.core.options import RunOptions
 
 if TYPE_CHECKING:
-    from trtui.model import StartupStep
+    from trtui.core.model import StartupStep
 
 
 def positive_float(text: str) -> float:
@@ -137,7 +137,7 @@ def step_line(step: StartupStep) -> str:
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
     if getattr(args, "shapes", None) is not None:
-        from trtui.shapes import parse_shapes
+        from trtui.engine_info.shapes import parse_shapes
 
         shapes = parse_shapes(args.shapes)
     layers = getattr(args, "layers", None)

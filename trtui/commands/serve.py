@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from trtui.commands.run_args import add_run_arguments, int_in, options_from_args, positive_float
-from trtui.errors import UserError
+from trtui.common.errors import UserError
+from trtui.pipeline.session import Session
 from trtui.remote.access import DEFAULT_PORT, TOKEN_ENV, check_bind, parse_listen, read_token
-from trtui.session import Session
 from trtui.stats.update import Update
-
-HELP = "run a source headless and serve it: Prometheus /metrics, /snapshot JSON, /stream for 'trtui attach'"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,12 +68,12 @@ def run(args: argparse.Namespace) -> int:
     check_bind(host, token)
     options = options_from_args(args)
 
+    from trtui.common.signals import interrupt_on_term
+    from trtui.recording.summary import summary_dict
     from trtui.remote.hub import UpdateHub
     from trtui.remote.metrics import LatencyTap, RunCollector, registry_for
     from trtui.remote.server import RunServer
-    from trtui.signals import interrupt_on_term
     from trtui.sources.factory import open_source, telemetry_for
-    from trtui.summary import summary_dict
 
     source = open_source(args.source, options)
     tap = LatencyTap(source)

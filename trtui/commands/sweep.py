@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TextIO
 
 from trtui.commands.run_args import int_in, positive_float
-from trtui.errors import UserError
-from trtui.options import RunOptions
-from trtui.paths import check_output_file
-from trtui.signals import interrupt_on_term
+from trtui.common.errors import UserError
+from trtui.common.paths import check_output_file
+from trtui.common.signals import interrupt_on_term
+from trtui.core.options import RunOptions
 from trtui.sources.reconfigurable import ReconfigurableSource, can_reconfigure
 from trtui.sweep.analysis import DEFAULT_KNEE_GAIN
 from trtui.sweep.plan import parse_axis, parse_budget_ms, plan_points
@@ -22,11 +22,6 @@ from trtui.sweep.point import STATUS_TEXT, PointResult
 from trtui.sweep.results import SweepResult, render_table, summary_lines, write_outputs
 from trtui.sweep.runner import SweepListener, SweepRunner, settings_for
 
-HELP = (
-    "measure latency and throughput at several batch sizes (--batch 1..32: powers of two) and numbers "
-    "of concurrent contexts (--streams 1,2,4) with one engine load; shows the knee and the best point "
-    "under --p99-budget; 'trtui sweep demo' sweeps the simulated engine"
-)
 MAX_STREAMS = 64
 
 
@@ -97,7 +92,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
     if args.shapes is not None:
-        from trtui.shapes import parse_shapes
+        from trtui.engine_info.shapes import parse_shapes
 
         shapes = parse_shapes(args.shapes)
     options = RunOptions(
@@ -152,7 +147,7 @@ class _Printer(SweepListener):
 
 
 def point_line(p: PointResult) -> str:
-    from trtui.format import ms
+    from trtui.common.format import ms
 
     head = f"batch {'-' if p.batch is None else p.batch}, {p.streams} stream{'s' if p.streams != 1 else ''}"
     if not p.ok:

@@ -9,12 +9,7 @@ import sys
 import time
 from typing import Any
 
-from trtui.errors import UserError
-
-HELP = (
-    "Print one sample of every GPU metric (NVML, Jetson sysfs//proc, tegrastats) with where it "
-    "came from; n/a (null in --json) where the device does not report it."
-)
+from trtui.common.errors import UserError
 
 MIN_WATCH_S = 0.05
 

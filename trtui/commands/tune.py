@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from trtui.atomic import copy_atomic, write_error, write_json_atomic
 from trtui.commands.output_args import json_to_stdout, write_json_stdout
-from trtui.errors import MissingDependency, UserError
-from trtui.paths import check_output_file, read_error, require_input
-from trtui.signals import interrupt_on_term
+from trtui.common.atomic import copy_atomic, write_error, write_json_atomic
+from trtui.common.errors import MissingDependency, UserError
+from trtui.common.paths import check_output_file, read_error, require_input
+from trtui.common.signals import interrupt_on_term
 from trtui.sources.engine_file import describe_header
 from trtui.tune.attempt import OUTCOME_LABELS, BuildAttempt, Builder
 from trtui.tune.budget import Budget, from_free, read_free_from_telemetry
@@ -25,12 +25,6 @@ from trtui.tune.results import STOPPED_TEXT, TuneResult, flags_for, render_table
 from trtui.tune.search import Step
 from trtui.tune.session import TuneListener, TuneSession
 from trtui.tune.sizes import Pool, format_size, parse_pool, parse_range, parse_size, trtexec_size
-
-HELP = (
-    "find the smallest memory-pool limit (workspace, tactic_dram, tactic_shared_memory) at which an ONNX "
-    "model builds, fits the device memory and runs within a tolerance of its best latency; "
-    "'trtui tune demo' runs against a simulated builder"
-)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -216,7 +210,7 @@ def _real_setup(
     plan_for: Callable[[Budget], TunePlan],
     cache_path: Path | None,
 ) -> _Setup:
-    from trtui.shapes import parse_shapes
+    from trtui.engine_info.shapes import parse_shapes
     from trtui.tune.real import probe_summary, real_builder, run_probe
     from trtui.tune.tactics import parse_tactic_sources
 
