@@ -5,11 +5,15 @@ its own, so that the parent's Python (the screen, the statistics) never holds th
 inference loop needs. Protocol (frames of `trtui.sources.batch_codec`):
 
 - parent -> child, on stdin: one REQUEST (engine path and run options), then CONTROL frames
-  (`{"op": "pause", "paused": bool}`, `{"op": "stop"}`). End of stdin means the parent is gone.
+  (`{"op": "pause", "paused": bool}`, `{"op": "stop"}`, and `{"op": "reconfigure", "id", "batch",
+  "streams"}`: change the batch size or the number of streams while running). End of stdin means the
+  parent is gone.
 - child -> parent, on the file descriptor that was stdout: INFO once the engine runs, or ERROR
   (`{"message", "exit_code"}`) if it could not start, after STEPS frames while it starts (the
   start-up steps that began or ended, at least every `STEPS_TICK_S`); then BATCH frames until the
-  final batch (`finished`). Anything else the process prints (TensorRT, CUDA) goes to stderr.
+  final batch (`finished`), and one REPLY per reconfiguration (`{"id", "ok": the new shapes and
+  streams}`, or `does_not_fit`/`problem`, or `error`), written between two batches: every batch of the
+  old configuration comes before it. Anything else the process prints (TensorRT, CUDA) goes to stderr.
 
 The GPU thread never waits on the parent: batches queue in the worker and are merged here; if the
 parent reads slowly, profiled iterations beyond `MAX_PROFILED_PER_FRAME` in one merged batch are
@@ -30,9 +34,9 @@ import time
 from dataclasses import fields
 from typing import IO, Any
 
-from trtui.errors import UserError
-from trtui.model import SourceBatch, StartupStep
-from trtui.options import RunOptions
+from trtui.common.errors import UserError
+from trtui.core.model import SourceBatch, StartupStep
+from trtui.core.options import RunOptions
 from trtui.sources import batch_codec as codec
 
 MAX_PROFILED_PER_FRAME = 64
@@ -75,7 +79,7 @@ class _Controls(threading.Thread):
     def _reconfigure(self, msg: dict[str, Any]) -> None:
         from dataclasses import asdict
 
-        from trtui.reconfig import DoesNotFit
+        from trtui.core.reconfig import DoesNotFit
 
         reply: dict[str, Any] = {"id": msg.get("id")}
         batch, streams = msg.get("batch"), msg.get("streams")
