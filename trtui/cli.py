@@ -110,6 +110,10 @@ def safe_stdout() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (`sys.argv[1:]` when `argv` is None) and return its exit code (README,
+    "Exit codes"): 0 done; 1 a command found nothing to choose or a regression; 2 a bad input or
+    something missing (a `UserError` anywhere below: one line on stderr, no traceback); 130
+    interrupted."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if not args_list:

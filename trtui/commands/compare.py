@@ -32,6 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def check_json_path(path: Path | None) -> None:
+    """Refuse (UserError) a `--json` path that cannot be written, before any work; `-` is stdout."""
     check_output_file(path, "--json", allow_stdout=True)
 
 

@@ -18,6 +18,7 @@ from trtui.core.options import RunOptions
 
 
 def add_ui_arguments(p: argparse.ArgumentParser) -> None:
+    """The live screen's options (refresh, CPU budget, lean terminal...), shared by `open` and `demo`."""
     p.add_argument(
         "--refresh",
         type=positive_float,

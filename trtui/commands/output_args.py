@@ -28,5 +28,6 @@ def json_to_stdout(path: Path | str | None) -> bool:
 
 
 def write_json_stdout(data: object) -> None:
+    """Write `data` as indented JSON on stdout (`--json -`); NaN and infinity are refused, not written."""
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()

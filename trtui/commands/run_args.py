@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 
 def positive_float(text: str) -> float:
+    """argparse type: a finite number above 0 (NaN, infinity, 0 and negatives are refused)."""
     try:
         value = float(text)
     except ValueError:
@@ -23,6 +24,7 @@ def positive_float(text: str) -> float:
 
 
 def int_in(lo: int, hi: int):  # type: ignore[no-untyped-def]
+    """argparse type factory: a whole number from `lo` to `hi`, both included."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -36,6 +38,9 @@ def int_in(lo: int, hi: int):  # type: ignore[no-untyped-def]
 
 
 def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: bool = True) -> None:
+    """The "run options" group every command that runs a source shares (shapes, streams, transfers,
+    CUDA graphs, profiling interval, plugins, device...): `engine` adds the options only a real engine
+    takes, `demo` those of the simulated one. `options_from_args` reads them back."""
     g = p.add_argument_group("run options")
     if engine:
         g.add_argument(
@@ -118,6 +123,7 @@ def add_run_arguments(p: argparse.ArgumentParser, engine: bool = True, demo: boo
 
 
 def add_verbose_argument(p: argparse.ArgumentParser, live: bool = False) -> None:
+    """`--verbose`: the start-up steps on stderr (`live`: once the screen closes, not under it)."""
     when = "once the screen closes" if live else "as each one ends"
     p.add_argument(
         "--verbose",
@@ -135,6 +141,9 @@ def step_line(step: StartupStep) -> str:
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
+    """The `RunOptions` a command's arguments ask for; options the command does not have take their
+    defaults. Raises UserError for combinations that cannot run (`--kernels` without profiling,
+    `--layers` on a real engine)."""
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
     if getattr(args, "shapes", None) is not None:
         from trtui.engine_info.shapes import parse_shapes
