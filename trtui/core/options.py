@@ -1,4 +1,5 @@
-"""Options of a profiling run, as parsed from the command line (shared by the UI and `profile`)."""
+"""Options of a profiling run, as parsed from the command line: shared by every command that runs an
+engine (the live UI, `profile`, `sweep`) and by the sources that run it."""
 
 from __future__ import annotations
 

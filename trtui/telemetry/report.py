@@ -1,4 +1,5 @@
-"""A telemetry sample as a human-readable table or a JSON-ready dict (pure)."""
+"""A telemetry sample as a human-readable table or a JSON-ready dict, and the energy the NVML
+counter shows between two samples (pure): what `trtui telemetry` prints."""
 
 from __future__ import annotations
 

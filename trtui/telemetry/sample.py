@@ -1,4 +1,5 @@
-"""The telemetry value that crosses from samplers to aggregators and the UI."""
+"""The telemetry value that crosses from samplers to aggregators and the UI, and the protocol of
+what produces it (`TelemetrySource`)."""
 
 from __future__ import annotations
 
