@@ -91,5 +91,5 @@ class KernelSnapshot:
 
     @property
     def unattributed(self) -> LayerKernels | None:
-        """Kernels outside every layer; None when every kernel was attributed."""
+        """Kernels outside every layer; None when every kernel in the window was attributed."""
         return self._by_layer.get(UNATTRIBUTED)
