@@ -35,6 +35,10 @@ def _pct(a: float | None, b: float | None) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class LayerDelta:
+    """One matched pair of layers: A's and B's time per inference (helper layers grouped with it
+    included), the change (B - A; percent of A, None when A is 0 or unknown) and what each side says
+    about the layer's type, precision and tactic (None: not known)."""
+
     name: str  # A's name
     b_name: str  # B's name (differs when joined without the " [profile N]" suffix)
     a_ms: float
@@ -65,15 +69,19 @@ class LayerDelta:
 
     @property
     def precision_changed(self) -> bool:
+        """Both sides know the layer's precision and they differ."""
         return bool(self.a_precision and self.b_precision and self.a_precision != self.b_precision)
 
     @property
     def tactic_changed(self) -> bool:
+        """Both sides know the layer's tactic and they differ."""
         return bool(self.a_tactic and self.b_tactic and self.a_tactic != self.b_tactic)
 
 
 @dataclass(frozen=True, slots=True)
 class OneSided:
+    """A layer found on one side only, with its time per inference and what is known of it."""
+
     name: str
     ms: float
     type: str | None
@@ -82,6 +90,9 @@ class OneSided:
 
 @dataclass(frozen=True, slots=True)
 class GroupDelta:
+    """A group of layers (one layer type or one precision): layer counts and summed time per inference
+    on each side, B - A, and the percent change (None when A's time is 0)."""
+
     key: str
     a_layers: int
     b_layers: int
@@ -93,6 +104,9 @@ class GroupDelta:
 
 @dataclass(frozen=True, slots=True)
 class StatDelta:
+    """One figure on both sides (ms, or inferences/s for "throughput"); None where a side does not have
+    it or it is not finite."""
+
     stat: str  # "mean", "median", "p90", "p99", "min", "max", "throughput"
     a: float | None
     b: float | None
@@ -102,6 +116,9 @@ class StatDelta:
 
 @dataclass(frozen=True, slots=True)
 class RunSide:
+    """What a comparison says about one side: where the run came from, its layer count, the sum of its
+    layer times per inference (ms) and its number of timed inferences (0: no latency)."""
+
     label: str
     origin: str
     path: str | None
@@ -114,6 +131,9 @@ class RunSide:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
+    """Everything `compare(a, b)` found, ready for the text report, the UI and the JSON export
+    (`comparison_dict`)."""
+
     a: RunSide
     b: RunSide
     layers: tuple[LayerDelta, ...]  # matched layers, in A's order
@@ -132,10 +152,12 @@ class Comparison:
 
     @property
     def precision_changes(self) -> tuple[LayerDelta, ...]:
+        """Matched layers whose precision changed, in A's order."""
         return tuple(d for d in self.layers if d.precision_changed)
 
     @property
     def tactic_changes(self) -> tuple[LayerDelta, ...]:
+        """Matched layers whose tactic changed, in A's order."""
         return tuple(d for d in self.layers if d.tactic_changed)
 
     def largest(self, n: int) -> tuple[LayerDelta, ...]:
@@ -199,6 +221,8 @@ def _efficiencies(run: RunData) -> dict[str, float]:
 
 
 def compare(a: RunData, b: RunData) -> Comparison:
+    """A (the baseline) against B (the candidate). What a side lacks (layer details, latency, energy)
+    leaves its fields None or empty and is said in `notices`."""
     a_t = dict(zip(a.layers.names, layer_times(a.layers).tolist(), strict=True))
     b_t = dict(zip(b.layers.names, layer_times(b.layers).tolist(), strict=True))
     m = match_layers(a.layers.names, a.info, b.layers.names, b.info)

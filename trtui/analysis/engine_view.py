@@ -26,6 +26,8 @@ class EngineView:
 
     @property
     def headroom_ms(self) -> float | None:
+        """Time per inference the roofline says the layers could save at their bounds; None without a
+        roofline."""
         return None if self.roofline is None else self.roofline.total_headroom_ms
 
 

@@ -37,6 +37,10 @@ BOOTSTRAP_CHUNK = 200  # resamples per numpy batch (memory: chunk x samples floa
 
 @dataclass(frozen=True, slots=True)
 class GateSettings:
+    """How `gate` judges: the threshold (percent, in the worse direction), the confidence of the
+    bootstrap interval, its resample count and seed (one seed, one interval), and whether each
+    matched layer is judged too."""
+
     max_regression_pct: float = 5.0
     confidence: float = 0.95
     resamples: int = 2000
@@ -56,11 +60,15 @@ class GateRun:
 
     @property
     def label(self) -> str:
+        """The run's label, as the verdict names it."""
         return self.run.label
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
+    """One judged figure: both values, the signed change in percent of the baseline, its confidence
+    interval (None without per-inference samples), the verdict and why, in words."""
+
     name: str  # "median latency", "p99 latency", "throughput", "energy per inference (GPU)", "layer X"
     kind: str  # "latency", "throughput", "energy", "layer"
     unit: str  # "ms", "inferences/s", "J/inference"
@@ -83,6 +91,8 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class GateResult:
+    """The gate's verdict over every check, with notices about what could not be compared."""
+
     baseline: str
     candidate: str
     settings: GateSettings
@@ -92,14 +102,17 @@ class GateResult:
 
     @property
     def failures(self) -> tuple[Check, ...]:
+        """The checks that failed: regressions, and layer checks asked of a run without per-layer times."""
         return tuple(c for c in self.checks if c.status == "fail")
 
     @property
     def passed(self) -> bool:
+        """No check failed."""
         return not self.failures
 
     @property
     def exit_code(self) -> int:
+        """What `trtui check` exits with: 0 when passed, 1 on a regression."""
         return 0 if self.passed else 1
 
 
@@ -298,6 +311,9 @@ def _layer_checks(base: RunData, cand: RunData, s: GateSettings) -> tuple[list[C
 
 
 def gate(base: GateRun, cand: GateRun, settings: GateSettings | None = None) -> GateResult:
+    """Judge the candidate against the baseline with `settings` (the defaults when None). Pure and
+    deterministic for one seed. A figure that a side lacks is skipped, with the reason in its check;
+    what could not be compared is said in `notices`."""
     s = settings or GateSettings()
     notices: list[str] = []
     have_samples = (

@@ -71,6 +71,8 @@ def _verdict(r: GateResult, n: int) -> str:
 
 
 def gate_text(r: GateResult) -> str:
+    """The verdict and a fixed-width table of the shown checks (`shown_checks`), the rule applied and
+    the notices, for the terminal."""
     conf = f"{100 * r.settings.confidence:g}%"
     lines = [
         f"trtui check: {verdict_line(r)}",
@@ -124,6 +126,8 @@ def _num(x: float | None) -> float | None:
 
 
 def gate_dict(r: GateResult) -> dict[str, Any]:
+    """JSON-ready, schema "trtui.check/1": the verdict, the settings and every check; NaN and inf become
+    None."""
     s = r.settings
     return {
         "schema": SCHEMA,
@@ -221,6 +225,8 @@ def _md(text: str) -> str:
 
 
 def gate_markdown(r: GateResult) -> str:
+    """A Markdown summary for a pull-request comment: the verdict, a table of the shown checks and the
+    notices; names are escaped so that untrusted text cannot break the table."""
     conf = f"{100 * r.settings.confidence:g}%"
     icon = {"pass": "✅", "fail": "❌", "improved": "🟢", "skipped": "⚪"}
     title = "✅ trtui check passed" if r.passed else "❌ trtui check failed"

@@ -59,6 +59,8 @@ _NODE_PART = re.compile(r"^[A-Za-z_./:][\w./:\-]*$")
 
 @dataclass(frozen=True, slots=True)
 class Pair:
+    """Two layers joined as one, A's name and B's, with how they were matched."""
+
     a: str
     b: str
     how: str  # HOW_NAME, HOW_BASE, HOW_NODE or HOW_SEQUENCE
@@ -68,6 +70,9 @@ class Pair:
 
 @dataclass(frozen=True, slots=True)
 class Matching:
+    """The result of `match_layers`: the pairs, and the layers (helper layers grouped into a pair
+    excluded) left on one side only."""
+
     pairs: tuple[Pair, ...]  # in A's engine order
     only_a: tuple[str, ...]  # in engine order
     only_b: tuple[str, ...]

@@ -18,14 +18,17 @@ NAME_WIDTH = 56
 
 
 def ms(x: float | None, digits: int = 4) -> str:
+    """A time in ms with `digits` decimals; "n/a" for None."""
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
 def signed(x: float | None, digits: int = 4) -> str:
+    """A change with its sign and `digits` decimals; "n/a" for None."""
     return "n/a" if x is None else f"{x:+.{digits}f}"
 
 
 def pct(x: float | None) -> str:
+    """A signed percent change with one decimal; "n/a" for None."""
     return "n/a" if x is None else f"{x:+.1f}%"
 
 
@@ -101,6 +104,8 @@ def run_header(run: RunData) -> str:
 
 
 def analysis_text(run: RunData, a: Analysis, families: int = 12) -> str:
+    """What `trtui analyze` prints for one run: header, end-to-end latency, time by layer type,
+    precision and tactic family (the `families` largest), reformat share and hotspots."""
     lines = [run_header(run)]
     lat = run.latency
     if lat is not None and lat.count:

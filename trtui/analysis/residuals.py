@@ -30,6 +30,9 @@ def input_types(info: LayerInfo | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ResidualRow:
+    """One element-wise layer on either side of a comparison (None on the side it is missing from): its
+    precision label, its inputs' data types and its time per inference in ms."""
+
     a_name: str | None  # None: no A layer (only in B)
     b_name: str | None
     a_precision: str | None  # labels: "INT8→FP16"

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class RunData:
+    """One run, whatever it came from; None and empty fields mean the source did not record that."""
+
     label: str
     layers: LayerTable  # per-layer statistics (mean_ms = time per inference)
     infos: Mapping[str, LayerInfo] = field(default_factory=dict)  # by layer name (table names)
@@ -33,10 +35,12 @@ class RunData:
     clocks: tuple[float | None, float | None] = (None, None)  # live: NVML's current SM, memory MHz
 
     def info(self, name: str) -> LayerInfo | None:
+        """The layer's details, None when the run has none for that name."""
         return self.infos.get(name)
 
 
 def infos_by_name(layers: Sequence[LayerInfo]) -> dict[str, LayerInfo]:
+    """Layer details keyed by name; for a name that repeats, the first one."""
     out: dict[str, LayerInfo] = {}
     for layer in layers:
         out.setdefault(layer.name, layer)

@@ -20,6 +20,9 @@ from trtui.stats.energy import SCOPES, EnergySnapshot
 
 @dataclass(frozen=True, slots=True)
 class RunEnergy:
+    """One scope's whole-run energy per inference, with what was measured (`rail`), how (`method`) and
+    over what (`window`, in words and seconds)."""
+
     scope: str  # "gpu" or "module"
     j_per_inference: float
     rail: str
@@ -32,6 +35,9 @@ class RunEnergy:
 
 @dataclass(frozen=True, slots=True)
 class EnergyDelta:
+    """One scope on both sides: J per inference, B - A, percent of A, and each side's rail (None: the
+    side has no figure for that scope)."""
+
     scope: str
     a_j: float | None  # J per inference
     b_j: float | None
@@ -42,6 +48,7 @@ class EnergyDelta:
 
     @property
     def same_rail(self) -> bool:
+        """Both sides measured the same rail, so the figures are strictly comparable."""
         return self.a_rail is not None and self.a_rail == self.b_rail
 
 
@@ -98,6 +105,8 @@ def energy_from_block(block: object, what: str = "energy") -> dict[str, RunEnerg
 
 
 def energy_from_snapshot(e: EnergySnapshot | None) -> dict[str, RunEnergy]:
+    """A live session's whole-run figures by scope; {} when there is no energy snapshot, and a scope
+    without a figure per inference is left out."""
     if e is None:
         return {}
     return {
@@ -125,6 +134,7 @@ def energy_deltas(a: Mapping[str, RunEnergy], b: Mapping[str, RunEnergy]) -> tup
 
 
 def energy_notices(deltas: tuple[EnergyDelta, ...]) -> list[str]:
+    """One notice per scope that a side lacks or that the two sides measured on different rails."""
     notes = []
     for d in deltas:
         scope = "GPU" if d.scope == "gpu" else "module"

@@ -38,6 +38,8 @@ def layer_times(table: LayerTable) -> npt.NDArray[Any]:
 
 @dataclass(frozen=True, slots=True)
 class GroupRow:
+    """A group of layers: its key, its layer count and its summed time per inference."""
+
     key: str
     layers: int
     time_ms: float  # per inference
@@ -108,6 +110,8 @@ def time_by_tactic_family(
 
 @dataclass(frozen=True, slots=True)
 class ReformatShare:
+    """The reformat layers' count, time per inference (ms) and share, and the same by origin."""
+
     layers: int
     time_ms: float
     share_pct: float  # of the sum of all layers' time
@@ -128,6 +132,8 @@ def reformat_share(table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[
 
 @dataclass(frozen=True, slots=True)
 class Hotspot:
+    """One of the slowest layers, ranked from 1, with its share and the running share up to it."""
+
     rank: int
     name: str
     type: str | None
@@ -162,6 +168,8 @@ def hotspots(
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
+    """Every view of one run's layers (what `trtui analyze` prints and exports)."""
+
     layers: int
     total_ms: float  # sum of layer times per inference
     by_type: tuple[GroupRow, ...]
@@ -175,6 +183,8 @@ class Analysis:
 def analyze(
     table: LayerTable, infos: Mapping[str, LayerInfo] | Iterable[LayerInfo], top: int = 10
 ) -> Analysis:
+    """All views of a layer table, with the `top` hotspots. A layer without details still counts, in its
+    groups' "unknown" rows."""
     by = _infos(infos)
     return Analysis(
         layers=len(table),
@@ -189,4 +199,5 @@ def analyze(
 
 
 def analysis_dict(a: Analysis) -> dict[str, object]:
+    """The `Analysis` as nested dicts, ready for `json.dumps`."""
     return asdict(a)

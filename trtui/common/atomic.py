@@ -114,6 +114,8 @@ def atomic_open(
 
 
 def write_text_atomic(path: str | Path, text: str, what: str | None = None) -> None:
+    """`text` as UTF-8, atomically: readers see the old file or the whole new one, never a part. A
+    failure is a one-line `UserError` ("cannot write [WHAT ]PATH: REASON")."""
     with atomic_open(path, what=what) as fh:
         fh.write(text)
 

@@ -60,6 +60,8 @@ def ms(x: float | None, width: int = 0) -> str:
 
 
 def pct(x: float | None, width: int = 0, digits: int = 1) -> str:
+    """A percentage with `digits` decimals ("12.3%"), right-aligned in `width`; "n/a" when unknown or
+    not finite."""
     s = "n/a" if x is None or not math.isfinite(x) else f"{x:.{digits}f}%"
     return s.rjust(width)
 
@@ -77,12 +79,15 @@ def share(x: float | None) -> str:
 
 
 def num(x: float | None, unit: str = "", digits: int = 0) -> str:
+    """A number with thousands separators, `digits` decimals and `unit` appended ("1,234 MHz"); "n/a"
+    when unknown or not finite."""
     if x is None or not math.isfinite(x):
         return "n/a"
     return f"{x:,.{digits}f}{unit}"
 
 
 def mib(x: float | None) -> str:
+    """A memory size given in MiB: "512 MiB", or "1.5 GiB" from 1024 MiB up; "n/a" when unknown."""
     if x is None or not math.isfinite(x):
         return "n/a"
     return f"{x / 1024:.1f} GiB" if x >= 1024 else f"{x:.0f} MiB"
@@ -123,6 +128,7 @@ def sparkline(values: Sequence[float], width: int, lo: float | None = None, hi: 
 
 
 def duration(seconds: float) -> str:
+    """Elapsed seconds as "MM:SS", or "H:MM:SS" from an hour up (fractions dropped)."""
     s = int(seconds)
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)

@@ -15,6 +15,8 @@ def json_number(x: float | None) -> float | None:
 
 
 def json_kind(value: object) -> str:
+    """How an error message names the type of a parsed JSON value: "null", "a boolean", "a number", "a
+    string", "a list", "an object" (else the Python type's name)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -22,6 +22,7 @@ class KernelRecord:
 
     @property
     def duration_ns(self) -> int:
+        """The kernel's time on the GPU in ns, never negative."""
         return max(0, self.end_ns - self.start_ns)
 
 

@@ -1,4 +1,5 @@
-"""Options of a profiling run, as parsed from the command line (shared by the UI and `profile`)."""
+"""Options of a profiling run, as parsed from the command line: shared by every command that runs an
+engine (the live UI, `profile`, `sweep`) and by the sources that run it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
+    """How to run an engine, as the command line asked. It crosses to the engine's process as JSON
+    (`asdict`, back through `trtui.sources.engine_child.options_from_json`), so every field is a
+    plain value. The defaults are what a run without options gets."""
+
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # --shapes input:1x3x224x224,...
     streams: int = 1  # --streams N: N execution contexts, each on its own stream
     transfers: bool = False  # --transfers: include H2D/D2H copies in each inference

@@ -27,9 +27,13 @@ class RailRoles:
     not_added: tuple[str, ...] = ()  # rails left out of the module sum (nested in another)
 
     def gpu_w(self, rails: Rails | None) -> float | None:
+        """The GPU figure in W: the sum of the GPU rails in `rails`; None when a GPU rail is missing or
+        none is known."""
         return _sum(rails, self.gpu)
 
     def module_w(self, rails: Rails | None) -> float | None:
+        """The whole module in W: the sum of the module rails in `rails`; None when one of them is
+        missing or none is known."""
         return _sum(rails, self.module)
 
 

@@ -34,11 +34,13 @@ class StepTimer:
         return self._running[0] if self._running is not None else None
 
     def begin(self, name: str) -> None:
+        """Start timing step `name` (ending the running step first) and report its beginning."""
         self.end()
         self._running = (name, self._clock())
         self._sink(StartupStep(name, None, self._simulated))
 
     def end(self) -> None:
+        """End the running step and report its duration in seconds; nothing when no step runs."""
         if self._running is None:
             return
         name, t0 = self._running

@@ -94,6 +94,7 @@ class InputProfile:
 
     @property
     def dynamic(self) -> bool:
+        """Some dimension is dynamic (-1): a run needs a shape for it (`resolve_shapes`)."""
         return any(d < 0 for d in self.shape)
 
 

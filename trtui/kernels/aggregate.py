@@ -68,6 +68,8 @@ class KernelAggregator:
         self.reset()
 
     def reset(self) -> None:
+        """Forget every capture: the window, the totals, the tracing cost and the captures kept for the
+        trace."""
         self._keys: dict[tuple[str, str], _Acc] = {}
         self._layer_sum: dict[str, float] = {}
         self._layer_n: dict[str, int] = {}
@@ -87,6 +89,7 @@ class KernelAggregator:
 
     @property
     def total_captures(self) -> int:
+        """Captures added since the start (or the last `reset`), beyond the window too."""
         return self._total
 
     def trace_captures(self) -> tuple[Attribution, ...]:
@@ -104,6 +107,9 @@ class KernelAggregator:
         self.add(att, cost_s=cost, simulated=cap.simulated, dropped=cap.dropped)
 
     def add(self, att: Attribution, cost_s: float = 0.0, simulated: bool = False, dropped: int = 0) -> None:
+        """Add one attributed inference; the oldest leaves the window once it is full. `cost_s`: host
+        time already spent recording and attributing it (this call's own time is added); `dropped`:
+        records the tracer lost."""
         cpu0 = time.thread_time()
         self._cached = None  # (`_stale` stays: it may be handed out until the next rebuild is due)
         self._simulated = self._simulated or simulated

@@ -46,6 +46,7 @@ class Attribution:
 
     @property
     def unattributed(self) -> int:
+        """The number of kernels outside every layer."""
         return sum(1 for i in self.kernel_layer if i < 0)
 
 

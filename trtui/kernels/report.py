@@ -80,6 +80,9 @@ def kernels_dict(
 
 
 def kernel_lines(k: KernelSnapshot, top: int = 5, infos: Mapping[str, LayerInfo] | None = None) -> list[str]:
+    """The kernel section of the text report: kernels per inference and their sum, the tracing cost, the
+    `top` kernels engine-wide, then the `top` kernels of each fused block (`is_fused_block`: by its
+    type in `infos`, else by its name)."""
     tag = " (simulated)" if k.simulated else ""
     n = sum(lk.launches for lk in k.layers)
     lines = [

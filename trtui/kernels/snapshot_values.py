@@ -35,6 +35,8 @@ class KernelRow:
 
 @dataclass(frozen=True, slots=True)
 class LayerKernels:
+    """One layer's kernels: what they took per inference against the profiler's time for the layer."""
+
     layer: str
     kernels: tuple[KernelRow, ...]  # largest total first
     layer_ms: float | None  # the profiler's mean time of the layer (None: kernels outside layers)
@@ -50,6 +52,8 @@ class LayerKernels:
 
 @dataclass(frozen=True, slots=True)
 class FamilyRow:
+    """One kernel family (named as `analyze` names tactic families) across the engine."""
+
     family: str
     kernels: int  # distinct kernel names
     total_ms: float  # per inference
@@ -58,6 +62,10 @@ class FamilyRow:
 
 @dataclass(frozen=True, slots=True)
 class KernelSnapshot:
+    """The kernel statistics at one moment, immutable: safe to hand to another thread. Times are ms per
+    inference over the window unless a name says "per launch"; counters marked "since start" are not
+    windowed."""
+
     simulated: bool
     method: Method  # of the latest capture
     method_counts: tuple[tuple[str, int], ...]  # captures per method, in the window
@@ -74,11 +82,14 @@ class KernelSnapshot:
 
     @property
     def method_text(self) -> str:
+        """How the latest capture was attributed to layers, in words."""
         return METHOD_TEXT[self.method]
 
     def for_layer(self, name: str) -> LayerKernels | None:
+        """The named layer's kernels; None when no kernel in the window was attributed to it."""
         return self._by_layer.get(name)
 
     @property
     def unattributed(self) -> LayerKernels | None:
+        """Kernels outside every layer; None when every kernel in the window was attributed."""
         return self._by_layer.get(UNATTRIBUTED)

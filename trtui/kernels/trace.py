@@ -139,6 +139,8 @@ def trace_events(
 
 
 def write_trace(path: str | Path, trace: Mapping[str, Any]) -> None:
+    """The trace as compact, strict JSON (NaN refused), written atomically; a failure to write is a
+    one-line `UserError`."""
     write_text_atomic(path, json.dumps(trace, allow_nan=False, separators=(",", ":")) + "\n")
 
 

@@ -14,15 +14,23 @@ from trtui.core.kernel_records import KernelCapture, NvtxRange
 
 
 class KernelTracer(Protocol):
-    def begin(self) -> None: ...
+    """A kernel recorder the GPU loop drives around each profiled inference
+    (`trtui.gpu.runtime.cupti_tracer.CuptiKernelTracer`). Calls come from the loop's thread, in the
+    order begin, end, collect; the engine session closes it when it tears down."""
 
-    def end(self) -> None: ...
+    def begin(self) -> None:
+        """Start recording kernel launches: called just before the profiled inference is enqueued.
+        Cheap; must not block on the GPU."""
+
+    def end(self) -> None:
+        """Stop recording, right after the enqueue; what was recorded is kept for `collect`."""
 
     def collect(self) -> KernelCapture | None:
         """What was recorded between the last begin() and end() (None: nothing usable)."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop recording for good and release the recorder; a second call does nothing."""
 
 
 MarkerEvent = tuple[int, int, str | None, int, str | None, str]  # id, ts, name, thread, domain, "start"/"end"

@@ -34,6 +34,8 @@ class Roots:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Roots:
+        """The roots named by TRTUI_SYSFS_ROOT, TRTUI_PROC_ROOT and TRTUI_FS_ROOT in `environ` (the
+        process environment when None); an unset or empty variable means the real root."""
         env = os.environ if environ is None else environ
         return cls(
             sysfs=Path(env.get(SYSFS_ENV) or "/sys"),
@@ -82,6 +84,7 @@ def read_int(path: Path) -> int | None:
 
 
 def read_float(path: Path) -> float | None:
+    """A file holding one finite number, or None when absent, garbage, NaN or infinite."""
     text = read_text(path)
     if not text:
         return None

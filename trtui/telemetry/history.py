@@ -79,21 +79,27 @@ class TelemetryHistory:
         self._samples: deque[TelemetrySample] = deque(maxlen=capacity)
 
     def push(self, sample: TelemetrySample) -> TelemetrySnapshot:
+        """Add the newest sample (the oldest falls out past `capacity`) and return the new snapshot.
+        ValueError when the sample is older than the last one. Not thread-safe: one thread pushes."""
         if self._samples and sample.t < self._samples[-1].t:
             raise ValueError("telemetry samples must arrive in time order")
         self._samples.append(sample)
         return self.snapshot()
 
     def extend(self, samples: Iterable[TelemetrySample]) -> TelemetrySnapshot:
+        """`push` each sample in order; the snapshot after the last one."""
         for s in samples:
             self.push(s)
         return self.snapshot()
 
     @property
     def samples(self) -> tuple[TelemetrySample, ...]:
+        """The kept samples, oldest first."""
         return tuple(self._samples)
 
     def snapshot(self) -> TelemetrySnapshot:
+        """An immutable copy of the history: the latest sample, one series per metric and the slowdown
+        reasons of each sample."""
         samples = tuple(self._samples)
         series = {name: tuple(getattr(s, name) for s in samples) for name in SERIES}
         return TelemetrySnapshot(
@@ -128,6 +134,8 @@ class TelemetryEvent:
     suspicious: bool = False  # a clock drop, slowdown reason, or heat/power change was found
 
     def describe(self, t0: float | None = None) -> str:
+        """One line for the event log: the label, the time (seconds since `t0` when given) and the
+        findings."""
         when = f"t={self.t:.1f} s" if t0 is None else f"{self.t - t0:.1f} s"
         if not self.findings:
             return f"{self.label} at {when}: no clock, temperature or throttle change"
@@ -242,6 +250,7 @@ class SpikeEvents:
         self._pending: deque[float] = deque(maxlen=keep)
 
     def note(self, t: float) -> None:
+        """Remember a p99 jump at `t` (the same clock as the samples' `t`) until `resolve` can match it."""
         self._pending.append(t)
 
     def resolve(self, history: TelemetryHistory, latest: TelemetrySample | None) -> list[TelemetryEvent]:

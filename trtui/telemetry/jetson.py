@@ -67,6 +67,8 @@ _POWER_MODEL_RE = re.compile(r"<\s*POWER_MODEL\s+ID\s*=\s*(\d+)\s+NAME\s*=\s*([^
 
 @dataclass(frozen=True, slots=True)
 class GpuDevfreq:
+    """The GPU's devfreq node: where its clocks, governor and (through `device`) load are read."""
+
     node: str  # entry name under /sys/class/devfreq
     path: Path  # /sys/class/devfreq/<node>
     device: Path | None  # realpath of <path>/device, where the load file lives
@@ -120,6 +122,7 @@ class JetsonSysfs:
             raise NotSupported("not a Jetson")
 
     def model(self) -> str | None:
+        """The board's name from the device tree ("NVIDIA Jetson AGX Orin Developer Kit")."""
         self._require_tegra()
         return read_text(self._sys("firmware/devicetree/base/model")) or None
 
@@ -160,6 +163,7 @@ class JetsonSysfs:
         return self.gpu_node()
 
     def gpu_load_pct(self) -> float | None:
+        """GPU load in percent, from the per-mille load file. NotSupported on Thor, which has none."""
         node = self._node_or_none()
         candidates: list[Path] = []
         if node is not None and node.device is not None:
@@ -186,15 +190,19 @@ class JetsonSysfs:
         return hz / 1e6 if hz > 0 else None
 
     def gpu_cur_mhz(self) -> float | None:
+        """The GPU's current clock in MHz."""
         return self._freq_mhz("cur_freq")
 
     def gpu_min_mhz(self) -> float | None:
+        """The lowest clock the GPU governor may set, in MHz."""
         return self._freq_mhz("min_freq")
 
     def gpu_max_mhz(self) -> float | None:
+        """The highest clock the GPU governor may set, in MHz."""
         return self._freq_mhz("max_freq")
 
     def governor(self) -> str | None:
+        """The GPU devfreq governor's name (`nvhost_podgov`, `performance`)."""
         node = self._node_or_none()
         if node is None:
             return None
@@ -221,6 +229,8 @@ class JetsonSysfs:
         return self._zones
 
     def thermal_zones(self) -> tuple[tuple[str, float], ...] | None:
+        """Every thermal zone with a plausible reading, as (type, degrees C) in zone order; None when
+        none reads."""
         self._require_tegra()
         out: list[tuple[str, float]] = []
         for kind, path in self._zone_list():
@@ -287,6 +297,7 @@ class JetsonSysfs:
         return channels
 
     def rails_w(self) -> tuple[tuple[str, float], ...] | None:
+        """Every power rail that reads, as (name, W); None when none reads."""
         self._require_tegra()
         out: list[tuple[str, float]] = []
         for ch in self._rail_channels():
@@ -310,6 +321,7 @@ class JetsonSysfs:
 
     # ---- memory ---------------------------------------------------------------------------
     def meminfo(self) -> dict[str, int] | None:
+        """`/proc/meminfo` as {key: kB}; None when it does not read."""
         self._require_tegra()
         text = read_text(self.roots.proc / "meminfo")
         if not text:
@@ -319,6 +331,8 @@ class JetsonSysfs:
 
     # ---- EMC ------------------------------------------------------------------------------
     def emc_freq_mhz(self) -> float | None:
+        """The memory controller's (EMC) clock in MHz; None without root on boards where only debugfs
+        has it."""
         self._require_tegra()
         base = self._sys("class/devfreq")
         entries = list_dir(base)
@@ -334,6 +348,8 @@ class JetsonSysfs:
         return None
 
     def emc_util_pct(self) -> float | None:
+        """EMC utilization in percent (activity over clock); None without root, since the activity files
+        are in debugfs."""
         freq = self.emc_freq_mhz()
         if not freq:
             return None
@@ -345,6 +361,8 @@ class JetsonSysfs:
 
     # ---- nvpmodel -------------------------------------------------------------------------
     def nvpmodel(self) -> str | None:
+        """The power mode, "MAXN_SUPER (2)" (or "mode 2" when the config does not name it); None when
+        the status file does not read."""
         self._require_tegra()
         status = read_text(self.roots.file("/var/lib/nvpmodel/status"))
         if not status:

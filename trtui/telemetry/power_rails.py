@@ -1,5 +1,6 @@
-"""Jetson power rails for energy: which rail stands for the GPU and which for the whole module,
-and a reader of the INA3221 monitors by their I2C driver path.
+"""Jetson power rails for energy: a reader of the INA3221 monitors by their I2C driver path. Which
+rail stands for the GPU and which for the whole module is decided by the name rules in
+`trtui.core.rail_roles` (re-exported here), after these layouts.
 
 Layouts, from NVIDIA's Jetson power documentation (module data sheets, "Jetson power monitoring"):
 

@@ -1,4 +1,5 @@
-"""A telemetry sample as a human-readable table or a JSON-ready dict (pure)."""
+"""A telemetry sample as a human-readable table or a JSON-ready dict, and the energy the NVML
+counter shows between two samples (pure): what `trtui telemetry` prints."""
 
 from __future__ import annotations
 
@@ -124,6 +125,8 @@ def table_rows(sample: TelemetrySample) -> list[tuple[str, str, str]]:
 
 
 def format_table(sample: TelemetrySample) -> str:
+    """The sample as an aligned table (metric, value, source), every metric on a row and "n/a" where
+    there is no reading; the sample's notice first."""
     rows = table_rows(sample)
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -148,6 +151,7 @@ def counter_delta(prev: TelemetrySample | None, cur: TelemetrySample) -> dict[st
 
 
 def counter_line(delta: dict[str, float] | None) -> str | None:
+    """The `counter_delta` in words; None without one."""
     if delta is None:
         return None
     return (

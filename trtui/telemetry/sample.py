@@ -1,4 +1,5 @@
-"""The telemetry value that crosses from samplers to aggregators and the UI."""
+"""The telemetry value that crosses from samplers to aggregators and the UI, and the protocol of
+what produces it (`TelemetrySource`)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ class TelemetrySource(Protocol):
     """Something that can be sampled. `sample()` may block briefly (NVML calls); it is called
     from a worker thread, never from the UI thread."""
 
-    def sample(self) -> TelemetrySample: ...
+    def sample(self) -> TelemetrySample:
+        """Read every metric now. A metric that cannot be read leaves its field None (`notice` may
+        say why); reading must not raise."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release what the source holds (NVML, subprocesses); safe to call twice."""

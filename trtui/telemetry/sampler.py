@@ -38,6 +38,8 @@ class Labeled:
 
 @dataclass(frozen=True, slots=True)
 class Metric:
+    """One metric: the sample fields it fills and its sources, best first, as (name, reader)."""
+
     key: str
     fields: tuple[str, ...]  # TelemetrySample fields this metric fills
     sources: tuple[tuple[str, Reader], ...]
@@ -79,6 +81,8 @@ class TelemetrySampler:
 
     # ---- TelemetrySource -----------------------------------------------------------------
     def sample(self) -> TelemetrySample:
+        """One sample, each metric from the first source that answers (see the module docstring).
+        Serialised by a lock; after `close` a sample with only `t` and the notice "telemetry closed"."""
         with self._lock:
             if self._closed:
                 return TelemetrySample(t=self._clock(), notice="telemetry closed")
@@ -111,6 +115,7 @@ class TelemetrySampler:
             )
 
     def close(self) -> None:
+        """Stop tegrastats and close the NVML reader; later samples are empty. Safe to call twice."""
         with self._lock:
             self._closed = True
             reader, self.tegrastats = self.tegrastats, None
@@ -133,6 +138,8 @@ class TelemetrySampler:
         return reader is not None and reader.running and reader.latest(max_age_s=1e9) is None
 
     def wait_for_tegrastats(self, timeout_s: float = 2.0) -> bool:
+        """Block up to `timeout_s` for tegrastats' first line, when it was started; True once it has
+        one."""
         reader = self.tegrastats
         return reader is not None and reader.wait_first(timeout_s)
 

@@ -53,10 +53,12 @@ class TegrastatsReading:
 
     @property
     def gpu_freq_mhz(self) -> float | None:
+        """The GPU clock in MHz: the highest GPC's where there are several."""
         return max(self.gpu_freqs_mhz) if self.gpu_freqs_mhz else None
 
     @property
     def gpu_temp_c(self) -> float | None:
+        """The GPU sensor's temperature in degrees C; None when the line has none."""
         for name, celsius in self.temps_c:
             if name.lower() == "gpu":
                 return celsius
@@ -143,6 +145,7 @@ class TegrastatsReader:
 
     @property
     def running(self) -> bool:
+        """The subprocess was started and has not exited."""
         return self._proc is not None and self._proc.poll() is None
 
     @property
@@ -187,6 +190,7 @@ class TegrastatsReader:
             pass  # the pipe closed under us: close() is running
 
     def latest(self, max_age_s: float = 5.0) -> TegrastatsReading | None:
+        """The newest parsed line, if it is at most `max_age_s` old (seconds); else None. Thread-safe."""
         with self._lock:
             latest = self._latest
         if latest is None or self._clock() - latest[0] > max_age_s:
