@@ -26,6 +26,7 @@ BATCH = 8  # the demo engine's batch size
 @dataclass(frozen=True, slots=True)
 class SimLayer:
     """One layer of the simulated engine: its description and its simulated cost."""
+
     info: LayerInfo
     cost_ms: float  # mean cost at the demo's batch (BATCH), simulated
 
