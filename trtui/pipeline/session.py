@@ -139,7 +139,8 @@ class Session:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the loop to end and wait up to `timeout` s for the thread (which then closes the source
-        and telemetry). Idempotent; a no-op wait before `start`."""
+        and telemetry). Idempotent. Before `start` it only marks the session stopped: nothing is
+        closed."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)

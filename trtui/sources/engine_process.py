@@ -267,8 +267,9 @@ class EngineProcessSource:
     # -- the ProfileSource interface -------------------------------------------------------------
 
     def read(self, timeout: float) -> SourceBatch:
-        """Every frame that arrived since the last read, merged into one batch; waits up to `timeout` s for
-        the first. After the final batch every read returns `finished` again, with the same error."""
+        """What the GPU process sent since the last read (and its stderr warnings, as notices), merged
+        into one batch; waits up to `timeout` s for the first piece. After the final batch every read
+        returns `finished` again, with the same error."""
         if self._finished is not None:
             return SourceBatch(t=time.monotonic(), finished=True, error=self._finished.error)
         if self._proc is None:
