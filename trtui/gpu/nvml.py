@@ -122,6 +122,7 @@ class NvmlDevice:
             return True
 
     def close(self) -> None:
+        """Shut NVML down if this device started it. Final: every later metric raises NotSupported."""
         with self._lock:
             if self._owns_init and self._nvml is not None:
                 with contextlib.suppress(Exception):
@@ -158,6 +159,7 @@ class NvmlDevice:
 
     # ---- metrics --------------------------------------------------------------------------
     def name(self) -> str | None:
+        """The GPU's name, read once and then cached (None until a read succeeds)."""
         if self._name is not None:
             return self._name
         raw = self._call("nvmlDeviceGetName")
@@ -256,6 +258,7 @@ class NvmlDevice:
         return float(value)
 
     def power_w(self) -> float | None:
+        """Board power draw in watts (None for no reading, 0 mW included)."""
         self._nvgpu_guard()
         mw = self._call("nvmlDeviceGetPowerUsage")
         return float(mw) / 1000.0 if mw else None
@@ -268,11 +271,13 @@ class NvmlDevice:
         return None if mj is None else float(mj)
 
     def power_limit_w(self) -> float | None:
+        """The enforced power limit in watts (None for no reading)."""
         self._nvgpu_guard()
         mw = self._call("nvmlDeviceGetEnforcedPowerLimit")
         return float(mw) / 1000.0 if mw else None
 
     def temperature_c(self) -> float | None:
+        """GPU core temperature in °C."""
         self._nvgpu_guard()
         value = self._call("nvmlDeviceGetTemperature", self._const("NVML_TEMPERATURE_GPU", 0))
         return None if value is None else float(value)
@@ -306,11 +311,13 @@ class NvmlDevice:
         raise NotSupported("this pynvml has no clock-event-reasons call")
 
     def pcie_gen(self) -> int | None:
+        """Current PCIe link generation (None for no reading)."""
         self._nvgpu_guard()
         value = self._call("nvmlDeviceGetCurrPcieLinkGeneration")
         return int(value) if value else None
 
     def pcie_width(self) -> int | None:
+        """Current PCIe link width in lanes (None for no reading)."""
         self._nvgpu_guard()
         value = self._call("nvmlDeviceGetCurrPcieLinkWidth")
         return int(value) if value else None

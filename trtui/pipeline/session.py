@@ -59,6 +59,15 @@ class _Reconfig:
 
 
 class Session:
+    """Runs one source through the aggregators and publishes an `Update` per statistics tick.
+
+    Owns the source and the telemetry: `close()` stops the one and closes the other. Live: `start()`
+    runs everything in a thread of its own and calls `on_update` from it (the `UpdateFeed` seam).
+    Headless: `run_for()` runs in the caller's thread. Aggregators and snapshots are touched only by
+    the thread that runs the loop; control calls (`set_paused`, `reset`, `reconfigure`, `stop`) are
+    safe from any thread.
+    """
+
     def __init__(
         self,
         source: ProfileSource,
@@ -118,6 +127,7 @@ class Session:
 
     @property
     def can_control(self) -> bool:
+        """Always True: a local run obeys pause, resume and reset."""
         return True
 
     def start(self, on_update: Callable[[Update], None] | None = None) -> None:
@@ -128,6 +138,9 @@ class Session:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Ask the loop to end and wait up to `timeout` s for the thread (which then closes the source
+        and telemetry). Idempotent. Before `start` it only marks the session stopped: nothing is
+        closed."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -138,10 +151,12 @@ class Session:
 
     @property
     def paused(self) -> bool:
+        """True once the session thread has paused the source (not when a pause is only asked)."""
         return self._state == "paused"
 
     @property
     def can_reconfigure(self) -> bool:
+        """True when the source can change its batch or number of contexts."""
         from trtui.sources.reconfigurable import can_reconfigure
 
         return can_reconfigure(self.source)
@@ -299,6 +314,7 @@ class Session:
             self.close()
 
     def close(self) -> None:
+        """Stop the source, then close the telemetry (even when stopping the source raised)."""
         try:
             self.source.stop()
         finally:
@@ -335,6 +351,8 @@ class Session:
         self._t0 = self._clock()
 
     def ingest(self, batch: SourceBatch) -> None:
+        """Fold one batch into the statistics; publishes nothing. Called by the loop; a subclass may
+        extend it to see every batch."""
         self._t = batch.t
         self.layers.add_many(batch.profiled)  # one tick's iterations, folded in as blocks
         for it in batch.profiled:
@@ -371,6 +389,9 @@ class Session:
             self.on_update(update)
 
     def build_update(self) -> Update:
+        """The current statistics and telemetry as one immutable `Update` (its `cost_s`: the CPU time
+        this took). Ends the tick: the latencies since the last call become one trend point. Call it
+        from the loop's thread, or after the loop ended."""
         cpu0 = time.thread_time()
         for event in self._spikes.resolve(self._tel_history, self._tel_latest):
             self._notices.append(event.describe(self._t0))
@@ -387,6 +408,8 @@ class Session:
         )
 
     def snapshot(self) -> ProfileSnapshot:
+        """The statistics as a `ProfileSnapshot`, ending the current tick (see `build_update`, which
+        callers use)."""
         if self._tick_latencies:
             tick = np.concatenate(self._tick_latencies)
             self._tick_latencies.clear()

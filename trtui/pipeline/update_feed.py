@@ -19,15 +19,28 @@ class UpdateFeed(Protocol):
     """
 
     @property
-    def can_control(self) -> bool: ...
+    def can_control(self) -> bool:
+        """True when pause, resume and reset act on the run; False for a read-only feed, whose
+        control calls do nothing."""
+        ...
 
-    def start(self, on_update: Callable[[Update], None]) -> None: ...
+    def start(self, on_update: Callable[[Update], None]) -> None:
+        """Begin publishing; called once, and returns without waiting for the run. `on_update`
+        then receives every `Update`; a run that ends says so in the last one's state."""
+        ...
 
-    def stop(self, timeout: float = 5.0) -> None: ...
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop publishing and end the feed's thread, waiting at most `timeout` seconds (a local run
+        stops its source; a remote feed only disconnects). Idempotent, safe before `start`."""
+        ...
 
-    def set_paused(self, paused: bool) -> None: ...
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume inferences. Asynchronous: a later `Update`'s state shows it."""
+        ...
 
-    def reset(self) -> None: ...
+    def reset(self) -> None:
+        """Forget the statistics gathered so far; the next `Update`s count from the reset."""
+        ...
 
     @property
     def can_reconfigure(self) -> bool:

@@ -45,6 +45,7 @@ class FrameError(Exception):
 
 
 def write_frame(out: IO[bytes], kind: int, payload: bytes) -> None:
+    """Write one whole frame and flush it. Not locked: a writer shared by threads holds a lock around it."""
     out.write(HEADER.pack(len(payload), kind) + payload)
     out.flush()
 
@@ -79,10 +80,12 @@ def read_frame(inp: IO[bytes]) -> tuple[int, bytes] | None:
 
 
 def encode_json(value: Mapping[str, Any]) -> bytes:
+    """Compact JSON, NaN and infinities allowed (Python reads them back)."""
     return json.dumps(value, separators=(",", ":"), allow_nan=True).encode()
 
 
 def decode_json(payload: bytes) -> dict[str, Any]:
+    """The JSON object in a payload; `FrameError` when it is not an object (bad JSON raises `ValueError`)."""
     value = json.loads(payload)
     if not isinstance(value, dict):
         raise FrameError("a frame's JSON is not an object")
@@ -93,6 +96,7 @@ def decode_json(payload: bytes) -> dict[str, Any]:
 
 
 def encode_info(info: SourceInfo) -> bytes:
+    """An INFO frame's payload: every field of the `SourceInfo`, as JSON."""
     return encode_json(asdict(info))
 
 
@@ -204,6 +208,7 @@ def _engine(d: Mapping[str, Any] | None) -> EngineFacts | None:
 
 
 def decode_info(payload: bytes) -> SourceInfo:
+    """The `SourceInfo` of an INFO frame; `FrameError` when a required field is missing or malformed."""
     d = decode_json(payload)
     try:
         return SourceInfo(
@@ -252,6 +257,7 @@ def encode_steps(steps: tuple[StartupStep, ...]) -> bytes:
 
 
 def decode_steps(payload: bytes) -> tuple[StartupStep, ...]:
+    """The start-up steps of a STEPS frame; `FrameError` when malformed."""
     try:
         return steps_from_json(decode_json(payload)["steps"])
     except (KeyError, TypeError, ValueError) as err:
@@ -296,6 +302,9 @@ class BatchEncoder:
         self._ids: dict[int, tuple[tuple[str, ...], int]] = {}  # id(names) -> (names, number)
 
     def encode(self, batch: SourceBatch, extra_notices: tuple[str, ...] = ()) -> bytes:
+        """A BATCH frame's payload. Sends only what a live engine produces: latencies, their streams,
+        profiled iterations (with kernel captures), notices plus `extra_notices`, end and error, start-up
+        steps; a recording's summary fields are not carried. Frames must reach one `BatchDecoder` in order."""
         new_names: dict[str, list[str]] = {}
         profiled = []
         arrays: list[bytes] = [
@@ -330,10 +339,14 @@ class BatchEncoder:
 
 
 class BatchDecoder:
+    """Decodes the frames of one `BatchEncoder`, in order; keeps the layer-name tuples it was sent."""
+
     def __init__(self) -> None:
         self._names: dict[int, tuple[str, ...]] = {}
 
     def decode(self, payload: bytes) -> SourceBatch:
+        """The `SourceBatch` of a BATCH frame, arrays read-only; `FrameError` when the frame is malformed or
+        names a layer-name tuple it was never sent."""
         try:
             (n,) = struct.unpack_from("<I", payload)
             head = decode_json(payload[4 : 4 + n])

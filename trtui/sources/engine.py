@@ -74,6 +74,8 @@ class EngineSource:
         return self._worker
 
     def start(self) -> None:
+        """Check the CUDA device, load TensorRT and start the GPU worker; returns once the engine runs (its
+        `info` complete). Raises `UserError` with one line; `RuntimeError` when called twice."""
         if self._started:
             raise RuntimeError("EngineSource.start() called twice")
         self._started = True
@@ -124,6 +126,8 @@ class EngineSource:
         self._info = worded(self._worker.start())  # the adapter gives facts; the wording is made here
 
     def read(self, timeout: float) -> SourceBatch:
+        """Everything the worker queued since the last read, merged; waits up to `timeout` s for the first
+        piece. After the final batch every read returns `finished` again, with the same error."""
         if self._finished is not None:
             return SourceBatch(t=time.monotonic(), finished=True, error=self._finished.error)
         if self._worker is None:
@@ -171,10 +175,12 @@ class EngineSource:
             pass
 
     def set_paused(self, paused: bool) -> None:
+        """Pause or resume the worker's inferences; a no-op before `start()`."""
         if self._worker is not None:
             self._worker.set_paused(paused)
 
     def stop(self) -> None:
+        """Stop the worker, which frees the GPU objects. Idempotent."""
         if self._stopped:
             return
         self._stopped = True

@@ -87,11 +87,15 @@ class EngineProcessSource:
 
     @property
     def pid(self) -> int | None:
+        """The GPU process's id; None before `start()`."""
         return self._proc.pid if self._proc is not None else None
 
     # -- start ---------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Launch the GPU process and wait until the engine runs (its `info` complete), passing on its
+        start-up steps. Raises `UserError` with one line (the process is then ended); `RuntimeError` when
+        called twice."""
         if self._started:
             raise RuntimeError("EngineProcessSource.start() called twice")
         self._started = True
@@ -263,6 +267,9 @@ class EngineProcessSource:
     # -- the ProfileSource interface -------------------------------------------------------------
 
     def read(self, timeout: float) -> SourceBatch:
+        """What the GPU process sent since the last read (and its stderr warnings, as notices), merged
+        into one batch; waits up to `timeout` s for the first piece. After the final batch every read
+        returns `finished` again, with the same error."""
         if self._finished is not None:
             return SourceBatch(t=time.monotonic(), finished=True, error=self._finished.error)
         if self._proc is None:
@@ -289,6 +296,7 @@ class EngineProcessSource:
             codec.write_frame(proc.stdin, kind, codec.encode_json(msg))
 
     def set_paused(self, paused: bool) -> None:
+        """Ask the GPU process to pause or resume; a no-op when it is gone."""
         with contextlib.suppress(OSError, ValueError):
             self._send(codec.CONTROL, {"op": "pause", "paused": paused})
 

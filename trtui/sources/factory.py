@@ -23,6 +23,8 @@ WHAT = "an engine file, a trtexec recording, or 'demo'"
 
 
 def check_readable(spec: str) -> Path:
+    """`spec` as a path if it is a readable file or folder; a one-line `UserError` otherwise (a pipe or
+    device is refused before it is opened)."""
     path = Path(spec)
     require_input(path, WHAT, folder_ok=True)  # also refuses pipes and devices
     return path

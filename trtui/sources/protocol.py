@@ -19,9 +19,15 @@ class ProfileSource(Protocol):
     """
 
     @property
-    def info(self) -> SourceInfo: ...
+    def info(self) -> SourceInfo:
+        """What the source runs (label, device, layers, mode). Read by the consumer thread at every tick; a
+        source may replace it when it learns more (after `start()`) or is reconfigured."""
+        ...
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        """Make the source produce; called once, on the consumer thread. Raises `UserError` with one line
+        when it cannot run; it may block for the whole start-up (an engine load takes seconds)."""
+        ...
 
     def read(self, timeout: float) -> SourceBatch:
         """Everything produced since the last read; waits up to `timeout` s for something."""
@@ -31,7 +37,10 @@ class ProfileSource(Protocol):
         """Stop/resume producing (the GPU goes idle while paused)."""
         ...
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Stop producing and free every resource (threads, processes, GPU memory). Idempotent; safe after a
+        failed or missing `start()`."""
+        ...
 
 
 @runtime_checkable
@@ -42,7 +51,9 @@ class ReportsStartup(Protocol):
     quarter of a second meanwhile (an empty tuple: still the same step). Steps after `start()`
     returned (warm-up, first profiled batch) arrive in `SourceBatch.startup`."""
 
-    def set_startup_listener(self, listener: StartupListener) -> None: ...
+    def set_startup_listener(self, listener: StartupListener) -> None:
+        """Set the listener before `start()`; the source calls it as the class docstring says."""
+        ...
 
 
 def listen_to_startup(source: object, listener: StartupListener) -> bool:

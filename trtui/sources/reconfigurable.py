@@ -19,15 +19,25 @@ class ReconfigurableSource(Protocol):
     """A `ProfileSource` with `reconfigure` (see the module docstring)."""
 
     @property
-    def info(self) -> SourceInfo: ...
+    def info(self) -> SourceInfo:
+        """As `ProfileSource.info`; after `reconfigure` it names the new shapes and streams."""
+        ...
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        """As `ProfileSource.start`."""
+        ...
 
-    def read(self, timeout: float) -> SourceBatch: ...
+    def read(self, timeout: float) -> SourceBatch:
+        """As `ProfileSource.read`."""
+        ...
 
-    def set_paused(self, paused: bool) -> None: ...
+    def set_paused(self, paused: bool) -> None:
+        """As `ProfileSource.set_paused`."""
+        ...
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """As `ProfileSource.stop`."""
+        ...
 
     def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
         """Switch to `batch` (None: keep) and `streams` contexts (None: keep); return once the new
@@ -38,4 +48,5 @@ class ReconfigurableSource(Protocol):
 
 
 def can_reconfigure(source: object) -> bool:
+    """True when `source` has `reconfigure` (checked by shape, not by class)."""
     return isinstance(source, ReconfigurableSource)

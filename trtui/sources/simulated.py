@@ -120,6 +120,7 @@ class SimulatedSource:
 
     @property
     def info(self) -> SourceInfo:
+        """The simulated engine; shapes and streams follow `reconfigure`."""
         return self._info
 
     @property
@@ -139,6 +140,8 @@ class SimulatedSource:
         self._listener = listener
 
     def start(self) -> None:
+        """Start the simulated clock and report the simulated start-up steps. Never fails; a second call
+        only restarts the clock (the time between is not simulated)."""
         self._last_wall = self._clock()
         if self._said_start:
             return
@@ -151,11 +154,13 @@ class SimulatedSource:
             self._listener(tuple(steps))
 
     def set_paused(self, paused: bool) -> None:
+        """While paused, `read` returns empty batches and the paused time is never simulated."""
         self._paused = paused
         self._last_wall = self._clock()
         self._wake.set()
 
     def stop(self) -> None:
+        """Later reads return empty batches at once. Idempotent."""
         self._stopped = True
         self._wake.set()
 
@@ -260,6 +265,8 @@ class SimulatedTelemetry:
         self._clock = clock
 
     def sample(self) -> TelemetrySample:
+        """A simulated sample of the demo's GPU at its simulated time: idle before start and while paused,
+        slower and hotter during the simulated thermal slowdowns."""
         s = self._source
         t = s.sim_time
         throttled = s.throttled()
@@ -294,4 +301,5 @@ class SimulatedTelemetry:
         )
 
     def close(self) -> None:
+        """Nothing to free."""
         pass

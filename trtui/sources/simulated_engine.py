@@ -25,8 +25,10 @@ BATCH = 8  # the demo engine's batch size
 
 @dataclass(frozen=True, slots=True)
 class SimLayer:
+    """One layer of the simulated engine: its description and its simulated cost."""
+
     info: LayerInfo
-    cost_ms: float  # mean cost at batch 1
+    cost_ms: float  # mean cost at the demo's batch (BATCH), simulated
 
 
 def _conv(
@@ -266,4 +268,5 @@ def scaled_layers(n: int) -> list[SimLayer]:
 
 
 def layer_costs(layers: list[SimLayer]) -> npt.NDArray[Any]:
+    """The layers' costs (ms) in layer order, as one array."""
     return np.array([layer.cost_ms for layer in layers])

@@ -49,6 +49,7 @@ def extra_memory_mib(batch: int, streams: int) -> float:
 
 
 def context_memory_mib(batch: int) -> float:
+    """Device memory (MiB, simulated) one execution context needs at `batch`."""
     return CONTEXT_BASE_MIB + PER_SAMPLE_MIB * batch
 
 

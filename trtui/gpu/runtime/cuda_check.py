@@ -38,6 +38,8 @@ _CU_ATTR_GLOBAL_MEMORY_BUS_WIDTH = 37  # bits
 
 @dataclass(frozen=True, slots=True)
 class DeviceFacts:
+    """What the CUDA driver says of one device, read before TensorRT loads (`check_cuda_device`)."""
+
     index: int
     name: str
     compute_capability: tuple[int, int]

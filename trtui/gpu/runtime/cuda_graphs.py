@@ -22,6 +22,9 @@ class GraphCaptureError(Exception):
 
 @dataclass
 class CapturedGraph:
+    """An instantiated CUDA graph and its timing events; owned by the `CudaGraphs` that made it, which
+    alone destroys it."""
+
     graph: Any
     exec: Any
     # a graph of several inferences: the timing events recorded before, between and after them
@@ -29,6 +32,7 @@ class CapturedGraph:
 
     @property
     def inferences(self) -> int:
+        """Inferences one launch runs: 1, or `capture_batch`'s count."""
         return max(1, len(self.events) - 1)
 
 
@@ -146,12 +150,15 @@ class CudaGraphs:
         return None if self._ok(err) else f"cannot record a timing event in the graph: {self._text(err)}"
 
     def launch(self, g: CapturedGraph, stream: int) -> None:
+        """Launch `g` on `stream` (asynchronous). Raises RuntimeError with CUDA's reason (the CUDA error
+        is cleared)."""
         (err,) = self._rt.cudaGraphLaunch(g.exec, stream)
         if not self._ok(err):
             self._clear_error()
             raise RuntimeError(f"CUDA graph launch failed: {self._text(err)}")
 
     def destroy(self, g: CapturedGraph) -> None:
+        """Free the graph, its executable and its events (its launches must have completed). Idempotent."""
         if g.exec is not None:
             self._rt.cudaGraphExecDestroy(g.exec)
             g.exec = None

@@ -210,18 +210,23 @@ class CuptiKernelTracer:
     # -- the loop's calls (the GPU worker thread) --------------------------------------------
 
     def begin(self) -> None:
+        """Enable the activity kinds: records start here (right before the profiled enqueue)."""
         t0 = time.perf_counter()
         for k in self._kinds:
             self._c.activity_enable(k)
         self._cost += time.perf_counter() - t0
 
     def end(self) -> None:
+        """Disable the activity kinds (right after the profiled enqueue); records already made are kept."""
         t0 = time.perf_counter()
         for k in self._kinds:
             self._c.activity_disable(k)
         self._cost += time.perf_counter() - t0
 
     def collect(self) -> KernelCapture | None:
+        """Flush CUPTI and return the kernels, their launch calls and the NVTX ranges recorded since the last
+        collect, with the tracer's own CPU cost; None when no kernel was recorded. Call once the traced
+        inference completed."""
         t0 = time.perf_counter()
         self._c.activity_flush_all(1)  # forced: the traced inference has completed
         with self._lock:
@@ -238,6 +243,7 @@ class CuptiKernelTracer:
         return KernelCapture(tuple(kernels), tuple(launches), ranges, cost_s=cost)
 
     def close(self) -> None:
+        """Stop tracing and detach CUPTI, leaving no overhead behind. Idempotent, never raises."""
         if self._closed:
             return
         self._closed = True

@@ -20,10 +20,13 @@ def dtype_name(dtype: Any) -> str:
 
 
 def dims(value: Any) -> tuple[int, ...]:
+    """TensorRT `Dims` (or any sequence of ints) as a tuple."""
     return tuple(int(d) for d in value)
 
 
 def is_oom(exc: BaseException) -> bool:
+    """True when `exc` says the device ran out of memory (pycuda's MemoryError, or an "out of memory"
+    message)."""
     return type(exc).__name__ == "MemoryError" or "out of memory" in str(exc).lower()
 
 
@@ -46,6 +49,9 @@ def profile_values(engine: Any, name: str) -> list[list[int]] | None:
 def tensor_specs(engine: Any, ctx: Any, names: list[str], is_input: dict[str, bool],
                   shape_tensors: set[str], value_requests: dict[str, tuple[int, ...]],
                   host_loc: Any) -> list[TensorSpec]:
+    """The `TensorSpec` of each tensor in `names` for `ctx` at its current shapes. Shape inputs take their
+    values from `value_requests` (--shapes), else profile 0's opt values. Raises `UserError` when a
+    shape input has no values or a data-dependent output has no size bound."""
     specs = []
     for n in names:
         dtype = dtype_name(engine.get_tensor_dtype(n))
@@ -95,6 +101,8 @@ def bind(trt: Any, ctx: Any, bufs: IoBuffers, allocators: list[Any]) -> None:
 
 
 def make_work(ctx_h: Holder, bufs: IoBuffers, stream: Any, transfers: bool) -> Callable[[int], bool]:
+    """The loop's `Work` for one context: `execute_async_v3` on the handle it is given; with `transfers`,
+    also the input copies before it and the output copies after it, on `stream`."""
     if not transfers:
         def work(handle: int) -> bool:
             return bool(ctx_h.obj.execute_async_v3(handle))

@@ -49,10 +49,12 @@ class TensorSpec:
 
     @property
     def data_dependent(self) -> bool:
+        """True when the shape is known only after the inference (a -1 left in it)."""
         return any(d < 0 for d in self.shape)
 
     @property
     def display_dtype(self) -> str:
+        """The type as trtui shows it ("FP16" for HALF); unknown names unchanged."""
         return DISPLAY_DTYPES.get(self.dtype, self.dtype)
 
 
@@ -117,6 +119,7 @@ class DeviceBuffer:
 
     @property
     def address(self) -> int:
+        """The address TensorRT gets: the device allocation, or the pinned host array for a host tensor."""
         if self.device is not None:
             return int(self.device)
         return int(self.host.ctypes.data)
@@ -139,6 +142,7 @@ class DeviceBuffer:
             base.free()
 
     def free(self) -> None:
+        """Free the device and pinned host memory now. Idempotent."""
         if self.device is not None:
             self.device.free()
             self.device = None
@@ -174,6 +178,7 @@ class IoBuffers:
 
     @property
     def total_bytes(self) -> int:
+        """Bytes allocated for the tensors, one count per tensor (a pinned host mirror is not added)."""
         return sum(b.nbytes for b in self.buffers.values())
 
     def addresses(self) -> dict[str, int]:
@@ -192,6 +197,7 @@ class IoBuffers:
                 self._driver.memcpy_dtoh_async(b.host, b.device, stream)
 
     def free(self) -> None:
+        """Free every buffer; the context that used them must be gone or drained. Idempotent."""
         for b in self.buffers.values():
             b.free()
         self.buffers.clear()

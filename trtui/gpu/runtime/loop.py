@@ -46,6 +46,13 @@ from trtui.kernels.tracer import KernelTracer
 
 
 class InferenceLoop:
+    """Keeps one or more streams busy with inferences and reports their times (see the module docstring).
+
+    Owns its events, graphs and the profiled inference's graph; `close()` frees them. Every method runs
+    on the GPU worker thread, except `reconfigure`, which any thread may call. Results go out through
+    `emit` as `SourceBatch` pieces, at least every `flush_s` while there is something to say.
+    """
+
     def __init__(
         self,
         driver: Any,
@@ -100,6 +107,7 @@ class InferenceLoop:
 
     @property
     def graphs_on(self) -> bool:
+        """Whether timed inferences run as CUDA graphs now."""
         return self._graphs.on
 
     @property
@@ -124,6 +132,7 @@ class InferenceLoop:
     # ---------------------------------------------------------------- public
 
     def notice(self, text: str) -> None:
+        """Queue a one-line notice for the user; it goes out with the next batch. Loop thread only."""
         self._notices.append(text)
 
     def reconfigure(self, change: Callable[[], None]) -> None:

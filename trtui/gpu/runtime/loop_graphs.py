@@ -34,6 +34,10 @@ def launch_plan(config: LoopConfig, typical_ms: float, batches: bool) -> tuple[i
 
 
 class LoopGraphs:
+    """The loop's CUDA graphs (see the module docstring). `on` says whether timed inferences run as graphs,
+    `note` why not, `per_launch` how many inferences one launch runs.
+    """
+
     def __init__(
         self,
         backend: GraphBackend | None,
@@ -51,6 +55,7 @@ class LoopGraphs:
 
     @property
     def can_batch(self) -> bool:
+        """True when graphs are on and the backend can capture several inferences per graph."""
         return self.on and hasattr(self._backend, "capture_batch")
 
     def capture(self, lanes: Sequence[Lane], wanted: bool) -> None:
@@ -122,6 +127,7 @@ class LoopGraphs:
         return call(lambda: lane.work(lane.handle)), None
 
     def batch_times(self, g: Any) -> list[float]:
+        """Each inference's GPU time (ms) in the last completed launch of the multi-inference graph `g`."""
         backend: Any = self._backend
         times: list[float] = backend.batch_times(g)
         return times

@@ -36,6 +36,11 @@ Call = Callable[[Callable[[], bool]], "bool | str"]
 
 
 class ProfileScheduler:
+    """Decides when the loop runs its profiled inference, queues it, and turns its report into a
+    `ProfiledIteration` (see the module docstring). Loop thread only; `work` is None when profiling is
+    off or failed.
+    """
+
     def __init__(
         self,
         work: ProfiledWork | None,
@@ -215,6 +220,7 @@ class ProfileScheduler:
             return None
 
     def close(self) -> None:
+        """Destroy the profiled inference's graph and stop profiling (the loop has drained). Idempotent."""
         self.drop_graph()
         self.work = None
         self.pending = False

@@ -17,6 +17,10 @@ class LoopError(Exception):
 
 
 class ProfiledWork(Protocol):
+    """The profiled inference the loop schedules: a context of its own with a profiler attached and
+    `enqueue_emits_profile` False. Called on the loop thread only.
+    """
+
     def launch(self, stream: int) -> bool:
         """Enqueue one profiled inference on `stream`."""
         ...
@@ -27,24 +31,43 @@ class ProfiledWork(Protocol):
 
 
 class GraphBackend(Protocol):
-    def capture(self, stream: int, work: Work) -> Any: ...
+    """Captures, launches and destroys CUDA graphs on raw stream handles (`CudaGraphs`, or a fake in tests).
+    Called on the loop thread only, with the CUDA context current.
+    """
 
-    def launch(self, g: Any, stream: int) -> None: ...
+    def capture(self, stream: int, work: Work) -> Any:
+        """A graph of one `work(stream)` (the work already ran once outside the capture). Raises when capture
+        fails; the loop then runs the plain enqueue."""
+        ...
 
-    def destroy(self, g: Any) -> None: ...
+    def launch(self, g: Any, stream: int) -> None:
+        """Launch `g` on `stream` without waiting. Raises when the launch fails."""
+        ...
+
+    def destroy(self, g: Any) -> None:
+        """Free `g`; called once per graph, after its launches completed."""
+        ...
 
 
 class BatchGraphBackend(GraphBackend, Protocol):
     """A backend that also captures several inferences into one graph, with timing events between
     them (`trtui.gpu.runtime.cuda_graphs.CudaGraphs`)."""
 
-    def capture_batch(self, stream: int, work: Work, inferences: int) -> Any: ...
+    def capture_batch(self, stream: int, work: Work, inferences: int) -> Any:
+        """A graph of `inferences` runs of `work`, with a timing event before, between and after them. Raises
+        when capture fails."""
+        ...
 
-    def batch_times(self, g: Any) -> list[float]: ...
+    def batch_times(self, g: Any) -> list[float]:
+        """Each inference's GPU time (ms) in the last launch of `g`, which has completed."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class LoopConfig:
+    """How the inference loop runs; fixed for its life. A run sets graphs and profiling from its options;
+    the rest are defaults that tests and the build measurement change."""
+
     depth: int = 2  # minimum launches in flight per stream
     # Grow the depth until this much GPU work is queued per stream: the GPU rides out a host pause
     # this long (the GPU process's own Python: encoding a batch at 20k layers takes a few ms).
@@ -91,6 +114,7 @@ class Lane:
 
     @property
     def handle(self) -> int:
+        """The stream's raw handle, as `Work` and the graph backend take it."""
         return int(self.stream.handle)
 
 

@@ -33,10 +33,12 @@ class LayerSamples:
         self._last_list: list[str] = []  # the same names as a list, compared without a new tuple
 
     def append(self, name: str, ms: float) -> None:
+        """One report: layer `name` took `ms` milliseconds (the callback does this through bound appends)."""
         self.names.append(name)
         self.times.append(ms)
 
     def clear(self) -> None:
+        """Drop the reports not taken yet (before a `report_to_profiler()` whose iteration alone counts)."""
         self.names.clear()
         self.times.clear()
 

@@ -50,6 +50,10 @@ BuildLane = Callable[[int, ShapeList], LaneParts]
 
 
 class EngineReshaper:
+    """Changes the batch and number of contexts of a running engine (see the module docstring). Owns the
+    lanes' parts; `request` serializes callers.
+    """
+
     def __init__(
         self,
         loop: InferenceLoop,
@@ -74,13 +78,17 @@ class EngineReshaper:
 
     @property
     def streams(self) -> int:
+        """Execution contexts (one per stream) running now."""
         return len(self._parts)
 
     @property
     def batch(self) -> int | None:
+        """The batch the current shapes run (see `batch_of`); None when no input tells one."""
         return batch_of(self.profiles, self.shapes)
 
     def memory_per_context_mib(self) -> float | None:
+        """Device memory (MiB) one context uses at the current shapes: activation memory plus its I/O buffers.
+        None when no context runs."""
         if not self._parts:
             return None
         io = sum(tensor_bytes(s) for s in self._parts[0].specs)

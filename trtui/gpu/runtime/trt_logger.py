@@ -21,6 +21,8 @@ SEVERITY_NAMES = {INTERNAL_ERROR: "internal error", ERROR: "error", WARNING: "wa
 
 @dataclass(frozen=True, slots=True)
 class LogLine:
+    """One captured log message; `seq` numbers messages in arrival order, `severity` as TensorRT's."""
+
     seq: int
     severity: int
     message: str
@@ -36,6 +38,8 @@ class LogStore:
         self._seq = 0
 
     def add(self, severity: int, message: str) -> None:
+        """Keep a message at least as severe as `min_severity` (lower is more severe); drop the rest.
+        Any thread."""
         if severity > self.min_severity:
             return
         with self._lock:
@@ -43,10 +47,13 @@ class LogStore:
             self._lines.append(LogLine(self._seq, severity, str(message)))
 
     def mark(self) -> int:
+        """The sequence number of the latest message: `since(mark)` gives what is logged after it."""
         with self._lock:
             return self._seq
 
     def since(self, mark: int = 0, max_severity: int = VERBOSE) -> list[LogLine]:
+        """The kept messages after `mark`, at least as severe as `max_severity`, oldest first. Messages beyond
+        `capacity` are lost."""
         with self._lock:
             return [ln for ln in self._lines if ln.seq > mark and ln.severity <= max_severity]
 
@@ -54,6 +61,7 @@ class LogStore:
         return [ln.message for ln in self.since(mark, ERROR)]
 
     def messages_since(self, mark: int = 0, max_severity: int = WARNING) -> list[str]:
+        """The texts of `since(mark, max_severity)`: warnings and errors by default."""
         return [ln.message for ln in self.since(mark, max_severity)]
 
 

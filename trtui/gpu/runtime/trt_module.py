@@ -32,6 +32,7 @@ class TrtModule:
 
     @property
     def lean(self) -> bool:
+        """True for the lean runtime (no `Builder`): it can run engines but not build them."""
         return not hasattr(self.module, "Builder")
 
     @property
@@ -41,10 +42,12 @@ class TrtModule:
 
     @property
     def has_inspector(self) -> bool:
+        """True when the module has the engine inspector (full `tensorrt` only)."""
         return hasattr(self.module, "EngineInspector")
 
     @property
     def has_plugin_init(self) -> bool:
+        """True when the module can load TensorRT's standard plugins (`init_libnvinfer_plugins`)."""
         return hasattr(self.module, "init_libnvinfer_plugins")
 
 

@@ -65,6 +65,8 @@ class PycudaPlatform:
         return cuda
 
     def exit(self) -> None:
+        """Synchronize, pop the primary context and release it; a no-op when `enter` did not succeed.
+        Call it after every TensorRT and CUDA object of the session was released."""
         if self._ctx is None:
             return
         cuda = self._cuda
@@ -87,9 +89,11 @@ class Resources:
         self.released: list[str] = []  # names, in release order (for tests)
 
     def add_trt(self, name: str, release: Callable[[], None]) -> None:
+        """Register a TensorRT object's release; released before every CUDA object, last added first."""
         self._trt.append((name, release))
 
     def add_cuda(self, name: str, release: Callable[[], None]) -> None:
+        """Register a CUDA object's release; released after every TensorRT object, last added first."""
         self._cuda.append((name, release))
 
     def release_all(self) -> list[str]:
@@ -117,6 +121,7 @@ class Holder:
         self.obj = obj
 
     def release(self) -> None:
+        """Drop the session's reference, which destroys the object unless something else still holds it."""
         self.obj = None
 
 
@@ -191,6 +196,7 @@ class GpuWorker:
         return self.info
 
     def set_paused(self, paused: bool) -> None:
+        """Pause or resume the loop; any thread. While paused the GPU idles and reconfigurations still run."""
         if paused:
             self._paused.set()
         else:
@@ -206,6 +212,7 @@ class GpuWorker:
 
     @property
     def alive(self) -> bool:
+        """True while the worker thread runs (also during setup and release)."""
         return self._thread.is_alive()
 
     def _pass_steps(self) -> None:
