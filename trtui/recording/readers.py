@@ -414,7 +414,7 @@ class DeviceMetadata:
 
     @property
     def compute_capability(self) -> str | None:
-        """"major.minor"; None when absent or not a pair of small whole numbers."""
+        """The compute capability as "major.minor"; None when absent or not two small whole numbers."""
         cc = self.attributes.get("ComputeCapability")
         if isinstance(cc, list) and len(cc) == 2 and all(type(x) is int and 0 <= x < 1000 for x in cc):
             return f"{cc[0]}.{cc[1]}"
