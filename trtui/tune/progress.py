@@ -75,7 +75,7 @@ class ProgressTracker:
         return self._fraction_of(roots[0])
 
     def label(self) -> str:
-        """The innermost running phase and its step ("Building 3/10"); "" when none runs."""
+        """The innermost running phase and the step in progress ("NAME 3/10"); "" when none runs."""
         if not self._order:
             return ""
         inner = self._phases[self._order[-1]]

@@ -90,7 +90,7 @@ class TuneSession:
         return self.result(stopped)
 
     def result(self, stopped: Stopped) -> TuneResult:
-        """The run so far as a result, stopped for `stopped`, with the attempt it chooses."""
+        """The run so far as a result, marked `stopped`, with the attempt `choose` picks."""
         attempts = tuple(self._attempts)
         return TuneResult(
             plan=self.plan,
