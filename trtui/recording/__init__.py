@@ -5,7 +5,10 @@
   layer info);
 - `loader.load_recording(path)`: a file and its siblings, or a folder, joined by layer name;
 - `source.open_recording(path) -> RecordingSource`: a recording (or trtui summary) as a source;
-- `summary_reader`: trtui's own JSON summary ("trtui.summary/1") read back;
+- `summary.summary_dict(update)`: trtui's own JSON summary ("trtui.summary/1", `profile --json`);
+- `summary_reader`: that summary read back; `inputs.load_input(path)`: a recording or a summary;
 - `runs.load_run(path) -> RunData`: anything `trtui compare` / `trtui analyze` accept;
-- `export.export_recording(...)`, `export.write_layers_csv(...)`: writers.
+  `gate_inputs`: a side of `trtui check`; `hardware`: a recording's device and engine facts;
+- `export.export_recording(...)`, `export.write_layers_csv(...)`: writers; `roundtrip`: what
+  trtui's exports carry beyond trtexec's formats.
 """

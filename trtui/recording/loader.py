@@ -70,6 +70,7 @@ class Recording:
 
     @property
     def device(self) -> str | None:
+        """The GPU's name from the run metadata, else the device metadata; None when neither says."""
         if self.run_meta is not None and self.run_meta.device:
             return self.run_meta.device
         if self.device_meta is not None and self.device_meta.name:

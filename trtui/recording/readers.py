@@ -20,6 +20,7 @@ from trtui.core.model import PROFILE_SUFFIX, FloatArray, IntArray, frozen_array
 
 
 def profile_index(name: str) -> int:
+    """The optimization profile a layer name belongs to: N of a trailing " [profile N]", else 0."""
     m = PROFILE_SUFFIX.search(name)
     return int(m.group(1)) if m else 0
 
@@ -116,6 +117,11 @@ class ProfileData:
 
 
 def parse_profile(obj: object) -> ProfileData:
+    """A decoded `.profile.json` (an optional `{"count": N}` header, then one object per layer).
+
+    Without the header, the iteration count is estimated from timeMs / averageMs. Raises UserError
+    on a shape or number it cannot use.
+    """
     if not isinstance(obj, list):
         raise UserError(f"a profile must be a JSON array, this is {json_kind(obj)}")
     if not obj:
@@ -253,6 +259,8 @@ def _times_fast(obj: list[Any]) -> tuple[npt.NDArray[Any], ...] | None:
 
 
 def parse_times(obj: object) -> TimesData:
+    """A decoded `.times.json` (one object per inference, with at least latencyMs). Raises
+    UserError, naming the inference, on a record it cannot use."""
     if not isinstance(obj, list):
         raise UserError(f"a times file must be a JSON array, this is {json_kind(obj)}")
     if not obj:
@@ -343,10 +351,13 @@ class ProfileMetadata:
 
     @property
     def simulated(self) -> bool:
+        """True when trtui exported it from a simulated run."""
         return bool(self.trtui.get("simulated", False))
 
     @property
     def throughput(self) -> float | None:
+        """The performance summary's Throughput (inferences/s); None when absent or not a usable
+        number."""
         v = self.performance.get("Throughput")
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= MAX_NUMBER:
             return None  # also NaN (read as None already) and 400-digit integers
@@ -354,6 +365,8 @@ class ProfileMetadata:
 
 
 def parse_profile_metadata(obj: object) -> ProfileMetadata:
+    """A decoded `.profile.metadata.json`. Values of the option and device sections become text;
+    NaN or infinite numbers become None. Raises UserError when a section is not an object."""
     if not isinstance(obj, dict):
         raise UserError(f"run metadata must be a JSON object, this is {json_kind(obj)}")
     perf = finite_json(_section(obj, "performance_summary"))
@@ -366,15 +379,19 @@ def parse_profile_metadata(obj: object) -> ProfileMetadata:
 
 @dataclass(frozen=True, slots=True)
 class BuildMetadata:
+    """TREx's `.build.metadata.json`: the model and build options as text."""
+
     model_options: Mapping[str, str]
     build_options: Mapping[str, str]
 
     @property
     def precision(self) -> str | None:
+        """The build options' Precision as written (e.g. "FP32+FP16"); None when not recorded."""
         return self.build_options.get("Precision")
 
 
 def parse_build_metadata(obj: object) -> BuildMetadata:
+    """A decoded `.build.metadata.json`; UserError when it or a section is not an object."""
     if not isinstance(obj, dict):
         raise UserError(f"build metadata must be a JSON object, this is {json_kind(obj)}")
     return BuildMetadata(
@@ -392,10 +409,12 @@ class DeviceMetadata:
 
     @property
     def simulated(self) -> bool:
+        """True when trtui wrote it for a simulated device."""
         return bool(self.attributes.get("Simulated", False))
 
     @property
     def compute_capability(self) -> str | None:
+        """The compute capability as "major.minor"; None when absent or not two small whole numbers."""
         cc = self.attributes.get("ComputeCapability")
         if isinstance(cc, list) and len(cc) == 2 and all(type(x) is int and 0 <= x < 1000 for x in cc):
             return f"{cc[0]}.{cc[1]}"
@@ -403,6 +422,8 @@ class DeviceMetadata:
 
 
 def parse_device_metadata(obj: object) -> DeviceMetadata:
+    """A decoded `.metadata.json`: the first device's attributes (NaN or infinite numbers become
+    None). Raises UserError when it is not a non-empty array of objects."""
     if not isinstance(obj, list) or not obj:
         raise UserError("device metadata must be a non-empty JSON array of objects")
     first = obj[0]

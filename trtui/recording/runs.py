@@ -18,6 +18,8 @@ from trtui.stats.snapshot import LayerTable
 
 
 def run_from_recording(rec: Recording) -> RunData:
+    """A loaded recording as a run: its per-layer table, its latencies (when it has a times file),
+    its energy (trtui's exports only), hardware and engine facts. UserError on a bad energy block."""
     table = LayerTable.empty()
     if rec.summary is not None:
         agg = LayerAggregator()
@@ -56,6 +58,8 @@ def _recording_energy(rec: Recording) -> dict[str, RunEnergy]:
 
 
 def run_from_summary(doc: SummaryDoc, path: Path) -> RunData:
+    """A trtui JSON summary read from `path` as a run (latency None when it counted no inference).
+    UserError on a malformed energy block."""
     return RunData(
         label=path.name,
         layers=doc.layers,

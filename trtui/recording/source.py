@@ -164,18 +164,24 @@ class RecordingSource:
 
     @property
     def info(self) -> SourceInfo:
+        """What was recorded, described as the header shows it."""
         return self._info
 
     def start(self) -> None:
+        """Nothing to start: the recording was read when the source was made."""
         pass
 
     def set_paused(self, paused: bool) -> None:
+        """Nothing to pause."""
         pass  # nothing runs: a recording is read at once
 
     def stop(self) -> None:
+        """Nothing to free."""
         pass
 
     def read(self, timeout: float) -> SourceBatch:
+        """The whole recording on the first call, marked finished; after that an empty finished
+        batch. Never waits."""
         t = self.timing_wall_s
         if self._sent:
             return SourceBatch(t=t, finished=True)

@@ -74,6 +74,8 @@ def engine_section(update: Update) -> dict[str, Any]:
 
 
 def summary_dict(update: Update) -> dict[str, Any]:
+    """The whole summary of `update` as a JSON-ready dict (schema `SCHEMA`); numbers that are
+    not finite become null. The caller writes it."""
     p = update.profile
     info = p.info
     tel = update.telemetry

@@ -100,6 +100,7 @@ def _read_token_file(path: Path, what: str) -> str:
 
 
 def check_bind(host: str, token: str | None) -> None:
+    """Refuse (UserError) to serve without a token on an address other machines can reach."""
     if token is None and not is_loopback(host):
         raise UserError(
             f"--listen {host}: a non-loopback address needs a token "

@@ -24,12 +24,14 @@ class WireError(ValueError):
 
 
 def obj(x: Any, where: str) -> dict[str, Any]:
+    """A JSON object."""
     if not isinstance(x, dict):
         raise WireError(f"{where}: expected an object")
     return x
 
 
 def lst(x: Any, where: str, max_items: int = MAX_ITEMS) -> list[Any]:
+    """A JSON array of at most `max_items` items (the items are not checked)."""
     if not isinstance(x, list):
         raise WireError(f"{where}: expected a list")
     if len(x) > max_items:
@@ -41,6 +43,7 @@ T = TypeVar("T")
 
 
 def string(x: Any, where: str, max_len: int = MAX_STR) -> str:
+    """A string of at most `max_len` characters."""
     if not isinstance(x, str):
         raise WireError(f"{where}: expected a string")
     if len(x) > max_len:
@@ -49,16 +52,19 @@ def string(x: Any, where: str, max_len: int = MAX_STR) -> str:
 
 
 def opt_string(x: Any, where: str, max_len: int = MAX_STR) -> str | None:
+    """A string as `string` checks it, or None for null."""
     return None if x is None else string(x, where, max_len)
 
 
 def boolean(x: Any, where: str) -> bool:
+    """true or false (not a number)."""
     if not isinstance(x, bool):
         raise WireError(f"{where}: expected true or false")
     return x
 
 
 def integer(x: Any, where: str, lo: int = 0, hi: int = 2**62) -> int:
+    """A whole number in [lo, hi] (not a boolean, not a float such as 1.0)."""
     if not isinstance(x, int) or isinstance(x, bool):
         raise WireError(f"{where}: expected a whole number")
     if not lo <= x <= hi:
@@ -67,10 +73,12 @@ def integer(x: Any, where: str, lo: int = 0, hi: int = 2**62) -> int:
 
 
 def opt_integer(x: Any, where: str, lo: int = 0, hi: int = 2**62) -> int | None:
+    """A whole number as `integer` checks it, or None for null."""
     return None if x is None else integer(x, where, lo, hi)
 
 
 def number(x: Any, where: str) -> float:
+    """A finite number (int or float, not a boolean), as a float."""
     if not isinstance(x, (int, float)) or isinstance(x, bool):
         raise WireError(f"{where}: expected a number")
     try:
@@ -83,10 +91,12 @@ def number(x: Any, where: str) -> float:
 
 
 def opt_number(x: Any, where: str) -> float | None:
+    """A number as `number` checks it, or None for null."""
     return None if x is None else number(x, where)
 
 
 def choice(x: Any, where: str, allowed: tuple[str, ...]) -> str:
+    """One of the strings in `allowed`."""
     value = string(x, where, 64)
     if value not in allowed:
         raise WireError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
@@ -104,14 +114,17 @@ def _pairs(x: Any, where: str, max_items: int, second: Callable[[Any, str], T]) 
 
 
 def str_pairs(x: Any, where: str, max_items: int = 10_000) -> tuple[tuple[str, str], ...]:
+    """A list of [string, string] pairs, at most `max_items`, as a tuple of tuples."""
     return _pairs(x, where, max_items, string)
 
 
 def num_pairs(x: Any, where: str, max_items: int = 10_000) -> tuple[tuple[str, float], ...]:
+    """A list of [string, number] pairs, at most `max_items`, as a tuple of tuples."""
     return _pairs(x, where, max_items, number)
 
 
 def strings(x: Any, where: str, max_items: int = MAX_ITEMS) -> tuple[str, ...]:
+    """A list of at most `max_items` strings, as a tuple."""
     return tuple(string(s, f"{where}[{i}]") for i, s in enumerate(lst(x, where, max_items)))
 
 

@@ -118,6 +118,15 @@ def backoff_s(attempt: int, rng: random.Random) -> float:
 
 
 class RemoteFeed:
+    """An `UpdateFeed` that follows one `trtui serve` at `url` (http or https, optional base path).
+
+    The stream is read on a daemon thread of its own; `on_update` is called from it. A failure never
+    ends the feed: it publishes the newest update marked "CONNECTION LOST" and reconnects after
+    `backoff_s`, until `stop()`. `token` is sent as a Bearer token. The public fields (`connected`,
+    `last_error`, `retry_at`, `last_update`, `messages`, `reconnects`) are written by that thread and
+    read by the fleet overview; each is replaced whole, never mutated.
+    """
+
     def __init__(
         self,
         url: str,
@@ -164,9 +173,12 @@ class RemoteFeed:
 
     @property
     def can_control(self) -> bool:
+        """True while connected to a server that accepts control (`--allow-control`)."""
         return self._control and self.connected
 
     def start(self, on_update: Callable[[Update], None]) -> None:
+        """Publish a placeholder (or the update remembered from an earlier connection), then start
+        the thread that connects and reconnects. Call once."""
         self._on_update = on_update
         if self.last_update is None:
             self._publish(placeholder(f"{self.name} — connecting…"))
@@ -176,22 +188,29 @@ class RemoteFeed:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop publishing, close the connection and end the thread. Idempotent; waits up to
+        `timeout` s for the thread (not when called from it)."""
         self._stop.set()
         self._close_connection()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def set_paused(self, paused: bool) -> None:
+        """Ask the server to pause or resume its run; ignored unless `can_control`. Does not wait:
+        the stream shows whether it took effect."""
         self._send_control("pause" if paused else "resume")
 
     def reset(self) -> None:
+        """Ask the server to restart its statistics; ignored unless `can_control`. Does not wait."""
         self._send_control("reset")
 
     @property
     def can_reconfigure(self) -> bool:
+        """Always False: the server offers no control over its batch or streams."""
         return False  # a remote run keeps its batch and streams (the server offers no such control)
 
     def reconfigure(self, batch: int | None, streams: int | None) -> Reconfigured:
+        """Always raises UserError: a remote run cannot be reconfigured."""
         raise UserError("a remote run cannot be reconfigured from here")
 
     # -- connection ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class FleetRow:
     reason: str | None = None
 
     def cells(self) -> tuple[str, ...]:
+        """The table's cells, in `COLUMNS` order."""
         return (
             self.device,
             self.state,

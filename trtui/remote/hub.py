@@ -15,6 +15,9 @@ from trtui.stats.update import Update
 
 
 class UpdateHub:
+    """The newest `Update` of one served run and its version (0 before the first publish). One
+    thread publishes; any thread reads. Thread-safe."""
+
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._update: Update | None = None
@@ -44,6 +47,7 @@ class UpdateHub:
             listener()
 
     def publish(self, update: Update) -> None:
+        """Make `update` the newest (version + 1), wake `wait_newer` and call the listeners."""
         with self._cond:
             self._update = update
             self.version += 1
@@ -51,12 +55,14 @@ class UpdateHub:
         self._notify()
 
     def close(self) -> None:
+        """Mark the run ended: `wait_newer` returns at once, and the listeners are called once more."""
         with self._cond:
             self.closed = True
             self._cond.notify_all()
         self._notify()
 
     def latest(self) -> Update | None:
+        """The newest update, None before the first publish."""
         return self._update
 
     def current(self) -> tuple[int, Update | None]:

@@ -67,12 +67,16 @@ class LatencyTap:
 
     @property
     def info(self) -> SourceInfo:
+        """The wrapped source's info."""
         return self.source.info
 
     def start(self) -> None:
+        """Start the wrapped source."""
         self.source.start()
 
     def read(self, timeout: float) -> SourceBatch:
+        """The wrapped source's batch, unchanged; its finite latencies are counted into the
+        histogram first."""
         batch = self.source.read(timeout)
         lat = np.asarray(batch.latencies_ms, dtype=np.float64)
         if len(lat):
@@ -85,9 +89,11 @@ class LatencyTap:
         return batch
 
     def set_paused(self, paused: bool) -> None:
+        """Pause or resume the wrapped source."""
         self.source.set_paused(paused)
 
     def stop(self) -> None:
+        """Stop the wrapped source; the histogram keeps its counts."""
         self.source.stop()
 
     def histogram(self) -> tuple[list[tuple[str, float]], float]:
@@ -119,6 +125,8 @@ class RunCollector(Collector):
         self.top_layers = top_layers  # None: every layer
 
     def collect(self) -> Iterator[Metric]:
+        """The metrics of the newest update at scrape time; nothing before the first update.
+        Unknown (None or non-finite) values are left out, not exported as 0."""
         update: Update | None = self.latest()
         if update is None:
             return
@@ -270,6 +278,7 @@ def _scale(x: float | None, factor: float) -> float | None:
 
 
 def registry_for(collector: RunCollector) -> CollectorRegistry:
+    """A registry holding only `collector` (no process or platform metrics), for /metrics."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     return registry

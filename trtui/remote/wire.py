@@ -203,6 +203,9 @@ class WireEncoder:
         return True
 
     def encode(self, update: Update) -> dict[str, Any]:
+        """The message for `update` as a JSON-ready dict (non-finite floats already null). Omits
+        what this connection's peer has already (unchanged info and names, most totals): call it for
+        every update sent, in order, and send every result."""
         p = update.profile
         msg: dict[str, Any] = {
             "wire": WIRE,
@@ -231,6 +234,7 @@ class WireEncoder:
         return msg
 
     def encode_line(self, update: Update) -> bytes:
+        """`encode(update)` as compact UTF-8 JSON, one line (the data of one SSE event)."""
         return dumps(self.encode(update))
 
 

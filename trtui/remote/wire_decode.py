@@ -354,6 +354,7 @@ class WireDecoder:
         self.drops = Drops()  # what this connection's messages held that was not a measurement
 
     def decode_line(self, line: bytes | str) -> Update:
+        """One message's JSON text -> `Update`; WireError when it is not JSON or not a valid message."""
         try:
             msg = json.loads(line)
         except (ValueError, RecursionError):
@@ -397,6 +398,9 @@ class WireDecoder:
         )
 
     def decode(self, x: Any) -> Update:
+        """One decoded message -> `Update`, filled in with what earlier messages of this connection
+        sent (info, names, totals, telemetry history). WireError on any structural fault; values
+        that are not measurements are dropped and counted in `drops`. Also sets `control`."""
         msg = c.obj(x, "message")
         if msg.get("wire") != WIRE:
             raise WireError(f"not a {WIRE} message (wire={str(msg.get('wire'))[:40]!r})")

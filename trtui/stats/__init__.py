@@ -1,1 +1,2 @@
-"""Pure aggregators: samples in, immutable snapshots out. No I/O, no threads, no UI."""
+"""Pure aggregators: samples in, immutable snapshots out (`snapshot`, `energy`, gathered in
+`update.Update`), and their JSON and text forms (`energy_report`). No I/O, no threads, no UI."""

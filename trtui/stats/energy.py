@@ -97,19 +97,26 @@ class EnergyFigure:
     simulated: bool = False
 
     def describe(self) -> str:
+        """How the figure was measured: "rail, method, window"."""
         return f"{self.rail}, {self.method}, {self.window}"
 
 
 @dataclass(frozen=True, slots=True)
 class IdleBaseline:
+    """The power drawn while no inference runs, per scope (W; None where that scope was not
+    measured long enough), subtracted from the mean power for the net energy per inference."""
+
     gpu_w: float | None
     module_w: float | None
-    seconds: float
+    seconds: float  # how long it was measured
     how: str  # "measured while paused" or "measured for 5.0 s before the run (--idle-baseline)"
 
 
 @dataclass(frozen=True, slots=True)
 class EnergySnapshot:
+    """The energy figures as of one statistics tick. Powers in W (None: not measured); a scope
+    missing from `window` or `total` has no figure yet (or no reading at all)."""
+
     gpu_now_w: float | None = None
     module_now_w: float | None = None
     gpu_rail: str | None = None
@@ -121,6 +128,8 @@ class EnergySnapshot:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def figure(self, scope: str, whole_run: bool = False) -> EnergyFigure | None:
+        """The figure of `scope` ("gpu" or "module") over the rolling window, or the whole run;
+        None when there is none."""
         for f in self.total if whole_run else self.window:
             if f.scope == scope:
                 return f
@@ -199,9 +208,12 @@ class EnergyTracker:
     def set_idle_baseline(
         self, gpu_w: float | None, module_w: float | None, seconds: float, how: str
     ) -> None:
+        """Use this baseline (measured before the run) instead of the one measured while paused."""
         self._given_idle = IdleBaseline(gpu_w, module_w, seconds, how)
 
     def add(self, p: EnergyPoint) -> None:
+        """Count the step from the previous point to `p`. Points must come in time order
+        (ValueError otherwise); a gap over `MAX_STEP_S` is not integrated."""
         if self._last is not None and p.t < self._last.t:
             raise ValueError("energy points must arrive in time order")
         last, self._last = self._last, p
@@ -235,6 +247,8 @@ class EnergyTracker:
 
     # ---- results --------------------------------------------------------------------------
     def idle_baseline(self) -> IdleBaseline | None:
+        """The given baseline, else the one measured while paused (at least `MIN_WINDOW_S` of
+        steps without inferences); None when there is neither."""
         if self._given_idle is not None:
             return self._given_idle
         g, m = self._idle["gpu"], self._idle["module"]
@@ -285,6 +299,7 @@ class EnergyTracker:
         )
 
     def snapshot(self) -> EnergySnapshot:
+        """The figures for the rolling window and for the whole run since the last reset."""
         idle = self.idle_baseline()
         recent = {sc: _Sum() for sc in SCOPES}
         for step in self._recent:

@@ -18,6 +18,7 @@ UNKNOWN_TYPE = "(unknown type)"
 
 
 def layer_type(info: LayerInfo | None) -> str:
+    """The layer's type as TensorRT names it, or `UNKNOWN_TYPE` when there is no info or no type."""
     return (info.type if info is not None else None) or UNKNOWN_TYPE
 
 

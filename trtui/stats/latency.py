@@ -87,6 +87,7 @@ class LatencyAggregator:
         self.reset()
 
     def reset(self) -> None:
+        """Forget every latency, throughput batch, stream and recorded figure (a statistics reset)."""
         self.count = 0
         self._mean = 0.0
         self._m2 = 0.0
@@ -106,6 +107,8 @@ class LatencyAggregator:
         self._exact: tuple[float, float, float, float] | None = None
 
     def add(self, batch: SourceBatch) -> None:
+        """Count the batch's latencies (ms) and its timing wall time; per stream when it says which
+        stream ran each. A batch marked finished makes later percentiles exact (see the class)."""
         x = np.asarray(batch.latencies_ms, dtype=np.float64)
         n = len(x)
         self._finished = self._finished or batch.finished
@@ -162,17 +165,22 @@ class LatencyAggregator:
     # -- snapshots -------------------------------------------------------------------------------
 
     def throughput_window(self) -> float | None:
+        """Inferences per second of timing wall time over the last `throughput_window_s` seconds
+        (source clock); None before any wall time."""
         wall = sum(b[2] for b in self._batches)
         n = sum(b[1] for b in self._batches)
         return n / wall if wall > 0 else None
 
     def throughput_total(self) -> float | None:
+        """Inferences per second of timing wall time since start; None before any wall time."""
         return self.count / self._wall_total if self._wall_total > 0 else None
 
     def recent(self) -> FloatArray:
+        """The rolling window's latencies (ms), oldest first, read-only."""
         return frozen_array(self._window.ordered())
 
     def window(self) -> LatencyStats:
+        """Exact statistics of the rolling window, with the windowed throughput."""
         return latency_stats(self._window.ordered(), self.throughput_window())
 
     def set_recorded(self, figures: Mapping[str, float]) -> None:
@@ -181,6 +189,8 @@ class LatencyAggregator:
         self._recorded = dict(figures)
 
     def total(self) -> LatencyStats:
+        """Since-start statistics (see the class for when percentiles are exact), or the recorded
+        figures when a recording carries more inferences than were read."""
         recorded = self._recorded
         if recorded is not None and int(recorded.get("count", 0)) > self.count:
             return LatencyStats(
@@ -212,6 +222,7 @@ class LatencyAggregator:
         )
 
     def per_stream(self) -> tuple[LatencyStats, ...]:
+        """Each stream's window statistics, by stream number; () with fewer than two streams."""
         if len(self._streams) < 2:
             return ()
         return tuple(

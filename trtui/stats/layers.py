@@ -86,6 +86,8 @@ class LayerAggregator:
     # -- ingestion -------------------------------------------------------------------------------
 
     def reset(self) -> None:
+        """Forget every layer and sample, and any summary (a statistics reset); the capacities are
+        sized again as layers arrive."""
         self.names: list[str] = []
         self._index: dict[str, int] = {}
         self._last_names: tuple[str, ...] | None = None
@@ -141,6 +143,8 @@ class LayerAggregator:
         return ring
 
     def add(self, it: ProfiledIteration) -> None:
+        """Take one profiled iteration (ms per named layer). A layer not seen before is added; a
+        known layer missing from `it` gets no sample in it."""
         cols = self._cols_for(it.names)
         x = np.asarray(it.times_ms, dtype=np.float64)
         n = len(self.names)

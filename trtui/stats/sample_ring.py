@@ -87,6 +87,8 @@ class SampleRing:
         self.version += 1
 
     def push(self, row: FloatArray, complete: bool) -> None:
+        """Put one iteration (one value per layer, NaN for none) in place of the oldest;
+        `complete`: it has a sample of every layer."""
         self.write(self.head, row, complete)
         self.head = (self.head + 1) % self.rows
         self.filled = min(self.filled + 1, self.rows)
@@ -137,6 +139,7 @@ class RecentRows:
         self.head = 0
 
     def grow(self, cols: int) -> None:
+        """Add layers (NaN in the rows already held); fewer `cols` than held changes nothing."""
         extra = cols - int(self.data.shape[1])
         if extra > 0:
             pad = np.full((self.rows, extra), np.nan, dtype=np.float32)
@@ -153,6 +156,7 @@ class RecentRows:
         return fresh
 
     def push(self, row: FloatArray) -> None:
+        """Put one iteration (one value per layer, NaN for none) in place of the oldest."""
         self.data[self.head] = row
         self.head = (self.head + 1) % self.rows
         self.filled = min(self.filled + 1, self.rows)

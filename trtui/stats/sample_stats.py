@@ -66,6 +66,7 @@ class SortBuffer:
 
     @property
     def nbytes(self) -> int:
+        """Bytes the buffer holds now (it never shrinks)."""
         return int(self._buf.nbytes)
 
 

@@ -84,6 +84,7 @@ class LayerTable:
         )
 
     def rows(self) -> list[LayerRow]:
+        """Every layer's row, in table order (one object per layer: for small tables and tests)."""
         return [self.row(i) for i in range(len(self.names))]
 
     @property
@@ -93,6 +94,7 @@ class LayerTable:
 
     @staticmethod
     def empty() -> LayerTable:
+        """A table of no layers and no iterations."""
         z = frozen_array(())
         return LayerTable(
             (), frozen_array((), np.int64), z, z, z, z, z, z, z, z, z, z, 0, frozen_array(np.empty((0, 0)))
@@ -117,6 +119,7 @@ class LatencyStats:
 
     @staticmethod
     def empty() -> LatencyStats:
+        """No inferences: count 0, every figure None."""
         return LatencyStats(0)
 
 
@@ -132,10 +135,16 @@ class TrendPoint:
 
 @dataclass(frozen=True, slots=True)
 class ProfileSnapshot:
+    """The run's statistics as of one tick: what the screen, the summary and the exports read.
+
+    Built by the session from its aggregators; immutable (its arrays are read-only), so any thread
+    may keep and read it. Times in ms unless named otherwise; None: unknown or not measured.
+    """
+
     info: SourceInfo
-    seq: int
+    seq: int  # counts the session's snapshots from 1 (never reset; 0: a placeholder)
     t: float  # source clock at the snapshot
-    elapsed_s: float
+    elapsed_s: float  # since the run started (a replay: the recorded run's duration)
     state: RunState
     layers_window: LayerTable  # over the rolling window of profiled iterations
     layers_total: LayerTable  # since start (percentiles from a bounded reservoir sample)
@@ -143,11 +152,11 @@ class ProfileSnapshot:
     latency_total: LatencyStats
     per_stream: tuple[LatencyStats, ...]  # one per stream when there are several
     recent_latencies_ms: FloatArray  # the rolling window of unprofiled latencies, oldest first
-    trend: tuple[TrendPoint, ...]
+    trend: tuple[TrendPoint, ...]  # one per tick that had latencies, oldest first (bounded)
     layer_sum_ms: float | None  # mean sum of layer times per profiled iteration (window)
     profiled_gpu_ms: float | None  # mean CUDA-event time of profiled iterations (window)
     profiler_tax_ms: float | None  # profiled_gpu_ms (or layer sum) - unprofiled mean latency
-    profiler_tax_pct: float | None
+    profiler_tax_pct: float | None  # profiler_tax_ms as a share of the unprofiled mean latency
     notices: tuple[str, ...]
     error: str | None = None
     kernels: KernelSnapshot | None = None  # --kernels: per-layer and engine-wide kernel statistics

@@ -37,6 +37,7 @@ class StartupTracker:
 
     @property
     def done(self) -> tuple[StartupStep, ...]:
+        """The steps that ended, in the order they ended."""
         return tuple(self._done)
 
     def running(self) -> StartupStep | None:

@@ -22,7 +22,9 @@ DEFAULT_KNEE_GAIN = 0.10  # a step must buy more than 10% throughput to be worth
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    knee: PointResult | None
+    """A sweep's answers, each with the sentence that explains it."""
+
+    knee: PointResult | None  # None: no point was measured
     knee_reason: str
     best: PointResult | None  # None: no budget given, or no point within it
     best_reason: str | None  # None: no budget given
@@ -80,6 +82,7 @@ def best_under_budget(points: Sequence[PointResult], budget_ms: float) -> tuple[
 def verdict(
     points: Sequence[PointResult], budget_ms: float | None = None, min_gain: float = DEFAULT_KNEE_GAIN
 ) -> Verdict:
+    """The knee, and the best point under `budget_ms` when a budget is given (p99, ms)."""
     knee, why = find_knee(points, min_gain)
     if budget_ms is None:
         return Verdict(knee, why, None, None)

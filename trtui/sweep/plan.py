@@ -26,6 +26,7 @@ class SweepPoint:
 
     @property
     def label(self) -> str:
+        """Short name for tables and messages: "b8×s2" ("b-" when the batch is kept)."""
         b = "-" if self.batch is None else str(self.batch)
         return f"b{b}×s{self.streams}"
 

@@ -28,6 +28,9 @@ MIN_STABLE_SAMPLES = 300  # and at least this many inferences were measured
 
 @dataclass(frozen=True, slots=True)
 class PointResult:
+    """What one configuration gave. Times in ms; None: not measured (a point that does not fit
+    or failed has only its `reason`), or no reading (no telemetry, no power)."""
+
     point: SweepPoint
     status: Status
     reason: str | None = None  # why the point does not fit or failed
@@ -38,7 +41,7 @@ class PointResult:
     median_ms: float | None = None
     p90_ms: float | None = None
     p99_ms: float | None = None
-    p99_ci_ms: tuple[float, float] | None = None
+    p99_ci_ms: tuple[float, float] | None = None  # 95% interval; None: too few inferences for one
     inferences_per_s: float | None = None
     samples_per_s: float | None = None  # inferences/s x batch
     gpu_util_pct: float | None = None
@@ -49,6 +52,7 @@ class PointResult:
 
     @property
     def ok(self) -> bool:
+        """Measured, with a p99 and a throughput: the point can be compared and chosen."""
         return self.status == "ok" and self.p99_ms is not None and self.samples_per_s is not None
 
 
@@ -130,9 +134,11 @@ def summarize(
 
 
 def does_not_fit(point: SweepPoint, reason: str, simulated: bool = False) -> PointResult:
+    """The result of a point the source cannot run (out of memory, a shape outside the profile)."""
     return PointResult(point, "does_not_fit", reason, batch=point.batch, streams=point.streams,
                        simulated=simulated)
 
 
 def failed(point: SweepPoint, reason: str, simulated: bool = False) -> PointResult:
+    """The result of a point that could not be measured, `reason` saying why."""
     return PointResult(point, "failed", reason, batch=point.batch, streams=point.streams, simulated=simulated)

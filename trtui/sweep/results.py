@@ -32,26 +32,32 @@ SCHEMA = "trtui.sweep/1"
 
 @dataclass(frozen=True, slots=True)
 class SweepSettings:
-    source: str
+    """What the user asked the sweep for (written into its JSON, so a result says how it was made)."""
+
+    source: str  # the source as the user named it on the command line
     label: str
     simulated: bool
-    duration_s: float
-    warmup_s: float
+    duration_s: float  # measuring time per point (the most, with until_stable)
+    warmup_s: float  # per point, before measuring
     until_stable: bool
-    budget_ms: float | None
-    knee_gain: float
+    budget_ms: float | None  # p99 budget for the best point; None: not asked
+    knee_gain: float  # the least throughput gain (a fraction) a step must buy to pass the knee
     planned: tuple[SweepPoint, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class SweepResult:
+    """A sweep's measured points (in the order run) and how it stopped; a stopped sweep keeps
+    the points measured before it stopped."""
+
     settings: SweepSettings
     points: tuple[PointResult, ...]
     stopped: Stopped
-    error: str | None = None
+    error: str | None = None  # why it stopped, when `stopped` is "error"
 
     @property
     def verdict(self) -> Verdict:
+        """The knee and best point of these points, under the settings' budget and knee gain."""
         return verdict(self.points, self.settings.budget_ms, self.settings.knee_gain)
 
 
@@ -87,6 +93,8 @@ def point_row(
 
 
 def render_table(points: Sequence[PointResult], v: Verdict | None = None) -> list[str]:
+    """The points as aligned text lines, header first; the knee and best point are marked when
+    `v` is given."""
     knee = v.knee if v is not None else None
     best = v.best if v is not None else None
     rows = [TABLE_COLUMNS] + [point_row(p, knee, best) for p in points]
@@ -99,6 +107,7 @@ def render_table(points: Sequence[PointResult], v: Verdict | None = None) -> lis
 
 
 def summary_lines(result: SweepResult) -> list[str]:
+    """How the sweep ended, its knee and its best point, in sentences (one per line)."""
     v = result.verdict
     out = [f"{STOPPED_TEXT[result.stopped]}: {sum(p.ok for p in result.points)} of "
            f"{len(result.settings.planned)} points measured"
@@ -118,6 +127,7 @@ def summary_lines(result: SweepResult) -> list[str]:
 
 
 def describe(p: PointResult) -> str:
+    """One measured point in words: batch, streams, samples/s and p99."""
     batch = "engine's batch" if p.batch is None else f"batch {p.batch}"
     return (f"{batch}, {p.streams} stream{'s' if p.streams != 1 else ''}: "
             f"{_f(p.samples_per_s, 0)} samples/s at p99 {ms(p.p99_ms)} ms")

@@ -50,6 +50,9 @@ class SourceEnded(Exception):
 
 
 class SweepRunner:
+    """Measures the planned points on one reconfigurable source, one after another, on the
+    thread that calls `run`; `cancel` may come from any thread."""
+
     def __init__(
         self,
         source: ReconfigurableSource,
@@ -67,6 +70,7 @@ class SweepRunner:
 
     @property
     def points(self) -> tuple[PointResult, ...]:
+        """The points finished so far, in the order run."""
         return tuple(self._points)
 
     def cancel(self) -> None:
@@ -78,6 +82,7 @@ class SweepRunner:
         return self._cancel.is_set()
 
     def result(self, stopped: Stopped) -> SweepResult:
+        """The sweep so far as a result, marked `stopped`."""
         return SweepResult(self.settings, tuple(self._points), stopped, self._error)
 
     # ------------------------------------------------------------------ running
@@ -201,5 +206,6 @@ def settings_for(
     budget_ms: float | None,
     knee_gain: float,
 ) -> SweepSettings:
+    """The settings of a sweep of `planned` on the source the user named `source_spec`."""
     return SweepSettings(source_spec, label, simulated, duration_s, warmup_s, until_stable, budget_ms,
                          knee_gain, tuple(planned))

@@ -67,6 +67,7 @@ class LogSummary:
 
     @property
     def max_requested_bytes(self) -> int | None:
+        """The largest request a skipped tactic made (bytes); None when the log named none."""
         return max((r.requested_bytes for r in self.requests), default=None)
 
 
@@ -92,6 +93,7 @@ class BuildAttempt:
 
     @property
     def ok(self) -> bool:
+        """True when the engine was built."""
         return self.outcome == "ok"
 
     def memory_needed(self, overhead_bytes: int) -> int | None:
@@ -137,13 +139,19 @@ class Builder(Protocol):
     """
 
     @property
-    def simulated(self) -> bool: ...
+    def simulated(self) -> bool:
+        """True when the attempts are modelled, not built: every attempt says so, and the results
+        may never be taken for measurements."""
+        ...
 
     def build(self, limit_bytes: int, on_event: EventSink | None = None) -> BuildAttempt:
         """Build at `limit_bytes`; the session fills in the attempt's `index` and `phase`."""
         ...
 
-    def cancel(self) -> None: ...
+    def cancel(self) -> None:
+        """Stop the running build as soon as possible (any thread): it, and every later `build`,
+        returns a "cancelled" attempt."""
+        ...
 
     def close(self) -> None:
         """Free what the builder holds (kills a running child; temporary engines stay until the
@@ -162,13 +170,17 @@ class CancelFlag:
         self._event = threading.Event()
 
     def set(self) -> None:
+        """Raise the flag (any thread)."""
         self._event.set()
 
     def is_set(self) -> bool:
+        """True once raised, until `clear`."""
         return self._event.is_set()
 
     def clear(self) -> None:
+        """Lower the flag."""
         self._event.clear()
 
     def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the flag; True when it is raised."""
         return self._event.wait(timeout)

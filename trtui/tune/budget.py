@@ -19,8 +19,10 @@ MIN_MARGIN = 256 * MIB
 
 @dataclass(frozen=True, slots=True)
 class Budget:
+    """The device memory the tuned engine may need at run time, and where that figure came from."""
+
     bytes: int
-    source: str  # for the user: "--budget", or "free 7.20 GiB − margin 737 MiB (nvml)"
+    source: str  # for the user: "--budget", or "free 7.20 GiB − margin 737 MiB, from nvml"
 
 
 def from_free(free_bytes: int, where: str) -> Budget:

@@ -91,6 +91,7 @@ class ChildProcessBuilder:
 
     @property
     def simulated(self) -> bool:
+        """Always False: every attempt is a real TensorRT build."""
         return False
 
     @property
@@ -122,12 +123,17 @@ class ChildProcessBuilder:
             self._kill(proc)
 
     def close(self) -> None:
+        """Kill a running child and reap it (waits up to 5 s); later builds return "cancelled".
+        Engines already written stay in `workdir`."""
         self.cancel()
         self._reap(timeout=5.0)
 
     # --- one build ------------------------------------------------------------------------------
 
     def build(self, limit_bytes: int, on_event: EventSink | None = None) -> BuildAttempt:
+        """Build at `limit_bytes` in a child process (its own process group), killed after
+        `timeout_s`; the engine goes to `workdir`. Never raises for a failed build: the outcome says
+        what happened. An interrupt (Ctrl-C) kills the child before it propagates."""
         emit = on_event or null_sink
         if self._cancel.is_set():
             return BuildAttempt(0, limit_bytes, "cancelled", "cancelled before it started")

@@ -18,16 +18,19 @@ SLACK_BUILDS = 3  # room for builds that crash or hang, and for looking up after
 
 @dataclass(frozen=True, slots=True)
 class TunePlan:
+    """What one tuning run searches (`make_plan` checks it): the pool, the range of limits, the
+    budget the engine must fit, and how many builds it may take. Sizes in bytes."""
+
     pool: Pool
     lo_bytes: int  # the search never goes below (exclusive: it is not built itself)
     hi_bytes: int  # the first build; never above
     budget_bytes: int  # device memory the engine may use when it runs
     budget_source: str  # how the budget was found, for the user
-    max_builds: int
+    max_builds: int  # the search stops after this many builds
     tolerance: float = DEFAULT_TOLERANCE  # fraction, 0.03 = 3%
     timeout_s: float = DEFAULT_TIMEOUT_S
-    overhead_bytes: int = DEFAULT_OVERHEAD
-    resolution: float = DEFAULT_RESOLUTION
+    overhead_bytes: int = DEFAULT_OVERHEAD  # CUDA context and libraries, counted against the budget
+    resolution: float = DEFAULT_RESOLUTION  # stop when the answer is known to within this fraction
     coarse_ratio: float = COARSE_RATIO
 
     def describe(self) -> str:

@@ -29,11 +29,13 @@ class ProgressTracker:
         self._finished_root = False
 
     def reset(self) -> None:
+        """Forget every phase (a new build starts)."""
         self._phases.clear()
         self._order.clear()
         self._finished_root = False
 
     def update(self, event: BuildProgress) -> None:
+        """Fold one event in; a step or finish of a phase never started is ignored."""
         if event.kind == "start":
             self._phases[event.phase] = _Phase(event.phase, event.parent, max(0, event.total))
             if event.phase in self._order:
@@ -65,12 +67,15 @@ class ProgressTracker:
         return min(1.0, (phase.done + partial) / phase.total)
 
     def fraction(self) -> float:
+        """How much of the build is done, in [0, 1]: 0 before the first phase, 1 once the outermost
+        phase finished."""
         roots = [self._phases[n] for n in self._order if self._phases[n].parent not in self._phases]
         if not roots:
             return 1.0 if self._finished_root else 0.0
         return self._fraction_of(roots[0])
 
     def label(self) -> str:
+        """The innermost running phase and the step in progress ("NAME 3/10"); "" when none runs."""
         if not self._order:
             return ""
         inner = self._phases[self._order[-1]]

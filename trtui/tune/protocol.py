@@ -71,10 +71,12 @@ def _int(v: object) -> int:
 
 
 def opt_int(v: object) -> int | None:
+    """A whole number >= 0 from a child's message; None for anything else (booleans included)."""
     return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
 
 
 def opt_float(v: object) -> float | None:
+    """A finite number >= 0 from a child's message, as a float; None for anything else."""
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
     f = float(v)

@@ -42,6 +42,7 @@ class Probe:
 
     @property
     def major(self) -> int | None:
+        """TensorRT's major version (10 for "10.3.0"); None when unknown."""
         try:
             return int((self.tensorrt_version or "").split(".")[0])
         except ValueError:

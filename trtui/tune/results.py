@@ -30,16 +30,20 @@ class Verdict:
 
     attempt: BuildAttempt | None
     reason: str
-    fits: bool = False
-    within_tolerance: bool = False
+    fits: bool = False  # the chosen engine fits the budget (or its memory use is not known)
+    within_tolerance: bool = False  # and its latency is within the plan's tolerance of the best
 
     @property
     def limit_bytes(self) -> int | None:
+        """The chosen attempt's pool limit; None when nothing was chosen."""
         return self.attempt.limit_bytes if self.attempt is not None else None
 
 
 @dataclass(frozen=True, slots=True)
 class TuneResult:
+    """A tuning run: its plan, every attempt in build order, the choice and how the search stopped.
+    `simulated`: the attempts were modelled, not built."""
+
     plan: TunePlan
     attempts: tuple[BuildAttempt, ...]
     verdict: Verdict

@@ -29,6 +29,9 @@ class TuneListener:
 
 
 class TuneSession:
+    """Runs the search for one plan on one builder, on the thread that calls `run`; `cancel` may
+    come from any thread. `source` (the ONNX path, or "demo") is carried into the result."""
+
     def __init__(
         self,
         plan: TunePlan,
@@ -45,6 +48,7 @@ class TuneSession:
 
     @property
     def attempts(self) -> tuple[BuildAttempt, ...]:
+        """The attempts finished so far, in build order, numbered and with their phase."""
         return tuple(self._attempts)
 
     def cancel(self) -> None:
@@ -86,6 +90,7 @@ class TuneSession:
         return self.result(stopped)
 
     def result(self, stopped: Stopped) -> TuneResult:
+        """The run so far as a result, marked `stopped`, with the attempt `choose` picks."""
         attempts = tuple(self._attempts)
         return TuneResult(
             plan=self.plan,

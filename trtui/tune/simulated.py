@@ -37,6 +37,8 @@ _NODE = "{ForeignNode[/model/blocks.3/attn/MatMul.../model/blocks.3/attn/Softmax
 
 @dataclass(frozen=True, slots=True)
 class SimTactic:
+    """One modelled tactic that the builder skips when the pool limit is below its scratch size."""
+
     requested_bytes: int  # scratch the tactic needs
     slowdown: float  # inference is (1 + slowdown) times slower while the tactic is skipped
 
@@ -96,6 +98,7 @@ class SimulatedModel:
         return tuple(t for t in self.tactics if t.requested_bytes <= limit)
 
     def skipped(self, limit: int) -> tuple[SimTactic, ...]:
+        """The tactics a build at `limit` bytes skips (their scratch does not fit)."""
         return tuple(t for t in self.tactics if t.requested_bytes > limit)
 
     def true_latency_ms(self, limit: int) -> float:
@@ -110,6 +113,8 @@ class SimulatedModel:
         return round(self.true_latency_ms(limit) * (1.0 + self.noise * u), 4)
 
     def device_memory_bytes(self, limit: int) -> int:
+        """Activation memory of the engine built at `limit` bytes: the activations plus the largest
+        scratch of an enabled tactic (at least the essential size)."""
         scratch = max((t.requested_bytes for t in self.enabled(limit)), default=self.essential_bytes)
         return self.activations_bytes + max(scratch, self.essential_bytes)
 
@@ -142,12 +147,15 @@ class SimulatedBuilder:
 
     @property
     def simulated(self) -> bool:
+        """Always True: attempts are modelled, nothing is built."""
         return True
 
     def cancel(self) -> None:
+        """End the running simulated build; it and every later build return "cancelled"."""
         self._cancel.set()
 
     def close(self) -> None:
+        """Same as `cancel`: nothing else is held."""
         self._cancel.set()
 
     # --- one build --------------------------------------------------------------------------------
@@ -162,6 +170,8 @@ class SimulatedBuilder:
         return True
 
     def build(self, limit_bytes: int, on_event: EventSink | None = None) -> BuildAttempt:
+        """The modelled attempt at `limit_bytes`, with the log lines and progress a real build would
+        report (sent to `on_event`), after `time_scale` x the simulated build time."""
         emit = on_event or null_sink
         m = self.model
         if self._cancel.is_set():
