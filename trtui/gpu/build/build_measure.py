@@ -90,13 +90,13 @@ def time_like_a_live_run(
     profiling off and one stream, as `trtui profile ENGINE --profile-every 0` runs it. After the
     loop's warm-up, about `seconds` of timed inferences (at least MIN_SAMPLES); the median of their
     CUDA-event latencies. Raises UserError (pycuda missing, no usable device, a setup failure)."""
+    from trtui.core.options import RunOptions
     from trtui.gpu.runtime.cuda_check import DeviceFacts
     from trtui.gpu.runtime.cuda_graphs import CudaGraphs
     from trtui.gpu.runtime.engine_session import EngineRequest, build_engine_session
     from trtui.gpu.runtime.loop_types import LoopConfig
     from trtui.gpu.runtime.trt_module import TrtModule
     from trtui.gpu.runtime.worker import GpuWorker, PycudaPlatform
-    from trtui.core.options import RunOptions
 
     options = RunOptions(shapes=tuple(shapes.items()), streams=1, transfers=False, cuda_graph=True,
                          profile_every=0, device=device)

@@ -15,8 +15,8 @@ removed; 8.x needs that flag for ONNX), precision flags only before 11 (11 is st
 comes from the ONNX), `device_memory_size_v2` (10.1+; `device_memory_size` before), the progress monitor
 only where it exists (10+), and only the memory pools the installed version has (8.5: WORKSPACE and
 the DLA pools). `--tactic-sources` takes trtexec's `--tacticSources` syntax. Builds are made with
-ProfilingVerbosity.DETAILED, so that the engine's layers can be inspected when it runs. tensorrt, pycuda and pynvml are imported
-inside functions, so importing this module needs none of them.
+ProfilingVerbosity.DETAILED, so that the engine's layers can be inspected when it runs. tensorrt,
+pycuda and pynvml are imported inside functions, so importing this module needs none of them.
 
 The built engine is measured like a live run: `trtui.gpu.build.build_measure.measure()` times it with the
 live run's worker, adapter, buffers and inference loop (profiling off, CUDA graphs as the live run
@@ -285,7 +285,8 @@ def build(args: argparse.Namespace) -> int:
     if tactic_changes:
         members = {name: int(m) for name, m in trt.TacticSource.__members__.items()}
         try:
-            config.set_tactic_sources(apply_tactic_sources(config.get_tactic_sources(), tactic_changes, members))
+            sources = apply_tactic_sources(config.get_tactic_sources(), tactic_changes, members)
+            config.set_tactic_sources(sources)
         except UserError as err:
             return _fatal(str(err))
     if hasattr(trt, "ProfilingVerbosity") and hasattr(config, "profiling_verbosity"):
