@@ -419,6 +419,14 @@ def test_broken_batch_frames_are_frame_errors(payload: bytes) -> None:
         codec.BatchDecoder().decode(payload)
 
 
+@pytest.mark.parametrize("payload", [b"{", b"\xff\xfe", b"", b"[1, 2]", b'"text"'])
+def test_broken_json_frames_are_frame_errors(payload: bytes) -> None:
+    """A REPLY, ERROR or REQUEST frame whose JSON is broken raises the one error every frame reader
+    handles (a ValueError used to end the GPU process's reader thread without a word)."""
+    with pytest.raises(codec.FrameError):
+        codec.decode_json(payload)
+
+
 DYNAMIC = {
     "inputs": [
         {

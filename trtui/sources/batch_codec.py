@@ -85,8 +85,12 @@ def encode_json(value: Mapping[str, Any]) -> bytes:
 
 
 def decode_json(payload: bytes) -> dict[str, Any]:
-    """The JSON object in a payload; `FrameError` when it is not an object (bad JSON raises `ValueError`)."""
-    value = json.loads(payload)
+    """The JSON object in a payload; `FrameError` when it is not JSON or not an object (every reader
+    of frames handles that one error: a malformed frame never ends a reader thread unseen)."""
+    try:
+        value = json.loads(payload)
+    except ValueError as err:  # bad JSON, or bytes that are not UTF-8
+        raise FrameError(f"a frame's JSON is broken: {err}") from None
     if not isinstance(value, dict):
         raise FrameError("a frame's JSON is not an object")
     return value

@@ -146,9 +146,14 @@ class EngineProcessSource:
             self._info = codec.decode_info(frame[1])
             return
         if frame is not None and frame[0] == codec.ERROR:
-            msg = codec.decode_json(frame[1])
-            self._proc.wait(5)
-            raise _ChildError(str(msg.get("message")), int(msg.get("exit_code", 2)))
+            try:
+                msg = codec.decode_json(frame[1])
+                exit_code = int(msg.get("exit_code", 2))
+            except (codec.FrameError, TypeError, ValueError):
+                msg, exit_code = None, 2
+            if msg is not None:
+                self._proc.wait(5)
+                raise _ChildError(str(msg.get("message")), exit_code)
         raise UserError(self._death_message("the GPU process ended before the engine ran"))
 
     # -- the child's output ---------------------------------------------------------------------
