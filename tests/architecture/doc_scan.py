@@ -125,13 +125,13 @@ def missing_docstrings(package: Path) -> list[Missing]:
         if ast.get_docstring(tree) is None and not (path.name == "__init__.py" and not tree.body):
             out.append(Missing(module, "", 1, "module"))
         out.extend(classes(tree.body, module, ""))
-        for node in tree.body:
-            if (
-                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and _public(node.name)
-                and not _is_overload(node)
-                and (module, node.name) in used
-                and ast.get_docstring(node) is None
-            ):
-                out.append(Missing(module, node.name, node.lineno, "function"))
+        out.extend(
+            Missing(module, node.name, node.lineno, "function")
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and _public(node.name)
+            and not _is_overload(node)
+            and (module, node.name) in used
+            and ast.get_docstring(node) is None
+        )
     return sorted(out, key=lambda m: (m.module, m.line))
