@@ -1,4 +1,4 @@
-"""Helpers of the recording and analysis tests: the real trtexec fixtures (read in place, never
+"""Helpers of the recording, analysis and engine-info tests: the real trtexec fixtures (read in place, never
 copied into the repo) and a way to replay a source through a session."""
 
 from __future__ import annotations

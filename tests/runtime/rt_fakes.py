@@ -2,7 +2,7 @@
 a platform (context push/pop), and a fake TensorRT module.
 
 The fake TensorRT module defines only names that exist in the real lean bindings (the contract test
-`tests/test_trt_contract.py` checks every public name of `FakeTrt` against `tensorrt_lean_bindings`),
+`tests/runtime/test_trt_contract.py` checks every public name of `FakeTrt` against `tensorrt_lean_bindings`),
 so an adapter that passes these tests uses nothing the real module lacks. Classes use __slots__
 so that setting a misspelt attribute fails.
 

@@ -50,7 +50,7 @@ from trtui.tune.tactics import apply_tactic_sources, parse_tactic_sources
 # comments). The contract test checks every full_only=False name against the real lean bindings.
 # OPTIONAL_TRT_NAMES are guarded with hasattr or a version check before use. The built engine is
 # timed by the live run's adapter (`trtui.gpu.runtime.engine_session`), whose names are in its own
-# TRT_NAMES_USED (checked by tests/test_trt_contract.py).
+# TRT_NAMES_USED (checked by tests/runtime/test_trt_contract.py).
 TRT_NAMES_USED: tuple[tuple[str, bool], ...] = (
     ("__version__", False),
     ("Builder", True),

@@ -13,7 +13,6 @@ import enum
 import importlib
 import inspect
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,11 +23,10 @@ trt: ModuleType = pytest.importorskip(
     "tensorrt_lean_bindings", reason="the TensorRT lean bindings are part of the test extras (x86-64 Linux)"
 )
 
+import rt_fakes  # noqa: E402  (beside this file: pytest puts its folder on sys.path)
+
 from trtui.gpu.runtime import engine_session  # noqa: E402
 from trtui.gpu.runtime.trt_module import TrtModule  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent / "runtime"))
-import rt_fakes  # noqa: E402
 
 # Compiled out of the lean/dispatch bindings (EXPORT_ALL_BINDINGS, see shared notes section 4.1).
 FULL_ONLY_CLASSES = frozenset({"Builder", "IBuilderConfig", "OnnxParser", "INetworkDefinition", "ITensor",
@@ -143,7 +141,7 @@ def _standin_names() -> list[str]:
     as methods of its classes (read from its source: importing it needs a GPU stack)."""
     import ast
 
-    tree = ast.parse((Path(__file__).parent / "gpu" / "standin" / "tensorrt.py").read_text())
+    tree = ast.parse((Path(__file__).parents[1] / "gpu" / "standin" / "tensorrt.py").read_text())
     names: list[str] = []
     helpers = {"Kernels", "layer_plan", "inspector_doc", "plan", "SRC", "THREADS"}  # test-side, not TensorRT
     for node in tree.body:
@@ -169,7 +167,7 @@ def test_gpu_standin_covers_every_name_the_adapter_uses() -> None:
 
 # ---------------------------------------------------------------- the real TensorRT 8.5.3
 
-TRT85_DUMP = Path(__file__).parent / "data" / "trt_api" / "tensorrt-8.5.3.1.json"
+TRT85_DUMP = Path(__file__).parents[1] / "data" / "trt_api" / "tensorrt-8.5.3.1.json"
 TRT85 = frozenset(json.loads(TRT85_DUMP.read_text())["names"])
 # What the runtime adapter uses that TensorRT 8.5.3 lacks, each guarded where it is used: plugin
 # libraries are loaded with ctypes on 8.x (engine_load), shape-input values come from

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from arch_scan import Edge, cycles, edges, module_graph, module_index, package_graph, package_of
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "trtui"
 GPU_MODULES = {
     "tensorrt", "tensorrt_lean", "tensorrt_lean_bindings", "pycuda", "pynvml", "cuda", "cupti", "nvtx",

@@ -19,7 +19,7 @@ from trtui.analysis.work import layer_work
 from trtui.core.model import DeviceSpec, LayerInfo, TensorInfo
 from trtui.recording.runs import load_run
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "trtexec"
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "trtexec"
 RECORDINGS = sorted(p for p in FIXTURES.iterdir() if p.is_dir()) if FIXTURES.is_dir() else []
 _REASON = "../shared/fixtures/trtexec is missing"
 

@@ -14,7 +14,7 @@ import pytest
 
 from trtui.commands.early_frame import LEAVE, early_frame, frame_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def written(fd_reader: int) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # `pytest` (unlike `python -m pytest`) does not put the root on sys.path
     sys.path.insert(0, str(REPO))
 

@@ -1,5 +1,5 @@
 """Energy per inference: the pure tracker (NVML counter, integrated rails, windows, idle baseline),
-its JSON block and text, and the idle-baseline measurement."""
+its JSON block and text (the idle-baseline measurement: tests/pipeline/test_idle_baseline.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 
 from trtui.analysis.run_energy import energy_deltas, energy_from_block, energy_from_snapshot, energy_notices
 from trtui.common.errors import UserError
-from trtui.pipeline.idle_baseline import measure_idle_baseline
 from trtui.stats.energy import COUNTER, MIN_WINDOW_S, EnergyPoint, EnergyTracker, point_from_sample
 from trtui.stats.energy_report import energy_dict, energy_lines, j_text, panel_energy_lines
 from trtui.telemetry.sample import TelemetrySample
@@ -258,39 +257,3 @@ def test_simulated_energy_is_labelled() -> None:
     assert panel_energy_lines(tr.snapshot())[1][0].strip().startswith("SIMULATED NVML")
     block = energy_dict(tr.snapshot())
     assert block is not None and block["simulated"] is True
-
-
-class _IdleSource:
-    def __init__(self, clock: list[float]) -> None:
-        self.clock = clock
-
-    def sample(self) -> TelemetrySample:
-        return TelemetrySample(t=self.clock[0], power_w=70.0, sources=(("power_w", "nvml"),))
-
-    def close(self) -> None:
-        pass
-
-
-def test_measure_idle_baseline_with_a_fake_clock() -> None:
-    now = [100.0]
-
-    def sleep(s: float) -> None:
-        now[0] += s
-
-    idle = measure_idle_baseline(_IdleSource(now), 2.0, interval_s=0.25, clock=lambda: now[0], sleep=sleep)
-    assert idle is not None and idle.gpu_w == pytest.approx(70.0) and idle.seconds == pytest.approx(2.0)
-    assert "--idle-baseline" in idle.how
-
-
-class _NoPower(_IdleSource):
-    def sample(self) -> TelemetrySample:
-        return TelemetrySample(t=self.clock[0])
-
-
-def test_no_idle_baseline_without_power() -> None:
-    now = [0.0]
-
-    def sleep(s: float) -> None:
-        now[0] += s
-
-    assert measure_idle_baseline(_NoPower(now), 1.5, clock=lambda: now[0], sleep=sleep) is None
