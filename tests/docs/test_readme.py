@@ -42,3 +42,16 @@ def test_the_tuner_key_c_is_described_as_it_acts() -> None:
     text = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     assert "`c` stops the search (the running build is cancelled" in text
     assert "`c` cancels the running build (its process is killed) and `q` quits" not in text
+
+
+def test_the_floors_diagram_is_the_architecture_test_s_table() -> None:
+    """README's diagram draws every row of `FLOORS` but the package root, top floor first, one line
+    each, and nothing else (a package added, moved or renamed must be drawn again)."""
+    sys.path.insert(0, str(REPO / "tests" / "architecture"))
+    from test_architecture import FLOORS
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    diagram = text[text.index("### The floors") :].split("```", 2)[1].strip("\n").splitlines()
+    drawn = [re.findall(r"([a-z_]+)(?:/|\.py)", re.split(r"\s{3,}", line.strip())[0]) for line in diagram]
+    rows = [row for row in reversed(FLOORS) if "trtui" not in row]
+    assert drawn == [[pkg.removeprefix("trtui.") for pkg in row] for row in rows]
