@@ -6,14 +6,24 @@ from __future__ import annotations
 from remote_support import demo_updates
 from textual.widgets import DataTable, Static
 
+from trtui.remote.feed import RemoteFeed
+from trtui.stats.update import Update
 from trtui.ui.fleet_app import FleetApp
 
 UPDATE = demo_updates(4)[-1]
 URLS = ["http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"]
 
 
+def feeds(remembered: list[Update | None] | None = None) -> list[RemoteFeed]:
+    """One feed per URL, as the command layer builds them (holding the numbers remembered)."""
+    out = [RemoteFeed(url, None) for url in URLS]
+    for feed, update in zip(out, remembered or [None] * len(URLS), strict=True):
+        feed.last_update = update
+    return out
+
+
 async def test_rows_follow_the_feeds_and_enter_picks_a_device() -> None:
-    app = FleetApp(URLS, None, autostart=False)
+    app = FleetApp(feeds(), autostart=False)
     async with app.run_test(size=(140, 20)) as pilot:
         table = app.query_one(DataTable)
         assert table.row_count == 3
@@ -32,7 +42,7 @@ async def test_rows_follow_the_feeds_and_enter_picks_a_device() -> None:
 
 
 async def test_q_quits_the_overview() -> None:
-    app = FleetApp(URLS, None, autostart=False)
+    app = FleetApp(feeds(), autostart=False)
     async with app.run_test(size=(140, 20)) as pilot:
         await pilot.press("q")
     assert app.return_value is None
@@ -40,7 +50,7 @@ async def test_q_quits_the_overview() -> None:
 
 async def test_remembered_numbers_are_shown_and_kept_while_lost() -> None:
     # What run_fleet hands a new overview after Enter on one device and q back.
-    app = FleetApp(URLS, None, autostart=False, remembered=[None, UPDATE, None])
+    app = FleetApp(feeds([None, UPDATE, None]), autostart=False)
     async with app.run_test(size=(80, 20)) as pilot:
         table = app.query_one(DataTable)
         assert str(table.get_cell("1", "p99 ms")) != "n/a"

@@ -9,7 +9,6 @@ orders) is cached until the layer set changes, so a refresh costs one argsort pl
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -86,6 +85,13 @@ class LayerView(ScrollView, can_focus=True):
             self.name = name
             self.group = group
 
+    class Reordered(Message):
+        """The rows were sorted, filtered or regrouped again: the table's header (sort arrow,
+        columns) is redrawn by the app. A queued one is replaced by a newer one."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LayerView.Reordered)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.layer_table: LayerTable = LayerTable.empty()  # the per-layer table, as received
@@ -117,7 +123,6 @@ class LayerView(ScrollView, can_focus=True):
         self._undrawn = False  # statistics taken but not sorted/drawn (`show(..., draw=False)`)
         self._new_infos = False  # layer infos set since the last rebuild
         self.renders = 0  # lines rendered (for tests and the cost meter)
-        self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -211,8 +216,7 @@ class LayerView(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(len(self.order) - 1, 0))
         self.scroll_to_region_y(self.cursor)
         self.refresh()
-        if self.on_change is not None:
-            self.on_change()
+        self.post_message(self.Reordered())
 
     def set_sort(self, key: str, reverse: bool = False) -> None:
         if key not in SORT_KEYS:

@@ -1,13 +1,13 @@
 """The keys that act on the run itself, through the update feed: pause (p), reset (r), and the
 batch/streams picker (c). A read-only remote run, a replay and a finished run say why not.
 
-A base of the live app (`trtui.ui.app.TrtuiApp`), above the table's keys (`TableKeys`).
+A base of the live app (`TrtuiApp` in `trtui.ui.app`, which derives from it; this module never
+imports the app), above the table's keys (`TableKeys`).
 """
 
 from __future__ import annotations
 
 from trtui.pipeline.update_feed import UpdateFeed
-from trtui.ui.details import LayerHistory
 from trtui.ui.table_keys import TableKeys
 
 
@@ -16,7 +16,6 @@ class RunKeys(TableKeys):
     `paused_requested` (and `last_update`, as for `TableKeys`)."""
 
     feed: UpdateFeed
-    layer_history: LayerHistory
     paused_requested: bool
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
