@@ -1,18 +1,21 @@
-"""Pilot tests of the small screen things: focus after an export, share at 20,000 layers, zoom at
-80x24 and 60x15, what a replay calls itself, sort order that noise does not reshuffle."""
+"""Pilot tests of the live app (trtui.ui.app): help and quit, exports and the focus after them,
+the command palette (its entries run the keys' actions), resizes and zoom, the CPU budget, what a
+replay calls itself."""
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
-import numpy as np
 import pytest
 from textual.widgets import Input
 from ui_driver import Driver
 
+from trtui.ui.app import TrtuiApp
+from trtui.ui.details import DetailsScreen
+from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
-from trtui.ui.screens import ExportScreen
+from trtui.ui.palette import LIVE_COMMANDS
+from trtui.ui.screens import ExportScreen, HelpScreen
 
 SIZE = (120, 40)
 
@@ -53,29 +56,6 @@ async def test_focus_returns_to_the_table_after_an_export(
         await pilot.pause()
         assert view.filter_text == "" and len(view.order) == shown
         assert not app.query_one("#filter", Input).display
-
-
-def test_share_text_at_any_scale() -> None:
-    from trtui.common import format as fmt
-
-    assert [fmt.share(x) for x in (42.0, 2.345, 0.35, 0.01, 0.005, 0.0, float("nan"))] == [
-        "42.0%", "2.3%", "0.35%", "0.01%", "<0.01%", "0%", "n/a"
-    ]
-
-
-async def test_share_at_20000_layers_is_not_zero_everywhere() -> None:
-    driver = Driver(layers=20_000)
-    app = driver.app()
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step(ticks=2))
-        await pilot.pause()
-        view = app.query_one(LayerView)
-        header = view.header_text(view.row_width)
-        rows = [view.render_line(y).text for y in range(1, 12)]
-        start = header.index("Share")
-        shares = [r[start - 1 : start + 6].strip() for r in rows if r.strip()]
-        assert shares and all(s in ("<0.01%",) or (s.endswith("%") and s != "0.0%") for s in shares), shares
-        assert any(s == "<0.01%" or (s[0] == "0" and len(s.split(".")[-1]) == 3) for s in shares), shares
 
 
 async def test_panels_only_zoom_uses_the_rows_at_80x24(driver: Driver) -> None:
@@ -127,7 +107,6 @@ async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
     from trtui.pipeline.session import Session
     from trtui.recording.source import open_recording
     from trtui.ui.app import TrtuiApp
-    from trtui.ui.key_bar import KeyBar
     from trtui.ui.panels import header_text, latency_text
 
     source = open_recording(_tiny_recording(tmp_path / "rec"))
@@ -159,78 +138,191 @@ async def test_a_replay_says_what_it_is(tmp_path: Path) -> None:
         assert "builds up" not in details
 
 
-async def test_live_sorting_does_not_reshuffle_on_noise(driver: Driver) -> None:
+async def test_help_and_quit(driver: Driver) -> None:
     app = driver.app()
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(6):
-            app.apply_update(driver.step())
+        app.apply_update(driver.step())
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_e_exports_an_svg_screenshot_atomically(driver: Driver, tmp_path: Path) -> None:
+    app = driver.app()
+    target = tmp_path / "screen.svg"
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        assert not list(tmp_path.iterdir())  # nothing written before the user confirms
+        await pilot.press("enter")  # choose the first kind (SVG); focus moves to the path
+        box = app.screen.query_one(Input)
+        box.value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+    assert target.read_text().startswith("<svg")
+    assert [p.name for p in tmp_path.iterdir()] == ["screen.svg"]  # no temp file left behind
+    assert app.exported == [("svg", str(target))]
+
+
+async def test_export_to_a_missing_folder_notifies_instead_of_crashing(
+    driver: Driver, tmp_path: Path
+) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step())
+        app.export("svg", str(tmp_path / "nope" / "x.svg"))
+        await pilot.pause()
+        assert app.exported == []
+        assert any("does not exist" in n.message for n in app._notifications)
+
+
+async def test_command_palette_lists_every_action(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step())
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for wanted in (
+            "Pause / resume",
+            "Reset statistics",
+            "Pin baseline",
+            "Sort: next column",
+            "Filter layers",
+            "Group by layer type",
+            "Top hotspot",
+            "Layer details",
+            "Export",
+            "Help",
+            "Quit",
+        ):
+            assert any(wanted.lower() in t.lower() for t in titles), wanted
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50), (60, 20)])
+async def test_resizes_keep_every_column_in_the_row_width(driver: Driver, size: tuple[int, int]) -> None:
+    app = driver.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.resize_terminal(*size)
         await pilot.pause()
         view = app.query_one(LayerView)
-        tops = []
-        for _ in range(12):
-            app.apply_update(driver.step())
-            await pilot.pause()
-            tops.append([view.table.names[int(i)] for i in view.order[:20]])
-        shares = view.table.share_pct[view.order[:20]]
-        assert float(shares.max() - shares.min()) < 0.2  # the top 20 are within noise of each other
-        changes = sum(a != b for a, b in itertools.pairwise(tops))
-        assert changes <= 2, changes  # was: every refresh
+        widths = sum(w + 1 for _, w in view.column_widths(view.row_width)) - 1
+        assert widths <= max(view.row_width, 0) or view.row_width < 40
+        assert app.has_class("-narrow") == (size[0] < 125)
 
 
-def test_a_real_change_still_moves_a_row_at_once() -> None:
-    from trtui.ui.sticky_sort import StickyOrder
-
-    names = ("a", "b", "c", "d")
-    sticky = StickyOrder()
-    tol = np.full(4, 0.1)
-
-    def order(values: list[float]) -> list[str]:
-        return [names[i] for i in sticky.update(names, "share", False, np.array(values), tol)]
-
-    assert order([4.0, 3.0, 2.0, 1.0]) == ["a", "b", "c", "d"]
-    assert order([3.9, 4.0, 2.05, 2.0]) == ["a", "b", "c", "d"]  # within noise: no reshuffle
-    assert order([3.9, 4.0, 2.0, 9.0]) == ["d", "a", "b", "c"]  # d is clearly ahead: at once
-    assert order([3.9, 4.0, 2.0, float("nan")]) == ["a", "b", "c", "d"]  # unknown sorts last
+async def test_z_zooms_so_panels_are_reachable_at_80x24(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.press("z")
+        assert not app.query_one("#side").display
+        await pilot.press("z")
+        await pilot.pause()
+        assert not app.query_one("#table-box").display
+        assert app.query_one("#latency").size.height >= 10
+        await pilot.press("z")
+        assert app.query_one("#side").display and app.query_one("#table-box").display
 
 
-def _settle_by_full_passes(order: np.ndarray, keys: np.ndarray, tol: np.ndarray) -> np.ndarray | None:
-    """The reference: odd-even passes over every pair until a pass swaps nothing."""
-    from trtui.ui.sticky_sort import MAX_PASSES
+def test_refresh_slows_down_over_the_cpu_budget_and_recovers(driver: Driver) -> None:
+    cpu = [0.0]
+    wall = [0.0]
+    app = TrtuiApp(
+        driver.session,
+        refresh_s=0.5,
+        cpu_budget_pct=10.0,
+        autostart=False,
+        process_time=lambda: cpu[0],
+        wall_time=lambda: wall[0],
+    )
+    cpu[0] += 1.0  # start-up: shown, but the refresh is not slowed down for it
+    wall[0] += 2.0
+    app.measure_own_cost()
+    assert app.own_cpu_pct == pytest.approx(50.0)
+    assert app.refresh_s == pytest.approx(0.5)
+    for _ in range(3):  # 30% of a core: over budget
+        cpu[0] += 0.6
+        wall[0] += 2.0
+        app.measure_own_cost()
+    assert app.own_cpu_pct == pytest.approx(30.0)
+    assert app.refresh_s == pytest.approx(0.5 * 1.5**3)
+    for _ in range(10):  # never slower than 5 s
+        cpu[0] += 0.6
+        wall[0] += 2.0
+        app.measure_own_cost()
+    assert app.refresh_s == pytest.approx(5.0)
+    for _ in range(20):  # 1%: well under budget, back to --refresh and never faster
+        cpu[0] += 0.02
+        wall[0] += 2.0
+        app.measure_own_cost()
+    assert app.refresh_s == pytest.approx(0.5)
+    assert driver.session.tick_s == pytest.approx(0.5)  # the statistics' tick never changed
 
-    order = order.copy()
-    for _ in range(MAX_PASSES):
-        swapped = False
-        for start in (0, 1):
-            a = order[start:-1:2] if len(order) > start + 1 else order[:0]
-            b = order[start + 1 :: 2][: len(a)]
-            with np.errstate(invalid="ignore"):
-                clear = keys[b] - keys[a] > tol[a] + tol[b]
-            if clear.any():
-                swapped = True
-                ia = np.arange(start, start + 2 * len(a), 2)[clear]
-                order[ia], order[ia + 1] = b[clear], a[clear]
-        if not swapped:
-            return order
-    return None
+
+@pytest.mark.parametrize("kind", ["csv", "recording"])
+async def test_e_exports_csv_and_recording(driver: Driver, tmp_path: Path, kind: str) -> None:
+    pytest.importorskip("trtui.recording.export", reason="the recording export module is not in this build")
+    app = driver.app()
+    target = tmp_path / ("layers.csv" if kind == "csv" else "rec")
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=3))
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        await pilot.press("down" if kind == "csv" else "end", "enter")
+        assert screen.kind == kind
+        screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.exported == [(kind, str(target))]
+    if kind == "csv":
+        lines = target.read_text().splitlines()
+        assert lines[0].startswith("index,name,type")
+        assert len(lines) == 1 + len(driver.source.layers)
+    else:
+        names = sorted(p.name for p in target.iterdir())
+        assert any(n.endswith(".profile.json") for n in names)
+        assert not any(n.endswith(".tmp") for n in names)
 
 
-def test_settling_only_the_pairs_that_can_change_makes_the_same_swaps_as_full_passes() -> None:
-    from trtui.ui.sticky_sort import settle
+async def test_help_scrolls_from_the_keyboard_at_80x24(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.apply_update(driver.step())
+        await pilot.press("question_mark")
+        box = app.screen.query_one("#help-box")
+        assert box.max_scroll_y > 0  # more than fits
+        await pilot.press("end")
+        await pilot.pause()
+        assert box.scroll_y == box.max_scroll_y  # ...and all of it is reachable
 
-    rng = np.random.default_rng(7)
-    outcomes = {"settled": 0, "gave up": 0}
-    for trial in range(600):
-        n = int(rng.integers(0, 80)) if trial < 580 else 20_000
-        keys = rng.normal(size=n)
-        keys[rng.random(n) < 0.05] = -np.inf  # unknown values sort last
-        tol = np.abs(rng.normal(scale=0.3, size=n))
-        shuffle = float(rng.choice([0.01, 0.3, 1.0, 3.0]))  # from nearly settled to far off
-        order = np.argsort(-(keys + rng.normal(scale=shuffle, size=n)), kind="stable")
-        expected, got = _settle_by_full_passes(order, keys, tol), settle(order, keys, tol)
-        if expected is None:
-            assert got is None
-            outcomes["gave up"] += 1
-        else:
-            assert got is not None and np.array_equal(got, expected)
-            outcomes["settled"] += 1
-    assert min(outcomes.values()) > 10  # both ways were exercised
+
+async def test_every_palette_entry_names_an_action_of_the_app(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE):
+        for entry in LIVE_COMMANDS:
+            name = entry.action.split("(", 1)[0]
+            assert callable(getattr(app, f"action_{name}", None)), entry
+
+
+async def test_palette_entries_run_what_their_keys_run(driver: Driver) -> None:
+    app = driver.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_update(driver.step(ticks=2))
+        await pilot.pause()
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        view = app.query_one(LayerView)
+        await commands["Sort by mean time"].callback()
+        assert view.sort_key == "mean"
+        await commands["Pause / resume"].callback()
+        assert app.paused_requested
+        await commands["Layer details"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen) and app.screen.layer_name == view.selected_name
