@@ -4,6 +4,10 @@ The screen reads only the `Update`s its feed publishes (a local pipeline or a re
 layer list, its details, shapes, mode and notices all arrive in them, may arrive late (an engine's
 layers are known only once it is loaded on its GPU thread) and may change during a run.
 
+Attributes down, messages up: the app hands each update to its widgets and to the live screen on
+top (details, kernels, engine card: `live_screens`); widgets post messages (`LayerView.Selected`,
+`LayerView.Reordered`); no screen imports the app. The command layer builds the feed and the app.
+
 Redraws cost only what changed: updates are paced (`refresh_pacer`); a widget that is hidden (zoom,
 a small terminal) or under a modal screen takes the update's data without drawing it, and draws the
 latest when it is shown again; panels and the details redraw only their changed lines, without a
@@ -78,6 +82,15 @@ class UpdateReady(Message):
 
 
 class TrtuiApp(RunKeys):
+    """The live profiler's screen over one `UpdateFeed`: the hotspot table, the latency and GPU
+    panels, and the keys. It starts the feed when mounted (`autostart`) and stops it when it ends.
+
+    The feed's thread only posts `UpdateReady`; everything else runs on Textual's event loop.
+    Updates are shown at most once per refresh period (`pacer`), slower while trtui's own CPU
+    share exceeds `cpu_budget_pct`. Exits with 2 and `error` set when the source failed before any
+    measurement; `signalled` when SIGTERM/SIGHUP ended it. Built by the command layer (`run_app`).
+    """
+
     CSS_PATH = "app.tcss"
     TITLE = "trtui"
     BINDINGS = [
@@ -161,6 +174,8 @@ class TrtuiApp(RunKeys):
 
     @property
     def own_cpu_pct(self) -> float | None:
+        """trtui's own CPU share (all threads, percent of one core) over the last measure; None
+        before the first."""
         return self.pacer.own_cpu_pct
 
     @property
@@ -475,6 +490,9 @@ def _displayed(widget: Widget) -> bool:
 def run_app(
     feed: UpdateFeed, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0, lean: str = "auto"
 ) -> int:
+    """Run the live screen over `feed` until the user quits; stops the feed whatever happens.
+    Returns the exit code; raises `UserError` when the source failed before any measurement and
+    `InternalError` on a crash (`run_guarded`)."""
     app = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct, lean=lean)
     try:
         code = run_guarded(app)

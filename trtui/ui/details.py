@@ -30,6 +30,8 @@ HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
 
 @dataclass(frozen=True, slots=True)
 class HistoryPoint:
+    """A layer's figures at one refresh (times in ms, share in percent of the layer time)."""
+
     elapsed_s: float
     mean_ms: float
     share_pct: float
@@ -45,6 +47,8 @@ class LayerHistory:
         self._data: OrderedDict[str, deque[HistoryPoint]] = OrderedDict()
 
     def add(self, name: str, point: HistoryPoint) -> None:
+        """Append `point` to `name`'s series (a point at the same `elapsed_s` replaces the last);
+        the least recently added-to layer is forgotten beyond `layers`."""
         series = self._data.get(name)
         if series is None:
             series = self._data[name] = deque(maxlen=self.points)
@@ -58,9 +62,11 @@ class LayerHistory:
             series.append(point)
 
     def get(self, name: str) -> tuple[HistoryPoint, ...]:
+        """`name`'s points, oldest first (empty when none are kept)."""
         return tuple(self._data.get(name, ()))
 
     def clear(self) -> None:
+        """Forget every layer (the statistics were reset)."""
         self._data.clear()
 
 

@@ -48,7 +48,9 @@ class DeviceFeed(Protocol):
         ...
 
     @property
-    def connected(self) -> bool: ...
+    def connected(self) -> bool:
+        """The device answers now."""
+        ...
 
     @property
     def last_error(self) -> str | None:

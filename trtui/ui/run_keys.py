@@ -12,8 +12,8 @@ from trtui.ui.table_keys import TableKeys
 
 
 class RunKeys(TableKeys):
-    """The run's actions; the app that derives from it sets `feed`, `layer_history` and
-    `paused_requested` (and `last_update`, as for `TableKeys`)."""
+    """The run's actions; the app that derives from it sets `feed` and `paused_requested` (and
+    `last_update` and `layer_history`, as for `TableKeys`)."""
 
     feed: UpdateFeed
     paused_requested: bool
