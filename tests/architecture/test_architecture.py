@@ -428,6 +428,52 @@ def test_the_ui_never_imports_sources_readers_feeds_or_the_session() -> None:
     assert ui_violations(edges(PACKAGE)) == []
 
 
+APPS = (
+    "trtui.ui.app",
+    "trtui.ui.fleet_app",
+    "trtui.ui.sweep_app",
+    "trtui.ui.tune_app",
+    "trtui.ui.compare_app",
+)
+APP_BUILDERS = ("trtui.commands",)  # the composition root builds the apps; nothing in the UI does
+
+
+def app_import_violations(graph: list[Edge]) -> list[str]:
+    """Imports of an app module from anywhere but the command layer: screens and widgets get
+    what they show from the app (attributes down) and post messages up, never import it."""
+    return [
+        f"{e} (only the command layer imports an app; screens get their data from it)"
+        for e in graph
+        if within(e.target, APPS) and e.source != e.target and not within(e.source, APP_BUILDERS)
+    ]
+
+
+def test_the_app_scan_catches_a_screen_importing_the_app(tmp_path: Path) -> None:
+    pkg = _tree(tmp_path, {
+        "trtui/__init__.py": "",
+        "trtui/commands/__init__.py": "",
+        "trtui/commands/attach.py": "def run():\n    from trtui.ui.fleet_app import FleetApp\n",
+        "trtui/ui/__init__.py": "",
+        "trtui/ui/app.py": "from trtui.ui.details import DetailsScreen\n",
+        "trtui/ui/fleet_app.py": "",
+        "trtui/ui/details.py": "def f():\n    from trtui.ui.app import TrtuiApp\n",
+        "trtui/ui/palette.py": TC + "    from trtui.ui import app\n",
+        "trtui/ui/other.py": "import trtui.ui.fleet_app\n",
+    })
+    found = app_import_violations(edges(pkg))
+    assert [f.split(" (")[0] for f in found] == [
+        "trtui.ui.details:2 -> trtui.ui.app",
+        "trtui.ui.other:1 -> trtui.ui.fleet_app",
+        "trtui.ui.palette:3 -> trtui.ui.app",
+    ]
+
+
+def test_only_the_command_layer_imports_the_apps() -> None:
+    graph = edges(PACKAGE)
+    assert any(within(e.target, APPS) for e in graph)  # the commands do import them
+    assert app_import_violations(graph) == []
+
+
 def test_no_import_cycle_between_packages() -> None:
     graph = package_graph(edges(PACKAGE))
     assert "trtui.gpu" in graph and "trtui.ui" in graph

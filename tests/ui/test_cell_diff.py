@@ -61,6 +61,23 @@ def first_difference(a: Screen, b: Screen) -> str | None:
     return None
 
 
+def _forget_ansi_codes(update: LayoutUpdate | ChopsUpdate) -> None:
+    """Rich caches a style's escape codes on the style object for the first colour system it was
+    rendered with (`Style._ansi`), and Textual shares style objects between apps: after an SVG
+    export (truecolor) in the same process, Textual's own output for this headless app (standard
+    colours) would reuse truecolor codes. Forget them so that Textual's side is rendered with the
+    app console's colour system, as the diff layer's side is."""
+    lines = update.strips if isinstance(update, LayoutUpdate) else [list(c.values()) for c in update.chops]
+    for line in lines:
+        for strip in line:
+            if strip is None:
+                continue
+            strip._render_cache = None
+            for segment in strip:
+                if segment.style is not None:
+                    segment.style._ansi = None
+
+
 class Recorder(CellOutput):
     """Sends every frame both ways: Textual's own sequence into one emulator, the diff's into another."""
 
@@ -83,6 +100,7 @@ class Recorder(CellOutput):
         size = app.screen.outer_size
         if self.diff is None or (self.diff.width, self.diff.height) != (size.width, size.height):
             self.diff = CellDiff(size.width, size.height, _COLOR_SYSTEMS[app.console.color_system])
+        _forget_ansi_codes(renderable)
         theirs = renderable.render_segments(app.console)
         apply_update(self.diff, renderable)
         mine = self.diff.flush()

@@ -95,9 +95,9 @@ def test_every_screen_runner_turns_a_crash_into_exit_code_1(
 
     monkeypatch.setattr(tempfile, "tempdir", None)
     from trtui.commands import tune as tune_command
+    from trtui.commands.attach import run_fleet
     from trtui.ui.app import run_app
     from trtui.ui.compare_app import run_compare_app
-    from trtui.ui.fleet_app import run_fleet
     from trtui.ui.sweep_app import run_sweep_app
 
     class _Feed:

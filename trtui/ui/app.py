@@ -4,6 +4,10 @@ The screen reads only the `Update`s its feed publishes (a local pipeline or a re
 layer list, its details, shapes, mode and notices all arrive in them, may arrive late (an engine's
 layers are known only once it is loaded on its GPU thread) and may change during a run.
 
+Attributes down, messages up: the app hands each update to its widgets and to the live screen on
+top (details, kernels, engine card: `live_screens`); widgets post messages (`LayerView.Selected`,
+`LayerView.Reordered`); no screen imports the app. The command layer builds the feed and the app.
+
 Redraws cost only what changed: updates are paced (`refresh_pacer`); a widget that is hidden (zoom,
 a small terminal) or under a modal screen takes the update's data without drawing it, and draws the
 latest when it is shown again; panels and the details redraw only their changed lines, without a
@@ -42,7 +46,7 @@ from trtui.pipeline.update_feed import UpdateFeed
 from trtui.remote.wire_decode import DROPPED_NOTICE
 from trtui.stats.update import Update
 from trtui.ui.cell_diff import CellOutput
-from trtui.ui.details import DetailsScreen, HistoryPoint, LayerHistory, layer_details
+from trtui.ui.details import HistoryPoint, LayerHistory
 from trtui.ui.engine_card_screen import EngineCardScreen
 from trtui.ui.exports import export_available, write_export
 from trtui.ui.grouping import placeholder_table
@@ -50,7 +54,7 @@ from trtui.ui.guard import run_guarded
 from trtui.ui.kernels_screen import KernelsScreen
 from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
-from trtui.ui.palette import live_commands
+from trtui.ui.palette import LIVE_COMMANDS
 from trtui.ui.panels import HeaderBar, Panel, header_text, loading_header_text
 from trtui.ui.refresh_pacer import RefreshPacer
 from trtui.ui.run_keys import RunKeys
@@ -78,6 +82,15 @@ class UpdateReady(Message):
 
 
 class TrtuiApp(RunKeys):
+    """The live profiler's screen over one `UpdateFeed`: the hotspot table, the latency and GPU
+    panels, and the keys. It starts the feed when mounted (`autostart`) and stops it when it ends.
+
+    The feed's thread only posts `UpdateReady`; everything else runs on Textual's event loop.
+    Updates are shown at most once per refresh period (`pacer`), slower while trtui's own CPU
+    share exceeds `cpu_budget_pct`. Exits with 2 and `error` set when the source failed before any
+    measurement; `signalled` when SIGTERM/SIGHUP ended it. Built by the command layer (`run_app`).
+    """
+
     CSS_PATH = "app.tcss"
     TITLE = "trtui"
     BINDINGS = [
@@ -161,6 +174,8 @@ class TrtuiApp(RunKeys):
 
     @property
     def own_cpu_pct(self) -> float | None:
+        """trtui's own CPU share (all threads, percent of one core) over the last measure; None
+        before the first."""
         return self.pacer.own_cpu_pct
 
     @property
@@ -171,9 +186,7 @@ class TrtuiApp(RunKeys):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        view = self.view
-        view.on_change = self._refresh_table_header
-        view.focus()
+        self.view.focus()
         self._panels = list(self.query(Panel))
         self.screen_change_signal.subscribe(self, self._redraw_shown)
         self.query_one("#filter", Input).display = False
@@ -281,13 +294,7 @@ class TrtuiApp(RunKeys):
         if on_top:  # under a modal, even a header update re-composites the whole screen below
             self._refresh_header()
         self._refresh_panels(on_top)
-        screen = self.screen
-        if isinstance(screen, DetailsScreen):
-            screen.refresh_details()
-        if isinstance(screen, KernelsScreen):
-            screen.refresh_kernels()
-        if isinstance(screen, EngineCardScreen):
-            screen.show(self.last_update)
+        self.show_live(update)  # the details, kernels or engine card screen, if one is on top
 
     def _remember_selected(self) -> None:
         """Keep a short history of the layer under the cursor (for the details view)."""
@@ -301,6 +308,9 @@ class TrtuiApp(RunKeys):
         key = f"type:{name}" if view.grouped else name
         point = HistoryPoint(update.profile.elapsed_s, values["mean"], values["share"], values["p99"])
         self.layer_history.add(key, point)
+
+    def on_layer_view_reordered(self, _: LayerView.Reordered) -> None:
+        self._refresh_table_header()
 
     def _refresh_table_header(self) -> None:
         view = self.view
@@ -353,20 +363,17 @@ class TrtuiApp(RunKeys):
         exceeds the budget. Only how often updates are shown changes: the statistics keep their tick."""
         self.pacer.measure_cost(self._process_time(), self._wall_time())
 
-    # -- details ---------------------------------------------------------------------------------
-
-    def details_for(self, name: str, group: bool, width: int) -> Text:
-        return layer_details(self.view, self.layer_history, self.last_update, name, group, width)
+    # -- live screens ----------------------------------------------------------------------------
 
     def action_engine_card(self) -> None:
         """The engine card and every layer against the roofline (key i)."""
         if not isinstance(self.screen, EngineCardScreen):
-            self.push_screen(EngineCardScreen(self.last_update))
+            self.open_live(EngineCardScreen(self.last_update))
 
     def action_kernels(self) -> None:
         """All kernels across the engine (--kernels)."""
         if not isinstance(self.screen, KernelsScreen):
-            self.push_screen(KernelsScreen())
+            self.open_live(KernelsScreen(self.last_update))
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -465,7 +472,8 @@ class TrtuiApp(RunKeys):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield from live_commands(self)
+        for entry in LIVE_COMMANDS:
+            yield SystemCommand(entry.title, entry.help, partial(self.run_action, entry.action))
 
 
 def _has_numbers(update: Update) -> bool:
@@ -482,6 +490,9 @@ def _displayed(widget: Widget) -> bool:
 def run_app(
     feed: UpdateFeed, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0, lean: str = "auto"
 ) -> int:
+    """Run the live screen over `feed` until the user quits; stops the feed whatever happens.
+    Returns the exit code; raises `UserError` when the source failed before any measurement and
+    `InternalError` on a crash (`run_guarded`)."""
     app = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct, lean=lean)
     try:
         code = run_guarded(app)

@@ -182,6 +182,9 @@ class TextModal(ModalScreen[None]):
 
 
 class CompareScreen(Screen[None]):
+    """Two engines compared (`trtui compare`): tabs of layers, types, precisions, changes and
+    unmatched layers; Enter shows a layer's details (Layers, Changes or Unmatched tab)."""
+
     CSS_PATH = "compare.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort", "Sort layers"),
@@ -356,6 +359,8 @@ class CompareScreen(Screen[None]):
 
 
 class CompareApp(GuardedApp[int]):
+    """The compare screen as an app; the comparison is computed before it starts."""
+
     TITLE = "trtui compare"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
@@ -368,5 +373,6 @@ class CompareApp(GuardedApp[int]):
 
 
 def run_compare_app(comparison: Comparison, *_: object) -> int:
+    """Show `comparison` until q; returns 0, raises `InternalError` on a crash."""
     result = run_guarded(CompareApp(comparison))
     return int(result or 0)

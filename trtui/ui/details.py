@@ -7,14 +7,13 @@ import math
 import re
 import shlex
 from collections import OrderedDict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 
 from trtui.common import format as fmt
 from trtui.core.model import LayerInfo, SourceInfo, TensorInfo
@@ -22,6 +21,7 @@ from trtui.core.precision import layer_label
 from trtui.stats.update import Update
 from trtui.ui.kernels_screen import kernel_section
 from trtui.ui.layer_view import LayerView
+from trtui.ui.live_screens import LiveModal
 from trtui.ui.live_text import LiveText
 
 HISTORY_POINTS = 120  # per layer
@@ -30,6 +30,8 @@ HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
 
 @dataclass(frozen=True, slots=True)
 class HistoryPoint:
+    """A layer's figures at one refresh (times in ms, share in percent of the layer time)."""
+
     elapsed_s: float
     mean_ms: float
     share_pct: float
@@ -45,6 +47,8 @@ class LayerHistory:
         self._data: OrderedDict[str, deque[HistoryPoint]] = OrderedDict()
 
     def add(self, name: str, point: HistoryPoint) -> None:
+        """Append `point` to `name`'s series (a point at the same `elapsed_s` replaces the last);
+        the least recently added-to layer is forgotten beyond `layers`."""
         series = self._data.get(name)
         if series is None:
             series = self._data[name] = deque(maxlen=self.points)
@@ -58,9 +62,11 @@ class LayerHistory:
             series.append(point)
 
     def get(self, name: str) -> tuple[HistoryPoint, ...]:
+        """`name`'s points, oldest first (empty when none are kept)."""
         return tuple(self._data.get(name, ()))
 
     def clear(self) -> None:
+        """Forget every layer (the statistics were reset)."""
         self._data.clear()
 
 
@@ -206,16 +212,23 @@ def layer_details(
     return details_text(name, info, stats, points, update.profile.info, width, size, kernels)
 
 
-class DetailsScreen(ModalScreen[None]):
+Describe = Callable[[str, bool, int], Text]  # (name, group, width) -> the details as shown now
+
+
+class DetailsScreen(LiveModal):
     """Details of one layer (or one layer type in group mode); Esc closes. Updates live: only
-    when its text changed, without a layout pass unless its height changed (`LiveText`)."""
+    when its text changed, without a layout pass unless its height changed (`LiveText`).
+
+    `describe` builds the text (the app's `details_for`: the table's values, the layer's history
+    and the update it holds); the screen calls it when mounted and on each `show`."""
 
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
 
-    def __init__(self, name: str, group: bool = False) -> None:
+    def __init__(self, name: str, describe: Describe, group: bool = False) -> None:
         super().__init__(id="details")
         self.layer_name = name
         self.group = group
+        self._describe = describe
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-box"):
@@ -224,16 +237,15 @@ class DetailsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#details-box").border_title = "Layer type" if self.group else "Layer details"
         self.query_one("#details-box").border_subtitle = "Esc closes"
-        self.refresh_details()
+        self._draw()
 
-    def refresh_details(self) -> None:
-        from trtui.ui.app import TrtuiApp
+    def show(self, update: Update | None) -> None:
+        """Redraw the details (`describe` reads the update the app applied)."""
+        self._draw()
 
-        app = self.app
-        if not isinstance(app, TrtuiApp):
-            return
+    def _draw(self) -> None:
         body = self.query_one("#details-body", LiveText)
-        body.show(app.details_for(self.layer_name, self.group, body.size.width or 76))
+        body.show(self._describe(self.layer_name, self.group, body.size.width or 76))
 
     def action_close(self) -> None:
         self.dismiss(None)

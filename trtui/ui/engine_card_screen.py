@@ -10,12 +10,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 
 from trtui.analysis.engine_card import card_lines
 from trtui.analysis.engine_view import ROW_HEADERS, EngineView, engine_view, row_cells
 from trtui.analysis.run import run_from_update
 from trtui.stats.update import Update
+from trtui.ui.live_screens import LiveModal
 from trtui.ui.live_text import LiveText
 
 TOP_ROWS = 40
@@ -56,7 +56,7 @@ def engine_card_view(view: EngineView, width: int, top: int = TOP_ROWS) -> Group
     return Group(head, table)
 
 
-class EngineCardScreen(ModalScreen[None]):
+class EngineCardScreen(LiveModal):
     """The engine card and the roofline; updates live; Esc closes."""
 
     BINDINGS = [Binding("escape,q,i", "close", "Close")]

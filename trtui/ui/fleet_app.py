@@ -1,8 +1,12 @@
 """The fleet overview of `trtui attach URL URL ...`: one row per device (engine, p50/p99,
-throughput, GPU util, power, temperature, state), fed by one `RemoteFeed` each. Enter leaves the
-overview for that device's full live screen; q there comes back here, with every device's last
-numbers kept. A lost connection shows as LOST with its retry time, and its whole reason under the
-table; the feeds reconnect by themselves."""
+throughput, GPU util, power, temperature, state), fed by one feed each. Enter ends the overview
+with that device's index (the command layer, `trtui.commands.attach`, then shows its full live
+screen and, on q there, a new overview with every device's last numbers kept). A lost connection
+shows as LOST with its retry time, and its whole reason under the table; the feeds reconnect by
+themselves.
+
+The overview never builds a feed: the command layer builds them (`RemoteFeed`) and hands them in.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,48 +25,80 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from trtui.common import format as fmt
-from trtui.remote.feed import RemoteFeed
 from trtui.remote.fleet import COLUMNS, WIDTHS, FleetRow, fleet_row, problem_lines
 from trtui.stats.update import Update
-from trtui.ui.guard import GuardedApp, run_guarded
+from trtui.ui.guard import GuardedApp
 
 NUMERIC = {"p50 ms", "p99 ms", "inf/s", "GPU util", "power", "temp"}
 
 
+class DeviceFeed(Protocol):
+    """One device's feed as the overview reads it (a remote run's `RemoteFeed`): updates are
+    published to one callback from the feed's own thread; the state below is read on the UI's
+    thread (plain attribute reads; a row may lag one refresh)."""
+
+    @property
+    def name(self) -> str:
+        """The device as the table names it (host:port)."""
+        ...
+
+    @property
+    def last_update(self) -> Update | None:
+        """The newest update the device sent (None: none yet)."""
+        ...
+
+    @property
+    def connected(self) -> bool:
+        """The device answers now."""
+        ...
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the connection is lost, one line (None: it is not)."""
+        ...
+
+    @property
+    def retry_at(self) -> float | None:
+        """`time.monotonic()` of the next connection attempt while lost (None: not lost)."""
+        ...
+
+    def start(self, on_update: Callable[[Update], None]) -> None:
+        """Connect and publish every update to `on_update`, from the feed's thread; once."""
+        ...
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop, waiting at most `timeout` s for the feed's thread; idempotent."""
+        ...
+
+
 @dataclass
 class DeviceUpdate(Message):
+    """Device `index`'s feed published `update` (posted from the feed's thread)."""
+
     index: int
     update: Update
 
 
 class FleetApp(GuardedApp[int | None]):
-    """Returns the index of the device to open, or None to quit."""
+    """The overview of the devices `feeds` read; returns the index of the device to open, or
+    None to quit. It starts the feeds when mounted (`autostart`) and stops them when it ends."""
 
     CSS_PATH = "fleet.tcss"
     TITLE = "trtui fleet"
     BINDINGS = [Binding("q", "quit_fleet", "Quit"), Binding("enter", "open", "Open device", show=True)]
 
-    def __init__(
-        self,
-        urls: list[str],
-        token: str | None,
-        refresh_s: float = 0.5,
-        autostart: bool = True,
-        remembered: Sequence[Update | None] = (),
-    ) -> None:
-        """`remembered`: each device's newest update from an earlier overview or device screen,
-        shown (and kept while the device is lost) until its feed brings a newer one."""
+    def __init__(self, feeds: Sequence[DeviceFeed], refresh_s: float = 0.5, autostart: bool = True) -> None:
+        """`feeds`: one per device, not started; a feed's `last_update` may already hold the
+        device's newest update from an earlier overview or device screen, shown (and kept while
+        the device is lost) until the feed brings a newer one."""
         super().__init__()
-        self.urls = urls
-        self.feeds = [RemoteFeed(url, token) for url in urls]
-        for feed, update in zip(self.feeds, remembered, strict=False):
-            feed.last_update = update
+        self.feeds = list(feeds)
         self.refresh_s = refresh_s
         self.autostart = autostart
         self.rows: list[FleetRow] = [fleet_row(f.name, f.last_update, False) for f in self.feeds]
 
     def compose(self) -> ComposeResult:
-        yield Static(f"trtui fleet: {len(self.urls)} devices", id="fleet-title")
+        yield Static(f"trtui fleet: {len(self.feeds)} devices", id="fleet-title")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="fleet-problems")
         yield Static("Enter: open the device's live screen (q there comes back) · q: quit", id="fleet-hint")
@@ -135,29 +172,3 @@ class FleetApp(GuardedApp[int | None]):
     def action_quit_fleet(self) -> None:
         self.exit(None)
 
-
-def run_fleet(
-    urls: list[str], token: str | None, refresh_s: float = 0.5, cpu_budget_pct: float = 10.0
-) -> int:
-    """The overview until q; Enter shows one device's live screen, whose q comes back here.
-    SIGTERM or SIGHUP (an SSH disconnect) ends both."""
-    from trtui.ui.app import TrtuiApp
-
-    remembered: list[Update | None] = [None] * len(urls)  # every device's newest numbers, kept
-    while True:
-        app = FleetApp(urls, token, refresh_s=refresh_s, remembered=remembered)
-        choice = run_guarded(app)
-        remembered = [feed.last_update for feed in app.feeds]
-        if choice is None:
-            return 0
-        feed = RemoteFeed(urls[choice], token)
-        feed.last_update = remembered[choice]
-        device = TrtuiApp(feed, refresh_s=refresh_s, cpu_budget_pct=cpu_budget_pct)
-        try:
-            run_guarded(device)
-        finally:
-            feed.stop()
-            remembered[choice] = feed.last_update
-        if device.signalled:
-            return 0
-        # A run that failed showed its error on its screen; back to the overview either way.

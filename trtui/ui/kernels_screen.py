@@ -13,11 +13,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 
 from trtui.common import format as fmt
 from trtui.kernels.names import distinct_short_names
 from trtui.kernels.snapshot_values import KernelSnapshot, LayerKernels
+from trtui.stats.update import Update
+from trtui.ui.live_screens import LiveModal
 from trtui.ui.live_text import LiveText
 
 OFF_HINT = (
@@ -108,13 +109,15 @@ def kernels_view(snap: KernelSnapshot | None, width: int, top: int = TOP_KERNELS
     return Group(head, kernels, fams)
 
 
-class KernelsScreen(ModalScreen[None]):
-    """All kernels across the engine; updates live; Esc closes."""
+class KernelsScreen(LiveModal):
+    """All kernels across the engine; updates live; Esc closes. Attributes down: the app hands
+    the update to the constructor and each newer one to `show`."""
 
     BINDINGS = [Binding("escape,q,K", "close", "Close")]
 
-    def __init__(self) -> None:
+    def __init__(self, update: Update | None) -> None:
         super().__init__()
+        self._update = update
         self._drawn: tuple[KernelSnapshot | None, int] | None = None
 
     def compose(self) -> ComposeResult:
@@ -126,15 +129,12 @@ class KernelsScreen(ModalScreen[None]):
         box.border_title = "Kernels"
         box.border_subtitle = "Esc closes"
         box.focus()
-        self.refresh_kernels()
+        self.show(self._update)
 
-    def refresh_kernels(self) -> None:
-        from trtui.ui.app import TrtuiApp
-
-        app = self.app
-        if not isinstance(app, TrtuiApp):
-            return
-        update = app.last_update
+    def show(self, update: Update | None) -> None:
+        """Draw the kernels of `update` (the off hint without a kernel snapshot); nothing is
+        redrawn for the same snapshot at the same width."""
+        self._update = update
         snap = update.profile.kernels if update is not None else None
         body = self.query_one("#kernels-body", LiveText)
         width = body.size.width

@@ -62,15 +62,18 @@ class KeyBar(Widget):
     """
 
     def available(self) -> list[Item]:
+        """The items whose action the app allows now (`check_action`: a replay has no Pause)."""
         return [item for item in ITEMS if self.app.check_action(item[2], ()) is not False]
 
     def _lines(self, width: int) -> list[list[tuple[int, Item]]]:
         return layout_items(self.available(), max(width, 10))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As many rows as the items need at `width` (Textual's layout asks)."""
         return len(self._lines(width))
 
     def render(self) -> Text:
+        """The items, keys in bold, wrapped at whole items."""
         t = Text(no_wrap=True, overflow="ellipsis", end="")
         for n, line in enumerate(self._lines(self.size.width)):
             if n:

@@ -35,6 +35,8 @@ SIGNIFICANT_CHANGE = 5.0  # percent: coloured in the change column
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the hotspot table."""
+
     key: str
     title: str
     width: int  # 0: flexible (takes the rest)
@@ -77,6 +79,7 @@ class NameCache:
         self._masks: dict[str, npt.NDArray[Any]] = {}
 
     def matches(self, names: tuple[str, ...]) -> bool:
+        """The cache was built for these names (the same tuple, or an equal one)."""
         return names is self.names or (len(names) == len(self.names) and names == self.names)
 
     def text_order(self, key: str) -> npt.NDArray[Any]:

@@ -9,7 +9,6 @@ orders) is cached until the layer set changes, so a refresh costs one argsort pl
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,7 @@ from trtui.ui.layer_order import (
     NameCache,
     order_for,
 )
-from trtui.ui.layer_order import SORT_KEYS as SORT_KEYS  # app.py imports it from here
+from trtui.ui.layer_order import SORT_KEYS as SORT_KEYS  # table_keys imports it from here
 from trtui.ui.steady_values import HeldColumns, SparkTrail
 from trtui.ui.sticky_sort import StickyOrder, noise
 from trtui.ui.table_cells import (
@@ -86,6 +85,13 @@ class LayerView(ScrollView, can_focus=True):
             self.name = name
             self.group = group
 
+    class Reordered(Message):
+        """The rows were sorted, filtered or regrouped again: the table's header (sort arrow,
+        columns) is redrawn by the app. A queued one is replaced by a newer one."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LayerView.Reordered)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.layer_table: LayerTable = LayerTable.empty()  # the per-layer table, as received
@@ -117,11 +123,11 @@ class LayerView(ScrollView, can_focus=True):
         self._undrawn = False  # statistics taken but not sorted/drawn (`show(..., draw=False)`)
         self._new_infos = False  # layer infos set since the last rebuild
         self.renders = 0  # lines rendered (for tests and the cost meter)
-        self.on_change: Callable[[], None] | None = None  # called when the header must be redrawn
 
     # -- data ------------------------------------------------------------------------------------
 
     def set_infos(self, layers: tuple[LayerInfo, ...]) -> None:
+        """Take the engine's layer descriptions (types, precisions); used at the next `show`."""
         self.infos = {layer.name: layer for layer in layers}
         self._layer_cache = NameCache((), {})
         self._new_infos = True
@@ -211,22 +217,25 @@ class LayerView(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(len(self.order) - 1, 0))
         self.scroll_to_region_y(self.cursor)
         self.refresh()
-        if self.on_change is not None:
-            self.on_change()
+        self.post_message(self.Reordered())
 
     def set_sort(self, key: str, reverse: bool = False) -> None:
+        """Sort by `key` (one of `SORT_KEYS`; ValueError otherwise), reversed on request."""
         if key not in SORT_KEYS:
             raise ValueError(f"unknown sort key {key!r}")
         self.sort_key, self.sort_reverse = key, reverse
         self._reorder()
 
     def set_filter(self, text: str) -> None:
+        """Show only rows whose name or type contains `text` (case-insensitive; empty: all)."""
         self.filter_text = text.strip()
         self._reorder()
         if self._cursor_name is not None and self.selected_name != self._cursor_name:
             self.cursor = 0
 
     def set_grouped(self, grouped: bool) -> None:
+        """One row per layer type (summed per iteration), or back to layers; the cursor follows
+        the selected layer's type, and back to that layer."""
         if grouped == self.grouped:
             return
         previous = self.selected_name
@@ -247,12 +256,14 @@ class LayerView(ScrollView, can_focus=True):
         self._rebuild()
 
     def clear_baseline(self) -> None:
+        """Drop the pinned baseline (the change column goes empty)."""
         self.baseline, self.baseline_groups = {}, {}
         self._cols_key = None
         self._rebuild()
 
     @property
     def selected_name(self) -> str | None:
+        """The row under the cursor (a layer, or a type when grouped); None when no row is shown."""
         if not len(self.order):
             return None
         return self.table.names[int(self.order[min(self.cursor, len(self.order) - 1)])]
@@ -311,6 +322,7 @@ class LayerView(ScrollView, can_focus=True):
             self.cursor = 0 if where == 0 else len(self.order) - 1
 
     def action_select(self) -> None:
+        """Enter: post `Selected` for the row under the cursor (nothing when no row is shown)."""
         name = self.selected_name
         if name is not None:
             self.post_message(self.Selected(name, self.grouped))
@@ -356,6 +368,7 @@ class LayerView(ScrollView, can_focus=True):
         return f"   no {what} matches '{self.filter_text}' (name or type; Esc clears the filter)"
 
     def header_text(self, width: int) -> str:
+        """The column titles for a table `width` cells wide, with the sort arrow."""
         parts = []
         for c, w in self.column_widths(width):
             title = "Type (layers)" if c.key == "name" and self.grouped else c.title

@@ -20,6 +20,8 @@ from textual.widget import Widget
 
 
 class LiveText(Widget):
+    """Text rebuilt on every refresh, drawn only where it changed (`show`)."""
+
     DEFAULT_CSS = """
     LiveText {
         height: auto;
@@ -34,6 +36,7 @@ class LiveText(Widget):
         self.layouts = 0  # of which needed a layout pass (the height changed)
 
     def render(self) -> RenderableType:
+        """What `show` last took."""
         return self._content
 
     def show(self, content: RenderableType) -> bool:

@@ -38,6 +38,7 @@ class NarrowPlot(_Base):
     NARROW = 120  # below this width the plot is behind `v` instead of beside the table
 
     def title_text(self, width: int | None = None) -> Text:
+        """The title line for a terminal `width` cells wide (None: as wide as needed)."""
         raise NotImplementedError
 
     def _refresh_plot(self) -> None:
@@ -52,6 +53,7 @@ class NarrowPlot(_Base):
         self.call_after_refresh(self._refresh_plot)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`v` (table/plot) is offered only on a narrow terminal; every other action always."""
         if action == "toggle_plot":
             return self.has_class("-narrow")  # only narrow terminals need it (hidden otherwise)
         return True

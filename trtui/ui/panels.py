@@ -104,7 +104,7 @@ def loading_header_text() -> Text:
 
 
 class HeaderBar(Static):
-    pass
+    """The live screen's top line (`header_text`); its own type so that CSS and queries find it."""
 
 
 def spike_marks(trend: Sequence[TrendPoint], events: Sequence[TelemetryEvent], width: int) -> str:
@@ -339,6 +339,7 @@ class Panel(Widget):
         self._lines = lines
 
     def redraw(self) -> None:
+        """Draw the update that `show(..., draw=False)` left undrawn (the panel is shown again)."""
         if self._undrawn and self.data is not None:
             self.show(self.data)
 
@@ -359,6 +360,7 @@ class Panel(Widget):
         return text
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As many rows as the text for the latest update has (Textual's layout asks)."""
         return self.render().plain.count("\n") + 1
 
     def render_line(self, y: int) -> Strip:

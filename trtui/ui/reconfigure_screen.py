@@ -98,7 +98,7 @@ class ReconfigureScreen(ModalScreen[Choice | None]):
 
 
 def open_reconfigure(app: App[Any], feed: UpdateFeed, info: SourceInfo | None) -> None:
-    """The app's action: the picker, then the change in a thread worker (the hook in app.py).
+    """The app's action: the picker, then the change in a thread worker (`RunKeys.action_reconfigure`, key c).
     What runs now comes from the last published update; the change goes through the feed."""
     if not feed.can_reconfigure or info is None:
         app.notify(

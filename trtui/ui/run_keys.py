@@ -1,22 +1,21 @@
 """The keys that act on the run itself, through the update feed: pause (p), reset (r), and the
 batch/streams picker (c). A read-only remote run, a replay and a finished run say why not.
 
-A base of the live app (`trtui.ui.app.TrtuiApp`), above the table's keys (`TableKeys`).
+A base of the live app (`TrtuiApp` in `trtui.ui.app`, which derives from it; this module never
+imports the app), above the table's keys (`TableKeys`).
 """
 
 from __future__ import annotations
 
 from trtui.pipeline.update_feed import UpdateFeed
-from trtui.ui.details import LayerHistory
 from trtui.ui.table_keys import TableKeys
 
 
 class RunKeys(TableKeys):
-    """The run's actions; the app that derives from it sets `feed`, `layer_history` and
-    `paused_requested` (and `last_update`, as for `TableKeys`)."""
+    """The run's actions; the app that derives from it sets `feed` and `paused_requested` (and
+    `last_update` and `layer_history`, as for `TableKeys`)."""
 
     feed: UpdateFeed
-    layer_history: LayerHistory
     paused_requested: bool
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -64,6 +64,8 @@ def help_text() -> Group:
 
 
 class HelpScreen(ModalScreen[None]):
+    """The live screen's keys and how to read what it shows (`help_text`); Esc, q or ? closes."""
+
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
     def compose(self) -> ComposeResult:

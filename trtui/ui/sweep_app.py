@@ -32,12 +32,16 @@ from trtui.ui.narrow_plot import NarrowPlot, badge_title
 
 @dataclass
 class PointStarted(Message, bubble=False):
+    """The sweep's point `index` began (posted from the worker thread)."""
+
     index: int
     point: SweepPoint
 
 
 @dataclass
 class PointProgressed(Message, bubble=False):
+    """Point `index` is `fraction` through `phase`; a queued one is replaced by a newer one."""
+
     index: int
     phase: str
     fraction: float
@@ -49,17 +53,23 @@ class PointProgressed(Message, bubble=False):
 
 @dataclass
 class PointFinished(Message, bubble=False):
+    """Point `index` was measured (or failed: `result` says)."""
+
     index: int
     result: PointResult
 
 
 @dataclass
 class SweepFinished(Message, bubble=False):
+    """The sweep ended with `result` (its status says whether it was cancelled)."""
+
     result: SweepResult
 
 
 @dataclass
 class SweepFailed(Message, bubble=False):
+    """The sweep stopped on an error (one line)."""
+
     error: str
 
 
@@ -78,6 +88,9 @@ class _Bridge(SweepListener):
 
 
 class SweepApp(NarrowPlot, GuardedApp[SweepResult]):
+    """The sweep's live screen: runs `runner` in a thread worker (`autostart`), one row per point
+    and the throughput-vs-p99 plot; returns the `SweepResult` (a cancelled sweep's too)."""
+
     CSS_PATH = "sweep.tcss"
     TITLE = "trtui sweep"
     BINDINGS = [

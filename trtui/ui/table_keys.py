@@ -1,33 +1,42 @@
 """The hotspot table's keys: sort (s, S, o), filter (/ and Esc), group by type (g), top hotspot (t),
 baseline (b, B), and Enter on a row (a layer's details, or a type's layers in group mode).
 
-A base of the live app (`trtui.ui.app.TrtuiApp`): these act on the table widget only; the app
-adds the feed, the panels and the rest of the keys.
+A base of the live app (`TrtuiApp` in `trtui.ui.app`, which derives from it; this module never
+imports the app): these act on the table widget only; the app adds the feed, the panels and the
+rest of the keys.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.widgets import Input
 
 from trtui.stats.update import Update
-from trtui.ui.details import DetailsScreen
-from trtui.ui.guard import GuardedApp
+from trtui.ui.details import DetailsScreen, LayerHistory, layer_details
 from trtui.ui.layer_view import SORT_KEYS, LayerView
+from trtui.ui.live_screens import LiveScreens
 from trtui.ui.screens import SortScreen
 
 SORT_CYCLE = tuple(SORT_KEYS)
 
 
-class TableKeys(GuardedApp[int]):
+class TableKeys(LiveScreens):
     """The table's actions; the app that derives from it composes a `LayerView` and an Input
-    with id "filter", and sets `last_update`."""
+    with id "filter", and sets `last_update` and `layer_history`."""
 
     last_update: Update | None
+    layer_history: LayerHistory
 
     @property
     def view(self) -> LayerView:
+        """The hotspot table (the one `LayerView` the app composes)."""
         return self.query_one(LayerView)
+
+    def details_for(self, name: str, group: bool, width: int) -> Text:
+        """The details of layer `name` (or, `group`, of layer type `name`) as the table shows them
+        now, `width` cells wide; "no data yet" before the first update."""
+        return layer_details(self.view, self.layer_history, self.last_update, name, group, width)
 
     def action_baseline(self) -> None:
         if self.last_update is None:
@@ -50,6 +59,10 @@ class TableKeys(GuardedApp[int]):
             key = SORT_CYCLE[(SORT_CYCLE.index(key) + 1) % len(SORT_CYCLE)]
         view.set_sort(key)
         self.notify(f"sorted by {SORT_KEYS[key]}", timeout=1.5)
+
+    def action_sort_by(self, key: str) -> None:
+        """Sort by one column (a palette entry); `key` one of `SORT_KEYS`."""
+        self.view.set_sort(key)
 
     def action_reverse_sort(self) -> None:
         view = self.view
@@ -105,6 +118,10 @@ class TableKeys(GuardedApp[int]):
             self.view.set_filter("")
             self.view.focus()
 
+    def action_details(self) -> None:
+        """The details of the row under the cursor, as Enter on it (a palette entry)."""
+        self.view.action_select()
+
     @on(LayerView.Selected)
     def _layer_selected(self, message: LayerView.Selected) -> None:
         if message.group:
@@ -116,4 +133,4 @@ class TableKeys(GuardedApp[int]):
             view.cursor = 0
             view.focus()
             return
-        self.push_screen(DetailsScreen(message.name))
+        self.open_live(DetailsScreen(message.name, self.details_for))

@@ -49,12 +49,17 @@ _LOG_EVERY_S = 0.1
 
 @dataclass
 class AttemptStarted(Message, bubble=False):
+    """Build `index` of the plan began, at `step` (posted from the worker thread)."""
+
     index: int
     step: Step
 
 
 @dataclass
 class BuildProgressed(Message, bubble=False):
+    """The build in progress is `fraction` done (0..1), in the phase `label` names; a queued one
+    is replaced by a newer one."""
+
     fraction: float
     label: str
 
@@ -64,6 +69,8 @@ class BuildProgressed(Message, bubble=False):
 
 @dataclass
 class LogSeen(Message, bubble=False):
+    """The builder's latest log line; a queued one is replaced by a newer one."""
+
     text: str
 
     def can_replace(self, message: Message) -> bool:
@@ -72,11 +79,15 @@ class LogSeen(Message, bubble=False):
 
 @dataclass
 class AttemptFinished(Message, bubble=False):
+    """A build ended (built and measured, or failed: `attempt` says)."""
+
     attempt: BuildAttempt
 
 
 @dataclass
 class TuneFinished(Message, bubble=False):
+    """The tuner's run ended with `result` (its status says how)."""
+
     result: TuneResult
 
 
@@ -168,6 +179,7 @@ class TuneApp(NarrowPlot, GuardedApp[TuneResult]):
 
     @property
     def simulated(self) -> bool:
+        """The builder is simulated (no engine is built): the screen says so first."""
         return self.session.builder.simulated
 
     # --- narrow terminals -----------------------------------------------------------------------
@@ -208,6 +220,7 @@ class TuneApp(NarrowPlot, GuardedApp[TuneResult]):
             self.start()
 
     def start(self) -> None:
+        """Run the tuner in a thread worker (once; the mount does it unless `autostart` is off)."""
         self.run_tune()
 
     @work(thread=True, exclusive=True, group="tune", exit_on_error=False)

@@ -1,20 +1,18 @@
-"""Pilot tests: every key of the live screen, sort/filter/group/details/baseline, resize, CPU budget."""
+"""Pilot tests of the hotspot table's keys (trtui.ui.table_keys): sort, filter, group, top hotspot,
+baseline, Enter for a layer's details."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
-import pytest
 from textual.widgets import Input
 from ui_driver import Driver
 
 from trtui.ui.app import TrtuiApp
 from trtui.ui.details import DetailsScreen
-from trtui.ui.key_bar import KeyBar
 from trtui.ui.layer_view import LayerView
-from trtui.ui.screens import ExportScreen, HelpScreen, SortScreen
+from trtui.ui.screens import SortScreen
 from trtui.ui.sticky_sort import noise
 
 SIZE = (120, 40)
@@ -199,198 +197,6 @@ async def test_enter_opens_details_and_escape_closes(driver: Driver) -> None:
         assert not isinstance(app.screen, DetailsScreen)
 
 
-async def test_p_pauses_and_resumes(driver: Driver) -> None:
-    app = driver.app()
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step())
-        await pilot.press("p")
-        update = driver.step()  # the session applies control requests at its next step
-        assert driver.session.paused and driver.source._paused
-        assert update.profile.state == "paused"
-        await pilot.press("p")
-        driver.step()
-        assert not driver.session.paused and not driver.source._paused
-
-
-async def test_r_resets_statistics(driver: Driver) -> None:
-    app = driver.app()
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step(ticks=4))
-        before = driver.session.layers.iterations
-        count_before = driver.session.latency.count
-        assert before > 0
-        await pilot.press("r")
-        app.apply_update(driver.step())  # the session resets at its next step
-        assert driver.session.layers.iterations < before / 2
-        assert driver.session.latency.count < count_before / 2
-
-
-async def test_help_and_quit(driver: Driver) -> None:
-    app = driver.app()
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step())
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        assert not isinstance(app.screen, HelpScreen)
-        await pilot.press("q")
-        await pilot.pause()
-    assert app.return_code == 0
-
-
-async def test_e_exports_an_svg_screenshot_atomically(driver: Driver, tmp_path: Path) -> None:
-    app = driver.app()
-    target = tmp_path / "screen.svg"
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step(ticks=2))
-        await pilot.press("e")
-        assert isinstance(app.screen, ExportScreen)
-        assert not list(tmp_path.iterdir())  # nothing written before the user confirms
-        await pilot.press("enter")  # choose the first kind (SVG); focus moves to the path
-        box = app.screen.query_one(Input)
-        box.value = str(target)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
-    assert target.read_text().startswith("<svg")
-    assert [p.name for p in tmp_path.iterdir()] == ["screen.svg"]  # no temp file left behind
-    assert app.exported == [("svg", str(target))]
-
-
-async def test_export_to_a_missing_folder_notifies_instead_of_crashing(
-    driver: Driver, tmp_path: Path
-) -> None:
-    app = driver.app()
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step())
-        app.export("svg", str(tmp_path / "nope" / "x.svg"))
-        await pilot.pause()
-        assert app.exported == []
-        assert any("does not exist" in n.message for n in app._notifications)
-
-
-async def test_command_palette_lists_every_action(driver: Driver) -> None:
-    app = driver.app()
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step())
-        await pilot.pause()
-        titles = {c.title for c in app.get_system_commands(app.screen)}
-        for wanted in (
-            "Pause / resume",
-            "Reset statistics",
-            "Pin baseline",
-            "Sort: next column",
-            "Filter layers",
-            "Group by layer type",
-            "Top hotspot",
-            "Layer details",
-            "Export",
-            "Help",
-            "Quit",
-        ):
-            assert any(wanted.lower() in t.lower() for t in titles), wanted
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 50), (60, 20)])
-async def test_resizes_keep_every_column_in_the_row_width(driver: Driver, size: tuple[int, int]) -> None:
-    app = driver.app()
-    async with app.run_test(size=(160, 50)) as pilot:
-        app.apply_update(driver.step(ticks=2))
-        await pilot.resize_terminal(*size)
-        await pilot.pause()
-        view = app.query_one(LayerView)
-        widths = sum(w + 1 for _, w in view.column_widths(view.row_width)) - 1
-        assert widths <= max(view.row_width, 0) or view.row_width < 40
-        assert app.has_class("-narrow") == (size[0] < 125)
-
-
-async def test_z_zooms_so_panels_are_reachable_at_80x24(driver: Driver) -> None:
-    app = driver.app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.apply_update(driver.step(ticks=2))
-        await pilot.press("z")
-        assert not app.query_one("#side").display
-        await pilot.press("z")
-        await pilot.pause()
-        assert not app.query_one("#table-box").display
-        assert app.query_one("#latency").size.height >= 10
-        await pilot.press("z")
-        assert app.query_one("#side").display and app.query_one("#table-box").display
-
-
-def test_refresh_slows_down_over_the_cpu_budget_and_recovers(driver: Driver) -> None:
-    cpu = [0.0]
-    wall = [0.0]
-    app = TrtuiApp(
-        driver.session,
-        refresh_s=0.5,
-        cpu_budget_pct=10.0,
-        autostart=False,
-        process_time=lambda: cpu[0],
-        wall_time=lambda: wall[0],
-    )
-    cpu[0] += 1.0  # start-up: shown, but the refresh is not slowed down for it
-    wall[0] += 2.0
-    app.measure_own_cost()
-    assert app.own_cpu_pct == pytest.approx(50.0)
-    assert app.refresh_s == pytest.approx(0.5)
-    for _ in range(3):  # 30% of a core: over budget
-        cpu[0] += 0.6
-        wall[0] += 2.0
-        app.measure_own_cost()
-    assert app.own_cpu_pct == pytest.approx(30.0)
-    assert app.refresh_s == pytest.approx(0.5 * 1.5**3)
-    for _ in range(10):  # never slower than 5 s
-        cpu[0] += 0.6
-        wall[0] += 2.0
-        app.measure_own_cost()
-    assert app.refresh_s == pytest.approx(5.0)
-    for _ in range(20):  # 1%: well under budget, back to --refresh and never faster
-        cpu[0] += 0.02
-        wall[0] += 2.0
-        app.measure_own_cost()
-    assert app.refresh_s == pytest.approx(0.5)
-    assert driver.session.tick_s == pytest.approx(0.5)  # the statistics' tick never changed
-
-
-@pytest.mark.parametrize("kind", ["csv", "recording"])
-async def test_e_exports_csv_and_recording(driver: Driver, tmp_path: Path, kind: str) -> None:
-    pytest.importorskip("trtui.recording.export", reason="the recording export module is not in this build")
-    app = driver.app()
-    target = tmp_path / ("layers.csv" if kind == "csv" else "rec")
-    async with app.run_test(size=SIZE) as pilot:
-        app.apply_update(driver.step(ticks=3))
-        await pilot.press("e")
-        screen = app.screen
-        assert isinstance(screen, ExportScreen)
-        await pilot.press("down" if kind == "csv" else "end", "enter")
-        assert screen.kind == kind
-        screen.query_one(Input).value = str(target)
-        await pilot.press("enter")
-        await pilot.pause()
-    assert app.exported == [(kind, str(target))]
-    if kind == "csv":
-        lines = target.read_text().splitlines()
-        assert lines[0].startswith("index,name,type")
-        assert len(lines) == 1 + len(driver.source.layers)
-    else:
-        names = sorted(p.name for p in target.iterdir())
-        assert any(n.endswith(".profile.json") for n in names)
-        assert not any(n.endswith(".tmp") for n in names)
-
-
-async def test_help_scrolls_from_the_keyboard_at_80x24(driver: Driver) -> None:
-    app = driver.app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.apply_update(driver.step())
-        await pilot.press("question_mark")
-        box = app.screen.query_one("#help-box")
-        assert box.max_scroll_y > 0  # more than fits
-        await pilot.press("end")
-        await pilot.pause()
-        assert box.scroll_y == box.max_scroll_y  # ...and all of it is reachable
-
-
 async def test_escape_while_typing_a_filter_clears_it(driver: Driver) -> None:
     app = driver.app()
     async with app.run_test(size=SIZE) as pilot:
@@ -403,26 +209,6 @@ async def test_escape_while_typing_a_filter_clears_it(driver: Driver) -> None:
         assert len(shown_names(app)) == len(driver.source.layers)
         assert not app.query_one("#filter", Input).display
         assert isinstance(app.focused, LayerView)
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-async def test_the_key_bar_shows_every_key_at_any_width(driver: Driver, size: tuple[int, int]) -> None:
-    app = driver.app()
-    async with app.run_test(size=size) as pilot:
-        app.apply_update(driver.step(ticks=4))
-        await pilot.pause()
-        bar = app.query_one(KeyBar)
-        lines = str(bar.render()).split("\n")
-        assert all(len(line) <= size[0] for line in lines) and bar.size.height == len(lines)
-        shown = " ".join(lines)
-        for item in ("q Quit", "p Pause", "r Reset", "b/B Baseline", "s/S/o Sort", "/ Filter", "g Group",
-                     "t Top", "z Zoom", "e Export", "c Batch/streams", "K Kernels", "? Help"):
-            assert item in shown, (item, lines)
-        x = lines[-1].index("? Help")  # a click runs the key's action, as on a footer
-        assert bar.action_at(x, len(lines) - 1) == "help"
-        await pilot.click(KeyBar, offset=(x, len(lines) - 1))
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
 
 
 async def test_a_filter_that_matches_nothing_says_so(driver: Driver) -> None:
