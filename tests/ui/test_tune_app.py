@@ -19,7 +19,7 @@ from trtui.tune.simulated import SimulatedBuilder, demo_model
 from trtui.tune.sizes import GIB, WORKSPACE
 from trtui.ui.tune_app import BuildProgressed, TuneApp
 
-FAKE = str(Path(__file__).with_name("fake_child.py"))
+FAKE = str(Path(__file__).resolve().parents[1] / "tune" / "fake_child.py")
 SIZE = (150, 42)
 
 
