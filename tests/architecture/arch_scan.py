@@ -178,3 +178,13 @@ def package_graph(all_edges: Iterable[Edge]) -> dict[str, set[str]]:
         if a != b:
             graph.setdefault(a, set()).add(b)
     return graph
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write a toy package for the scans' own tests: relative path -> text under `root`; returns
+    `root / "trtui"`."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root / "trtui"

@@ -26,7 +26,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from arch_scan import Edge, cycles, edges, module_graph, module_index, package_graph, package_of
+from arch_scan import (
+    Edge,
+    cycles,
+    edges,
+    module_graph,
+    module_index,
+    package_graph,
+    package_of,
+    write_tree,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "trtui"
@@ -295,19 +304,11 @@ def top_level_modules(package: Path) -> set[str]:
     return {f"trtui.{p.stem}" if p.stem != "__init__" else "trtui" for p in package.glob("*.py")}
 
 
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root / "trtui"
-
-
 TOY_FLOORS = (("trtui.common",), ("trtui.core",), ("trtui.stats", "trtui.telemetry"), ("trtui.ui",))
 
 
 def test_the_floor_scan_counts_every_kind_of_import(tmp_path: Path) -> None:
-    pkg = _tree(tmp_path, {
+    pkg = write_tree(tmp_path, {
         "trtui/__init__.py": "",
         "trtui/common/__init__.py": "",
         "trtui/common/errors.py": "",
@@ -335,7 +336,7 @@ def test_the_floor_scan_counts_every_kind_of_import(tmp_path: Path) -> None:
 
 
 def test_the_ui_scan_catches_sources_readers_feeds_and_the_session(tmp_path: Path) -> None:
-    pkg = _tree(tmp_path, {
+    pkg = write_tree(tmp_path, {
         "trtui/__init__.py": "",
         "trtui/pipeline/__init__.py": "",
         "trtui/pipeline/session.py": "",
@@ -367,7 +368,7 @@ def test_the_ui_scan_catches_sources_readers_feeds_and_the_session(tmp_path: Pat
 
 
 def test_the_pure_scan_catches_an_aggregator_reading_the_machine(tmp_path: Path) -> None:
-    pkg = _tree(tmp_path, {
+    pkg = write_tree(tmp_path, {
         "trtui/__init__.py": "",
         "trtui/telemetry/__init__.py": "",
         "trtui/telemetry/sample.py": "",
@@ -381,7 +382,7 @@ def test_the_pure_scan_catches_an_aggregator_reading_the_machine(tmp_path: Path)
 
 
 def test_the_cycle_scans_count_lazy_and_type_checking_imports(tmp_path: Path) -> None:
-    pkg = _tree(tmp_path, {
+    pkg = write_tree(tmp_path, {
         "trtui/__init__.py": "",
         "trtui/a/__init__.py": "",
         "trtui/a/m.py": "import trtui.b.n\n",
@@ -449,7 +450,7 @@ def app_import_violations(graph: list[Edge]) -> list[str]:
 
 
 def test_the_app_scan_catches_a_screen_importing_the_app(tmp_path: Path) -> None:
-    pkg = _tree(tmp_path, {
+    pkg = write_tree(tmp_path, {
         "trtui/__init__.py": "",
         "trtui/commands/__init__.py": "",
         "trtui/commands/attach.py": "def run():\n    from trtui.ui.fleet_app import FleetApp\n",

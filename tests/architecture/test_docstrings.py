@@ -6,21 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from arch_scan import write_tree
 from doc_scan import missing_docstrings
 
 PACKAGE = Path(__file__).resolve().parents[2] / "trtui"
 
 
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root / "trtui"
-
-
 def test_the_scan_finds_each_kind_of_missing_docstring(tmp_path: Path) -> None:
-    pkg = _tree(tmp_path, {
+    pkg = write_tree(tmp_path, {
         "trtui/__init__.py": "",
         "trtui/a.py": (
             '"""Module a."""\n'
