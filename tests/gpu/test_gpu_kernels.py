@@ -15,8 +15,8 @@ Run with: pytest -m gpu tests/gpu/test_gpu_kernels.py -s (prints what was measur
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,17 @@ import numpy as np
 import pytest
 
 from trtui.core.kernel_records import KernelCapture
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "standin"))
-from nvtx_ranges import any_nvtx
-
 from trtui.kernels.attribute import attribute
 from trtui.kernels.trace import check_trace, trace_events, write_trace
+
+# The stand-in's NVTX helper, loaded by path: putting tests/gpu/standin on sys.path would make its
+# `tensorrt.py` shadow the real TensorRT (or the lean runtime) for every later test in the process.
+_NVTX_RANGES = Path(__file__).resolve().parent / "standin" / "nvtx_ranges.py"
+_spec = importlib.util.spec_from_file_location("trtui_nvtx_ranges", _NVTX_RANGES)
+assert _spec is not None and _spec.loader is not None
+_nvtx_ranges = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_nvtx_ranges)
+any_nvtx = _nvtx_ranges.any_nvtx
 
 pytestmark = pytest.mark.gpu
 

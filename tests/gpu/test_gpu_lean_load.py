@@ -6,6 +6,7 @@ Skips without the lean bindings, pycuda or a usable GPU. Run with: pytest -m gpu
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import struct
 import subprocess
@@ -27,6 +28,10 @@ pytestmark = pytest.mark.gpu
 def gpu() -> None:
     pytest.importorskip("tensorrt_lean_bindings", reason="the TensorRT lean runtime is not installed")
     pycuda_or_skip()
+    # trtui tries `tensorrt` first: the GPU stand-in's tensorrt.py must not be importable here (a test
+    # that put tests/gpu/standin on sys.path once made these tests read the stand-in's errors).
+    spec = importlib.util.find_spec("tensorrt")
+    assert spec is None or "standin" not in str(spec.origin), f"tensorrt is shadowed by {spec.origin}"
 
 
 def load_bytes(plan: bytes) -> str:
