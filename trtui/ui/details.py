@@ -11,9 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 
 from trtui.common import format as fmt
 from trtui.core.model import LayerInfo, SourceInfo, TensorInfo
@@ -21,8 +19,7 @@ from trtui.core.precision import layer_label
 from trtui.stats.update import Update
 from trtui.ui.kernels_screen import kernel_section
 from trtui.ui.layer_view import LayerView
-from trtui.ui.live_screens import LiveModal
-from trtui.ui.live_text import LiveText
+from trtui.ui.live_screens import LiveTextModal
 
 HISTORY_POINTS = 120  # per layer
 HISTORY_LAYERS = 16  # layers remembered (least recently selected are forgotten)
@@ -215,7 +212,7 @@ def layer_details(
 Describe = Callable[[str, bool, int], Text]  # (name, group, width) -> the details as shown now
 
 
-class DetailsScreen(LiveModal):
+class DetailsScreen(LiveTextModal):
     """Details of one layer (or one layer type in group mode); Esc closes. Updates live: only
     when its text changed, without a layout pass unless its height changed (`LiveText`).
 
@@ -223,6 +220,8 @@ class DetailsScreen(LiveModal):
     and the update it holds); the screen calls it when mounted and on each `show`."""
 
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
+    BOX = "details"
+    FOCUS_BOX = False
 
     def __init__(self, name: str, describe: Describe, group: bool = False) -> None:
         super().__init__(id="details")
@@ -230,22 +229,11 @@ class DetailsScreen(LiveModal):
         self.group = group
         self._describe = describe
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="details-box"):
-            yield LiveText(id="details-body")
-
-    def on_mount(self) -> None:
-        self.query_one("#details-box").border_title = "Layer type" if self.group else "Layer details"
-        self.query_one("#details-box").border_subtitle = "Esc closes"
-        self._draw()
+    def box_title(self) -> str:
+        """The box's border title."""
+        return "Layer type" if self.group else "Layer details"
 
     def show(self, update: Update | None) -> None:
         """Redraw the details (`describe` reads the update the app applied)."""
-        self._draw()
-
-    def _draw(self) -> None:
-        body = self.query_one("#details-body", LiveText)
+        body = self.body
         body.show(self._describe(self.layer_name, self.group, body.size.width or 76))
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -7,16 +7,13 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 
 from trtui.analysis.engine_card import card_lines
 from trtui.analysis.engine_view import ROW_HEADERS, EngineView, engine_view, row_cells
 from trtui.analysis.run import run_from_update
 from trtui.stats.update import Update
-from trtui.ui.live_screens import LiveModal
-from trtui.ui.live_text import LiveText
+from trtui.ui.live_screens import LiveTextModal
 
 TOP_ROWS = 40
 
@@ -56,31 +53,24 @@ def engine_card_view(view: EngineView, width: int, top: int = TOP_ROWS) -> Group
     return Group(head, table)
 
 
-class EngineCardScreen(LiveModal):
+class EngineCardScreen(LiveTextModal):
     """The engine card and the roofline; updates live; Esc closes."""
 
     BINDINGS = [Binding("escape,q,i", "close", "Close")]
+    BOX = "engine-card"
 
     def __init__(self, update: Update | None) -> None:
-        super().__init__()
-        self._update = update
+        super().__init__(update)
         self._drawn: tuple[int, int] | None = None
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="engine-card-box"):
-            yield LiveText(id="engine-card-body")
-
-    def on_mount(self) -> None:
-        box = self.query_one("#engine-card-box")
-        box.border_title = "Engine card and roofline"
-        box.border_subtitle = "Esc closes"
-        box.focus()
-        self.show(self._update)
+    def box_title(self) -> str:
+        """The box's border title."""
+        return "Engine card and roofline"
 
     def show(self, update: Update | None) -> None:
         """Draw the card and roofline of `update` (the app calls this on every update)."""
         self._update = update
-        body = self.query_one("#engine-card-body", LiveText)
+        body = self.body
         width = body.size.width or 100
         key = (id(update), width)
         if self._drawn == key:
@@ -90,6 +80,3 @@ class EngineCardScreen(LiveModal):
             body.show(Text("No data yet.", style="dim"))
             return
         body.show(engine_card_view(engine_view(run_from_update(update)), width))
-
-    def action_close(self) -> None:
-        self.dismiss(None)

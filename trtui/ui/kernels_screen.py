@@ -10,16 +10,13 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 
 from trtui.common import format as fmt
 from trtui.kernels.names import distinct_short_names
 from trtui.kernels.snapshot_values import KernelSnapshot, LayerKernels
 from trtui.stats.update import Update
-from trtui.ui.live_screens import LiveModal
-from trtui.ui.live_text import LiveText
+from trtui.ui.live_screens import LiveTextModal
 
 OFF_HINT = (
     "Kernels are off. Run with --kernels (an engine: needs cupti-python, pip install 'trtui[kernels]'; "
@@ -109,34 +106,27 @@ def kernels_view(snap: KernelSnapshot | None, width: int, top: int = TOP_KERNELS
     return Group(head, kernels, fams)
 
 
-class KernelsScreen(LiveModal):
+class KernelsScreen(LiveTextModal):
     """All kernels across the engine; updates live; Esc closes. Attributes down: the app hands
     the update to the constructor and each newer one to `show`."""
 
     BINDINGS = [Binding("escape,q,K", "close", "Close")]
+    BOX = "kernels"
 
     def __init__(self, update: Update | None) -> None:
-        super().__init__()
-        self._update = update
+        super().__init__(update)
         self._drawn: tuple[KernelSnapshot | None, int] | None = None
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="kernels-box"):
-            yield LiveText(id="kernels-body")
-
-    def on_mount(self) -> None:
-        box = self.query_one("#kernels-box")
-        box.border_title = "Kernels"
-        box.border_subtitle = "Esc closes"
-        box.focus()
-        self.show(self._update)
+    def box_title(self) -> str:
+        """The box's border title."""
+        return "Kernels"
 
     def show(self, update: Update | None) -> None:
         """Draw the kernels of `update` (the off hint without a kernel snapshot); nothing is
         redrawn for the same snapshot at the same width."""
         self._update = update
         snap = update.profile.kernels if update is not None else None
-        body = self.query_one("#kernels-body", LiveText)
+        body = self.body
         width = body.size.width
         drawn = self._drawn
         if drawn is not None and drawn[0] is snap and drawn[1] == width and width:
