@@ -136,3 +136,44 @@ def test_signals_during_a_simulated_build_on_the_tuner_screen(tmux: Tmux, sig: s
     assert "cancelled after" in screen and "TRTUI-EXIT=1" in screen  # no limit was chosen: exit 1
     for child in [pid, *before]:
         assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
+
+
+@pytest.mark.parametrize("full_redraw", ["", "1"], ids=["cell-diff", "full-redraw"])
+def test_a_256_colour_terminal_gets_no_truecolor_after_an_svg_export(
+    tmp_path: Path, full_redraw: str
+) -> None:
+    """rich caches a style's escape codes on the style: the SVG export (a truecolor console) must not
+    leave truecolor codes behind for the live screen's output to a 256-colour terminal."""
+    name = f"trtui-test-{uuid.uuid4().hex[:8]}"
+    raw = tmp_path / "raw.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "TEXTUAL_COLOR_SYSTEM")}
+    env.update(TERM="xterm-256color", TRTUI_FULL_REDRAW=full_redraw)
+    cmd = f"cd {tmp_path} && {sys.executable} -m trtui demo; echo TRTUI-EXIT=$?; sleep 30"
+    new = ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd]
+    subprocess.run(new, check=True, env=env, timeout=10)
+    t = Tmux(name)
+    try:
+        t.run("pipe-pane", "-o", "-t", name, f"cat >> {raw}")
+        t.wait_for(lambda s: "conv1 + relu" in s)
+        before = raw.read_bytes()
+        assert re.search(rb"\x1b\[[0-9;]*[34]8;5;", before), "the terminal is not 256-colour"
+        t.keys("e")
+        t.wait_for(lambda s: "Export" in s and "SVG screenshot" in s)
+        t.keys("Enter", "Enter")
+        t.wait_for(lambda s: "Export" not in s or "written" in s.lower())
+        deadline = time.monotonic() + 10
+        while not list(tmp_path.glob("*.svg")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(tmp_path.glob("*.svg")), "the SVG was not written"
+        size = raw.stat().st_size
+        deadline = time.monotonic() + 10
+        while raw.stat().st_size < size + 2000 and time.monotonic() < deadline:
+            time.sleep(0.2)  # a few more refreshes after the export
+        after = raw.read_bytes()[len(before) :]
+        assert len(after) > 2000
+        assert re.search(rb"\x1b\[[0-9;]*[34]8;5;", after)
+        assert not re.search(rb"\x1b\[[0-9;]*[34]8;2;", raw.read_bytes())
+        t.keys("q")
+        assert "TRTUI-EXIT=0" in t.wait_for(lambda s: "TRTUI-EXIT=" in s)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=10)
