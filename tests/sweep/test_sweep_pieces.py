@@ -163,3 +163,27 @@ def test_json_and_csv_hold_every_point(tmp_path: Path) -> None:
     assert json.loads(j.read_text())["points"][0]["samples_per_s"] == 1000
     assert c.read_text().startswith("batch,streams,status")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv", "s.json"]  # no temporary left
+
+
+def test_a_step_that_costs_no_measurable_latency_does_not_end_the_walk() -> None:
+    """The H100's numbers (`trtui sweep` on the GPU stand-in, 2026-12-06): up to batch 8 the GPU is not
+    full and every p99 is 0.306-0.307 ms; batch 2 to 1x2 streams buys 0.1% for 0.0008 ms. The knee
+    is batch 8 (the next step doubles the p99 for 2.5%), not batch 2."""
+    measured = [(1, 1, 0.3060, 3254), (1, 2, 0.3068, 6510), (2, 1, 0.3062, 6506), (2, 2, 0.3070, 12983),
+                (8, 1, 0.3071, 25959), (8, 2, 0.6020, 26598), (16, 1, 0.6080, 26233),
+                (16, 2, 1.2010, 26607), (64, 1, 2.4120, 26513), (64, 2, 4.8100, 26606)]
+    pts = [point(b, s, p99, sps) for b, s, p99, sps in measured]
+    knee, why = find_knee(pts, 0.10)
+    assert knee is not None and (knee.batch, knee.streams) == (8, 1)
+    assert "b8×s2" in why and "2.5%" in why
+    # with no room for noise, the 0.1% step ends the walk at batch 2 (what the H100 run showed)
+    early, _ = find_knee(pts, 0.10, same_p99=0.0)
+    assert early is not None and (early.batch, early.streams) == (2, 1)
+
+
+def test_points_at_one_latency_are_one_step() -> None:
+    pts = [point(1, 1, 1.00, 1000), point(2, 1, 1.01, 1900), point(4, 1, 1.015, 3500), point(8, 1, 2.0, 3600)]
+    knee, why = find_knee(pts, 0.10)
+    assert knee is pts[2] and "2.9%" in why  # 1.0-1.015 ms is one latency; 3500 -> 3600 does not pay
+    assert find_knee(pts[:3], 0.10)[0] is pts[2]
+    assert "only one latency" in find_knee(pts[:3], 0.10)[1]

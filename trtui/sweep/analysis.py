@@ -6,6 +6,9 @@ that costs latency and gives nothing back is never chosen.
 
 The knee: walking the frontier from the lowest p99 up, each step costs latency; the knee is the
 last point reached while every step still bought more than `min_gain` more throughput (samples/s).
+p99s within `same_p99` (2%) of a step's start count as one latency: measured p99s differ by noise
+(0.306 vs 0.307 ms on an H100), and a step that costs nothing measurable must not end the walk.
+Of the frontier points at one latency, the one with the most throughput stands for them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from trtui.common.format import ms
 from trtui.sweep.point import PointResult
 
 DEFAULT_KNEE_GAIN = 0.10  # a step must buy more than 10% throughput to be worth its p99
+SAME_P99 = 0.02  # p99s within 2% of each other are one latency (measurement noise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +47,33 @@ def frontier(points: Sequence[PointResult]) -> list[PointResult]:
     return out
 
 
+def latency_steps(front: Sequence[PointResult], same_p99: float = SAME_P99) -> list[PointResult]:
+    """The frontier's steps that cost latency: of the points whose p99 is within `same_p99` of the
+    first of them, only the last (the most throughput) is kept."""
+    out: list[PointResult] = []
+    start = 0.0
+    for p in front:
+        p99 = p.p99_ms or 0.0
+        if out and p99 <= start * (1.0 + same_p99):
+            out[-1] = p  # the same latency, more throughput (a frontier rises)
+        else:
+            out.append(p)
+            start = p99
+    return out
+
+
 def find_knee(
-    points: Sequence[PointResult], min_gain: float = DEFAULT_KNEE_GAIN
+    points: Sequence[PointResult], min_gain: float = DEFAULT_KNEE_GAIN, same_p99: float = SAME_P99
 ) -> tuple[PointResult | None, str]:
     """The knee and a sentence about it."""
-    front = frontier(points)
+    front = latency_steps(frontier(points), same_p99)
     if not front:
         return None, "no point was measured"
     if len(front) == 1:
-        return front[0], "only one point is on the throughput/latency frontier"
+        return front[0], (
+            "only one latency is on the throughput/latency frontier "
+            f"(p99s within {100 * same_p99:.0f}% are one)"
+        )
     for prev, cur in itertools.pairwise(front):
         gain = (cur.samples_per_s or 0.0) / (prev.samples_per_s or 1.0) - 1.0
         if gain <= min_gain:
