@@ -156,6 +156,10 @@ def descendants(pid):
     return found
 
 spec = json.loads(sys.argv[1])
+# trtui starts as a terminal's foreground job does, with SIGINT at its default: a shell script starts
+# its background jobs with SIGINT ignored, an ignored signal stays ignored across exec, and Python
+# then installs no KeyboardInterrupt handler (a suite run from `.ci/run &` saw Ctrl-C do nothing)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 libc = ctypes.CDLL(None, use_errno=True)
 subreaper = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
 with open(spec["stdout"], "wb") as out, open(spec["stderr"], "wb") as err:
