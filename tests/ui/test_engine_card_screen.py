@@ -3,8 +3,7 @@ most headroom first, live updates, Esc closes; a recording without device facts 
 
 from __future__ import annotations
 
-from rich.console import Console
-from ui_driver import Driver
+from ui_driver import Driver, render_text
 
 from trtui.analysis.engine_card import engine_card
 from trtui.analysis.engine_view import EngineView
@@ -15,9 +14,7 @@ SIZE = (140, 45)
 
 
 def render(obj: object, width: int = 140) -> str:
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(obj)
-    return console.export_text()
+    return render_text(obj, width)
 
 
 async def test_i_opens_the_card_with_the_roofline_and_it_updates_live() -> None:

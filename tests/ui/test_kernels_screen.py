@@ -3,8 +3,7 @@ beside its ONNX nodes, `K` opens the all-kernels view, the panel shows the traci
 
 from __future__ import annotations
 
-from rich.console import Console
-from ui_driver import Driver, FakeClock
+from ui_driver import Driver, FakeClock, render_text
 
 from trtui.core.kernel_records import KernelCapture, KernelRecord
 from trtui.core.options import RunOptions
@@ -30,9 +29,7 @@ class KernelDriver(Driver):
 
 
 def render(obj: object, width: int = 120) -> str:
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(obj)
-    return console.export_text()
+    return render_text(obj, width)
 
 
 async def test_enter_lists_the_layers_kernels_beside_its_onnx_nodes() -> None:

@@ -4,6 +4,10 @@ conftest (a module of its own: `from conftest import ...` is ambiguous when seve
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
+
 from trtui.core.options import RunOptions
 from trtui.pipeline.session import Session
 from trtui.sources.simulated import SimulatedSource, SimulatedTelemetry
@@ -51,3 +55,10 @@ class Driver:
 
     def app(self) -> TrtuiApp:
         return TrtuiApp(self.session, autostart=False, cost_interval_s=None)
+
+
+def render_text(obj: object, width: int) -> str:
+    """`obj` (a rich renderable) as plain text, `width` cells wide."""
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(obj)
+    return console.export_text()

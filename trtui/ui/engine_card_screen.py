@@ -69,7 +69,6 @@ class EngineCardScreen(LiveTextModal):
 
     def show(self, update: Update | None) -> None:
         """Draw the card and roofline of `update` (the app calls this on every update)."""
-        self._update = update
         body = self.body
         width = body.size.width or 100
         key = (id(update), width)

@@ -124,7 +124,6 @@ class KernelsScreen(LiveTextModal):
     def show(self, update: Update | None) -> None:
         """Draw the kernels of `update` (the off hint without a kernel snapshot); nothing is
         redrawn for the same snapshot at the same width."""
-        self._update = update
         snap = update.profile.kernels if update is not None else None
         body = self.body
         width = body.size.width
