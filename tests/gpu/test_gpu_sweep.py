@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from trtui.sources.engine import open_engine_source
 from trtui.sweep.plan import plan_points
 from trtui.sweep.results import render_table
 from trtui.sweep.runner import SweepRunner, settings_for
+from trtui.tune.tactics import apply_tactic_sources, parse_tactic_sources
 
 pytestmark = pytest.mark.gpu
 
@@ -40,9 +42,12 @@ def engine_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not hasattr(trt, "Builder"):
         pytest.skip("this tensorrt module has no builder")
     pycuda_or_skip()
+    major = int(trt.__version__.split(".")[0])
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
-    network = builder.create_network(0)
+    # 10 and 11: explicit batch is the only mode (11 removed the flag); 8.x needs it for a (-1, K) input
+    flags = 0 if major >= 10 else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
+    network = builder.create_network(flags)
     x = network.add_input("input", trt.float32, (-1, K))
     rng = np.random.default_rng(0)
     keep: list[Any] = []  # the weights must outlive the build
@@ -57,9 +62,17 @@ def engine_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     network.mark_output(x)
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, 1 << 30)
-    profile = builder.create_optimization_profile()
-    profile.set_shape("input", (1, K), (16, K), (MAX_BATCH, K))
-    config.add_optimization_profile(profile)
+    # as in test_real_trt.py: the staged 8.5 carries stub cuBLAS/cuDNN libraries that fail every call
+    tactics = os.environ.get("TRTUI_REAL_TACTICS", "-CUBLAS,-CUBLAS_LT,-CUDNN" if major < 10 else "")
+    if tactics:
+        members = {n: int(m) for n, m in trt.TacticSource.__members__.items()}
+        mask = apply_tactic_sources(config.get_tactic_sources(), parse_tactic_sources(tactics), members)
+        config.set_tactic_sources(mask)
+    # TensorRT 8.x lets a profile serve one execution context at a time: two streams need two profiles
+    for _ in range(1 if major >= 10 else 2):
+        profile = builder.create_optimization_profile()
+        profile.set_shape("input", (1, K), (16, K), (MAX_BATCH, K))
+        config.add_optimization_profile(profile)
     plan = builder.build_serialized_network(network, config)
     assert plan is not None, "the test engine did not build"
     path = tmp_path_factory.mktemp("sweep") / "matmul_dynamic.engine"
@@ -134,6 +147,7 @@ def test_cli_sweep_writes_json(engine_path: Path, tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
+        encoding="utf-8",  # the table has × and …; on the device the locale decoded as ASCII
         timeout=600,
     )
     print(proc.stdout)

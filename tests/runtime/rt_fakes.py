@@ -13,9 +13,11 @@ A fake plan is b"ftrt" + JSON describing the engine:
      "index_names": bool, "aux_streams": int, "fail_after": int, "no_graph": bool,
      "log": [[severity, "text"], ...]  (with "fail": true -> deserialization returns None),
      "verbosity": "NONE"|"LAYER_NAMES_ONLY"|"DETAILED", "ctx_memory": bytes, "profiles": int,
-     "exclusive_profiles": bool (TensorRT 8.x: a profile serves one context at a time; the next
-         context of a dynamic-shape engine gets none, active_optimization_profile -1, and its enqueue
-         fails, as the real 8.5.3 does),
+     "exclusive_profiles": bool (TensorRT 8.x: a profile serves one context at a time; a new context
+         of a dynamic-shape engine gets the first free profile, or none when all are taken
+         (active_optimization_profile -1, and its enqueue fails); asking for a profile another context
+         holds fails, logs "Profile N has been chosen by another IExecutionContext" and keeps the
+         context's profile: all as the real 8.5.3 does),
      "per_sample": bool (an inference costs layer_ms x the first input's batch)}
 """
 
@@ -384,22 +386,23 @@ class Runtime:
             self._logger.log(Severity.ERROR, "Cannot deserialize engine with lean runtime since "
                             "IRuntime::getEngineHostCodeAllowed() is false.")
             return None
-        return ICudaEngine(spec)
+        return ICudaEngine(spec, self._logger)
 
     def __del__(self) -> None:
         note("runtime-")
 
 
 class ICudaEngine:
-    __slots__ = ("_contexts", "_io", "_profiles_taken", "_spec")
+    __slots__ = ("_contexts", "_io", "_log", "_profiles_taken", "_spec")
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], logger: ILogger | None = None) -> None:
         self._spec = spec
+        self._log = logger
         self._io = [dict(t, mode=TensorIOMode.INPUT) for t in spec.get("inputs", [])] + [
             dict(t, mode=TensorIOMode.OUTPUT) for t in spec.get("outputs", [])
         ]
         self._contexts = 0
-        self._profiles_taken = 0
+        self._profiles_taken: dict[int, int] = {}  # profile -> the context holding it (exclusive)
         note("engine+")
 
     def _t(self, name: str) -> dict[str, Any]:
@@ -501,11 +504,10 @@ class IExecutionContext:
         self._profile = 0
         dynamic = any(-1 in t["shape"] for t in engine._io if t["mode"] == TensorIOMode.INPUT)
         if engine._spec.get("exclusive_profiles") and dynamic:
-            if engine._profiles_taken >= engine.num_optimization_profiles:
-                self._profile = -1  # "Could not set default profile 0 for execution context"
-            else:
-                self._profile = engine._profiles_taken
-                engine._profiles_taken += 1
+            free = [k for k in range(engine.num_optimization_profiles) if k not in engine._profiles_taken]
+            self._profile = free[0] if free else -1  # none: "Could not set default profile 0 for ..."
+            if free:
+                engine._profiles_taken[free[0]] = ident
         note(f"context+{ident}")
         ENQUEUES[ident] = 0
 
@@ -523,7 +525,22 @@ class IExecutionContext:
         note(f"nvtx{self._id}={value.name}")
 
     def set_optimization_profile_async(self, index: int, stream: int) -> bool:
-        return index < self._engine.num_optimization_profiles
+        engine = self._engine
+        if not 0 <= index < engine.num_optimization_profiles:
+            return False
+        holder = engine._profiles_taken.get(index)
+        if engine._spec.get("exclusive_profiles") and holder not in (None, self._id):
+            if engine._log is not None:
+                text = f"Profile {index} has been chosen by another IExecutionContext"
+                engine._log.log(Severity.ERROR, text)
+            note(f"profile-refused{self._id}:{index}")
+            return False
+        if engine._spec.get("exclusive_profiles"):
+            engine._profiles_taken.pop(self._profile, None)
+            engine._profiles_taken[index] = self._id
+        self._profile = index
+        note(f"profile{self._id}={index}")
+        return True
 
     def set_input_shape(self, name: str, shape: tuple[int, ...]) -> bool:
         t = self._engine._t(name)

@@ -525,3 +525,25 @@ def test_tensorrt_8_gives_a_dynamic_engines_profile_to_one_context_only() -> Non
 def test_tensorrt_8_refuses_a_second_stream_on_a_one_profile_dynamic_engine() -> None:
     msg = start_error(fk.plan(**DYNAMIC), RunOptions(streams=2, profile_every=0))
     assert msg.startswith("execution context 1 has no optimization profile: TensorRT 11.4.0.106 lets only")
+    assert "one optimization profile per execution context" in msg  # says what to build instead
+
+
+def test_tensorrt_8_contexts_keep_the_profile_each_was_given() -> None:
+    # TensorRT 8.x hands each new context of a dynamic engine the first free profile; asking a second
+    # context for profile 0 (taken by the first) fails and logs an error. Seen on the real 8.5.3 (H100):
+    # a sweep at 2 streams needs one profile per context, and then each context must keep its own.
+    fk.JOURNAL.clear()
+    worker, _ = make_worker(fk.plan(**DYNAMIC, profiles=3), RunOptions(streams=2, profile_every=2))
+    out = run_for(worker)
+    batch = merge_batches(out, time.perf_counter())
+    assert batch.error is None and batch.profiled, batch.notices  # both streams and the profiled context
+    assert not [n for n in batch.notices if "profiling is off" in n]
+    assert not [e for e in fk.JOURNAL if e.startswith("profile-refused")], fk.JOURNAL
+    f = worker.info.facts if worker.info is not None else None
+    assert f is not None and f.streams == 2 and f.profiling_off is None
+
+
+def test_more_contexts_than_profiles_on_tensorrt_8_are_refused_clearly() -> None:
+    # 2 profiles, 3 contexts wanted on TensorRT 8.x: the third gets none, and trtui says so
+    msg = start_error(fk.plan(**DYNAMIC, profiles=2), RunOptions(streams=3, profile_every=0))
+    assert msg.startswith("execution context 2 has no optimization profile"), msg

@@ -243,13 +243,37 @@ def build_engine_session(
             raise UserError(
                 f"{what} has no optimization profile: TensorRT {req.trt.version} lets only one execution "
                 f"context use a profile at a time and this engine has {engine.num_optimization_profiles} "
-                "(TensorRT 10 lifted this)"
+                "(TensorRT 10 lifted this): build it with one optimization profile per execution context "
+                "(one per stream, one more for per-layer profiling)"
             )
         return h
 
+    def fits(index: int, shapes: ShapeList) -> bool:
+        """Whether every requested input shape lies within optimization profile `index`."""
+        try:
+            for name, shape in shapes:
+                lo, _, hi = (dims(s) for s in engine.get_tensor_profile_shape(name, index))
+                if len(lo) != len(shape):
+                    return False
+                if any(not a <= d <= b for a, d, b in zip(lo, shape, hi, strict=True)):
+                    return False
+        except Exception:  # no profile shape for this input (a static one): nothing to check
+            return True
+        return True
+
     def configure(ctx: Any, stream: Any, shapes: ShapeList) -> None:
         if engine.num_optimization_profiles > 1:
-            ctx.set_optimization_profile_async(0, stream.handle)
+            # TensorRT 8.x gives each new context the first free profile and refuses one another context
+            # holds; 10 and 11 give every context profile 0. Keep the given one when the shapes fit it.
+            given = int(getattr(ctx, "active_optimization_profile", 0))
+            if given < 0 or (given != 0 and not fits(given, shapes)):
+                m = store.mark()
+                if not ctx.set_optimization_profile_async(0, stream.handle):
+                    errs = store.messages_since(m, WARNING)
+                    raise UserError(
+                        "cannot give an execution context optimization profile 0"
+                        + (f": {errs[-1]}" if errs else "")
+                    )
         for name, shape in shapes:
             if not ctx.set_input_shape(name, shape):
                 errs = store.messages_since(0, WARNING)
