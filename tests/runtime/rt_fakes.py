@@ -14,10 +14,10 @@ A fake plan is b"ftrt" + JSON describing the engine:
      "log": [[severity, "text"], ...]  (with "fail": true -> deserialization returns None),
      "verbosity": "NONE"|"LAYER_NAMES_ONLY"|"DETAILED", "ctx_memory": bytes, "profiles": int,
      "exclusive_profiles": bool (TensorRT 8.x: a profile serves one context at a time; a new context
-         of a dynamic-shape engine gets the first free profile, or none when all are taken
+         of a dynamic-shape engine gets profile 0 if no other context holds it, else none
          (active_optimization_profile -1, and its enqueue fails); asking for a profile another context
-         holds fails, logs "Profile N has been chosen by another IExecutionContext" and keeps the
-         context's profile: all as the real 8.5.3 does),
+         holds fails and logs "Profile N has been chosen by another IExecutionContext"; a destroyed
+         context frees its profile: all as the real 8.5.3 does on an H100),
      "per_sample": bool (an inference costs layer_ms x the first input's batch)}
 """
 
@@ -504,10 +504,10 @@ class IExecutionContext:
         self._profile = 0
         dynamic = any(-1 in t["shape"] for t in engine._io if t["mode"] == TensorIOMode.INPUT)
         if engine._spec.get("exclusive_profiles") and dynamic:
-            free = [k for k in range(engine.num_optimization_profiles) if k not in engine._profiles_taken]
-            self._profile = free[0] if free else -1  # none: "Could not set default profile 0 for ..."
+            free = 0 not in engine._profiles_taken
+            self._profile = 0 if free else -1  # -1: "Could not set default profile 0 for execution context"
             if free:
-                engine._profiles_taken[free[0]] = ident
+                engine._profiles_taken[0] = ident
         note(f"context+{ident}")
         ENQUEUES[ident] = 0
 
@@ -639,6 +639,9 @@ class IExecutionContext:
         return True
 
     def __del__(self) -> None:
+        taken = self._engine._profiles_taken
+        if taken.get(self._profile) == self._id:
+            del taken[self._profile]
         note(f"context-{self._id}")
 
 

@@ -528,10 +528,10 @@ def test_tensorrt_8_refuses_a_second_stream_on_a_one_profile_dynamic_engine() ->
     assert "one optimization profile per execution context" in msg  # says what to build instead
 
 
-def test_tensorrt_8_contexts_keep_the_profile_each_was_given() -> None:
-    # TensorRT 8.x hands each new context of a dynamic engine the first free profile; asking a second
-    # context for profile 0 (taken by the first) fails and logs an error. Seen on the real 8.5.3 (H100):
-    # a sweep at 2 streams needs one profile per context, and then each context must keep its own.
+def test_tensorrt_8_gives_each_context_a_free_profile() -> None:
+    # TensorRT 8.x gives a new context of a dynamic engine profile 0 only if no other context holds it
+    # (else none: -1), and asking for a profile another context holds fails and logs an error. Seen on
+    # the real 8.5.3 (H100): a sweep at 2 streams of a 2-profile engine; trtui must hand out profile 1.
     fk.JOURNAL.clear()
     worker, _ = make_worker(fk.plan(**DYNAMIC, profiles=3), RunOptions(streams=2, profile_every=2))
     out = run_for(worker)

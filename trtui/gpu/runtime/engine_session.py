@@ -226,7 +226,10 @@ def build_engine_session(
 
     dynamic = any(p.dynamic for p in profiles)
 
-    def new_context(what: str) -> Holder:
+    held: dict[int, Holder] = {}  # optimization profile -> the context that holds it (TensorRT 8.x)
+
+    def new_context(what: str, stream: Any, shapes: ShapeList) -> Holder:
+        """A new execution context with an optimization profile that fits `shapes`, and those shapes set."""
         m = store.mark()
         ctx = engine.create_execution_context()
         if ctx is None:
@@ -237,43 +240,52 @@ def build_engine_session(
             raise explain_out_of_memory(what, int(free_now), mem_per_ctx or None)
         h = Holder(ctx)
         res.add_trt(what, h.release)
-        if dynamic and int(getattr(ctx, "active_optimization_profile", 0)) < 0:
-            # TensorRT 8.x gives an optimization profile to one execution context at a time ("Profile 0
-            # has been chosen by another IExecutionContext"); a context without one crashes on use.
-            raise UserError(
-                f"{what} has no optimization profile: TensorRT {req.trt.version} lets only one execution "
-                f"context use a profile at a time and this engine has {engine.num_optimization_profiles} "
-                "(TensorRT 10 lifted this): build it with one optimization profile per execution context "
-                "(one per stream, one more for per-layer profiling)"
-            )
+        if dynamic:
+            choose_profile(h, what, stream, shapes)
+        configure(ctx, shapes)
         return h
 
     def fits(index: int, shapes: ShapeList) -> bool:
         """Whether every requested input shape lies within optimization profile `index`."""
-        try:
-            for name, shape in shapes:
+        for name, shape in shapes:
+            try:
                 lo, _, hi = (dims(s) for s in engine.get_tensor_profile_shape(name, index))
-                if len(lo) != len(shape):
-                    return False
-                if any(not a <= d <= b for a, d, b in zip(lo, shape, hi, strict=True)):
-                    return False
-        except Exception:  # no profile shape for this input (a static one): nothing to check
-            return True
+            except Exception:  # no profile shape for this input (a static one): nothing to check
+                continue
+            if len(lo) != len(shape) or any(not a <= d <= b for a, d, b in zip(lo, shape, hi, strict=True)):
+                return False
         return True
 
-    def configure(ctx: Any, stream: Any, shapes: ShapeList) -> None:
-        if engine.num_optimization_profiles > 1:
-            # TensorRT 8.x gives each new context the first free profile and refuses one another context
-            # holds; 10 and 11 give every context profile 0. Keep the given one when the shapes fit it.
-            given = int(getattr(ctx, "active_optimization_profile", 0))
-            if given < 0 or (given != 0 and not fits(given, shapes)):
-                m = store.mark()
-                if not ctx.set_optimization_profile_async(0, stream.handle):
-                    errs = store.messages_since(m, WARNING)
-                    raise UserError(
-                        "cannot give an execution context optimization profile 0"
-                        + (f": {errs[-1]}" if errs else "")
-                    )
+    def choose_profile(h: Holder, what: str, stream: Any, shapes: ShapeList) -> None:
+        """Keep the profile TensorRT gave the context when the shapes fit it, else take a free one that fits.
+
+        TensorRT 10 and 11 give every context profile 0. TensorRT 8.x lets a profile serve one context at a
+        time: a new context gets profile 0 if no other context holds it and none otherwise
+        (`active_optimization_profile` -1; such a context crashes on use), and asking for a profile another
+        context holds fails with an error in the log. Seen with the real 8.5.3 on an H100."""
+        n = int(engine.num_optimization_profiles)
+        given = int(getattr(h.obj, "active_optimization_profile", 0))
+        if given >= 0 and (n == 1 or fits(given, shapes)):
+            held[given] = h
+            return
+        for k in range(n):
+            taken = held.get(k)
+            if k == given or (taken is not None and taken.obj is not None) or not fits(k, shapes):
+                continue
+            if h.obj.set_optimization_profile_async(k, stream.handle):
+                held[k] = h
+                return
+        if given >= 0:  # nothing better: setting the shapes says what does not fit
+            held[given] = h
+            return
+        raise UserError(
+            f"{what} has no optimization profile: TensorRT {req.trt.version} lets only one execution "
+            f"context use a profile at a time and this engine has {n} (TensorRT 10 lifted this): build it "
+            "with one optimization profile per execution context (one per stream, one more for per-layer "
+            "profiling)"
+        )
+
+    def configure(ctx: Any, shapes: ShapeList) -> None:
         for name, shape in shapes:
             if not ctx.set_input_shape(name, shape):
                 errs = store.messages_since(0, WARNING)
@@ -289,9 +301,8 @@ def build_engine_session(
         stream_h = Holder(driver.Stream())
         res.add_cuda(f"stream {i}", stream_h.release)
         stream = stream_h.obj
-        ctx_h = new_context(f"execution context {i}")
+        ctx_h = new_context(f"execution context {i}", stream, shapes)
         ctx = ctx_h.obj
-        configure(ctx, stream, shapes)
         if req.kernel_tracer is not None:  # --kernels: only the profiled context's NVTX ranges matter
             ctx.nvtx_verbosity = trt.ProfilingVerbosity.NONE
         specs = tensor_specs(engine, ctx, names, is_input, shape_tensors, value_requests, host_loc)
@@ -319,13 +330,12 @@ def build_engine_session(
     profiled = None
     if profiling:
         try:
-            pctx_h = new_context("the profiling context")
+            pctx_h = new_context("the profiling context", lanes[0].stream, shapes)
         except UserError as err:
             req.notices.append(f"per-layer profiling is off: {err}")
             pctx_h = None
         if pctx_h is not None:
             pctx = pctx_h.obj
-            configure(pctx, lanes[0].stream, shapes)
             assert lane0_buffers is not None
             bind(trt, pctx, lane0_buffers, allocators)
             samples = LayerSamples()
@@ -377,7 +387,7 @@ def build_engine_session(
 
         def rebind(lane0: LaneParts, shapes: ShapeList) -> None:
             """The profiling context follows lane 0 (its shapes, buffers and stream)."""
-            configure(prof_ctx.obj, lane0.lane.stream, shapes)
+            configure(prof_ctx.obj, shapes)
             bind(trt, prof_ctx.obj, lane0.buffers, allocators)
             prof_run._work = make_work(prof_ctx, lane0.buffers, lane0.lane.stream, opts.transfers)
 
