@@ -197,3 +197,26 @@ def test_sweep_over_the_engine_source(tmp_path: Path, monkeypatch: pytest.Monkey
             assert p.ok and p.streams == s and p.batch == b
             assert p.median_ms == pytest.approx(b * 0.6)
     assert fk.JOURNAL.count("engine+") == 1
+
+
+@pytest.mark.parametrize(("profiles", "profile_every"), [(2, 0), (3, 2)])
+def test_tensorrt_8_streams_come_and_go_on_one_profile_each(
+    profiles: int, profile_every: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TensorRT 8.x: a profile serves one context at a time (the fake's exclusive_profiles, as the real
+    # 8.5.3 on an H100). A sweep over streams builds and drops contexts; each new one needs a free profile.
+    _gpu(monkeypatch)
+    src = _source(tmp_path, {**DYNAMIC, "profiles": profiles, "exclusive_profiles": True},
+                  profile_every=profile_every)
+    src.start()
+    try:
+        for batch, streams in [(4, 2), (8, 1), (2, 2), (16, 2), (1, 1), (4, 2)]:
+            done = src.reconfigure(batch, streams)
+            assert (done.batch, done.streams) == (batch, streams)
+            _, lanes = _latencies(src, 10)
+            assert lanes == set(range(streams)) or streams == 1
+        with pytest.raises(DoesNotFit, match="one optimization profile per execution context"):
+            src.reconfigure(4, profiles + 1 - (1 if profile_every else 0))
+    finally:
+        src.stop()
+    assert not [e for e in fk.JOURNAL if e.startswith("profile-refused")], fk.JOURNAL
