@@ -24,6 +24,7 @@ from gpu_support import pycuda_or_skip
 
 from trtui.core.options import RunOptions
 from trtui.sources.engine import open_engine_source
+from trtui.sources.reconfigurable import ReconfigurableSource
 from trtui.sweep.plan import plan_points
 from trtui.sweep.results import render_table
 from trtui.sweep.runner import SweepRunner, settings_for
@@ -82,6 +83,7 @@ def engine_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_batch_and_stream_curves_on_a_real_gpu(engine_path: Path) -> None:
     src = open_engine_source(engine_path, RunOptions(profile_every=0))
+    assert isinstance(src, ReconfigurableSource)  # one engine load for every point
     batches = (1, 4, 16, 64, 128, 256, 512)
     planned = plan_points(batches, (1, 2))
     settings = settings_for(
