@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trtui.common.errors import UserError
-from trtui.engine_info.shapes import InputProfile, format_shape, parse_shapes, resolve_shapes
+from trtui.engine_info.shapes import InputProfile, format_shape, parse_shapes, resolve_shapes, shape_within
 
 
 def test_parse_several() -> None:
@@ -85,3 +85,11 @@ def test_bad_requests(req: tuple[tuple[str, tuple[int, ...]], ...], fragment: st
 def test_dynamic_without_profile_needs_shapes() -> None:
     with pytest.raises(UserError, match="--shapes x:DIMS"):
         resolve_shapes([InputProfile("x", (-1, 4))], ())
+
+
+def test_shape_within_checks_rank_and_every_dimension() -> None:
+    lo, hi = (1, 3, 224, 224), (32, 3, 224, 224)
+    assert shape_within((1, 3, 224, 224), lo, hi) and shape_within((32, 3, 224, 224), lo, hi)
+    assert not shape_within((33, 3, 224, 224), lo, hi)
+    assert not shape_within((8, 3, 225, 224), lo, hi)
+    assert not shape_within((8, 3, 224), lo, hi)  # another rank is never within

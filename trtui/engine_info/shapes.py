@@ -21,6 +21,13 @@ def format_shape(shape: Sequence[int]) -> str:
     return "x".join(str(d) for d in shape) if len(shape) else "scalar"
 
 
+def shape_within(shape: Sequence[int], lo: Sequence[int], hi: Sequence[int]) -> bool:
+    """Whether `shape` has the rank of `lo` and `hi` and lies within them, dimension by dimension."""
+    if not len(shape) == len(lo) == len(hi):
+        return False
+    return all(a <= d <= b for d, a, b in zip(shape, lo, hi, strict=True))
+
+
 def _split_items(text: str) -> list[str]:
     """Split on commas that are not inside single quotes."""
     items: list[str] = []
@@ -133,12 +140,10 @@ def resolve_shapes(inputs: Sequence[InputProfile], requested: ShapeList | Mappin
                     f"--shapes {inp.name}:{format_shape(want)} does not match the engine: dimension "
                     f"{axis} is fixed at {d} ({format_shape(inp.shape)})"
                 )
-        if inp.min is not None and inp.max is not None:
-            inside = all(lo <= w <= hi for w, lo, hi in zip(want, inp.min, inp.max, strict=True))
-            if not inside:
-                raise UserError(
-                    f"--shapes {inp.name}:{format_shape(want)} is outside the engine's profile for "
-                    f"'{inp.name}': min {format_shape(inp.min)}, max {format_shape(inp.max)}"
-                )
+        if inp.min is not None and inp.max is not None and not shape_within(want, inp.min, inp.max):
+            raise UserError(
+                f"--shapes {inp.name}:{format_shape(want)} is outside the engine's profile for "
+                f"'{inp.name}': min {format_shape(inp.min)}, max {format_shape(inp.max)}"
+            )
         out.append((inp.name, tuple(want)))
     return tuple(out)

@@ -39,7 +39,7 @@ from trtui.core.model import (
 from trtui.core.options import RunOptions
 from trtui.core.run_facts import ultralytics_facts
 from trtui.core.startup_steps import StepTimer, no_steps
-from trtui.engine_info.shapes import InputProfile, ShapeList, format_shape, resolve_shapes
+from trtui.engine_info.shapes import InputProfile, ShapeList, format_shape, resolve_shapes, shape_within
 from trtui.gpu.runtime.cuda_check import DeviceFacts
 from trtui.gpu.runtime.engine_load import load_engine
 from trtui.gpu.runtime.engine_tensors import (
@@ -252,7 +252,7 @@ def build_engine_session(
                 lo, _, hi = (dims(s) for s in engine.get_tensor_profile_shape(name, index))
             except Exception:  # no profile shape for this input (a static one): nothing to check
                 continue
-            if len(lo) != len(shape) or any(not a <= d <= b for a, d, b in zip(lo, shape, hi, strict=True)):
+            if not shape_within(shape, lo, hi):
                 return False
         return True
 
